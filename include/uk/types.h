@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fixed-width types and constants of the user/kernel ABI. Structures that
+ * cross the boundary hold fixed-width fields only and their layout is pinned
+ * by _Static_assert, so a 32-bit host tool or the network proxy can use them.
+ */
+#ifndef UK_TYPES_H
+#define UK_TYPES_H
+
+#include <stdint.h>
+
+#define UK_TIMEOUT_INFINITE UINT64_MAX
+#define UK_PAGE_SIZE 4096u
+
+/* Task ids carry a generation so a stale id never names a reused slot. */
+#define UK_ID_INDEX(id) ((uint32_t)((id) & 0xffffffffu))
+#define UK_ID_GENERATION(id) ((uint32_t)((id) >> 32))
+
+/* Arguments for task_create: a packed block copied by the kernel. */
+#define UK_TASK_NAME_MAX 32
+#define UK_TASK_ARGS_MAX 2048
+struct uk_task_args {
+	char name[UK_TASK_NAME_MAX]; /* NUL-terminated, shown in logs */
+	int64_t priority;	     /* 0 (lowest) .. UK_PRIORITY_MAX */
+	uint32_t argc;		     /* strings in argv_blob */
+	uint32_t argv_len;	     /* bytes used in argv_blob */
+	char argv_blob[];	     /* argc NUL-terminated strings */
+};
+_Static_assert(sizeof(struct uk_task_args) == 48, "uk_task_args layout");
+
+#define UK_PRIORITY_MAX 31
+#define UK_PRIORITY_DEFAULT 16
+
+/* Why a task ended. */
+enum uk_exit_reason {
+	UK_EXIT_NORMAL = 1, /* task_exit(code) or last thread exited */
+	UK_EXIT_FAULT = 2,  /* CPU exception in user mode; see vector */
+	UK_EXIT_KILLED = 3, /* task_kill */
+};
+
+struct uk_exit_status {
+	uint64_t task;
+	int64_t code;	   /* task_exit code, or -1 */
+	uint32_t reason;   /* enum uk_exit_reason */
+	uint32_t vector;   /* exception vector for UK_EXIT_FAULT */
+	uint64_t fault_ip; /* user instruction pointer at the fault */
+	uint64_t fault_addr; /* CR2 for page faults */
+};
+_Static_assert(sizeof(struct uk_exit_status) == 40, "uk_exit_status layout");
+
+/* Passed to every new task: its first thread starts with a pointer to this
+ * page in rdi. Strings are inside the page. */
+#define UK_STARTUP_MAGIC 0x756b5354u /* "ukST" */
+struct uk_startup {
+	uint32_t magic;
+	uint32_t argc;
+	uint64_t argv_offset;	/* offset of argc consecutive NUL-terminated strings */
+	uint64_t self;		/* this task's id */
+	uint64_t boot_archive;	/* init only: user address of the boot archive */
+	uint64_t boot_archive_len;
+	uint64_t cmdline_offset; /* init only: kernel command line, or 0 */
+};
+_Static_assert(sizeof(struct uk_startup) == 48, "uk_startup layout");
+
+/* vm_allocate flags */
+#define UK_VM_READ 0x1u
+#define UK_VM_WRITE 0x2u
+#define UK_VM_EXEC 0x4u
+
+/* kinfo queries */
+enum uk_kinfo {
+	UK_KINFO_MEMORY = 1, /* struct uk_kinfo_memory */
+	UK_KINFO_TASKS = 2,  /* array of struct uk_kinfo_task */
+};
+
+struct uk_kinfo_memory {
+	uint64_t frames_total;
+	uint64_t frames_free;
+	uint64_t kobjects_in_use; /* slab objects of every cache */
+	uint64_t kobject_pages;	  /* frames held by the slab caches */
+	uint64_t tasks;
+	uint64_t threads;
+};
+_Static_assert(sizeof(struct uk_kinfo_memory) == 48, "uk_kinfo_memory layout");
+
+struct uk_kinfo_task {
+	uint64_t id;
+	uint64_t parent;
+	uint32_t threads;
+	uint32_t state;
+	uint64_t frames; /* user frames owned */
+	char name[UK_TASK_NAME_MAX];
+};
+_Static_assert(sizeof(struct uk_kinfo_task) == 64, "uk_kinfo_task layout");
+
+#endif

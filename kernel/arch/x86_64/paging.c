@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * 4-level paging. The kernel half (PML4 entries 256-511) is built once here
+ * and shared by every address space: entry 256 is the direct map of all
+ * physical memory (2 MiB pages), entry 511 maps the kernel image. Those
+ * PML4 entries never change after paging_init, so copying them into a new
+ * root is enough to share the kernel. User tables hold 4 KiB pages; PTE
+ * software bit 9 marks frames the address space does not own (device memory,
+ * the boot archive), which destroy must not free.
+ */
+#include <arch/cpu.h>
+#include <arch/x86.h>
+#include <string.h>
+
+#include "arch.h"
+#include "kernel.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NOT_OWNED (1ull << 9)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+static uint64_t kernel_root; /* physical address of the kernel's PML4 */
+
+void *arch_phys_to_virt(uint64_t phys)
+{
+	return phys_to_virt(phys);
+}
+
+uint64_t arch_virt_to_phys(const void *virt)
+{
+	return kernel_virt_to_phys(virt);
+}
+
+uint64_t arch_kernel_root(void)
+{
+	return kernel_root;
+}
+
+static uint64_t *table(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+/* A zeroed frame for a page table, or 0. */
+static uint64_t new_table(void)
+{
+	uint64_t pa;
+
+	if (!kframe_alloc(&pa))
+		return 0;
+	memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+int arch_paging_init(uint64_t phys_end)
+{
+	/* The boot PML4 becomes the kernel's: its entry 511 already maps the
+	 * image. Until the direct map exists, new tables are reached through
+	 * the boot mapping of the first 1 GiB at KERNEL_VMA, so they must come
+	 * from low memory: the allocator hands out low frames first. */
+	uint64_t *pml4 = boot_pml4;
+	uint64_t pdpt_pa, pa;
+
+	if (!kframe_alloc(&pdpt_pa))
+		return -1;
+	uint64_t *pdpt = (uint64_t *)(KERNEL_VMA + pdpt_pa);
+	memset(pdpt, 0, PAGE_SIZE);
+	for (uint64_t gib = 0; gib * (1ull << 30) < phys_end && gib < 512; gib++) {
+		if (!kframe_alloc(&pa))
+			return -1;
+		uint64_t *pd = (uint64_t *)(KERNEL_VMA + pa);
+		for (uint64_t i = 0; i < 512; i++)
+			pd[i] = ((gib << 30) + (i << 21)) | PTE_P | PTE_W |
+				PTE_PS | PTE_G | PTE_NX;
+		pdpt[gib] = pa | PTE_P | PTE_W;
+	}
+	pml4[256] = pdpt_pa | PTE_P | PTE_W;
+	pml4[0] = 0; /* drop the boot identity map */
+	kernel_root = (uint64_t)pml4 - KERNEL_VMA;
+	write_cr3(kernel_root);
+	return 0;
+}
+
+int arch_aspace_create(uint64_t *root)
+{
+	uint64_t pa = new_table();
+
+	if (!pa)
+		return -1;
+	uint64_t *pml4 = phys_to_virt(pa);
+	uint64_t *kernel = phys_to_virt(kernel_root);
+	for (int i = 256; i < 512; i++)
+		pml4[i] = kernel[i];
+	*root = pa;
+	return 0;
+}
+
+static void free_level(uint64_t table_pa, int level, void (*free_frame)(uint64_t))
+{
+	uint64_t *t = phys_to_virt(table_pa);
+	int entries = level == 4 ? 256 : 512; /* only the user half of a PML4 */
+
+	for (int i = 0; i < entries; i++) {
+		uint64_t e = t[i];
+		if (!(e & PTE_P))
+			continue;
+		if (level == 1) {
+			if (!(e & PTE_NOT_OWNED))
+				free_frame(e & PTE_ADDR);
+		} else {
+			free_level(e & PTE_ADDR, level - 1, free_frame);
+		}
+	}
+	kframe_free(table_pa);
+}
+
+void arch_aspace_destroy(uint64_t root, void (*free_frame)(uint64_t phys))
+{
+	free_level(root, 4, free_frame);
+}
+
+/* Walk to the PTE for va, creating tables if create; NULL if absent or out
+ * of memory. */
+static uint64_t *walk(uint64_t root, uint64_t va, bool create)
+{
+	uint64_t *t = phys_to_virt(root);
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t *e = &t[(va >> shift) & 511];
+		if (!(*e & PTE_P)) {
+			if (!create)
+				return NULL;
+			uint64_t pa = new_table();
+			if (!pa)
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		t = table(*e);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags)
+{
+	uint64_t *pte;
+
+	if (va >= USER_TOP || (va & ~PAGE_MASK) || (pa & ~PAGE_MASK))
+		return -1;
+	pte = walk(root, va, true);
+	if (!pte)
+		return -1;
+	*pte = pa | PTE_P | ((flags & MAP_WRITE) ? PTE_W : 0) |
+	       ((flags & MAP_USER) ? PTE_U : 0) |
+	       ((flags & MAP_EXEC) ? 0 : PTE_NX) |
+	       ((flags & MAP_NOT_OWNED) ? PTE_NOT_OWNED : 0);
+	if (root == (read_cr3() & PTE_ADDR))
+		invlpg(va);
+	return 0;
+}
+
+bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned)
+{
+	uint64_t *pte = walk(root, va, false);
+
+	if (!pte || !(*pte & PTE_P))
+		return false;
+	*pa = *pte & PTE_ADDR;
+	*owned = !(*pte & PTE_NOT_OWNED);
+	*pte = 0;
+	if (root == (read_cr3() & PTE_ADDR))
+		invlpg(va);
+	return true;
+}
+
+bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa)
+{
+	uint64_t *pte;
+
+	if (va >= USER_TOP)
+		return false;
+	pte = walk(root, va, false);
+	if (!pte || !(*pte & PTE_P) || !(*pte & PTE_U))
+		return false;
+	if (want_write && !(*pte & PTE_W))
+		return false;
+	*pa = (*pte & PTE_ADDR) | (va & ~PAGE_MASK);
+	return true;
+}
+
+void arch_activate_aspace(uint64_t root)
+{
+	if ((read_cr3() & PTE_ADDR) != root)
+		write_cr3(root);
+}

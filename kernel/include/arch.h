@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interface generic kernel code uses to reach the platform. Generic code
+ * includes only this header; each architecture implements it under
+ * kernel/arch/<arch>/.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <arch/thread.h>	/* struct arch_thread */
+#include <arch/trap_frame.h>	/* struct trap_frame (opaque to generic code) */
+
+#define PAGE_SIZE 4096ull
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+/* User addresses are [USER_BASE, USER_TOP). The top page below the canonical
+ * hole is never mapped, so a syscall instruction's return address is always
+ * canonical. */
+#define USER_BASE 0x1000ull
+#define USER_TOP 0x00007ffffffff000ull
+
+struct thread;
+
+/* Early bring-up: console, descriptor tables, traps. */
+void arch_console_init(void);
+void arch_console_putc(char c);
+void arch_early_init(void);
+/* After memory is up: timer, syscalls. */
+void arch_late_init(unsigned timer_hz);
+
+/* Physical memory through the kernel's direct map. */
+void *arch_phys_to_virt(uint64_t phys);
+uint64_t arch_virt_to_phys(const void *virt);
+
+/* Page tables. Flags for arch_map_page. */
+#define MAP_WRITE 0x1u
+#define MAP_EXEC 0x2u
+#define MAP_USER 0x4u
+#define MAP_NOT_OWNED 0x8u /* frame is not the address space's to free */
+
+/* Build the kernel's own tables (direct map of [0, phys_end)), drop the
+ * boot identity map. */
+int arch_paging_init(uint64_t phys_end);
+/* A new address space sharing the kernel half; *root is its physical root. */
+int arch_aspace_create(uint64_t *root);
+/* Free every user page table; owned frames go to free_frame(). The address
+ * space must not be the active one. */
+void arch_aspace_destroy(uint64_t root, void (*free_frame)(uint64_t phys));
+int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags);
+/* Unmap one page; returns true if something was mapped, with its frame and
+ * whether the address space owned it. */
+bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned);
+/* Translate a user address: true when mapped and user-accessible (and
+ * writable if want_write). */
+bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa);
+void arch_activate_aspace(uint64_t root);
+uint64_t arch_kernel_root(void);
+
+/* Threads. */
+/* Prepare a thread's kernel stack so its first switch enters user mode at
+ * entry with the given stack pointer and first argument. */
+void arch_thread_init_user(struct thread *t, uint64_t entry, uint64_t stack,
+			   uint64_t arg);
+/* Switch kernel stacks from prev to next (both running in kernel mode). */
+void arch_switch(struct thread *prev, struct thread *next);
+
+/* Syscall frame access. */
+void arch_syscall_args(const struct trap_frame *f, uint64_t args[6]);
+uint64_t arch_syscall_number(const struct trap_frame *f);
+void arch_syscall_return(struct trap_frame *f, int64_t value);
+bool arch_frame_from_user(const struct trap_frame *f);
+uint64_t arch_frame_ip(const struct trap_frame *f);
+
+/* CPU. */
+void arch_idle(void);		/* enable interrupts, halt until one arrives */
+__attribute__((noreturn)) void arch_halt(void);
+uint64_t arch_cycles(void);	/* rdtsc */
+/* Ask the emulator to exit with a status (isa-debug-exit); no-op on
+ * hardware without the device. */
+void arch_debug_exit(unsigned code);
+/* Print a frame-pointer backtrace starting at rbp. */
+void arch_backtrace(uint64_t rbp, int max_frames);
+uint64_t arch_current_frame_pointer(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tasks: an address space, its threads, and its place in the task tree.
+ * A task id is (generation << 32 | slot); the generation changes each time a
+ * slot is reused, so a stale id fails with ERR_NOT_FOUND.
+ */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uk/types.h>
+
+#include "list.h"
+#include "sched.h"
+
+#define TASK_MAX 256
+#define TASK_THREADS_MAX 1024
+
+enum task_state {
+	TASK_ALIVE,
+	TASK_ZOMBIE, /* exited; status kept for the parent's task_wait */
+};
+
+struct task {
+	uint64_t id;
+	char name[UK_TASK_NAME_MAX];
+	enum task_state state;
+	uint64_t aspace_root;	  /* physical root of the page tables */
+	struct list_node threads; /* struct thread.task_link */
+	unsigned threads_alive;
+	unsigned thread_objects;  /* threads not yet freed (alive + dead) */
+	struct task *parent;
+	struct list_node children;
+	struct list_node sibling;
+	struct waitq child_waiters; /* this task's threads in task_wait */
+	struct uk_exit_status status;
+	bool status_collected; /* parent took the status, or nobody will */
+	struct list_node regions; /* struct vm_region, sorted by start */
+	uint64_t frames;	  /* user frames this task owns */
+};
+
+void task_init(void);
+/* A new, empty task (no threads, empty address space) as a child of parent
+ * (NULL for init). */
+struct task *task_create(const char *name, struct task *parent, int *error);
+/* Destroy a task that never ran (creation failed half-way). */
+void task_destroy_unstarted(struct task *t);
+struct task *task_lookup(uint64_t id);
+/* End task t: every thread dies, the status is recorded and the parent is
+ * told. If t is the current task, this does not return. */
+void task_terminate(struct task *t, const struct uk_exit_status *status);
+/* A thread of t has been freed (called by the reaper). */
+void task_thread_reaped(struct task *t);
+/* The current thread ends; the last thread ends its task with code 0. */
+__attribute__((noreturn)) void task_thread_exit(void);
+/* task_wait for the current task. */
+int64_t task_wait(uint64_t child, struct uk_exit_status *status,
+		  uint64_t timeout_ns);
+/* The caller copied a child's status out: the zombie may be freed. */
+void task_collect(uint64_t child);
+uint64_t task_count(void);
+/* Fill up to max entries of info; returns the number of tasks. */
+unsigned task_list(struct uk_kinfo_task *info, unsigned max);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * User address-space regions. Every mapping a task has belongs to one
+ * region (image segment, stack, anonymous memory or a physical window such
+ * as the boot archive); regions never overlap. Anonymous memory is
+ * allocated and zeroed eagerly: there is no demand paging yet.
+ */
+#ifndef KERNEL_VM_H
+#define KERNEL_VM_H
+
+#include <stdint.h>
+
+#include "list.h"
+
+struct task;
+
+enum vm_region_kind {
+	VM_IMAGE,     /* ELF segment */
+	VM_STACK,     /* initial thread stack */
+	VM_ANONYMOUS, /* vm_allocate */
+	VM_PHYSICAL,  /* frames the task does not own */
+};
+
+struct vm_region {
+	struct list_node link;
+	uint64_t start, size;
+	unsigned flags; /* UK_VM_* */
+	enum vm_region_kind kind;
+};
+
+/* Where vm_allocate places memory when the caller does not choose. */
+#define VM_ALLOC_BASE 0x0000100000000000ull
+#define VM_ALLOC_TOP 0x00007f0000000000ull
+#define VM_STACK_TOP 0x00007fff00000000ull
+#define VM_STACK_SIZE (64 * 1024ull)
+#define VM_BOOT_ARCHIVE_BASE 0x0000080000000000ull
+
+void vm_init(void);
+/* Allocate size bytes (rounded up to pages) of zeroed memory at a fixed
+ * address (kind IMAGE/STACK) or, with addr 0, wherever there is room in
+ * the allocation window. Returns 0 and the address, or a negative error;
+ * on failure nothing stays mapped. */
+int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
+		     unsigned flags, enum vm_region_kind kind, uint64_t *out);
+/* Map physical frames the task does not own, read-only unless flags say. */
+int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
+		    uint64_t size, unsigned flags, uint64_t *out);
+/* Free exactly one region made by vm_allocate. */
+int vm_free_region(struct task *t, uint64_t addr, uint64_t size);
+/* Unmap and free everything (task teardown). */
+void vm_release_all(struct task *t);
+
+#endif

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * System call dispatch and the handlers for tasks, threads, time, memory
+ * and debug output. Each handler decodes (checks every argument and copies
+ * user data in) before it acts, and answers bad input with an error code.
+ */
+#include <string.h>
+#include <uk/errors.h>
+#include <uk/syscall.h>
+#include <uk/types.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "loader.h"
+#include "sched.h"
+#include "slab.h"
+#include "syscall_table.h"
+#include "task.h"
+#include "timer.h"
+#include "usercopy.h"
+#include "vm.h"
+
+typedef int64_t (*syscall_fn)(const uint64_t a[6]);
+
+/* Thunks that turn raw registers into typed arguments. */
+#define UPTR(type) uaddr_t
+#define SYSCALL0(n, name) \
+	static int64_t thunk_##name(const uint64_t a[6]) { (void)a; return sys_##name(); }
+#define SYSCALL1(n, name, t0, a0) \
+	static int64_t thunk_##name(const uint64_t a[6]) { return sys_##name((t0)a[0]); }
+#define SYSCALL2(n, name, t0, a0, t1, a1)                             \
+	static int64_t thunk_##name(const uint64_t a[6])             \
+	{                                                            \
+		return sys_##name((t0)a[0], (t1)a[1]);               \
+	}
+#define SYSCALL3(n, name, t0, a0, t1, a1, t2, a2)                     \
+	static int64_t thunk_##name(const uint64_t a[6])             \
+	{                                                            \
+		return sys_##name((t0)a[0], (t1)a[1], (t2)a[2]);     \
+	}
+#define SYSCALL4(n, name, t0, a0, t1, a1, t2, a2, t3, a3)                     \
+	static int64_t thunk_##name(const uint64_t a[6])                     \
+	{                                                                    \
+		return sys_##name((t0)a[0], (t1)a[1], (t2)a[2], (t3)a[3]);   \
+	}
+#define SYSCALL5(n, name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4)            \
+	static int64_t thunk_##name(const uint64_t a[6])                    \
+	{                                                                   \
+		return sys_##name((t0)a[0], (t1)a[1], (t2)a[2], (t3)a[3],   \
+				  (t4)a[4]);                                \
+	}
+#include <uk/syscalls.def>
+#undef SYSCALL0
+#undef SYSCALL1
+#undef SYSCALL2
+#undef SYSCALL3
+#undef SYSCALL4
+#undef SYSCALL5
+
+#define SYSCALL0(n, name) [n] = thunk_##name,
+#define SYSCALL1(n, name, ...) [n] = thunk_##name,
+#define SYSCALL2(n, name, ...) [n] = thunk_##name,
+#define SYSCALL3(n, name, ...) [n] = thunk_##name,
+#define SYSCALL4(n, name, ...) [n] = thunk_##name,
+#define SYSCALL5(n, name, ...) [n] = thunk_##name,
+static const syscall_fn syscall_table[SYS_COUNT_] = {
+#include <uk/syscalls.def>
+};
+#undef SYSCALL0
+#undef SYSCALL1
+#undef SYSCALL2
+#undef SYSCALL3
+#undef SYSCALL4
+#undef SYSCALL5
+
+#define SYSCALL0(n, name) [n] = #name,
+#define SYSCALL1(n, name, ...) [n] = #name,
+#define SYSCALL2(n, name, ...) [n] = #name,
+#define SYSCALL3(n, name, ...) [n] = #name,
+#define SYSCALL4(n, name, ...) [n] = #name,
+#define SYSCALL5(n, name, ...) [n] = #name,
+static const char *const syscall_names[SYS_COUNT_] = {
+#include <uk/syscalls.def>
+};
+#undef SYSCALL0
+#undef SYSCALL1
+#undef SYSCALL2
+#undef SYSCALL3
+#undef SYSCALL4
+#undef SYSCALL5
+#undef UPTR
+
+static bool trace_syscalls;
+
+void syscall_set_trace(bool on)
+{
+	trace_syscalls = on;
+}
+
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t n = arch_syscall_number(f), a[6];
+	int64_t rc;
+
+	arch_syscall_args(f, a);
+	if (n >= SYS_COUNT_ || !syscall_table[n]) {
+		rc = -ERR_NO_SYSCALL;
+	} else {
+		rc = syscall_table[n](a);
+		if (trace_syscalls)
+			klog(LOG_DEBUG, "%s(%lx, %lx, %lx) = %ld",
+			     syscall_names[n], a[0], a[1], a[2], rc);
+	}
+	arch_syscall_return(f, rc);
+	sched_preempt_point();
+}
+
+#define DEBUG_WRITE_MAX 4096
+
+int64_t sys_debug_write(uaddr_t buf, uint64_t len)
+{
+	static char kbuf[DEBUG_WRITE_MAX];
+
+	if (user_range_ok(buf, len) < 0)
+		return -ERR_FAULT;
+	if (len > DEBUG_WRITE_MAX)
+		len = DEBUG_WRITE_MAX; /* a short write, as with POSIX write */
+	if (copy_from_user(current->task, kbuf, buf, len) < 0)
+		return -ERR_FAULT;
+	for (uint64_t i = 0; i < len; i++) {
+		if (kbuf[i] == '\n')
+			arch_console_putc('\r');
+		arch_console_putc(kbuf[i]);
+	}
+	return (int64_t)len;
+}
+
+int64_t sys_task_exit(int64_t code)
+{
+	struct uk_exit_status st = { .reason = UK_EXIT_NORMAL, .code = code };
+
+	task_terminate(current->task, &st);
+	panic("task_exit returned");
+}
+
+int64_t sys_thread_exit(void)
+{
+	task_thread_exit();
+}
+
+int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
+			uint64_t args_len)
+{
+	static union {
+		struct uk_task_args a;
+		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
+	} in;
+	struct uk_task_args *ta = &in.a;
+	uint64_t id;
+	const char *reason = NULL;
+
+	if (args_len < sizeof(*ta) || args_len > sizeof(in))
+		return args_len > sizeof(in) ? -ERR_TOO_BIG : -ERR_INVALID;
+	if (user_range_ok(image, image_len) < 0 || image_len == 0)
+		return -ERR_FAULT;
+	if (copy_from_user(current->task, &in, args, args_len) < 0)
+		return -ERR_FAULT;
+	if (strnlen(ta->name, sizeof(ta->name)) == sizeof(ta->name))
+		return -ERR_INVALID;
+	if (ta->priority < 0 || ta->priority > UK_PRIORITY_MAX)
+		return -ERR_INVALID;
+	if (ta->argv_len != args_len - sizeof(*ta))
+		return -ERR_INVALID;
+	/* argv_blob must hold exactly argc NUL-terminated strings. */
+	uint32_t strings = 0;
+	for (uint32_t i = 0; i < ta->argv_len; i++)
+		if (ta->argv_blob[i] == '\0')
+			strings++;
+	if (strings != ta->argc ||
+	    (ta->argv_len && ta->argv_blob[ta->argv_len - 1] != '\0'))
+		return -ERR_INVALID;
+
+	struct image_source src = {
+		.read = image_source_user_read,
+		.task = current->task,
+		.user_base = image,
+		.len = image_len,
+	};
+	struct loader_request req = {
+		.name = ta->name,
+		.priority = (unsigned)ta->priority,
+		.argc = ta->argc,
+		.argv_blob = ta->argv_blob,
+		.argv_len = ta->argv_len,
+		.parent = current->task,
+	};
+	int rc = loader_create_task(&src, &req, &id, &reason);
+	if (rc < 0) {
+		if (reason)
+			klog(LOG_INFO, "task_create(%s) refused: %s", ta->name,
+			     reason);
+		return rc;
+	}
+	return (int64_t)id;
+}
+
+int64_t sys_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg,
+			  int64_t priority)
+{
+	int error = 0;
+	struct thread *th;
+
+	/* The entry and stack must be user addresses; whether they are mapped
+	 * is the thread's own business: a bad one faults in user mode. */
+	if (entry < USER_BASE || entry >= USER_TOP || stack_top < USER_BASE ||
+	    stack_top > USER_TOP)
+		return -ERR_FAULT;
+	if (priority < 0 || priority > UK_PRIORITY_MAX)
+		return -ERR_INVALID;
+	th = thread_create_user(current->task, entry, stack_top, arg,
+				(unsigned)priority, &error);
+	return th ? (int64_t)th->id : error;
+}
+
+int64_t sys_task_wait(uint64_t task, uaddr_t status, uint64_t timeout_ns)
+{
+	struct uk_exit_status st;
+	int64_t rc;
+
+	if (user_range_ok(status, sizeof(st)) < 0 || status == 0)
+		return -ERR_FAULT;
+	rc = task_wait(task, &st, timeout_ns);
+	if (rc < 0)
+		return rc;
+	if (copy_to_user(current->task, status, &st, sizeof(st)) < 0)
+		return -ERR_FAULT; /* the child stays a zombie: nothing lost */
+	task_collect(st.task);
+	return 0;
+}
+
+int64_t sys_yield(void)
+{
+	sched_yield();
+	return 0;
+}
+
+int64_t sys_sleep(uint64_t ns)
+{
+	int64_t rc = sched_block(NULL, ns);
+
+	return rc == -ERR_TIMED_OUT ? 0 : rc;
+}
+
+int64_t sys_clock(void)
+{
+	return (int64_t)timer_now_ns();
+}
+
+int64_t sys_vm_allocate(uint64_t size, uint64_t flags)
+{
+	uint64_t addr;
+	int rc;
+
+	if (flags & ~(uint64_t)(UK_VM_READ | UK_VM_WRITE | UK_VM_EXEC))
+		return -ERR_INVALID;
+	if ((flags & (UK_VM_WRITE | UK_VM_EXEC)) == (UK_VM_WRITE | UK_VM_EXEC))
+		return -ERR_PERMISSION;
+	rc = vm_map_anonymous(current->task, 0, size, (unsigned)flags | UK_VM_READ,
+			      VM_ANONYMOUS, &addr);
+	return rc < 0 ? rc : (int64_t)addr;
+}
+
+int64_t sys_vm_free(uint64_t addr, uint64_t size)
+{
+	if (user_range_ok(addr, size) < 0)
+		return -ERR_FAULT;
+	return vm_free_region(current->task, addr, size);
+}
+
+int64_t sys_task_kill(uint64_t id)
+{
+	struct task *t = task_lookup(id);
+	struct uk_exit_status st = { .reason = UK_EXIT_KILLED, .code = -1 };
+
+	if (!t || t->state != TASK_ALIVE)
+		return -ERR_NOT_FOUND;
+	/* Only an ancestor may kill: authority follows the task tree until
+	 * capabilities for tasks arrive with IPC. */
+	struct task *a = t->parent;
+	while (a && a != current->task)
+		a = a->parent;
+	if (!a && t != current->task)
+		return -ERR_PERMISSION;
+	task_terminate(t, &st);
+	return 0;
+}
+
+int64_t sys_task_self(void)
+{
+	return (int64_t)current->task->id;
+}
+
+int64_t sys_thread_self(void)
+{
+	return (int64_t)current->id;
+}
+
+int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
+{
+	if (what == UK_KINFO_MEMORY) {
+		struct uk_kinfo_memory m;
+		if (len < sizeof(m))
+			return -ERR_INVALID;
+		m.frames_total = kframe_total_count();
+		m.frames_free = kframe_free_count();
+		slab_totals(&m.kobjects_in_use, &m.kobject_pages);
+		m.tasks = task_count();
+		m.threads = thread_count();
+		if (copy_to_user(current->task, buf, &m, sizeof(m)) < 0)
+			return -ERR_FAULT;
+		return sizeof(m);
+	}
+	if (what == UK_KINFO_TASKS) {
+		static struct uk_kinfo_task list[TASK_MAX];
+		unsigned max = (unsigned)(len / sizeof(list[0]));
+		if (max > TASK_MAX)
+			max = TASK_MAX;
+		unsigned n = task_list(list, max);
+		unsigned copy = n < max ? n : max;
+		if (copy_to_user(current->task, buf, list,
+				 copy * sizeof(list[0])) < 0)
+			return -ERR_FAULT;
+		return n;
+	}
+	return -ERR_INVALID;
+}

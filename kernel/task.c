@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Task life cycle. A task lives until its last thread ends; it is then a
+ * zombie until its parent collects the status with task_wait (or at once if
+ * it has no parent). Its address space is freed when the last thread object
+ * has been reaped, which happens on another thread's stack and page tables.
+ * Orphans are collected by nobody: their status is dropped when they end.
+ */
+#include "task.h"
+
+#include <string.h>
+#include <uk/errors.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "slab.h"
+#include "timer.h"
+#include "vm.h"
+
+struct task_slot {
+	struct task *task;
+	uint32_t generation;
+};
+
+static struct task_slot slots[TASK_MAX];
+static struct slab_cache task_cache;
+static uint64_t tasks_alive;
+
+void task_init(void)
+{
+	slab_cache_init(&task_cache, "task", sizeof(struct task));
+}
+
+struct task *task_create(const char *name, struct task *parent, int *error)
+{
+	unsigned slot;
+	struct task *t;
+
+	for (slot = 1; slot < TASK_MAX && slots[slot].task; slot++)
+		;
+	if (slot == TASK_MAX) {
+		*error = -ERR_LIMIT;
+		return NULL;
+	}
+	t = slab_alloc(&task_cache);
+	if (!t) {
+		*error = -ERR_NO_MEMORY;
+		return NULL;
+	}
+	memset(t, 0, sizeof(*t));
+	if (arch_aspace_create(&t->aspace_root) < 0) {
+		slab_free(&task_cache, t);
+		*error = -ERR_NO_MEMORY;
+		return NULL;
+	}
+	slots[slot].generation++;
+	slots[slot].task = t;
+	t->id = ((uint64_t)slots[slot].generation << 32) | slot;
+	strlcpy(t->name, name, sizeof(t->name));
+	t->state = TASK_ALIVE;
+	list_init(&t->threads);
+	list_init(&t->children);
+	list_init(&t->sibling);
+	list_init(&t->regions);
+	waitq_init(&t->child_waiters);
+	t->parent = parent;
+	if (parent)
+		list_push_back(&parent->children, &t->sibling);
+	tasks_alive++;
+	return t;
+}
+
+struct task *task_lookup(uint64_t id)
+{
+	uint32_t slot = UK_ID_INDEX(id);
+
+	if (slot == 0 || slot >= TASK_MAX || !slots[slot].task ||
+	    slots[slot].generation != UK_ID_GENERATION(id))
+		return NULL;
+	return slots[slot].task;
+}
+
+static void free_user_frame(uint64_t pa)
+{
+	kframe_free(pa);
+}
+
+/* Free the task object once nobody needs it: no thread objects left and the
+ * status collected. */
+static void maybe_free(struct task *t)
+{
+	if (t->state != TASK_ZOMBIE || t->thread_objects || !t->status_collected)
+		return;
+	if (t->aspace_root) {
+		vm_release_all(t);
+		arch_aspace_destroy(t->aspace_root, free_user_frame);
+		t->aspace_root = 0;
+	}
+	list_remove(&t->sibling);
+	slots[UK_ID_INDEX(t->id)].task = NULL;
+	tasks_alive--;
+	slab_free(&task_cache, t);
+}
+
+void task_destroy_unstarted(struct task *t)
+{
+	t->state = TASK_ZOMBIE;
+	t->status_collected = true;
+	maybe_free(t);
+}
+
+void task_thread_reaped(struct task *t)
+{
+	kassert(t->thread_objects > 0);
+	t->thread_objects--;
+	if (t->thread_objects == 0 && t->state == TASK_ZOMBIE &&
+	    t->aspace_root) {
+		/* We run on another task's page tables now. */
+		vm_release_all(t);
+		arch_aspace_destroy(t->aspace_root, free_user_frame);
+		t->aspace_root = 0;
+	}
+	maybe_free(t);
+}
+
+void task_terminate(struct task *t, const struct uk_exit_status *status)
+{
+	struct list_node *n, *tmp;
+	bool self = current->task == t;
+
+	if (t->state != TASK_ALIVE)
+		return;
+	t->state = TASK_ZOMBIE;
+	t->status = *status;
+	t->status.task = t->id;
+	klog(status->reason == UK_EXIT_NORMAL ? LOG_DEBUG : LOG_INFO,
+	     "task %s (%lx) ended: %s, code %ld", t->name, t->id,
+	     status->reason == UK_EXIT_NORMAL  ? "exit"
+	     : status->reason == UK_EXIT_FAULT ? "fault"
+					       : "killed",
+	     status->code);
+
+	list_for_each_safe(n, tmp, &t->threads)
+	{
+		struct thread *th = list_entry(n, struct thread, task_link);
+		list_remove(&th->task_link);
+		if (th == current)
+			continue;
+		if (th->state != THREAD_DEAD) {
+			sched_remove(th);
+			sched_reap_later(th);
+		}
+	}
+	t->threads_alive = 0;
+
+	/* Children become orphans; zombie children are dropped now. */
+	list_for_each_safe(n, tmp, &t->children)
+	{
+		struct task *c = list_entry(n, struct task, sibling);
+		list_remove(&c->sibling);
+		c->parent = NULL;
+		c->status_collected = true;
+		maybe_free(c);
+	}
+	waitq_wake_all(&t->child_waiters, -ERR_DEAD);
+
+	if (t->parent)
+		waitq_wake_all(&t->parent->child_waiters, 0);
+	else
+		t->status_collected = true;
+
+	if (UK_ID_INDEX(t->id) == 1)
+		init_exited(&t->status);
+	if (self)
+		sched_exit_current();
+	maybe_free(t);
+}
+
+void task_thread_exit(void)
+{
+	struct task *t = current->task;
+
+	if (t->threads_alive == 1) {
+		struct uk_exit_status st = { .reason = UK_EXIT_NORMAL, .code = 0 };
+		task_terminate(t, &st);
+	}
+	t->threads_alive--;
+	list_remove(&current->task_link);
+	sched_exit_current();
+}
+
+void task_fault(const struct fault_info *info)
+{
+	struct task *t = current->task;
+	struct uk_exit_status st = {
+		.reason = UK_EXIT_FAULT,
+		.code = -1,
+		.vector = info->vector,
+		.fault_ip = info->ip,
+		.fault_addr = info->addr,
+	};
+
+	klog(LOG_WARN, "task %s (%lx) killed: %s (vector %u) at ip %lx addr %lx error %lx",
+	     t->name, t->id, info->name, info->vector, info->ip, info->addr,
+	     info->error);
+	task_terminate(t, &st);
+	panic("faulting task %lx survived termination", t->id);
+}
+
+static struct task *find_zombie_child(struct task *t, uint64_t child,
+				      bool *any_match)
+{
+	struct list_node *n;
+
+	*any_match = false;
+	list_for_each(n, &t->children)
+	{
+		struct task *c = list_entry(n, struct task, sibling);
+		if (child && c->id != child)
+			continue;
+		*any_match = true;
+		if (c->state == TASK_ZOMBIE && !c->status_collected)
+			return c;
+	}
+	return NULL;
+}
+
+int64_t task_wait(uint64_t child, struct uk_exit_status *status,
+		  uint64_t timeout_ns)
+{
+	struct task *t = current->task;
+	uint64_t deadline_ns = 0;
+	bool bounded = timeout_ns != UK_TIMEOUT_INFINITE;
+
+	if (bounded && timeout_ns)
+		deadline_ns = timer_now_ns() + timeout_ns;
+	for (;;) {
+		bool any;
+		struct task *c = find_zombie_child(t, child, &any);
+		if (c) {
+			*status = c->status;
+			return 0;
+		}
+		if (!any)
+			return -ERR_NO_CHILD;
+		uint64_t left = UK_TIMEOUT_INFINITE;
+		if (bounded) {
+			uint64_t now = timer_now_ns();
+			left = timeout_ns == 0 || now >= deadline_ns ? 0
+								      : deadline_ns - now;
+		}
+		int64_t rc = sched_block(&t->child_waiters, left);
+		if (rc == -ERR_TIMED_OUT)
+			return rc;
+	}
+}
+
+/* The caller copied the status out successfully: the zombie can go. */
+void task_collect(uint64_t child_id)
+{
+	struct task *c = task_lookup(child_id);
+
+	if (c && c->state == TASK_ZOMBIE) {
+		c->status_collected = true;
+		maybe_free(c);
+	}
+}
+
+uint64_t task_count(void)
+{
+	return tasks_alive;
+}
+
+unsigned task_list(struct uk_kinfo_task *info, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 1; i < TASK_MAX; i++) {
+		struct task *t = slots[i].task;
+		if (!t)
+			continue;
+		if (n < max) {
+			struct uk_kinfo_task *e = &info[n];
+			memset(e, 0, sizeof(*e));
+			e->id = t->id;
+			e->parent = t->parent ? t->parent->id : 0;
+			e->threads = t->threads_alive;
+			e->state = t->state;
+			e->frames = t->frames;
+			strlcpy(e->name, t->name, sizeof(e->name));
+		}
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Checked copies between kernel and user memory (see usercopy.h). */
+#include "usercopy.h"
+
+#include <string.h>
+#include <uk/errors.h>
+
+#include "arch.h"
+#include "task.h"
+
+int user_range_ok(uaddr_t addr, uint64_t len)
+{
+	if (addr < USER_BASE || addr >= USER_TOP)
+		return len == 0 && addr == 0 ? 0 : -ERR_FAULT;
+	if (len > USER_TOP - addr)
+		return -ERR_FAULT;
+	return 0;
+}
+
+static int copy(struct task *t, uaddr_t uaddr, void *kbuf, size_t len,
+		bool to_user)
+{
+	if (len == 0)
+		return 0;
+	if (user_range_ok(uaddr, len) < 0)
+		return -ERR_FAULT;
+	while (len) {
+		uint64_t pa;
+		size_t chunk = PAGE_SIZE - (uaddr & ~PAGE_MASK);
+		if (chunk > len)
+			chunk = len;
+		if (!arch_translate(t->aspace_root, uaddr, to_user, &pa))
+			return -ERR_FAULT;
+		if (to_user)
+			memcpy(arch_phys_to_virt(pa), kbuf, chunk);
+		else
+			memcpy(kbuf, arch_phys_to_virt(pa), chunk);
+		uaddr += chunk;
+		kbuf = (char *)kbuf + chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int copy_from_user(struct task *t, void *dst, uaddr_t src, size_t len)
+{
+	return copy(t, src, dst, len, false);
+}
+
+int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t len)
+{
+	return copy(t, dst, (void *)src, len, true);
+}
+
+int copy_into_task(struct task *t, uaddr_t dst, const void *src, size_t len)
+{
+	const char *s = src;
+
+	if (user_range_ok(dst, len) < 0)
+		return -ERR_FAULT;
+	while (len) {
+		uint64_t pa;
+		size_t chunk = PAGE_SIZE - (dst & ~PAGE_MASK);
+		if (chunk > len)
+			chunk = len;
+		if (!arch_translate(t->aspace_root, dst, false, &pa))
+			return -ERR_FAULT;
+		memcpy(arch_phys_to_virt(pa), s, chunk);
+		dst += chunk;
+		s += chunk;
+		len -= chunk;
+	}
+	return 0;
+}

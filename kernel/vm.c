@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* User address-space regions (see vm.h). */
+#include "vm.h"
+
+#include <string.h>
+#include <uk/errors.h>
+#include <uk/types.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "slab.h"
+#include "task.h"
+
+static struct slab_cache region_cache;
+
+void vm_init(void)
+{
+	slab_cache_init(&region_cache, "vm_region", sizeof(struct vm_region));
+}
+
+static unsigned map_flags(unsigned uk_flags)
+{
+	return MAP_USER | ((uk_flags & UK_VM_WRITE) ? MAP_WRITE : 0) |
+	       ((uk_flags & UK_VM_EXEC) ? MAP_EXEC : 0);
+}
+
+/* Insert r keeping the list sorted; fails if it overlaps a region. */
+static int region_insert(struct task *t, struct vm_region *r)
+{
+	struct list_node *n;
+
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *o = list_entry(n, struct vm_region, link);
+		if (o->start >= r->start + r->size)
+			break;
+		if (o->start + o->size > r->start)
+			return -ERR_EXISTS;
+	}
+	list_insert_before(n, &r->link);
+	return 0;
+}
+
+/* Lowest gap of size bytes inside [VM_ALLOC_BASE, VM_ALLOC_TOP). */
+static uint64_t find_gap(struct task *t, uint64_t size)
+{
+	uint64_t at = VM_ALLOC_BASE;
+	struct list_node *n;
+
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *o = list_entry(n, struct vm_region, link);
+		if (o->start + o->size <= at)
+			continue;
+		if (o->start >= at + size)
+			break;
+		at = o->start + o->size;
+	}
+	return at + size <= VM_ALLOC_TOP ? at : 0;
+}
+
+static void unmap_range(struct task *t, uint64_t start, uint64_t size)
+{
+	for (uint64_t va = start; va < start + size; va += PAGE_SIZE) {
+		uint64_t pa;
+		bool owned;
+		if (arch_unmap_page(t->aspace_root, va, &pa, &owned) && owned) {
+			kframe_free(pa);
+			t->frames--;
+		}
+	}
+}
+
+int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
+		     unsigned flags, enum vm_region_kind kind, uint64_t *out)
+{
+	struct vm_region *r;
+	uint64_t pages;
+
+	if (size == 0 || size > VM_ALLOC_TOP - VM_ALLOC_BASE)
+		return size ? -ERR_NO_MEMORY : -ERR_INVALID;
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	pages = size / PAGE_SIZE;
+	if (pages > kframe_free_count())
+		return -ERR_NO_MEMORY;
+	if (addr == 0) {
+		addr = find_gap(t, size);
+		if (!addr)
+			return -ERR_NO_MEMORY;
+	}
+	if ((addr & ~PAGE_MASK) || addr < USER_BASE || addr > USER_TOP ||
+	    size > USER_TOP - addr)
+		return -ERR_INVALID;
+	r = slab_alloc(&region_cache);
+	if (!r)
+		return -ERR_NO_MEMORY;
+	r->start = addr;
+	r->size = size;
+	r->flags = flags;
+	r->kind = kind;
+	if (region_insert(t, r) < 0) {
+		slab_free(&region_cache, r);
+		return -ERR_EXISTS;
+	}
+	for (uint64_t va = addr; va < addr + size; va += PAGE_SIZE) {
+		uint64_t pa;
+		if (!kframe_alloc(&pa))
+			goto fail;
+		memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+		if (arch_map_page(t->aspace_root, va, pa, map_flags(flags)) < 0) {
+			kframe_free(pa);
+			goto fail;
+		}
+		t->frames++;
+	}
+	*out = addr;
+	return 0;
+fail:
+	unmap_range(t, addr, size);
+	list_remove(&r->link);
+	slab_free(&region_cache, r);
+	return -ERR_NO_MEMORY;
+}
+
+int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
+		    uint64_t size, unsigned flags, uint64_t *out)
+{
+	struct vm_region *r;
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	if (!size || (phys & ~PAGE_MASK) || (addr & ~PAGE_MASK) ||
+	    addr < USER_BASE || addr > USER_TOP || size > USER_TOP - addr)
+		return -ERR_INVALID;
+	r = slab_alloc(&region_cache);
+	if (!r)
+		return -ERR_NO_MEMORY;
+	r->start = addr;
+	r->size = size;
+	r->flags = flags;
+	r->kind = VM_PHYSICAL;
+	if (region_insert(t, r) < 0) {
+		slab_free(&region_cache, r);
+		return -ERR_EXISTS;
+	}
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		if (arch_map_page(t->aspace_root, addr + off, phys + off,
+				  map_flags(flags) | MAP_NOT_OWNED) < 0) {
+			unmap_range(t, addr, off);
+			list_remove(&r->link);
+			slab_free(&region_cache, r);
+			return -ERR_NO_MEMORY;
+		}
+	}
+	*out = addr;
+	return 0;
+}
+
+int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	struct list_node *n;
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		if (r->start != addr)
+			continue;
+		if (r->kind != VM_ANONYMOUS || r->size != size)
+			return -ERR_INVALID;
+		unmap_range(t, r->start, r->size);
+		list_remove(&r->link);
+		slab_free(&region_cache, r);
+		return 0;
+	}
+	return -ERR_NOT_FOUND;
+}
+
+void vm_release_all(struct task *t)
+{
+	struct list_node *n;
+
+	/* Page frames go with the page tables in arch_aspace_destroy; only
+	 * the bookkeeping is released here. */
+	while ((n = list_pop_front(&t->regions)))
+		slab_free(&region_cache, list_entry(n, struct vm_region, link));
+	t->frames = 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* Starting and waiting for child tasks. */
+#include <string.h>
+#include <ulib.h>
+
+long spawn_image(const void *image, size_t len, const char *name,
+		 const char *const argv[], int priority)
+{
+	static union {
+		struct uk_task_args a;
+		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
+	} req;
+	size_t used = 0;
+	uint32_t argc = 0;
+
+	memset(&req.a, 0, sizeof(req.a));
+	strlcpy(req.a.name, name, sizeof(req.a.name));
+	req.a.priority = priority;
+	for (; argv && argv[argc]; argc++) {
+		size_t n = strlen(argv[argc]) + 1;
+		if (used + n > UK_TASK_ARGS_MAX)
+			return -ERR_TOO_BIG;
+		memcpy(req.a.argv_blob + used, argv[argc], n);
+		used += n;
+	}
+	req.a.argc = argc;
+	req.a.argv_len = (uint32_t)used;
+	return uk_task_create(image, len, &req.a, sizeof(req.a) + used);
+}
+
+long wait_task(uint64_t task, struct uk_exit_status *status, uint64_t timeout_ns)
+{
+	return uk_task_wait(task, status, timeout_ns);
+}
