@@ -11,17 +11,24 @@ struct word {
 	size_t value_len;
 };
 
+/* One set of separators everywhere: a line ending in "\r\n" must not leave
+ * a '\r' glued to the last key or value. */
+static bool is_separator(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Read the next word starting at *p; returns false at the end. */
 static bool next_word(const char **p, struct word *w)
 {
 	const char *s = *p;
 
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+	while (is_separator(*s))
 		s++;
 	if (!*s)
 		return false;
 	w->key = s;
-	while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != '\n')
+	while (*s && *s != '=' && !is_separator(*s))
 		s++;
 	w->key_len = (size_t)(s - w->key);
 	w->value = NULL;
@@ -38,7 +45,7 @@ static bool next_word(const char **p, struct word *w)
 				s++;
 		} else {
 			w->value = s;
-			while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			while (*s && !is_separator(*s))
 				s++;
 			w->value_len = (size_t)(s - w->value);
 		}

@@ -133,13 +133,15 @@ int elf_validate_head(const void *image, size_t head_len, uint64_t len,
 		if ((ph.flags & (ELF_SEG_W | ELF_SEG_X)) == (ELF_SEG_W | ELF_SEG_X))
 			return refuse(reason, "segment is both writable and executable");
 		/* Segments must be in ascending order and must not share a page:
-		 * each page gets exactly one set of permissions. */
+		 * each page gets exactly one set of permissions. Compare page
+		 * numbers of the previous segment's last byte, which cannot wrap
+		 * (its vaddr + memsz was checked), unlike its rounded-up end. */
 		if (out->nsegments) {
 			const struct elf_segment *prev =
 				&out->segments[out->nsegments - 1];
-			uint64_t prev_end = (prev->vaddr + prev->memsz + PAGE - 1) &
-					    ~(uint64_t)(PAGE - 1);
-			if ((ph.vaddr & ~(uint64_t)(PAGE - 1)) < prev_end)
+			uint64_t prev_last_page =
+				(prev->vaddr + prev->memsz - 1) / PAGE;
+			if (ph.vaddr / PAGE <= prev_last_page)
 				return refuse(reason, "segments overlap or are out of order");
 		}
 		struct elf_segment *s = &out->segments[out->nsegments++];

@@ -2,8 +2,9 @@
 /*
  * ELF loader (see loader.h). Startup block layout, placed at the top of the
  * initial stack: struct uk_startup, then argv strings, then the command line
- * (init only). The first thread starts with rdi = block address and a stack
- * pointer 8 bytes below a 16-byte boundary, as if `call`ed.
+ * (init only). The first thread starts at the ELF entry with rdi = block
+ * address and rsp 16-byte aligned just below the block, as at ELF process
+ * entry (crt0 then `call`s into C).
  */
 #include "loader.h"
 
@@ -134,7 +135,7 @@ int loader_create_task(const struct image_source *src,
 	rc = copy_into_task(t, block_addr, startup_block, block);
 	if (rc < 0)
 		goto fail;
-	if (!thread_create_user(t, img.entry, block_addr - 8, block_addr,
+	if (!thread_create_user(t, img.entry, block_addr, block_addr,
 				req->priority, &rc))
 		goto fail;
 	*task_id = t->id;

@@ -217,7 +217,9 @@ int64_t sys_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg,
 		return -ERR_FAULT;
 	if (priority < 0 || priority > UK_PRIORITY_MAX)
 		return -ERR_INVALID;
-	th = thread_create_user(current->task, entry, stack_top, arg,
+	/* The entry is a C function: start 8 bytes below the 16-byte aligned
+	 * top, as if called (it must end with thread_exit, not return). */
+	th = thread_create_user(current->task, entry, (stack_top & ~15ull) - 8, arg,
 				(unsigned)priority, &error);
 	return th ? (int64_t)th->id : error;
 }

@@ -216,7 +216,9 @@ static struct task *find_zombie_child(struct task *t, uint64_t child,
 	list_for_each(n, &t->children)
 	{
 		struct task *c = list_entry(n, struct task, sibling);
-		if (child && c->id != child)
+		/* A collected zombie only waits for its threads to be reaped:
+		 * for the parent it is gone. */
+		if ((child && c->id != child) || c->status_collected)
 			continue;
 		*any_match = true;
 		if (c->state == TASK_ZOMBIE && !c->status_collected)

@@ -45,27 +45,25 @@ static void put_number(struct out *o, uint64_t v, int negative, unsigned base,
 		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
+	/* Space padding goes before the sign and "0x", zero padding after
+	 * them: "   -42", "-00042", "    0x1234", "0x00001234". */
+	int fill = width - n - (negative ? 1 : 0) - (alt ? 2 : 0);
+	if (!left && pad == ' ')
+		for (; fill > 0; fill--)
+			put(o, ' ');
+	if (negative)
+		put(o, '-');
 	if (alt) {
 		put(o, '0');
 		put(o, 'x');
-		width -= 2;
 	}
-	if (negative) {
-		if (pad == '0')
-			put(o, '-');
-		width--;
-	}
-	int fill = width > n ? width - n : 0;
-	if (!left)
-		while (fill-- > 0)
-			put(o, pad);
-	if (negative && pad != '0')
-		put(o, '-');
+	if (!left && pad == '0')
+		for (; fill > 0; fill--)
+			put(o, '0');
 	while (n)
 		put(o, tmp[--n]);
-	if (left)
-		while (fill-- > 0)
-			put(o, ' ');
+	for (; fill > 0; fill--)
+		put(o, ' ');
 }
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
@@ -90,6 +88,14 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		if (*fmt == '*') {
 			width = va_arg(ap, int);
+			/* C99: a negative width argument is a '-' flag. INT_MIN
+			 * has no positive counterpart; clamp it first. */
+			if (width < -__INT_MAX__)
+				width = -__INT_MAX__;
+			if (width < 0) {
+				left = 1;
+				width = -width;
+			}
 			fmt++;
 		}
 		while (*fmt >= '0' && *fmt <= '9')
@@ -135,7 +141,9 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			size_t n = 0;
 			if (!s)
 				s = "(null)";
-			while (s[n] && (precision < 0 || n < (size_t)precision))
+			/* Check the precision first: with one, s need not be
+			 * NUL-terminated and s[precision] may not exist. */
+			while ((precision < 0 || n < (size_t)precision) && s[n])
 				n++;
 			put_padded(&o, s, n, width, left, ' ');
 			break;

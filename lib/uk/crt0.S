@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Program entry: rdi = startup block (uk/types.h). The kernel leaves rsp
- * 8 bytes below a 16-byte boundary, as after a call. */
+/* Program entry: rdi = startup block (uk/types.h), rsp 16-byte aligned as at
+ * ELF process entry; the call below gives C its usual alignment. */
 	.text
 	.global _start
 _start:

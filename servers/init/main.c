@@ -7,7 +7,9 @@
  *     waits for it (deadline timeout=SECONDS, default 600) and exits with
  *     its status, which powers off the machine in test mode;
  *   - otherwise every line "run PATH ARG..." of etc/init.conf is started,
- *     and init then collects orphans forever.
+ *     then each NAME of servers=NAME,NAME... (the cluster configuration
+ *     chooses these per node) as bin/NAME, and init collects orphans
+ *     forever.
  */
 #include <cpio.h>
 #include <string.h>
@@ -145,6 +147,19 @@ int main(int argc, char **argv)
 	if (cmdline_value("test", test, sizeof(test)))
 		return run_test(test);
 	run_config();
+	static char servers[256], path[64];
+	if (cmdline_value("servers", servers, sizeof(servers))) {
+		char *s = servers;
+		while (s && *s) {
+			char *next = strchr(s, ',');
+			if (next)
+				*next++ = '\0';
+			const char *server_argv[] = { s, NULL };
+			snprintf(path, sizeof(path), "bin/%s", s);
+			start_program(path, server_argv);
+			s = next;
+		}
+	}
 	printf("init: ready\n");
 	for (;;) {
 		struct uk_exit_status st;

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostile MODE [ARG]: a misbehaving program the guest suite starts as a
+ * child. Each fault mode does one thing a user program must not be able to
+ * get away with; the kernel has to kill just this task and report why.
+ * Other modes exercise exit paths and resource exhaustion.
+ */
+#include <string.h>
+#include <ulib.h>
+
+#define KERNEL_ADDRESS 0xffffffff80100000ull
+#define NONCANONICAL 0x0000800000000000ull
+
+static volatile uint64_t sink;
+/* Addresses come through a volatile so the compiler cannot see them. */
+static volatile uint64_t address_of[] = { 0, 8 };
+
+/* This program does on purpose what the compiler warns about. */
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+#pragma GCC diagnostic ignored "-Warray-bounds"
+
+__attribute__((noinline)) static uint64_t recurse(uint64_t n)
+{
+	volatile char pad[512];
+	pad[0] = (char)n;
+	return recurse(n + 1) + pad[0];
+}
+
+static void sleeper_thread(uint64_t arg)
+{
+	(void)arg;
+	uk_sleep(UK_TIMEOUT_INFINITE);
+	uk_thread_exit();
+}
+
+static void exiting_thread(uint64_t arg)
+{
+	(void)arg;
+	uk_thread_exit();
+}
+
+/* Eat memory, then threads, until the kernel says no; report the errors. */
+static int exhaust(void)
+{
+	long rc, regions = 0, threads = 0;
+
+	while ((rc = uk_vm_allocate(1 << 20, UK_VM_READ | UK_VM_WRITE)) > 0)
+		regions++;
+	long vm_error = rc;
+	/* All threads share one small stack: they only sleep. */
+	static uint64_t stack[512] __attribute__((aligned(16)));
+	while ((rc = uk_thread_create((uint64_t)sleeper_thread,
+				      (uint64_t)&stack[510], 0,
+				      UK_PRIORITY_DEFAULT)) > 0)
+		threads++;
+	printf("hostile: exhaust: %ld MiB then %s, %ld threads then %s\n",
+	       regions, err_name(vm_error), threads, err_name(rc));
+	/* Exit code: the two errors, so the parent can check both. */
+	return (int)(-vm_error * 100 - rc);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(mode, "exit"))
+		return argc > 2 ? (int)(argv[2][0] - '0') * 10 + (argv[2][1] - '0') : 0;
+	if (!strcmp(mode, "sleep")) {
+		uk_sleep(UK_TIMEOUT_INFINITE);
+		return 0;
+	}
+	if (!strcmp(mode, "null-read"))
+		sink = *(volatile uint64_t *)address_of[0];
+	if (!strcmp(mode, "null-write"))
+		*(volatile uint64_t *)address_of[1] = 1;
+	if (!strcmp(mode, "kernel-read"))
+		sink = *(volatile uint64_t *)KERNEL_ADDRESS;
+	if (!strcmp(mode, "kernel-write"))
+		*(volatile uint64_t *)KERNEL_ADDRESS = 1;
+	if (!strcmp(mode, "noncanonical"))
+		sink = *(volatile uint64_t *)NONCANONICAL;
+	if (!strcmp(mode, "wild-jump"))
+		((void (*)(void))0xdeadbeef000ull)();
+	if (!strcmp(mode, "kernel-jump"))
+		((void (*)(void))KERNEL_ADDRESS)();
+	if (!strcmp(mode, "nx-exec")) {
+		long page = uk_vm_allocate(4096, UK_VM_READ | UK_VM_WRITE);
+		*(volatile uint8_t *)page = 0xc3; /* ret */
+		((void (*)(void))page)();
+	}
+	if (!strcmp(mode, "write-text"))
+		*(volatile uint8_t *)(uint64_t)main = 0xcc;
+	if (!strcmp(mode, "cli"))
+		__asm__ volatile("cli");
+	if (!strcmp(mode, "hlt"))
+		__asm__ volatile("hlt");
+	if (!strcmp(mode, "in"))
+		__asm__ volatile("inb $0x60, %%al" : : : "rax");
+	if (!strcmp(mode, "out"))
+		__asm__ volatile("outb %%al, $0x80" : : "a"(0));
+	if (!strcmp(mode, "rdmsr"))
+		__asm__ volatile("rdmsr" : : "c"(0xC0000080) : "rax", "rdx");
+	if (!strcmp(mode, "wrmsr"))
+		__asm__ volatile("wrmsr" : : "c"(0xC0000082), "a"(0), "d"(0));
+	if (!strcmp(mode, "mov-cr3"))
+		__asm__ volatile("mov %0, %%cr3" : : "r"(0ull));
+	if (!strcmp(mode, "lidt")) {
+		static uint8_t zero[10];
+		__asm__ volatile("lidt %0" : : "m"(zero));
+	}
+	if (!strcmp(mode, "int3"))
+		__asm__ volatile("int3");
+	if (!strcmp(mode, "int80"))
+		__asm__ volatile("int $0x80");
+	if (!strcmp(mode, "ud2"))
+		__asm__ volatile("ud2");
+	if (!strcmp(mode, "div0")) {
+		uint64_t zero = 0, q;
+		__asm__ volatile("xor %%edx, %%edx; mov $1, %%eax; div %1"
+				 : "=&a"(q) : "r"(zero) : "rdx");
+		sink = q;
+	}
+	if (!strcmp(mode, "stack-overflow"))
+		sink = recurse(0);
+	if (!strcmp(mode, "exhaust"))
+		return exhaust();
+	if (!strcmp(mode, "threads-exit")) {
+		/* Extra threads exit first; the task lives on until main ends. */
+		static uint64_t stack[4][256] __attribute__((aligned(16)));
+		for (int i = 0; i < 4; i++)
+			uk_thread_create((uint64_t)exiting_thread,
+					 (uint64_t)&stack[i][254], 0,
+					 UK_PRIORITY_DEFAULT);
+		uk_sleep(20000000);
+		return 7;
+	}
+	if (!strcmp(mode, "last-thread-exit")) {
+		uk_thread_exit(); /* only thread: the task ends with code 0 */
+	}
+	printf("hostile: unknown mode '%s' or the fault did not happen\n", mode);
+	return 99;
+}
