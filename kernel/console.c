@@ -68,3 +68,18 @@ void panic(const char *fmt, ...)
 	arch_debug_exit(EXIT_CODE_PANIC);
 	arch_halt();
 }
+
+void boot_fail(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	puts_raw("\nBOOT FAILED: ");
+	puts_raw(buf);
+	puts_raw("\nThe kernel stopped: fix the boot configuration and boot again.\n");
+	arch_debug_exit(EXIT_CODE_PANIC);
+	arch_halt();
+}

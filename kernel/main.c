@@ -84,7 +84,7 @@ static void parse_multiboot(uint64_t info_pa)
 		kernel_cmdline = cmdline_buf;
 	}
 	if (!(mb->flags & MB_INFO_MMAP))
-		panic("the boot loader gave no memory map; boot with a Multiboot "
+		boot_fail("the boot loader gave no memory map; boot with a Multiboot "
 		      "loader that provides one (QEMU -kernel, iPXE, GRUB)");
 	for (uint64_t off = 0; off < mb->mmap_length;) {
 		const struct multiboot_mmap_entry *e =
@@ -149,13 +149,13 @@ static void start_init(void)
 	uint64_t id;
 
 	if (module_count == 0)
-		panic("no boot archive: pass the boot archive as the first "
+		boot_fail("no boot archive: pass the boot archive as the first "
 		      "Multiboot module (QEMU -initrd, iPXE `module`)");
 	uint64_t len = module_end - module_start;
 	const void *archive = arch_phys_to_virt(module_start);
 	int rc = cpio_first_file(archive, len, &e);
 	if (rc != CPIO_ENTRY)
-		panic("boot archive is not a cpio newc archive with a program in it "
+		boot_fail("boot archive is not a cpio newc archive with a program in it "
 		      "(reader status %d); rebuild it with boot/mkarchive", rc);
 	klog(LOG_INFO, "boot archive: %lu bytes at %lx, init is %s (%lu bytes)",
 	     len, module_start, e.name, e.size);
@@ -178,7 +178,7 @@ static void start_init(void)
 	};
 	rc = loader_create_task(&src, &req, &id, &reason);
 	if (rc < 0)
-		panic("cannot start init: %s%s%s", err_str(rc),
+		boot_fail("cannot start init: %s%s%s", err_str(rc),
 		      reason ? ": " : "", reason ? reason : "");
 	kprintf("kernel: entry tsc %lu, starting init\n", boot_entry_tsc);
 }
@@ -194,7 +194,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	arch_early_init();
 	kprintf("\nuk microkernel (x86_64) booting\n");
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
-		panic("not started by a Multiboot loader (magic %x)", magic);
+		boot_fail("not started by a Multiboot loader (magic %x)", magic);
 	parse_multiboot(info_pa);
 	if (cmdline_get_u64(kernel_cmdline, "loglevel", &level) == CMDLINE_FOUND)
 		log_level = level > LOG_DEBUG ? LOG_DEBUG : (int)level;

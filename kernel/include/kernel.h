@@ -12,7 +12,11 @@ extern int log_level;
 
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void klog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A kernel bug: message, backtrace, stop. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
+/* The boot configuration makes running impossible (no memory map, no boot
+ * archive): say what to fix and stop. Not a kernel bug. */
+__attribute__((noreturn, format(printf, 1, 2))) void boot_fail(const char *fmt, ...);
 
 #define kassert(cond)                                                        \
 	do {                                                                 \
