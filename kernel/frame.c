@@ -2,6 +2,15 @@
 /* Bitmap frame allocator (see frame.h). Searches word-wise from a hint. */
 #include "frame.h"
 
+/* Portable popcount: the kernel is built without -mpopcnt or libgcc. */
+static uint64_t count_bits(uint64_t v)
+{
+	v = v - ((v >> 1) & 0x5555555555555555ull);
+	v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+	v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (v * 0x0101010101010101ull) >> 56;
+}
+
 static void set_bit(struct frame_allocator *fa, uint64_t frame)
 {
 	fa->bitmap[frame / 64] |= 1ull << (frame % 64);
@@ -37,12 +46,22 @@ void frame_add_range(struct frame_allocator *fa, uint64_t start, uint64_t end)
 		return;
 	if (last > fa->nframes)
 		last = fa->nframes;
-	for (uint64_t f = first; f < last; f++) {
+	for (uint64_t f = first; f < last;) {
+		if (f % 64 == 0 && last - f >= 64) {
+			/* A whole word at a time: boot adds all of memory. */
+			uint64_t used = count_bits(fa->bitmap[f / 64]);
+			fa->bitmap[f / 64] = 0;
+			fa->free += used;
+			fa->total += used;
+			f += 64;
+			continue;
+		}
 		if (test_bit(fa, f)) {
 			clear_bit(fa, f);
 			fa->free++;
 			fa->total++;
 		}
+		f++;
 	}
 }
 

@@ -108,15 +108,17 @@ static uint64_t memory_init(void)
 {
 	uint64_t phys_end = 0;
 
-	frame_init(&frames, frame_bitmap, MAX_PHYS / FRAME_SIZE);
 	for (unsigned i = 0; i < ram_count; i++) {
 		uint64_t end = ram[i].addr + ram[i].len;
 		if (end > MAX_PHYS)
 			end = MAX_PHYS;
 		if (end > phys_end)
 			phys_end = end;
-		frame_add_range(&frames, ram[i].addr, end);
 	}
+	/* The bitmap covers only the memory there is. */
+	frame_init(&frames, frame_bitmap, phys_end / FRAME_SIZE);
+	for (unsigned i = 0; i < ram_count; i++)
+		frame_add_range(&frames, ram[i].addr, ram[i].addr + ram[i].len);
 	/* Firmware area, the kernel image with its bss, and the boot archive. */
 	frame_reserve_range(&frames, 0, 0x100000);
 	frame_reserve_range(&frames, (uint64_t)_load_start,
@@ -207,6 +209,13 @@ void kmain(uint32_t magic, uint64_t info_pa)
 		panic("out of memory while building the kernel page tables");
 	klog(LOG_INFO, "memory: %lu MiB usable, %lu frames free",
 	     frames.total * FRAME_SIZE >> 20, frames.free);
+
+	/* A deliberate kernel fault, so tests can check the panic path. */
+	if (cmdline_has(kernel_cmdline, "selftest_kernel_fault")) {
+		klog(LOG_WARN, "selftest_kernel_fault: dereferencing NULL in the kernel");
+		static volatile uint64_t *volatile null_pointer;
+		*(volatile uint64_t *)arch_phys_to_virt(0) = null_pointer[2];
+	}
 
 	task_init();
 	thread_init();

@@ -3,11 +3,25 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Word at a time when both pointers share alignment: page copies and
+ * clears dominate loading, and this cuts their instructions eightfold. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+		while (n && ((uintptr_t)d & 7)) {
+			*d++ = *s++;
+			n--;
+		}
+		uint64_t *dw = (uint64_t *)(void *)d;
+		const uint64_t *sw = (const uint64_t *)(const void *)s;
+		for (; n >= 8; n -= 8)
+			*dw++ = *sw++;
+		d = (unsigned char *)dw;
+		s = (const unsigned char *)sw;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;
@@ -33,7 +47,16 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	uint64_t pattern = 0x0101010101010101ull * (unsigned char)c;
 
+	while (n && ((uintptr_t)d & 7)) {
+		*d++ = (unsigned char)c;
+		n--;
+	}
+	uint64_t *dw = (uint64_t *)(void *)d;
+	for (; n >= 8; n -= 8)
+		*dw++ = pattern;
+	d = (unsigned char *)dw;
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
