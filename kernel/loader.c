@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "elf.h"
+#include "ipc.h"
 #include "kernel.h"
 #include "task.h"
 #include "usercopy.h"
@@ -131,6 +132,11 @@ int loader_create_task(const struct image_source *src,
 		su->boot_archive = addr;
 		su->boot_archive_len = req->boot_archive_len;
 	}
+	/* Rights last: nothing after this can fail but thread creation. */
+	for (uint32_t i = 0; i < req->n_rights; i++)
+		su->rights[i] = ipc_transfer(req->rights_from, req->rights[i].name,
+					     req->rights[i].disposition, t);
+	su->n_rights = req->n_rights;
 	uint64_t block_addr = (VM_STACK_TOP - block) & ~15ull;
 	rc = copy_into_task(t, block_addr, startup_block, block);
 	if (rc < 0)

@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "cmdline.h"
 #include "frame.h"
+#include "ipc.h"
 #include "kernel.h"
 #include "loader.h"
 #include "multiboot.h"
@@ -220,6 +221,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	task_init();
 	thread_init();
 	vm_init();
+	ipc_init();
 	idle_thread.arch.kernel_stack_top = (uint64_t)boot_stack_top;
 	sched_init(&idle_thread);
 	arch_late_init(TIMER_HZ);

@@ -10,6 +10,7 @@
 #include <uk/types.h>
 
 #include "arch.h"
+#include "ipc.h"
 #include "kernel.h"
 #include "loader.h"
 #include "sched.h"
@@ -49,6 +50,12 @@ typedef int64_t (*syscall_fn)(const uint64_t a[6]);
 		return sys_##name((t0)a[0], (t1)a[1], (t2)a[2], (t3)a[3],   \
 				  (t4)a[4]);                                \
 	}
+#define SYSCALL6(n, name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)   \
+	static int64_t thunk_##name(const uint64_t a[6])                    \
+	{                                                                   \
+		return sys_##name((t0)a[0], (t1)a[1], (t2)a[2], (t3)a[3],   \
+				  (t4)a[4], (t5)a[5]);                      \
+	}
 #include <uk/syscalls.def>
 #undef SYSCALL0
 #undef SYSCALL1
@@ -56,6 +63,7 @@ typedef int64_t (*syscall_fn)(const uint64_t a[6]);
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
+#undef SYSCALL6
 
 #define SYSCALL0(n, name) [n] = thunk_##name,
 #define SYSCALL1(n, name, ...) [n] = thunk_##name,
@@ -63,6 +71,7 @@ typedef int64_t (*syscall_fn)(const uint64_t a[6]);
 #define SYSCALL3(n, name, ...) [n] = thunk_##name,
 #define SYSCALL4(n, name, ...) [n] = thunk_##name,
 #define SYSCALL5(n, name, ...) [n] = thunk_##name,
+#define SYSCALL6(n, name, ...) [n] = thunk_##name,
 static const syscall_fn syscall_table[SYS_COUNT_] = {
 #include <uk/syscalls.def>
 };
@@ -72,6 +81,7 @@ static const syscall_fn syscall_table[SYS_COUNT_] = {
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
+#undef SYSCALL6
 
 #define SYSCALL0(n, name) [n] = #name,
 #define SYSCALL1(n, name, ...) [n] = #name,
@@ -79,6 +89,7 @@ static const syscall_fn syscall_table[SYS_COUNT_] = {
 #define SYSCALL3(n, name, ...) [n] = #name,
 #define SYSCALL4(n, name, ...) [n] = #name,
 #define SYSCALL5(n, name, ...) [n] = #name,
+#define SYSCALL6(n, name, ...) [n] = #name,
 static const char *const syscall_names[SYS_COUNT_] = {
 #include <uk/syscalls.def>
 };
@@ -88,6 +99,7 @@ static const char *const syscall_names[SYS_COUNT_] = {
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
+#undef SYSCALL6
 #undef UPTR
 
 static bool trace_syscalls;
@@ -180,6 +192,22 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 	    (ta->argv_len && ta->argv_blob[ta->argv_len - 1] != '\0'))
 		return -ERR_INVALID;
 
+	if (ta->n_rights > UK_TASK_RIGHTS_MAX)
+		return -ERR_TOO_BIG;
+	for (uint32_t i = 0; i < ta->n_rights; i++) {
+		unsigned d = ta->rights[i].disposition;
+		int rc = ipc_check_transfer(current->task, ta->rights[i].name, d);
+		if (rc < 0)
+			return rc;
+		for (uint32_t j = 0; j < i; j++)
+			if (ta->rights[j].name == ta->rights[i].name &&
+			    (d == UK_DISP_MOVE_RECEIVE || d == UK_DISP_MOVE_SEND ||
+			     d == UK_DISP_MOVE_SEND_ONCE ||
+			     ta->rights[j].disposition == UK_DISP_MOVE_RECEIVE ||
+			     ta->rights[j].disposition == UK_DISP_MOVE_SEND ||
+			     ta->rights[j].disposition == UK_DISP_MOVE_SEND_ONCE))
+				return -ERR_INVALID;
+	}
 	struct image_source src = {
 		.read = image_source_user_read,
 		.task = current->task,
@@ -193,6 +221,9 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 		.argv_blob = ta->argv_blob,
 		.argv_len = ta->argv_len,
 		.parent = current->task,
+		.rights_from = current->task,
+		.n_rights = ta->n_rights,
+		.rights = ta->rights,
 	};
 	int rc = loader_create_task(&src, &req, &id, &reason);
 	if (rc < 0) {

@@ -63,6 +63,7 @@ struct task *task_create(const char *name, struct task *parent, int *error)
 	list_init(&t->sibling);
 	list_init(&t->regions);
 	waitq_init(&t->child_waiters);
+	ipc_task_init(t);
 	t->parent = parent;
 	if (parent)
 		list_push_back(&parent->children, &t->sibling);
@@ -104,6 +105,7 @@ static void maybe_free(struct task *t)
 
 void task_destroy_unstarted(struct task *t)
 {
+	ipc_task_release(t);
 	t->state = TASK_ZOMBIE;
 	t->status_collected = true;
 	maybe_free(t);
@@ -152,6 +154,9 @@ void task_terminate(struct task *t, const struct uk_exit_status *status)
 		}
 	}
 	t->threads_alive = 0;
+	/* Rights go now, so dead-name notifications and callers waiting on
+	 * this task's ports learn at once. */
+	ipc_task_release(t);
 
 	/* Children become orphans; zombie children are dropped now. */
 	list_for_each_safe(n, tmp, &t->children)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uk/errors.h>
 
+#include "ipc.h"
 #include "kernel.h"
 #include "sched.h"
 #include "slab.h"
@@ -60,6 +61,7 @@ struct thread *thread_create_user(struct task *t, uint64_t entry,
 
 void thread_free(struct thread *th)
 {
+	ipc_thread_exit(th);
 	for (unsigned i = 0; i < KERNEL_STACK_FRAMES; i++)
 		kframe_free(th->kernel_stack + i * PAGE_SIZE);
 	threads_alive--;

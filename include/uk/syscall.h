@@ -8,6 +8,7 @@
 #ifndef UK_SYSCALL_H
 #define UK_SYSCALL_H
 
+#include <uk/ipc.h>
 #include <uk/types.h>
 
 enum uk_syscall_number {
@@ -17,6 +18,7 @@ enum uk_syscall_number {
 #define SYSCALL3(n, name, ...) SYS_##name = n,
 #define SYSCALL4(n, name, ...) SYS_##name = n,
 #define SYSCALL5(n, name, ...) SYS_##name = n,
+#define SYSCALL6(n, name, ...) SYS_##name = n,
 #include <uk/syscalls.def>
 #undef SYSCALL0
 #undef SYSCALL1
@@ -24,7 +26,8 @@ enum uk_syscall_number {
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
-	SYS_COUNT_ = 64 /* table size: 32-63 are reserved for IPC */
+#undef SYSCALL6
+	SYS_COUNT_ = 64 /* table size */
 };
 
 #ifndef UK_KERNEL
@@ -76,6 +79,13 @@ static inline long uk_syscall6(long n, long a0, long a1, long a2, long a3,
 		return uk_syscall6(n, UK_ARG_(a0), UK_ARG_(a1), UK_ARG_(a2), \
 				   UK_ARG_(a3), UK_ARG_(a4), 0);          \
 	}
+#define SYSCALL6(n, name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)  \
+	static inline long uk_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4,      \
+				     t5 a5)                                  \
+	{                                                                    \
+		return uk_syscall6(n, UK_ARG_(a0), UK_ARG_(a1), UK_ARG_(a2),    \
+				   UK_ARG_(a3), UK_ARG_(a4), UK_ARG_(a5));   \
+	}
 #include <uk/syscalls.def>
 #undef SYSCALL0
 #undef SYSCALL1
@@ -83,6 +93,7 @@ static inline long uk_syscall6(long n, long a0, long a1, long a2, long a3,
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
+#undef SYSCALL6
 #undef UPTR
 
 #endif /* !UK_KERNEL */

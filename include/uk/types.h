@@ -19,14 +19,24 @@
 /* Arguments for task_create: a packed block copied by the kernel. */
 #define UK_TASK_NAME_MAX 32
 #define UK_TASK_ARGS_MAX 2048
+#define UK_TASK_RIGHTS_MAX 4
+struct uk_task_right {
+	uint32_t name;	      /* a name in the creating task */
+	uint32_t disposition; /* enum uk_disposition (uk/ipc.h) */
+};
 struct uk_task_args {
 	char name[UK_TASK_NAME_MAX]; /* NUL-terminated, shown in logs */
 	int64_t priority;	     /* 0 (lowest) .. UK_PRIORITY_MAX */
 	uint32_t argc;		     /* strings in argv_blob */
 	uint32_t argv_len;	     /* bytes used in argv_blob */
+	/* Rights the child starts with (uk_startup.rights); by convention
+	 * rights[0] is its bootstrap port. */
+	uint32_t n_rights;
+	uint32_t reserved;
+	struct uk_task_right rights[UK_TASK_RIGHTS_MAX];
 	char argv_blob[];	     /* argc NUL-terminated strings */
 };
-_Static_assert(sizeof(struct uk_task_args) == 48, "uk_task_args layout");
+_Static_assert(sizeof(struct uk_task_args) == 88, "uk_task_args layout");
 
 #define UK_PRIORITY_MAX 31
 #define UK_PRIORITY_DEFAULT 16
@@ -59,8 +69,13 @@ struct uk_startup {
 	uint64_t boot_archive;	/* init only: user address of the boot archive */
 	uint64_t boot_archive_len;
 	uint64_t cmdline_offset; /* init only: kernel command line, or 0 */
+	uint32_t n_rights;	 /* names in rights[] */
+	/* Rights given by the creator (uk_task_args.rights), as names in this
+	 * task. init gets its hardware capabilities here (UK_STARTUP_HW_*). */
+	uint32_t rights[UK_TASK_RIGHTS_MAX];
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct uk_startup) == 48, "uk_startup layout");
+_Static_assert(sizeof(struct uk_startup) == 72, "uk_startup layout");
 
 /* vm_allocate flags */
 #define UK_VM_READ 0x1u

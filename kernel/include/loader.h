@@ -8,6 +8,7 @@
 #define KERNEL_LOADER_H
 
 #include <stdint.h>
+#include <uk/types.h>
 
 struct task;
 
@@ -28,6 +29,10 @@ struct loader_request {
 	const char *argv_blob; /* argc NUL-terminated strings, kernel memory */
 	uint32_t argv_len;
 	struct task *parent;
+	/* Rights moved from rights_from's table into the new task. */
+	struct task *rights_from;
+	uint32_t n_rights;
+	const struct uk_task_right *rights;
 	/* init only */
 	uint64_t boot_archive_phys, boot_archive_len;
 	const char *cmdline;

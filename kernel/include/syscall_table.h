@@ -18,6 +18,8 @@
 	int64_t sys_##name(t0 a0, t1 a1, t2 a2, t3 a3);
 #define SYSCALL5(n, name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4) \
 	int64_t sys_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4);
+#define SYSCALL6(n, name, t0, a0, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5) \
+	int64_t sys_##name(t0 a0, t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);
 #include <uk/syscalls.def>
 #undef SYSCALL0
 #undef SYSCALL1
@@ -25,6 +27,7 @@
 #undef SYSCALL3
 #undef SYSCALL4
 #undef SYSCALL5
+#undef SYSCALL6
 #undef UPTR
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <uk/types.h>
 
+#include "ipc.h"
 #include "list.h"
 #include "sched.h"
 
@@ -38,6 +39,7 @@ struct task {
 	bool status_collected; /* parent took the status, or nobody will */
 	struct list_node regions; /* struct vm_region, sorted by start */
 	uint64_t frames;	  /* user frames this task owns */
+	struct ipc_space space;	  /* names of rights */
 };
 
 void task_init(void);

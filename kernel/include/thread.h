@@ -18,6 +18,7 @@ enum thread_state {
 	THREAD_DEAD,	 /* on the reap list, stack freed after a switch */
 };
 
+struct port;
 struct waitq;
 struct task;
 
@@ -35,6 +36,10 @@ struct thread {
 	struct waitq *waiting_on;
 	int64_t wait_result;
 	uint64_t kernel_stack;	/* physical base of the stack frames */
+	/* IPC: where a blocked receive delivers, and the call reply port. */
+	uint64_t ipc_buf;
+	uint64_t ipc_buf_size;
+	struct port *reply_port;
 };
 
 void thread_init(void);

@@ -6,6 +6,13 @@
 long spawn_image(const void *image, size_t len, const char *name,
 		 const char *const argv[], int priority)
 {
+	return spawn_image_rights(image, len, name, argv, priority, NULL, 0);
+}
+
+long spawn_image_rights(const void *image, size_t len, const char *name,
+			const char *const argv[], int priority,
+			const struct uk_task_right *rights, unsigned n_rights)
+{
 	static union {
 		struct uk_task_args a;
 		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
@@ -25,6 +32,11 @@ long spawn_image(const void *image, size_t len, const char *name,
 	}
 	req.a.argc = argc;
 	req.a.argv_len = (uint32_t)used;
+	if (n_rights > UK_TASK_RIGHTS_MAX)
+		return -ERR_TOO_BIG;
+	req.a.n_rights = n_rights;
+	for (unsigned i = 0; i < n_rights; i++)
+		req.a.rights[i] = rights[i];
 	return uk_task_create(image, len, &req.a, sizeof(req.a) + used);
 }
 

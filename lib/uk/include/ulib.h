@@ -31,6 +31,10 @@ void free(void *p);
  * or a negative error. */
 long spawn_image(const void *image, size_t len, const char *name,
 		 const char *const argv[], int priority);
+/* The same, giving the child rights (uk_startup.rights in the child). */
+long spawn_image_rights(const void *image, size_t len, const char *name,
+			const char *const argv[], int priority,
+			const struct uk_task_right *rights, unsigned n_rights);
 /* Wait for a child (0: any) with a timeout; fills status. */
 long wait_task(uint64_t task, struct uk_exit_status *status, uint64_t timeout_ns);
 

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IPC ABI: ports, rights, messages, notifications and hardware
+ * capabilities. See docs/ARCHITECTURE.md ("IPC") for the semantics.
+ *
+ * A task names rights by small integers from its own name table. A name
+ * is (generation << 16 | index); index 0 is never used, so name 0 is
+ * UK_NAME_NULL. A stale or wrong name fails with ERR_BAD_NAME and never
+ * touches another right.
+ */
+#ifndef UK_IPC_H
+#define UK_IPC_H
+
+#include <stdint.h>
+
+typedef uint32_t uk_name_t;
+#define UK_NAME_NULL 0u
+
+/* Right types held under a name (uk_port_info.rights); a name may hold
+ * RECEIVE and SEND together for the same port, as in Mach. */
+#define UK_RIGHT_RECEIVE 0x01u
+#define UK_RIGHT_SEND 0x02u	 /* counted: uk_port_info.send_refs */
+#define UK_RIGHT_SEND_ONCE 0x04u /* one use; a name holds exactly one */
+#define UK_RIGHT_PORT_SET 0x08u
+#define UK_RIGHT_DEAD_NAME 0x10u /* a send right whose port died */
+#define UK_RIGHT_HARDWARE 0x20u	 /* an I/O, memory or IRQ capability */
+
+/* How a right travels in a message (uk_msg_port.disposition,
+ * dest_disposition, reply_disposition). */
+enum uk_disposition {
+	UK_DISP_NONE = 0,
+	UK_DISP_MOVE_RECEIVE = 1,   /* the receive right moves */
+	UK_DISP_COPY_SEND = 2,	    /* sender keeps its send right */
+	UK_DISP_MOVE_SEND = 3,	    /* sender gives up one send reference */
+	UK_DISP_MAKE_SEND = 4,	    /* a new send right from a receive right */
+	UK_DISP_MAKE_SEND_ONCE = 5, /* a new send-once right from a receive right */
+	UK_DISP_MOVE_SEND_ONCE = 6,
+	UK_DISP_COPY_HARDWARE = 7,  /* hardware capabilities: copy or move */
+	UK_DISP_MOVE_HARDWARE = 8,
+};
+
+/*
+ * A message in user memory: the header, then n_ports port descriptors,
+ * then n_ool out-of-line descriptors, then inline bytes up to size.
+ * On receive the kernel rewrites names to the receiver's names and
+ * out-of-line addresses to where the memory now is in the receiver.
+ */
+struct uk_msg_header {
+	uint32_t size;		   /* bytes of the whole message */
+	uint32_t id;		   /* operation id, defined by each protocol */
+	uk_name_t dest;		   /* send: a send or send-once right; receive: the port's name here */
+	uk_name_t reply;	   /* send: reply right or 0; receive: its name here or 0 */
+	uint8_t dest_disposition;  /* COPY_SEND (0 means COPY_SEND), MOVE_SEND, MOVE_SEND_ONCE */
+	uint8_t reply_disposition; /* for reply: MAKE_SEND_ONCE, MOVE_SEND_ONCE, MAKE_SEND, COPY_SEND, MOVE_SEND */
+	uint16_t n_ports;
+	uint16_t n_ool;
+	uint16_t flags;		   /* UK_MSG_* (kernel-set on receive) */
+	uint32_t sender;	   /* receive: low 32 bits of the sending task id */
+	uint32_t reserved;	   /* 0 */
+};
+_Static_assert(sizeof(struct uk_msg_header) == 32, "uk_msg_header layout");
+
+#define UK_MSG_KERNEL 0x1u /* the kernel sent it (notification, interrupt) */
+
+struct uk_msg_port {
+	uk_name_t name;	      /* send: sender's name; receive: receiver's name */
+	uint32_t disposition; /* send: enum uk_disposition; receive: UK_RIGHT_* got */
+};
+_Static_assert(sizeof(struct uk_msg_port) == 8, "uk_msg_port layout");
+
+/* Out-of-line memory: whole pages. MOVE takes the pages from the sender (the
+ * range must be exactly one vm_allocate region) and gives them to the
+ * receiver without copying; COPY gives the receiver a private copy of any
+ * byte range. */
+#define UK_OOL_COPY 0x0u
+#define UK_OOL_MOVE 0x1u
+struct uk_msg_ool {
+	uint64_t address; /* send: in the sender; receive: in the receiver */
+	uint64_t size;	  /* bytes */
+	uint32_t flags;	  /* UK_OOL_COPY or UK_OOL_MOVE */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct uk_msg_ool) == 24, "uk_msg_ool layout");
+
+#define UK_MSG_INLINE_MAX 4096u	 /* inline bytes after the descriptors */
+#define UK_MSG_PORTS_MAX 16u
+#define UK_MSG_OOL_MAX 8u
+#define UK_MSG_OOL_SIZE_MAX (64u << 20)
+#define UK_MSG_SIZE_MAX                                                  \
+	(sizeof(struct uk_msg_header) + UK_MSG_PORTS_MAX * 8u +          \
+	 UK_MSG_OOL_MAX * 24u + UK_MSG_INLINE_MAX)
+
+#define UK_PORT_QUEUE_DEFAULT 16u
+#define UK_PORT_QUEUE_MAX 1024u
+
+/* Notifications, sent by the kernel to a port of the requester's choice.
+ * The body is struct uk_notification. */
+enum uk_notify_kind {
+	UK_NOTIFY_DEAD_NAME = 1,  /* on a send right: its port died */
+	UK_NOTIFY_NO_SENDERS = 2, /* on a receive right: no send rights remain */
+	UK_NOTIFY_SEND_ONCE = 3,  /* internal: a send-once right died unused */
+};
+#define UK_MSG_ID_DEAD_NAME 0x7f000001u
+#define UK_MSG_ID_NO_SENDERS 0x7f000002u
+#define UK_MSG_ID_SEND_ONCE_DIED 0x7f000003u
+#define UK_MSG_ID_INTERRUPT 0x7f000010u
+
+struct uk_notification {
+	struct uk_msg_header header;
+	uk_name_t name;	    /* the requester's name the notice is about */
+	uint32_t irq;	    /* UK_MSG_ID_INTERRUPT: the line */
+	uint64_t count;	    /* interrupts since the last acknowledgement */
+};
+_Static_assert(sizeof(struct uk_notification) == 48, "uk_notification layout");
+
+/* port_info result. */
+struct uk_port_info {
+	uint32_t rights;       /* UK_RIGHT_* under this name */
+	uint32_t send_refs;    /* user references of the send right */
+	uint32_t queued;       /* receive right: messages waiting */
+	uint32_t queue_limit;  /* receive right */
+	uint32_t senders;      /* receive right: send rights in existence */
+	uint32_t set;	       /* receive right: name of its port set, or 0 */
+};
+_Static_assert(sizeof(struct uk_port_info) == 24, "uk_port_info layout");
+
+/* Hardware capabilities. init starts with one of each kind covering
+ * everything; cap_derive makes narrower ones that can be sent in messages. */
+enum uk_hw_kind {
+	UK_HW_IO_PORTS = 1, /* base, count: x86 I/O ports */
+	UK_HW_MEMORY = 2,   /* base, size: physical memory that is not RAM */
+	UK_HW_IRQ = 3,	    /* base, count: interrupt lines */
+};
+struct uk_hw_info {
+	uint32_t kind;
+	uint32_t reserved;
+	uint64_t base;
+	uint64_t size;
+};
+_Static_assert(sizeof(struct uk_hw_info) == 24, "uk_hw_info layout");
+
+/* Names init finds in its startup block (uk_startup.hw_caps). */
+#define UK_STARTUP_HW_IO 0
+#define UK_STARTUP_HW_MEMORY 1
+#define UK_STARTUP_HW_IRQ 2
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel IPC objects: name tables, ports, port sets and messages in flight.
+ *
+ * Reference rule: a port is kept by one reference per name-table entry
+ * that holds any right to it, one per right inside a queued message, one
+ * per notification request that names it as the notify port, and one for
+ * a thread's own reply port. A port is alive while its receive right
+ * exists (in a table or in flight); it is freed when its last reference
+ * goes. Send rights are counted in send_rights (all user references in all
+ * tables plus those in flight); reaching zero fires no-senders.
+ */
+#ifndef KERNEL_IPC_H
+#define KERNEL_IPC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uk/ipc.h>
+
+#include "list.h"
+#include "sched.h"
+
+struct task;
+struct thread;
+
+/* ---- name tables (ipc_space.c, pure) ---- */
+
+struct ipc_entry {
+	void *object;	    /* struct port, struct port_set or struct hw_cap */
+	uint32_t send_refs; /* user references of UK_RIGHT_SEND */
+	uint32_t next_free; /* index of the next free entry when free */
+	uint16_t generation;
+	uint8_t rights;	    /* UK_RIGHT_*; 0 = free */
+	uint8_t pad[5];
+};
+_Static_assert(sizeof(struct ipc_entry) == 24, "ipc_entry size");
+
+#define IPC_SPACE_MAX 4096 /* names per task */
+
+struct ipc_space {
+	struct ipc_entry *table;
+	uint32_t size;	    /* entries in table */
+	uint32_t free_head; /* 0: none (entry 0 is never used) */
+	uint32_t used;
+	void *(*alloc)(uint64_t bytes);
+	void (*free)(void *p, uint64_t bytes);
+};
+
+static inline uint32_t ipc_name_index(uk_name_t name)
+{
+	return name & 0xffffu;
+}
+
+void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
+		    void (*free)(void *, uint64_t));
+/* A free entry and its name, or NULL (out of memory or IPC_SPACE_MAX). */
+struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name);
+/* The entry a name denotes, or NULL for a free, stale or invalid name. */
+struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name);
+void ipc_entry_free(struct ipc_space *s, uk_name_t name);
+/* The name of the entry holding RECEIVE or SEND for object, or 0. */
+uk_name_t ipc_space_find(struct ipc_space *s, const void *object);
+/* Release the table storage (entries must have been released). */
+void ipc_space_release(struct ipc_space *s);
+
+/* ---- ports (port.c) ---- */
+
+struct port_set;
+
+struct port {
+	uint32_t refs;
+	bool alive;
+	struct task *receiver;	   /* holder of the receive right, or NULL */
+	uk_name_t receiver_name;
+	struct thread *reply_owner; /* a thread's reply port: not in any table */
+	struct list_node queue;	   /* struct kmsg */
+	uint32_t queued, limit;
+	uint32_t send_rights;	   /* see the reference rule */
+	uint32_t send_once_rights;
+	struct port *no_senders_notify;	  /* reference held, or NULL */
+	struct list_node dead_name_requests; /* struct dead_name_request */
+	struct waitq receivers;	   /* threads in receive on this port */
+	struct waitq senders;	   /* threads waiting for queue space */
+	struct port_set *set;
+	struct list_node set_link;
+};
+
+struct port_set {
+	uint32_t refs;
+	bool alive;
+	struct list_node members; /* struct port.set_link */
+	struct waitq receivers;
+};
+
+struct dead_name_request {
+	struct list_node link;
+	struct task *task;
+	uk_name_t name;
+	struct port *notify; /* reference held */
+};
+
+void ipc_init(void);
+struct port *port_alloc(void);
+void port_ref(struct port *p);
+void port_unref(struct port *p);
+/* The receive right is gone: the port dies (queued messages destroyed,
+ * waiters woken with ERR_DEAD, dead-name notifications sent). */
+void port_kill(struct port *p);
+/* A send right reference / send-once right was destroyed unused. */
+void port_send_right_dropped(struct port *p, uint32_t count);
+void port_send_once_dropped(struct port *p);
+struct port_set *port_set_alloc(void);
+void port_set_destroy(struct port_set *s);
+/* Queue a kernel notification on p (never blocks, never fails silently:
+ * if memory is short the notice is dropped and counted). */
+void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
+		 uint64_t count);
+
+/* Rights of a task (port.c). */
+int ipc_task_init(struct task *t);
+/* Release every right of a task that is ending. */
+void ipc_task_release(struct task *t);
+/* Insert a right into t's table; returns the name or 0 (the right is then
+ * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE; the caller's
+ * reference to p moves into the table. */
+uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right);
+/* Destroy a right that was in flight (its reference is consumed). */
+void ipc_right_destroy(struct port *p, unsigned right);
+
+/* ---- messages (ipc.c) ---- */
+
+struct kmsg_right {
+	void *object;
+	uint32_t right; /* UK_RIGHT_* carried, 0 = none */
+	uint32_t pad;
+};
+
+#define KMSG_SMALL 256
+
+struct kmsg {
+	struct list_node link;
+	uint32_t size;
+	uint32_t sender;
+	bool kernel;
+	struct kmsg_right dest, reply;
+	struct kmsg_right ports[UK_MSG_PORTS_MAX];
+	uint8_t *data;	     /* the message in user layout */
+	uint64_t data_phys;  /* frames when not small */
+	uint32_t data_frames;
+	uint8_t small[KMSG_SMALL] __attribute__((aligned(8)));
+};
+
+/* Rights for a new task: check, then move one right from one table to
+ * another (returns the new name, 0 if it could not be placed). */
+int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition);
+uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
+		       struct task *to);
+/* Destroy an undelivered message: its rights and memory are released. */
+void kmsg_destroy(struct kmsg *m);
+/* Thread state for IPC. */
+void ipc_thread_exit(struct thread *th);
+
+#endif

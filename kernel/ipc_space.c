@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-task name tables. A name is (generation << 16 | index); entry 0 is
+ * never used so name 0 is null. Freeing an entry bumps its generation, so
+ * an old name no longer matches. The table grows by doubling. Pure: storage
+ * comes from the callbacks, so host tests link this file directly.
+ */
+#include "ipc.h"
+
+#include <string.h>
+
+void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
+		    void (*free_fn)(void *, uint64_t))
+{
+	s->table = NULL;
+	s->size = 0;
+	s->free_head = 0;
+	s->used = 0;
+	s->alloc = alloc;
+	s->free = free_fn;
+}
+
+static bool grow(struct ipc_space *s)
+{
+	uint32_t new_size = s->size ? s->size * 2 : 128;
+	struct ipc_entry *t;
+
+	if (new_size > IPC_SPACE_MAX)
+		new_size = IPC_SPACE_MAX;
+	if (new_size <= s->size)
+		return false;
+	t = s->alloc((uint64_t)new_size * sizeof(*t));
+	if (!t)
+		return false;
+	memset(t, 0, (uint64_t)new_size * sizeof(*t));
+	if (s->table) {
+		memcpy(t, s->table, (uint64_t)s->size * sizeof(*t));
+		s->free(s->table, (uint64_t)s->size * sizeof(*t));
+	}
+	/* New entries go on the free list in ascending order. */
+	uint32_t first = s->size ? s->size : 1;
+	for (uint32_t i = new_size; i-- > first;) {
+		t[i].generation = 1;
+		t[i].next_free = s->free_head;
+		s->free_head = i;
+	}
+	s->table = t;
+	s->size = new_size;
+	return true;
+}
+
+struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name)
+{
+	if (!s->free_head && !grow(s))
+		return NULL;
+	uint32_t i = s->free_head;
+	struct ipc_entry *e = &s->table[i];
+	s->free_head = e->next_free;
+	e->next_free = 0;
+	e->object = NULL;
+	e->send_refs = 0;
+	e->rights = 0;
+	s->used++;
+	*name = ((uint32_t)e->generation << 16) | i;
+	return e;
+}
+
+struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name)
+{
+	uint32_t i = ipc_name_index(name);
+
+	if (i == 0 || i >= s->size)
+		return NULL;
+	struct ipc_entry *e = &s->table[i];
+	if (!e->rights || e->generation != (name >> 16))
+		return NULL;
+	return e;
+}
+
+void ipc_entry_free(struct ipc_space *s, uk_name_t name)
+{
+	uint32_t i = ipc_name_index(name);
+	struct ipc_entry *e = &s->table[i];
+
+	e->rights = 0;
+	e->object = NULL;
+	e->send_refs = 0;
+	/* Generation 0 never appears in a name. */
+	e->generation++;
+	if (e->generation == 0)
+		e->generation = 1;
+	e->next_free = s->free_head;
+	s->free_head = i;
+	s->used--;
+}
+
+uk_name_t ipc_space_find(struct ipc_space *s, const void *object)
+{
+	for (uint32_t i = 1; i < s->size; i++) {
+		struct ipc_entry *e = &s->table[i];
+		if (e->object == object &&
+		    (e->rights & (UK_RIGHT_RECEIVE | UK_RIGHT_SEND)))
+			return ((uint32_t)e->generation << 16) | i;
+	}
+	return 0;
+}
+
+void ipc_space_release(struct ipc_space *s)
+{
+	if (s->table)
+		s->free(s->table, (uint64_t)s->size * sizeof(struct ipc_entry));
+	s->table = NULL;
+	s->size = 0;
+	s->free_head = 0;
+	s->used = 0;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ports, port sets and the rights a task holds (see ipc.h for the
+ * reference rule). Death is handled with a work list rather than
+ * recursion: destroying a queued message can kill ports whose receive
+ * rights it carried, which can destroy more messages.
+ */
+#include <string.h>
+#include <uk/errors.h>
+
+#include "arch.h"
+#include "ipc.h"
+#include "kernel.h"
+#include "slab.h"
+#include "task.h"
+
+static struct slab_cache port_cache, set_cache, request_cache;
+extern struct slab_cache kmsg_cache;
+static uint64_t notifications_dropped;
+
+static void *table_alloc(uint64_t bytes)
+{
+	uint64_t pa, frames = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+
+	if (!kframe_alloc_contiguous(frames, &pa))
+		return NULL;
+	return arch_phys_to_virt(pa);
+}
+
+static void table_free(void *p, uint64_t bytes)
+{
+	uint64_t pa = arch_virt_to_phys(p);
+
+	for (uint64_t i = 0; i < (bytes + PAGE_SIZE - 1) / PAGE_SIZE; i++)
+		kframe_free(pa + i * PAGE_SIZE);
+}
+
+void ipc_init(void)
+{
+	slab_cache_init(&port_cache, "port", sizeof(struct port));
+	slab_cache_init(&set_cache, "port_set", sizeof(struct port_set));
+	slab_cache_init(&request_cache, "dn_request",
+			sizeof(struct dead_name_request));
+	slab_cache_init(&kmsg_cache, "kmsg", sizeof(struct kmsg));
+}
+
+struct port *port_alloc(void)
+{
+	struct port *p = slab_alloc(&port_cache);
+
+	if (!p)
+		return NULL;
+	memset(p, 0, sizeof(*p));
+	p->refs = 1;
+	p->alive = true;
+	p->limit = UK_PORT_QUEUE_DEFAULT;
+	list_init(&p->queue);
+	list_init(&p->dead_name_requests);
+	list_init(&p->set_link);
+	waitq_init(&p->receivers);
+	waitq_init(&p->senders);
+	return p;
+}
+
+void port_ref(struct port *p)
+{
+	p->refs++;
+}
+
+void port_unref(struct port *p)
+{
+	kassert(p->refs > 0);
+	if (--p->refs == 0) {
+		kassert(!p->alive && list_empty(&p->queue));
+		slab_free(&port_cache, p);
+	}
+}
+
+void port_kill(struct port *p)
+{
+	struct list_node *n;
+
+	if (!p->alive)
+		return;
+	p->alive = false;
+	p->receiver = NULL;
+	if (p->set) {
+		list_remove(&p->set_link);
+		p->set = NULL;
+	}
+	if (p->no_senders_notify) {
+		port_unref(p->no_senders_notify);
+		p->no_senders_notify = NULL;
+	}
+	waitq_wake_all(&p->receivers, -ERR_DEAD);
+	waitq_wake_all(&p->senders, -ERR_DEAD);
+	/* Keep p while its queue and requests are torn down. */
+	port_ref(p);
+	while ((n = list_pop_front(&p->queue))) {
+		p->queued--;
+		kmsg_destroy(list_entry(n, struct kmsg, link));
+	}
+	while ((n = list_pop_front(&p->dead_name_requests))) {
+		struct dead_name_request *r =
+			list_entry(n, struct dead_name_request, link);
+		port_notify(r->notify, UK_MSG_ID_DEAD_NAME, r->name, 0, 0);
+		port_unref(r->notify);
+		slab_free(&request_cache, r);
+	}
+	port_unref(p);
+}
+
+void port_send_right_dropped(struct port *p, uint32_t count)
+{
+	kassert(p->send_rights >= count);
+	p->send_rights -= count;
+	if (p->send_rights == 0 && p->alive && p->no_senders_notify) {
+		struct port *notify = p->no_senders_notify;
+		p->no_senders_notify = NULL;
+		port_notify(notify, UK_MSG_ID_NO_SENDERS, p->receiver_name, 0, 0);
+		port_unref(notify);
+	}
+}
+
+void port_send_once_dropped(struct port *p)
+{
+	kassert(p->send_once_rights > 0);
+	p->send_once_rights--;
+	if (!p->alive)
+		return;
+	if (p->reply_owner) {
+		/* The caller's reply can no longer come. */
+		struct thread *th = p->reply_owner;
+		if (th->state == THREAD_BLOCKED && th->waiting_on == &p->receivers)
+			waitq_wake_all(&p->receivers, -ERR_DEAD);
+		return;
+	}
+	port_notify(p, UK_MSG_ID_SEND_ONCE_DIED, p->receiver_name, 0, 0);
+}
+
+struct port_set *port_set_alloc(void)
+{
+	struct port_set *s = slab_alloc(&set_cache);
+
+	if (!s)
+		return NULL;
+	s->refs = 1;
+	s->alive = true;
+	list_init(&s->members);
+	waitq_init(&s->receivers);
+	return s;
+}
+
+void port_set_destroy(struct port_set *s)
+{
+	struct list_node *n;
+
+	while ((n = list_pop_front(&s->members)))
+		list_entry(n, struct port, set_link)->set = NULL;
+	s->alive = false;
+	waitq_wake_all(&s->receivers, -ERR_DEAD);
+	slab_free(&set_cache, s);
+}
+
+int ipc_task_init(struct task *t)
+{
+	ipc_space_init(&t->space, table_alloc, table_free);
+	return 0;
+}
+
+uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
+{
+	struct ipc_entry *e;
+	uk_name_t name = 0;
+
+	if (right != UK_RIGHT_SEND_ONCE && (name = ipc_space_find(&t->space, p))) {
+		e = ipc_entry_lookup(&t->space, name);
+		e->rights |= (uint8_t)right;
+		if (right == UK_RIGHT_SEND)
+			e->send_refs++;
+		port_unref(p); /* the entry already holds one */
+	} else {
+		e = ipc_entry_alloc(&t->space, &name);
+		if (!e) {
+			ipc_right_destroy(p, right);
+			return 0;
+		}
+		e->object = p;
+		e->rights = (uint8_t)right;
+		e->send_refs = right == UK_RIGHT_SEND ? 1 : 0;
+	}
+	if (right == UK_RIGHT_RECEIVE) {
+		p->receiver = t;
+		p->receiver_name = name;
+	}
+	return name;
+}
+
+void ipc_right_destroy(struct port *p, unsigned right)
+{
+	if (right == UK_RIGHT_RECEIVE)
+		port_kill(p);
+	else if (right == UK_RIGHT_SEND)
+		port_send_right_dropped(p, 1);
+	else if (right == UK_RIGHT_SEND_ONCE)
+		port_send_once_dropped(p);
+	port_unref(p);
+}
+
+int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
+			   struct port *notify);
+int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
+			   struct port *notify)
+{
+	struct dead_name_request *r = slab_alloc(&request_cache);
+
+	if (!r)
+		return -ERR_NO_MEMORY;
+	r->task = t;
+	r->name = name;
+	r->notify = notify;
+	port_ref(notify);
+	list_push_back(&p->dead_name_requests, &r->link);
+	return 0;
+}
+
+/* Drop t's dead-name requests on p (t no longer holds the right). */
+static void drop_requests(struct task *t, struct port *p, uk_name_t name)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &p->dead_name_requests)
+	{
+		struct dead_name_request *r =
+			list_entry(n, struct dead_name_request, link);
+		if (r->task == t && (!name || r->name == name)) {
+			list_remove(n);
+			port_unref(r->notify);
+			slab_free(&request_cache, r);
+		}
+	}
+}
+
+/* Release every right held under one entry, then the entry. */
+void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
+void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e)
+{
+	unsigned rights = e->rights;
+
+	if (rights & UK_RIGHT_PORT_SET) {
+		port_set_destroy(e->object);
+	} else if (rights & UK_RIGHT_HARDWARE) {
+		/* hardware capabilities: nothing to release yet */
+	} else {
+		struct port *p = e->object;
+		drop_requests(t, p, name);
+		if (rights & UK_RIGHT_RECEIVE)
+			port_kill(p);
+		if (rights & UK_RIGHT_SEND)
+			port_send_right_dropped(p, e->send_refs);
+		if (rights & UK_RIGHT_SEND_ONCE)
+			port_send_once_dropped(p);
+		port_unref(p);
+	}
+	ipc_entry_free(&t->space, name);
+}
+
+void ipc_task_release(struct task *t)
+{
+	struct ipc_space *s = &t->space;
+
+	for (uint32_t i = 1; i < s->size; i++) {
+		struct ipc_entry *e = &s->table[i];
+		if (e->rights)
+			ipc_entry_release(t, ((uint32_t)e->generation << 16) | i, e);
+	}
+	ipc_space_release(s);
+}
+
+void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
+		 uint64_t count)
+{
+	extern int kmsg_post_kernel(struct port *dest, uint32_t id,
+				    uk_name_t name, uint32_t irq, uint64_t count);
+	if (!p->alive || kmsg_post_kernel(p, id, name, irq, count) < 0)
+		notifications_dropped++;
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* Syscalls on ports, port sets and rights (decode, then act). */
+#include <uk/errors.h>
+
+#include "ipc.h"
+#include "kernel.h"
+#include "syscall_table.h"
+#include "task.h"
+
+void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
+int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
+			   struct port *notify);
+
+static struct ipc_entry *lookup(uint64_t name)
+{
+	if (name > UINT32_MAX)
+		return NULL;
+	return ipc_entry_lookup(&current->task->space, (uk_name_t)name);
+}
+
+int64_t sys_port_allocate(uint64_t rights)
+{
+	struct task *t = current->task;
+	uk_name_t name;
+	struct ipc_entry *e;
+
+	if (rights != UK_RIGHT_RECEIVE && rights != UK_RIGHT_PORT_SET)
+		return -ERR_INVALID;
+	e = ipc_entry_alloc(&t->space, &name);
+	if (!e)
+		return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT : -ERR_NO_MEMORY;
+	if (rights == UK_RIGHT_RECEIVE) {
+		struct port *p = port_alloc();
+		if (!p) {
+			ipc_entry_free(&t->space, name);
+			return -ERR_NO_MEMORY;
+		}
+		p->receiver = t;
+		p->receiver_name = name;
+		e->object = p;
+	} else {
+		struct port_set *s = port_set_alloc();
+		if (!s) {
+			ipc_entry_free(&t->space, name);
+			return -ERR_NO_MEMORY;
+		}
+		e->object = s;
+	}
+	e->rights = (uint8_t)rights;
+	return name;
+}
+
+int64_t sys_port_destroy(uint64_t name)
+{
+	struct ipc_entry *e = lookup(name);
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (e->rights & UK_RIGHT_PORT_SET) {
+		ipc_entry_release(current->task, (uk_name_t)name, e);
+		return 0;
+	}
+	if (!(e->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	struct port *p = e->object;
+	e->rights &= (uint8_t)~UK_RIGHT_RECEIVE;
+	port_kill(p);
+	if (!e->rights) {
+		ipc_entry_free(&current->task->space, (uk_name_t)name);
+		port_unref(p);
+	}
+	/* A remaining send right under this name is now a dead name. */
+	return 0;
+}
+
+int64_t sys_port_deallocate(uint64_t name)
+{
+	struct ipc_entry *e = lookup(name);
+	struct task *t = current->task;
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (e->rights & UK_RIGHT_SEND_ONCE) {
+		ipc_entry_release(t, (uk_name_t)name, e);
+		return 0;
+	}
+	if (!(e->rights & UK_RIGHT_SEND))
+		return -ERR_RIGHTS;
+	struct port *p = e->object;
+	port_send_right_dropped(p, 1);
+	if (--e->send_refs == 0) {
+		e->rights &= (uint8_t)~UK_RIGHT_SEND;
+		if (!e->rights) {
+			ipc_entry_free(&t->space, (uk_name_t)name);
+			port_unref(p);
+		}
+	}
+	return 0;
+}
+
+int64_t sys_port_insert_right(uint64_t name, uint64_t disposition)
+{
+	struct ipc_entry *e = lookup(name);
+	struct task *t = current->task;
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE))
+		return -ERR_RIGHTS;
+	struct port *p = e->object;
+	switch (disposition) {
+	case UK_DISP_MAKE_SEND:
+		if (!(e->rights & UK_RIGHT_RECEIVE))
+			return -ERR_RIGHTS;
+		if (e->send_refs == UINT32_MAX)
+			return -ERR_LIMIT;
+		e->rights |= UK_RIGHT_SEND;
+		e->send_refs++;
+		p->send_rights++;
+		return name;
+	case UK_DISP_COPY_SEND:
+		if (!(e->rights & UK_RIGHT_SEND))
+			return -ERR_RIGHTS;
+		if (!p->alive)
+			return -ERR_DEAD;
+		if (e->send_refs == UINT32_MAX)
+			return -ERR_LIMIT;
+		e->send_refs++;
+		p->send_rights++;
+		return name;
+	case UK_DISP_MAKE_SEND_ONCE: {
+		if (!(e->rights & UK_RIGHT_RECEIVE))
+			return -ERR_RIGHTS;
+		uk_name_t n;
+		struct ipc_entry *ne = ipc_entry_alloc(&t->space, &n);
+		if (!ne)
+			return -ERR_NO_MEMORY;
+		ne->object = p;
+		ne->rights = UK_RIGHT_SEND_ONCE;
+		p->send_once_rights++;
+		port_ref(p);
+		return n;
+	}
+	default:
+		return -ERR_INVALID;
+	}
+}
+
+int64_t sys_port_set_add(uint64_t set, uint64_t port)
+{
+	struct ipc_entry *se = lookup(set), *pe = lookup(port);
+
+	if (!se || !pe)
+		return -ERR_BAD_NAME;
+	if (!(se->rights & UK_RIGHT_PORT_SET) || !(pe->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	struct port *p = pe->object;
+	if (p->set)
+		return -ERR_BUSY;
+	p->set = se->object;
+	list_push_back(&p->set->members, &p->set_link);
+	/* A thread already waiting on the set gets what is queued. */
+	return 0;
+}
+
+int64_t sys_port_set_remove(uint64_t port)
+{
+	struct ipc_entry *pe = lookup(port);
+
+	if (!pe)
+		return -ERR_BAD_NAME;
+	if (!(pe->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	struct port *p = pe->object;
+	if (!p->set)
+		return -ERR_NOT_FOUND;
+	list_remove(&p->set_link);
+	p->set = NULL;
+	return 0;
+}
+
+int64_t sys_port_request_notification(uint64_t name, uint64_t kind,
+				      uint64_t notify)
+{
+	struct ipc_entry *e = lookup(name), *ne = lookup(notify);
+
+	if (!e || !ne)
+		return -ERR_BAD_NAME;
+	if (!(ne->rights & (UK_RIGHT_SEND | UK_RIGHT_RECEIVE)) ||
+	    (ne->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE)))
+		return -ERR_RIGHTS;
+	struct port *np = ne->object;
+	if (!np->alive)
+		return -ERR_DEAD;
+	if (e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE))
+		return -ERR_RIGHTS;
+	struct port *p = e->object;
+	if (kind == UK_NOTIFY_DEAD_NAME) {
+		if (!(e->rights & (UK_RIGHT_SEND | UK_RIGHT_SEND_ONCE)))
+			return -ERR_RIGHTS;
+		if (!p->alive) {
+			/* Already dead: the notice comes at once. */
+			port_notify(np, UK_MSG_ID_DEAD_NAME, (uk_name_t)name, 0, 0);
+			return 0;
+		}
+		return port_request_dead_name(current->task, (uk_name_t)name, p, np);
+	}
+	if (kind == UK_NOTIFY_NO_SENDERS) {
+		if (!(e->rights & UK_RIGHT_RECEIVE))
+			return -ERR_RIGHTS;
+		if (p->no_senders_notify)
+			port_unref(p->no_senders_notify);
+		port_ref(np);
+		p->no_senders_notify = np;
+		if (p->send_rights == 0)
+			port_send_right_dropped(p, 0);
+		return 0;
+	}
+	return -ERR_INVALID;
+}
+
+int64_t sys_port_info(uint64_t name, uaddr_t out)
+{
+	struct ipc_entry *e = lookup(name);
+	struct uk_port_info info = { 0 };
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	info.rights = e->rights;
+	info.send_refs = e->send_refs;
+	if (!(e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE))) {
+		struct port *p = e->object;
+		if (!p->alive && (e->rights & (UK_RIGHT_SEND | UK_RIGHT_SEND_ONCE)))
+			info.rights = UK_RIGHT_DEAD_NAME;
+		if (e->rights & UK_RIGHT_RECEIVE) {
+			info.queued = p->queued;
+			info.queue_limit = p->limit;
+			info.senders = p->send_rights;
+		}
+	}
+	if (copy_to_user(current->task, out, &info, sizeof(info)) < 0)
+		return -ERR_FAULT;
+	return 0;
+}
+
+int64_t sys_port_set_limit(uint64_t name, uint64_t limit)
+{
+	struct ipc_entry *e = lookup(name);
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	if (limit < 1 || limit > UK_PORT_QUEUE_MAX)
+		return -ERR_INVALID;
+	struct port *p = e->object;
+	p->limit = (uint32_t)limit;
+	waitq_wake_all(&p->senders, 0);
+	return 0;
+}
