@@ -18,7 +18,7 @@ set(UK_COMMON_FLAGS -ffreestanding -fno-builtin -nostdinc -fno-stack-protector
 
 set(UK_KERNEL_CFLAGS ${UK_COMMON_FLAGS} -isystem ${UK_GCC_INCLUDE}
     -mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx
-    -DUK_KERNEL=1 ${UK_WARNINGS} -O2 -g)
+    -DUK_KERNEL=1 ${UK_WARNINGS} -O2 -g -flto)
 set(UK_USER_CFLAGS ${UK_COMMON_FLAGS} -isystem ${UK_GCC_INCLUDE}
     ${UK_WARNINGS} -O2 -g)
 

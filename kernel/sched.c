@@ -43,6 +43,8 @@ void sched_switch_finish(void)
 {
 	struct list_node *n, *tmp;
 
+	if (list_empty(&reap_list))
+		return;
 	list_for_each_safe(n, tmp, &reap_list)
 	{
 		struct thread *th = list_entry(n, struct thread, run_link);
@@ -142,6 +144,31 @@ int64_t sched_block(struct waitq *wq, uint64_t timeout_ns)
 		sleep_list_insert(th);
 	}
 	schedule();
+	return th->wait_result;
+}
+
+int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
+			   struct thread *next)
+{
+	struct thread *th = current;
+
+	th->state = THREAD_BLOCKED;
+	th->waiting_on = wq;
+	th->wait_result = 0;
+	list_push_back(&wq->threads, &th->run_link);
+	if (timeout_ns != UK_TIMEOUT_INFINITE) {
+		th->wake_tick = timer_deadline(timeout_ns);
+		sleep_list_insert(th);
+	}
+	/* next inherits the rest of the time slice: no run-queue traffic. */
+	next->state = THREAD_RUNNING;
+	next->slice = th->slice ? th->slice : 1;
+	current = next;
+	if (next->task != th->task)
+		arch_activate_aspace(next->task->aspace_root);
+	arch_switch(th, next);
+	if (!list_empty(&reap_list))
+		sched_switch_finish();
 	return th->wait_result;
 }
 

@@ -67,12 +67,14 @@ void arch_thread_init_user(struct thread *t, uint64_t entry, uint64_t stack,
 /* Switch kernel stacks from prev to next (both running in kernel mode). */
 void arch_switch(struct thread *prev, struct thread *next);
 
-/* Syscall frame access. */
-void arch_syscall_args(const struct trap_frame *f, uint64_t args[6]);
-uint64_t arch_syscall_number(const struct trap_frame *f);
-void arch_syscall_return(struct trap_frame *f, int64_t value);
+/* Syscall frame access: inline, from the platform's trap frame header. */
+#include <arch/syscall_frame.h>
 bool arch_frame_from_user(const struct trap_frame *f);
 uint64_t arch_frame_ip(const struct trap_frame *f);
+
+/* Copy to or from the active address space's user memory, catching page
+ * faults: 0 or 1 on a fault. The caller checks the range first. */
+int arch_copy_user(void *dst, const void *src, uint64_t len);
 
 /* CPU. */
 void arch_idle(void);		/* enable interrupts, halt until one arrives */

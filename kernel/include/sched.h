@@ -41,6 +41,11 @@ static inline void waitq_init(struct waitq *wq)
  * -ERR_TIMED_OUT at once). Returns the waker's result or -ERR_TIMED_OUT.
  */
 int64_t sched_block(struct waitq *wq, uint64_t timeout_ns);
+/* The IPC fast path: block the current thread like sched_block (timeout
+ * must not be 0) and run next at once. next must be off every queue; the
+ * caller has set its wait_result. */
+int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
+			   struct thread *next);
 /* Wake one / all threads on wq with result. Returns how many woke. */
 int waitq_wake_one(struct waitq *wq, int64_t result);
 int waitq_wake_all(struct waitq *wq, int64_t result);

@@ -145,6 +145,29 @@ thread_trampoline:
 	call sched_switch_finish
 	jmp trap_return
 
+/*
+ * int arch_copy_user(void *dst, const void *src, uint64_t len)
+ * Copy to or from user memory of the active address space; returns 0, or
+ * 1 if a page fault hit between copy_user_start and copy_user_end (the
+ * trap handler resumes at copy_user_fault). Callers check that the user
+ * range lies below USER_TOP; CR0.WP makes read-only pages fault on write.
+ */
+	.global arch_copy_user, copy_user_start, copy_user_end, copy_user_fault
+arch_copy_user:
+	mov %rdx, %rcx
+	shr $3, %rcx
+	and $7, %edx
+copy_user_start:
+	rep movsq
+	mov %edx, %ecx
+	rep movsb
+copy_user_end:
+	xor %eax, %eax
+	ret
+copy_user_fault:
+	mov $1, %eax
+	ret
+
 	.data
 	.global syscall_kernel_rsp
 syscall_kernel_rsp:

@@ -134,6 +134,11 @@ void trap_dispatch(struct trap_frame *f)
 		if (log_level >= LOG_DEBUG)
 			dump_frame(f);
 		task_fault(&info); /* does not return to this task */
+	} else if (f->vector == 14 && f->rip >= (uint64_t)copy_user_start &&
+		   f->rip < (uint64_t)copy_user_end) {
+		/* A checked copy touched a bad user page: report, not panic. */
+		f->rip = (uint64_t)copy_user_fault;
+		return;
 	} else {
 		kprintf("\n*** kernel exception %lu (%s) ***\n", f->vector,
 			arch_exception_name((unsigned)f->vector));
@@ -143,26 +148,6 @@ void trap_dispatch(struct trap_frame *f)
 		      arch_exception_name((unsigned)f->vector), f->rip);
 	}
 	sched_preempt_point();
-}
-
-void arch_syscall_args(const struct trap_frame *f, uint64_t args[6])
-{
-	args[0] = f->rdi;
-	args[1] = f->rsi;
-	args[2] = f->rdx;
-	args[3] = f->r10;
-	args[4] = f->r8;
-	args[5] = f->r9;
-}
-
-uint64_t arch_syscall_number(const struct trap_frame *f)
-{
-	return f->rax;
-}
-
-void arch_syscall_return(struct trap_frame *f, int64_t value)
-{
-	f->rax = (uint64_t)value;
 }
 
 bool arch_frame_from_user(const struct trap_frame *f)

@@ -14,6 +14,7 @@ extern char boot_stack_top[], boot_stack_bottom[];
 extern char _text_start[], _text_end[], _kernel_end[];
 extern char _load_start[], _bss_end[];
 
+extern char copy_user_start[], copy_user_end[], copy_user_fault[];
 void gdt_init(void);
 void idt_init(void);
 void pic_init(void);
