@@ -1,13 +1,283 @@
 /* SPDX-License-Identifier: MIT */
-/* Hardware capabilities: not implemented yet (see the IPC issue). */
+/*
+ * Hardware capabilities (see hwcap.h) and the syscalls that use them:
+ * per-task I/O permission bitmaps, device memory mappings, interrupt
+ * delivery as messages, and DMA memory. The kernel keeps IRQ 0 (its tick)
+ * and IRQ 2 (the PIC cascade); RAM is never mapped through a capability.
+ */
+#include "hwcap.h"
+
+#include <string.h>
 #include <uk/errors.h>
+#include <uk/types.h>
 
+#include "arch.h"
+#include "ipc.h"
+#include "kernel.h"
+#include "sched.h"
+#include "slab.h"
 #include "syscall_table.h"
+#include "task.h"
+#include "vm.h"
 
-int64_t sys_cap_derive(uint64_t name, uint64_t base, uint64_t size) { return -ERR_UNSUPPORTED; }
-int64_t sys_cap_info(uint64_t name, uaddr_t info) { return -ERR_UNSUPPORTED; }
-int64_t sys_io_enable(uint64_t name) { return -ERR_UNSUPPORTED; }
-int64_t sys_phys_map(uint64_t name, uint64_t offset, uint64_t size, uint64_t flags) { return -ERR_UNSUPPORTED; }
-int64_t sys_irq_bind(uint64_t name, uint64_t port) { return -ERR_UNSUPPORTED; }
-int64_t sys_irq_ack(uint64_t name) { return -ERR_UNSUPPORTED; }
-int64_t sys_vm_allocate_dma(uint64_t size, uaddr_t phys) { return -ERR_UNSUPPORTED; }
+#define IO_PORTS 65536u
+#define IRQ_LINES 16u
+
+static struct slab_cache cap_cache;
+
+struct irq_binding {
+	struct port *port; /* reference held, NULL when unbound */
+	uint64_t pending;  /* interrupts not yet reported */
+	bool outstanding;  /* a notice was sent and not acknowledged */
+};
+static struct irq_binding irqs[IRQ_LINES];
+
+void hwcap_init(void)
+{
+	slab_cache_init(&cap_cache, "hw_cap", sizeof(struct hw_cap));
+}
+
+void hwcap_ref(struct hw_cap *c)
+{
+	c->refs++;
+}
+
+void hwcap_unref(struct hw_cap *c)
+{
+	if (--c->refs == 0)
+		slab_free(&cap_cache, c);
+}
+
+static uk_name_t insert(struct task *t, uint32_t kind, uint64_t base,
+			uint64_t size)
+{
+	struct hw_cap *c = slab_alloc(&cap_cache);
+	uk_name_t name;
+	struct ipc_entry *e;
+
+	if (!c)
+		return 0;
+	e = ipc_entry_alloc(&t->space, &name);
+	if (!e) {
+		slab_free(&cap_cache, c);
+		return 0;
+	}
+	c->refs = 1;
+	c->kind = kind;
+	c->base = base;
+	c->size = size;
+	e->object = c;
+	e->rights = UK_RIGHT_HARDWARE;
+	return name;
+}
+
+void hwcap_grant_roots(struct task *t, uint32_t out[3])
+{
+	out[UK_STARTUP_HW_IO] = insert(t, UK_HW_IO_PORTS, 0, IO_PORTS);
+	out[UK_STARTUP_HW_MEMORY] = insert(t, UK_HW_MEMORY, 0, 1ull << 52);
+	out[UK_STARTUP_HW_IRQ] = insert(t, UK_HW_IRQ, 1, IRQ_LINES - 1);
+}
+
+/* Decode: the capability a name holds, of the wanted kind (0: any). */
+static int lookup(uint64_t name, uint32_t kind, struct hw_cap **out)
+{
+	struct ipc_entry *e = name <= UINT32_MAX
+				      ? ipc_entry_lookup(&current->task->space,
+							 (uk_name_t)name)
+				      : NULL;
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & UK_RIGHT_HARDWARE))
+		return -ERR_RIGHTS;
+	*out = e->object;
+	if (kind && (*out)->kind != kind)
+		return -ERR_RIGHTS;
+	return 0;
+}
+
+int64_t sys_cap_derive(uint64_t name, uint64_t base, uint64_t size)
+{
+	struct hw_cap *c;
+	int rc = lookup(name, 0, &c);
+
+	if (rc < 0)
+		return rc;
+	if (size == 0 || base < c->base || base - c->base > c->size ||
+	    size > c->size - (base - c->base))
+		return -ERR_INVALID;
+	if (c->kind == UK_HW_MEMORY && ((base | size) & (PAGE_SIZE - 1)))
+		return -ERR_INVALID;
+	uk_name_t n = insert(current->task, c->kind, base, size);
+	return n ? (int64_t)n : -ERR_NO_MEMORY;
+}
+
+int64_t sys_cap_info(uint64_t name, uaddr_t info)
+{
+	struct hw_cap *c;
+	int rc = lookup(name, 0, &c);
+
+	if (rc < 0)
+		return rc;
+	struct uk_hw_info out = { c->kind, 0, c->base, c->size };
+	return copy_to_user(current->task, info, &out, sizeof(out)) < 0 ? -ERR_FAULT : 0;
+}
+
+int64_t sys_io_enable(uint64_t name)
+{
+	struct hw_cap *c;
+	struct task *t = current->task;
+	int rc = lookup(name, UK_HW_IO_PORTS, &c);
+
+	if (rc < 0)
+		return rc;
+	if (!t->io_bitmap) {
+		uint64_t pa;
+		if (!kframe_alloc_contiguous(UK_IO_BITMAP_BYTES / PAGE_SIZE, &pa))
+			return -ERR_NO_MEMORY;
+		t->io_bitmap = arch_phys_to_virt(pa);
+		memset(t->io_bitmap, 0xff, UK_IO_BITMAP_BYTES); /* 1 = denied */
+	}
+	for (uint64_t p = c->base; p < c->base + c->size; p++)
+		t->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+	arch_set_io_bitmap(t->io_bitmap, t); /* takes effect now */
+	return 0;
+}
+
+void hwcap_task_release(struct task *t)
+{
+	if (!t->io_bitmap)
+		return;
+	arch_forget_io_bitmap(t);
+	uint64_t pa = arch_virt_to_phys(t->io_bitmap);
+	for (uint64_t i = 0; i < UK_IO_BITMAP_BYTES / PAGE_SIZE; i++)
+		kframe_free(pa + i * PAGE_SIZE);
+	t->io_bitmap = NULL;
+}
+
+int64_t sys_phys_map(uint64_t name, uint64_t offset, uint64_t size,
+		     uint64_t flags)
+{
+	struct hw_cap *c;
+	uint64_t addr;
+	int rc = lookup(name, UK_HW_MEMORY, &c);
+
+	if (rc < 0)
+		return rc;
+	if (flags & ~(uint64_t)(UK_VM_READ | UK_VM_WRITE))
+		return flags & UK_VM_EXEC ? -ERR_PERMISSION : -ERR_INVALID;
+	if (size == 0 || ((offset | size) & (PAGE_SIZE - 1)) ||
+	    offset > c->size || size > c->size - offset)
+		return -ERR_INVALID;
+	uint64_t pa = c->base + offset;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		if (phys_is_ram(pa + off))
+			return -ERR_PERMISSION;
+	rc = vm_map_physical(current->task, 0, pa, size,
+			     (unsigned)flags | UK_VM_READ | VM_UNCACHED, &addr);
+	return rc < 0 ? rc : (int64_t)addr;
+}
+
+int64_t sys_irq_bind(uint64_t name, uint64_t port)
+{
+	struct hw_cap *c;
+	int rc = lookup(name, UK_HW_IRQ, &c);
+
+	if (rc < 0)
+		return rc;
+	if (c->size != 1)
+		return -ERR_INVALID; /* derive a capability for one line */
+	unsigned line = (unsigned)c->base;
+	if (line == 0 || line == 2 || line >= IRQ_LINES)
+		return -ERR_BUSY;
+	struct irq_binding *b = &irqs[line];
+	if (port == UK_NAME_NULL) { /* unbind */
+		if (b->port)
+			port_unref(b->port);
+		b->port = NULL;
+		arch_irq_mask(line);
+		return 0;
+	}
+	struct ipc_entry *e = port <= UINT32_MAX
+				      ? ipc_entry_lookup(&current->task->space,
+							 (uk_name_t)port)
+				      : NULL;
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & (UK_RIGHT_SEND | UK_RIGHT_RECEIVE)) ||
+	    (e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE)))
+		return -ERR_RIGHTS;
+	struct port *p = e->object;
+	if (!p->alive)
+		return -ERR_DEAD;
+	if (b->port && b->port->alive)
+		return -ERR_BUSY;
+	if (b->port)
+		port_unref(b->port);
+	port_ref(p);
+	b->port = p;
+	b->pending = 0;
+	b->outstanding = false;
+	arch_irq_unmask(line);
+	return 0;
+}
+
+int64_t sys_irq_ack(uint64_t name)
+{
+	struct hw_cap *c;
+	int rc = lookup(name, UK_HW_IRQ, &c);
+
+	if (rc < 0)
+		return rc;
+	if (c->size != 1 || c->base >= IRQ_LINES)
+		return -ERR_INVALID;
+	struct irq_binding *b = &irqs[c->base];
+	if (!b->port)
+		return -ERR_NOT_FOUND;
+	b->outstanding = false;
+	arch_irq_unmask((unsigned)c->base);
+	return 0;
+}
+
+/* Called from irq_handle for lines that are not the kernel's. */
+bool hwcap_irq(unsigned line)
+{
+	struct irq_binding *b = &irqs[line];
+
+	if (line >= IRQ_LINES || !b->port)
+		return false;
+	/* The line stays masked until the driver acknowledges. */
+	arch_irq_mask(line);
+	b->pending++;
+	if (!b->port->alive) {
+		port_unref(b->port);
+		b->port = NULL;
+		return true;
+	}
+	if (!b->outstanding) {
+		b->outstanding = true;
+		port_notify(b->port, UK_MSG_ID_INTERRUPT, 0, line, b->pending);
+		b->pending = 0;
+	}
+	return true;
+}
+
+int64_t sys_vm_allocate_dma(uint64_t size, uaddr_t phys)
+{
+	uint64_t addr, pa;
+	int rc;
+
+	if (user_range_ok(phys, sizeof(uint64_t)) < 0 || phys == 0)
+		return -ERR_FAULT;
+	if (size == 0 || size > (16ull << 20))
+		return size ? -ERR_TOO_BIG : -ERR_INVALID;
+	rc = vm_map_contiguous(current->task, size, UK_VM_READ | UK_VM_WRITE,
+			       &addr, &pa);
+	if (rc < 0)
+		return rc;
+	if (copy_to_user(current->task, phys, &pa, sizeof(pa)) < 0) {
+		vm_free_region(current->task, addr, size);
+		return -ERR_FAULT;
+	}
+	return (int64_t)addr;
+}

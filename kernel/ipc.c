@@ -12,6 +12,7 @@
 #include <uk/types.h>
 
 #include "arch.h"
+#include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "slab.h"
@@ -104,6 +105,9 @@ static int check_right(struct ipc_entry *e, unsigned d)
 		if (!(e->rights & UK_RIGHT_SEND_ONCE))
 			return -ERR_RIGHTS;
 		return ((struct port *)e->object)->alive ? 0 : -ERR_DEAD;
+	case UK_DISP_COPY_HARDWARE:
+	case UK_DISP_MOVE_HARDWARE:
+		return (e->rights & UK_RIGHT_HARDWARE) ? 0 : -ERR_RIGHTS;
 	default:
 		return -ERR_INVALID;
 	}
@@ -112,7 +116,7 @@ static int check_right(struct ipc_entry *e, unsigned d)
 static bool is_move(unsigned d)
 {
 	return d == UK_DISP_MOVE_RECEIVE || d == UK_DISP_MOVE_SEND ||
-	       d == UK_DISP_MOVE_SEND_ONCE;
+	       d == UK_DISP_MOVE_SEND_ONCE || d == UK_DISP_MOVE_HARDWARE;
 }
 
 /* Take the right out of the sender's table into r. Cannot fail after
@@ -125,6 +129,15 @@ static void move_right(struct task *t, struct decoded_right *d,
 	bool entry_keeps = true;
 
 	r->object = p;
+	if (d->disposition == UK_DISP_COPY_HARDWARE ||
+	    d->disposition == UK_DISP_MOVE_HARDWARE) {
+		r->right = UK_RIGHT_HARDWARE;
+		if (d->disposition == UK_DISP_COPY_HARDWARE)
+			hwcap_ref(r->object);
+		else
+			ipc_entry_free(&t->space, d->name);
+		return;
+	}
 	switch (d->disposition) {
 	case UK_DISP_MOVE_RECEIVE:
 		r->right = UK_RIGHT_RECEIVE;

@@ -3,6 +3,7 @@
  * Interrupt routing. Line 0 is the scheduler tick; other lines are counted
  * until user-space drivers can bind them to ports (IPC issue).
  */
+#include "hwcap.h"
 #include "kernel.h"
 #include "timer.h"
 
@@ -14,6 +15,8 @@ void irq_handle(unsigned irq)
 		irq_counts[irq]++;
 	if (irq == 0)
 		timer_tick();
+	else if (hwcap_irq(irq))
+		; /* delivered to its driver's port */
 	else if (irq == 7 || irq == 15)
 		; /* spurious lines of the 8259s */
 	else

@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "elf.h"
+#include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "task.h"
@@ -137,6 +138,10 @@ int loader_create_task(const struct image_source *src,
 		su->rights[i] = ipc_transfer(req->rights_from, req->rights[i].name,
 					     req->rights[i].disposition, t);
 	su->n_rights = req->n_rights;
+	if (req->grant_hardware) {
+		hwcap_grant_roots(t, su->rights);
+		su->n_rights = 3;
+	}
 	uint64_t block_addr = (VM_STACK_TOP - block) & ~15ull;
 	rc = copy_into_task(t, block_addr, startup_block, block);
 	if (rc < 0)

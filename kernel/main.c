@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "cmdline.h"
 #include "frame.h"
+#include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "loader.h"
@@ -43,6 +44,14 @@ static unsigned module_count;
 
 static struct frame_allocator frames;
 static uint64_t frame_bitmap[MAX_PHYS / FRAME_SIZE / 64];
+
+bool phys_is_ram(uint64_t pa)
+{
+	for (unsigned i = 0; i < ram_count; i++)
+		if (pa >= ram[i].addr && pa - ram[i].addr < ram[i].len)
+			return true;
+	return pa < 0x100000; /* firmware, BIOS data, VGA: never handed out */
+}
 
 bool kframe_alloc(uint64_t *phys)
 {
@@ -178,6 +187,7 @@ static void start_init(void)
 		.boot_archive_phys = module_start & PAGE_MASK,
 		.boot_archive_len = module_end - (module_start & PAGE_MASK),
 		.cmdline = kernel_cmdline,
+		.grant_hardware = true,
 	};
 	rc = loader_create_task(&src, &req, &id, &reason);
 	if (rc < 0)
@@ -222,6 +232,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	thread_init();
 	vm_init();
 	ipc_init();
+	hwcap_init();
 	idle_thread.arch.kernel_stack_top = (uint64_t)boot_stack_top;
 	sched_init(&idle_thread);
 	arch_late_init(TIMER_HZ);

@@ -9,6 +9,7 @@
 #include <uk/errors.h>
 
 #include "arch.h"
+#include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
 #include "slab.h"
@@ -173,6 +174,16 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
 	struct ipc_entry *e;
 	uk_name_t name = 0;
 
+	if (right == UK_RIGHT_HARDWARE) {
+		e = ipc_entry_alloc(&t->space, &name);
+		if (!e) {
+			hwcap_unref((struct hw_cap *)p);
+			return 0;
+		}
+		e->object = p;
+		e->rights = UK_RIGHT_HARDWARE;
+		return name;
+	}
 	if (right != UK_RIGHT_SEND_ONCE && (name = ipc_space_find(&t->space, p))) {
 		e = ipc_entry_lookup(&t->space, name);
 		e->rights |= (uint8_t)right;
@@ -198,6 +209,10 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
 
 void ipc_right_destroy(struct port *p, unsigned right)
 {
+	if (right == UK_RIGHT_HARDWARE) {
+		hwcap_unref((struct hw_cap *)p);
+		return;
+	}
 	if (right == UK_RIGHT_RECEIVE)
 		port_kill(p);
 	else if (right == UK_RIGHT_SEND)
@@ -250,7 +265,7 @@ void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e)
 	if (rights & UK_RIGHT_PORT_SET) {
 		port_set_destroy(e->object);
 	} else if (rights & UK_RIGHT_HARDWARE) {
-		/* hardware capabilities: nothing to release yet */
+		hwcap_unref(e->object);
 	} else {
 		struct port *p = e->object;
 		drop_requests(t, p, name);

@@ -85,8 +85,10 @@ void schedule(void)
 	}
 	next->state = THREAD_RUNNING;
 	current = next;
-	if (next != idle_thread)
+	if (next != idle_thread) {
 		arch_activate_aspace(next->task->aspace_root);
+		arch_set_io_bitmap(next->task->io_bitmap, next->task);
+	}
 	arch_switch(prev, next);
 	/* Back on prev's stack: some other thread switched to us. */
 	sched_switch_finish();
@@ -164,8 +166,10 @@ int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 	next->state = THREAD_RUNNING;
 	next->slice = th->slice ? th->slice : 1;
 	current = next;
-	if (next->task != th->task)
+	if (next->task != th->task) {
 		arch_activate_aspace(next->task->aspace_root);
+		arch_set_io_bitmap(next->task->io_bitmap, next->task);
+	}
 	arch_switch(th, next);
 	if (!list_empty(&reap_list))
 		sched_switch_finish();

@@ -80,7 +80,7 @@ int64_t sys_port_deallocate(uint64_t name)
 
 	if (!e)
 		return -ERR_BAD_NAME;
-	if (e->rights & UK_RIGHT_SEND_ONCE) {
+	if (e->rights & (UK_RIGHT_SEND_ONCE | UK_RIGHT_HARDWARE)) {
 		ipc_entry_release(t, (uk_name_t)name, e);
 		return 0;
 	}

@@ -12,6 +12,7 @@
 #include <uk/errors.h>
 
 #include "arch.h"
+#include "hwcap.h"
 #include "kernel.h"
 #include "slab.h"
 #include "timer.h"
@@ -106,6 +107,8 @@ static void maybe_free(struct task *t)
 void task_destroy_unstarted(struct task *t)
 {
 	ipc_task_release(t);
+	hwcap_task_release(t);
+	hwcap_task_release(t);
 	t->state = TASK_ZOMBIE;
 	t->status_collected = true;
 	maybe_free(t);

@@ -21,7 +21,8 @@ void vm_init(void)
 static unsigned map_flags(unsigned uk_flags)
 {
 	return MAP_USER | ((uk_flags & UK_VM_WRITE) ? MAP_WRITE : 0) |
-	       ((uk_flags & UK_VM_EXEC) ? MAP_EXEC : 0);
+	       ((uk_flags & UK_VM_EXEC) ? MAP_EXEC : 0) |
+	       ((uk_flags & VM_UNCACHED) ? MAP_UNCACHED : 0);
 }
 
 /* Insert r keeping the list sorted; fails if it overlaps a region. */
@@ -128,6 +129,9 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
 	struct vm_region *r;
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	if (addr == 0 && size && size <= VM_ALLOC_TOP - VM_ALLOC_BASE &&
+	    !(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
 	if (!size || (phys & ~PAGE_MASK) || (addr & ~PAGE_MASK) ||
 	    addr < USER_BASE || addr > USER_TOP || size > USER_TOP - addr)
 		return -ERR_INVALID;
@@ -184,4 +188,47 @@ void vm_release_all(struct task *t)
 	while ((n = list_pop_front(&t->regions)))
 		slab_free(&region_cache, list_entry(n, struct vm_region, link));
 	t->frames = 0;
+}
+
+int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
+		      uint64_t *out, uint64_t *phys)
+{
+	uint64_t pa, addr, pages;
+	struct vm_region *r;
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	pages = size / PAGE_SIZE;
+	if (!(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
+	if (!kframe_alloc_contiguous(pages, &pa))
+		return -ERR_NO_MEMORY;
+	r = slab_alloc(&region_cache);
+	if (!r) {
+		for (uint64_t i = 0; i < pages; i++)
+			kframe_free(pa + i * PAGE_SIZE);
+		return -ERR_NO_MEMORY;
+	}
+	r->start = addr;
+	r->size = size;
+	r->flags = flags;
+	r->kind = VM_ANONYMOUS;
+	region_insert(t, r);
+	for (uint64_t i = 0; i < pages; i++) {
+		memset(arch_phys_to_virt(pa + i * PAGE_SIZE), 0, PAGE_SIZE);
+		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE,
+				  pa + i * PAGE_SIZE, map_flags(flags)) < 0) {
+			/* unmap_range frees the frames mapped so far. */
+			t->frames += i;
+			unmap_range(t, addr, size);
+			for (uint64_t j = i; j < pages; j++)
+				kframe_free(pa + j * PAGE_SIZE);
+			list_remove(&r->link);
+			slab_free(&region_cache, r);
+			return -ERR_NO_MEMORY;
+		}
+	}
+	t->frames += pages;
+	*out = addr;
+	*phys = pa;
+	return 0;
 }

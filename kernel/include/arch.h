@@ -40,6 +40,7 @@ uint64_t arch_virt_to_phys(const void *virt);
 #define MAP_EXEC 0x2u
 #define MAP_USER 0x4u
 #define MAP_NOT_OWNED 0x8u /* frame is not the address space's to free */
+#define MAP_UNCACHED 0x10u /* device memory */
 
 /* Build the kernel's own tables (direct map of [0, phys_end)), drop the
  * boot identity map. */
@@ -71,6 +72,16 @@ void arch_switch(struct thread *prev, struct thread *next);
 #include <arch/syscall_frame.h>
 bool arch_frame_from_user(const struct trap_frame *f);
 uint64_t arch_frame_ip(const struct trap_frame *f);
+
+/* Port I/O permission: load a task's 8 KiB bitmap (1 = denied), or none
+ * (NULL: every port denied). owner identifies the bitmap so an unchanged
+ * one is not copied again; forget makes the next load copy. */
+#define UK_IO_BITMAP_BYTES 8192u
+void arch_set_io_bitmap(const uint8_t *bitmap, const void *owner);
+void arch_forget_io_bitmap(const void *owner);
+/* Interrupt lines. */
+void arch_irq_mask(unsigned irq);
+void arch_irq_unmask(unsigned irq);
 
 /* Copy to or from the active address space's user memory, catching page
  * faults: 0 or 1 on a fault. The caller checks the range first. */

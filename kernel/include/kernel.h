@@ -31,6 +31,8 @@ bool kframe_alloc_contiguous(uint64_t count, uint64_t *phys);
 void kframe_free(uint64_t phys);
 uint64_t kframe_free_count(void);
 uint64_t kframe_total_count(void);
+/* True for RAM (and the first MiB): never mappable as device memory. */
+bool phys_is_ram(uint64_t pa);
 
 /* Boot configuration. */
 extern const char *kernel_cmdline;

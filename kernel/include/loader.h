@@ -7,6 +7,7 @@
 #ifndef KERNEL_LOADER_H
 #define KERNEL_LOADER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <uk/types.h>
 
@@ -36,6 +37,7 @@ struct loader_request {
 	/* init only */
 	uint64_t boot_archive_phys, boot_archive_len;
 	const char *cmdline;
+	bool grant_hardware; /* the root hardware capabilities (init) */
 };
 
 int image_source_kernel_read(const struct image_source *src, uint64_t offset,

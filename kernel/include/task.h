@@ -40,6 +40,7 @@ struct task {
 	struct list_node regions; /* struct vm_region, sorted by start */
 	uint64_t frames;	  /* user frames this task owns */
 	struct ipc_space space;	  /* names of rights */
+	uint8_t *io_bitmap;	  /* port I/O permissions, NULL: none */
 };
 
 void task_init(void);

@@ -35,7 +35,12 @@ struct vm_region {
 #define VM_STACK_SIZE (64 * 1024ull)
 #define VM_BOOT_ARCHIVE_BASE 0x0000080000000000ull
 
+#define VM_UNCACHED 0x100u /* vm_map_physical: device memory */
+
 void vm_init(void);
+/* Physically contiguous zeroed memory (DMA), an anonymous region. */
+int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
+		      uint64_t *out, uint64_t *phys);
 /* Allocate size bytes (rounded up to pages) of zeroed memory at a fixed
  * address (kind IMAGE/STACK) or, with addr 0, wherever there is room in
  * the allocation window. Returns 0 and the address, or a negative error;

@@ -20,7 +20,20 @@
 static const void *archive;
 static size_t archive_len;
 
+/* Test programs get init's hardware capabilities (copies), so guest
+ * suites can check port I/O, device memory and interrupt delivery. */
+static long start_program_rights(const char *path, const char *const argv[],
+				 const struct uk_task_right *rights,
+				 unsigned n_rights);
+
 static long start_program(const char *path, const char *const argv[])
+{
+	return start_program_rights(path, argv, NULL, 0);
+}
+
+static long start_program_rights(const char *path, const char *const argv[],
+				 const struct uk_task_right *rights,
+				 unsigned n_rights)
 {
 	struct cpio_entry e;
 	int rc = cpio_find(archive, archive_len, path, &e);
@@ -30,7 +43,8 @@ static long start_program(const char *path, const char *const argv[])
 		return -ERR_NOT_FOUND;
 	}
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long id = spawn_image(e.data, e.size, name, argv, UK_PRIORITY_DEFAULT);
+	long id = spawn_image_rights(e.data, e.size, name, argv,
+				     UK_PRIORITY_DEFAULT, rights, n_rights);
 	if (id < 0)
 		printf("init: cannot start %s: %s\n", path, err_str(id));
 	return id;
@@ -67,7 +81,13 @@ static int run_test(const char *spec)
 	}
 	argv[argc] = NULL;
 
-	long id = start_program(path, argv);
+	struct uk_task_right hw[3];
+	unsigned n = 0;
+	for (unsigned i = 0; i < uk_startup_info->n_rights && i < 3; i++)
+		if (uk_startup_info->rights[i])
+			hw[n++] = (struct uk_task_right){ uk_startup_info->rights[i],
+							  UK_DISP_COPY_HARDWARE };
+	long id = start_program_rights(path, argv, hw, n);
 	if (id < 0)
 		return 2;
 	long rc = wait_task((uint64_t)id, &st, timeout_s * 1000000000ull);

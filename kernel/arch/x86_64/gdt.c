@@ -6,6 +6,7 @@
  * separate IST stack for double faults, NMIs and machine checks.
  */
 #include <arch/cpu.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "arch.h"
@@ -22,8 +23,17 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 
+/* The TSS is followed by the I/O permission bitmap of the task that last
+ * used port I/O (1 = denied) and the all-ones byte the CPU requires. */
+#define IO_BITMAP_BYTES 8192
+static struct {
+	struct tss tss;
+	uint8_t io_bitmap[IO_BITMAP_BYTES + 1];
+} __attribute__((packed, aligned(16))) tss_area;
+#define tss tss_area.tss
+static const void *io_bitmap_owner;
+
 static uint64_t gdt[8] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
 static uint8_t ist_stack[8192] __attribute__((aligned(16)));
 
 struct descriptor_pointer {
@@ -33,8 +43,8 @@ struct descriptor_pointer {
 
 void gdt_init(void)
 {
-	uint64_t base = (uint64_t)&tss;
-	uint64_t limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&tss_area;
+	uint64_t limit = sizeof(tss_area) - 1;
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffull; /* kernel code 64 */
@@ -49,7 +59,9 @@ void gdt_init(void)
 
 	memset(&tss, 0, sizeof(tss));
 	tss.ist[0] = (uint64_t)(ist_stack + sizeof(ist_stack));
-	tss.iomap_base = sizeof(tss); /* no I/O bitmap: ring 3 gets no ports */
+	/* Beyond the limit: no bitmap, ring 3 gets no ports. */
+	tss.iomap_base = sizeof(tss_area);
+	memset(tss_area.io_bitmap, 0xff, sizeof(tss_area.io_bitmap));
 
 	struct descriptor_pointer p = { sizeof(gdt) - 1, (uint64_t)gdt };
 	__asm__ volatile("lgdt %0\n"
@@ -66,6 +78,26 @@ void gdt_init(void)
 			   "i"((uint64_t)SEL_KERNEL_CODE)
 			 : "rax", "memory");
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+}
+
+void arch_set_io_bitmap(const uint8_t *bitmap, const void *owner)
+{
+	if (!bitmap) {
+		tss.iomap_base = sizeof(tss_area);
+		return;
+	}
+	/* Copy 8 KiB only when another task's bitmap is loaded. */
+	if (owner != io_bitmap_owner) {
+		memcpy(tss_area.io_bitmap, bitmap, IO_BITMAP_BYTES);
+		io_bitmap_owner = owner;
+	}
+	tss.iomap_base = (uint16_t)offsetof(__typeof__(tss_area), io_bitmap);
+}
+
+void arch_forget_io_bitmap(const void *owner)
+{
+	if (io_bitmap_owner == owner)
+		io_bitmap_owner = NULL;
 }
 
 void arch_set_kernel_stack(uint64_t top)

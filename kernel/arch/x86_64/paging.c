@@ -18,6 +18,8 @@
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
 #define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
 #define PTE_NOT_OWNED (1ull << 9)
@@ -157,7 +159,8 @@ int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags)
 	*pte = pa | PTE_P | ((flags & MAP_WRITE) ? PTE_W : 0) |
 	       ((flags & MAP_USER) ? PTE_U : 0) |
 	       ((flags & MAP_EXEC) ? 0 : PTE_NX) |
-	       ((flags & MAP_NOT_OWNED) ? PTE_NOT_OWNED : 0);
+	       ((flags & MAP_NOT_OWNED) ? PTE_NOT_OWNED : 0) |
+	       ((flags & MAP_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
 	if (root == (read_cr3() & PTE_ADDR))
 		invlpg(va);
 	return 0;

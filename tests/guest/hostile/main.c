@@ -134,6 +134,16 @@ int main(int argc, char **argv)
 		uk_sleep(20000000);
 		return 7;
 	}
+	if (!strcmp(mode, "io-granted") || !strcmp(mode, "io-ungranted")) {
+		/* rights[0]: a capability for port 0x80 only. */
+		long rc = uk_io_enable(uk_startup_info->rights[0]);
+		if (rc < 0)
+			return 90;
+		__asm__ volatile("outb %%al, $0x80" : : "a"(0x42));
+		if (!strcmp(mode, "io-ungranted"))
+			__asm__ volatile("inb $0x64, %%al" : : : "rax");
+		return 42;
+	}
 	if (!strcmp(mode, "last-thread-exit")) {
 		uk_thread_exit(); /* only thread: the task ends with code 0 */
 	}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hardware capabilities: init hands the test program copies of its roots
+ * (uk_startup.rights[UK_STARTUP_HW_*]). Port I/O only where granted,
+ * device memory but never RAM, interrupts as messages (COM1's transmit
+ * interrupt is real hardware in QEMU), DMA memory, capabilities in messages.
+ */
+#include <string.h>
+
+#include "ktest.h"
+
+#define COM1 0x3f8
+#define LAPIC_BASE 0xfee00000ull
+
+static uk_name_t root(unsigned which)
+{
+	return uk_startup_info->n_rights > which ? uk_startup_info->rights[which] : 0;
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+DEFINE_TEST(HW0001, init_gives_root_capabilities_of_each_kind)
+{
+	struct uk_hw_info info;
+
+	EXPECT_EQ(uk_cap_info(root(UK_STARTUP_HW_IO), &info), 0);
+	EXPECT_EQ(info.kind, UK_HW_IO_PORTS);
+	EXPECT_EQ(info.size, 65536);
+	EXPECT_EQ(uk_cap_info(root(UK_STARTUP_HW_MEMORY), &info), 0);
+	EXPECT_EQ(info.kind, UK_HW_MEMORY);
+	EXPECT_EQ(uk_cap_info(root(UK_STARTUP_HW_IRQ), &info), 0);
+	EXPECT_EQ(info.kind, UK_HW_IRQ);
+	EXPECT_EQ(info.base, 1);
+	EXPECT_ERR(uk_cap_info(root(UK_STARTUP_HW_IO), (void *)0xffffffff80000000ull), ERR_FAULT);
+	EXPECT_ERR(uk_cap_info(0, &info), ERR_BAD_NAME);
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	EXPECT_ERR(uk_cap_info((uint64_t)port, &info), ERR_RIGHTS);
+	uk_port_destroy((uint64_t)port);
+}
+
+DEFINE_TEST(HW0002, cap_derive_only_narrows)
+{
+	uk_name_t io = root(UK_STARTUP_HW_IO);
+	struct uk_hw_info info;
+
+	long c = uk_cap_derive(io, COM1, 8);
+	EXPECT(c > 0);
+	EXPECT_EQ(uk_cap_info((uint64_t)c, &info), 0);
+	EXPECT_EQ(info.base, COM1);
+	EXPECT_EQ(info.size, 8);
+	EXPECT_ERR(uk_cap_derive((uint64_t)c, COM1, 9), ERR_INVALID);
+	EXPECT_ERR(uk_cap_derive((uint64_t)c, COM1 - 1, 2), ERR_INVALID);
+	EXPECT_ERR(uk_cap_derive((uint64_t)c, COM1, 0), ERR_INVALID);
+	EXPECT_ERR(uk_cap_derive((uint64_t)c, COM1 + 4, UINT64_MAX), ERR_INVALID);
+	EXPECT_ERR(uk_cap_derive(root(UK_STARTUP_HW_IRQ), 0, 1), ERR_INVALID); /* the tick */
+	EXPECT_ERR(uk_cap_derive(root(UK_STARTUP_HW_MEMORY), 0x1001, 4096), ERR_INVALID);
+	EXPECT_ERR(uk_cap_derive(0x7777, 0, 1), ERR_BAD_NAME);
+	EXPECT_EQ(uk_port_deallocate((uint64_t)c), 0);
+	EXPECT_ERR(uk_cap_info((uint64_t)c, &info), ERR_BAD_NAME);
+}
+
+DEFINE_TEST(HW0003, port_io_works_only_where_granted)
+{
+	long c = uk_cap_derive(root(UK_STARTUP_HW_IO), 0x80, 1);
+	struct uk_task_right right = { (uint32_t)c, UK_DISP_COPY_HARDWARE };
+	struct uk_exit_status st;
+	const char *ok[] = { "hostile", "io-granted", NULL };
+	const char *bad[] = { "hostile", "io-ungranted", NULL };
+
+	long id = spawn_image_rights(hostile_image, HOSTILE_SIZE, "hostile", ok,
+				     UK_PRIORITY_DEFAULT, &right, 1);
+	EXPECT(id > 0);
+	EXPECT_EQ(wait_task((uint64_t)id, &st, 10000000000ull), 0);
+	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+	EXPECT_EQ(st.code, 42);
+	id = spawn_image_rights(hostile_image, HOSTILE_SIZE, "hostile", bad,
+				UK_PRIORITY_DEFAULT, &right, 1);
+	EXPECT(id > 0);
+	EXPECT_EQ(wait_task((uint64_t)id, &st, 10000000000ull), 0);
+	EXPECT_EQ(st.reason, UK_EXIT_FAULT);
+	EXPECT_EQ(st.vector, 13);
+	/* A port right is not an I/O capability. */
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	EXPECT_ERR(uk_io_enable((uint64_t)port), ERR_RIGHTS);
+	EXPECT_ERR(uk_io_enable(root(UK_STARTUP_HW_MEMORY)), ERR_RIGHTS);
+	uk_port_destroy((uint64_t)port);
+	uk_port_deallocate((uint64_t)c);
+}
+
+DEFINE_TEST(HW0004, device_memory_maps_and_ram_never_does)
+{
+	uk_name_t mem = root(UK_STARTUP_HW_MEMORY);
+
+	EXPECT_ERR(uk_phys_map(mem, 0x200000, 4096, UK_VM_READ), ERR_PERMISSION);
+	EXPECT_ERR(uk_phys_map(mem, 0, 4096, UK_VM_READ), ERR_PERMISSION);
+	EXPECT_ERR(uk_phys_map(mem, LAPIC_BASE, 4096, UK_VM_READ | UK_VM_EXEC), ERR_PERMISSION);
+	EXPECT_ERR(uk_phys_map(mem, LAPIC_BASE + 1, 4096, UK_VM_READ), ERR_INVALID);
+	long lapic = uk_phys_map(mem, LAPIC_BASE, 4096, UK_VM_READ);
+	EXPECT(lapic > 0);
+	if (lapic > 0) {
+		/* Local APIC version register: a real device answers. */
+		uint32_t version = *(volatile uint32_t *)(lapic + 0x30);
+		EXPECT((version & 0xff) != 0 && version != 0xffffffffu);
+	}
+	long narrow = uk_cap_derive(mem, LAPIC_BASE, 4096);
+	EXPECT_ERR(uk_phys_map((uint64_t)narrow, 4096, 4096, UK_VM_READ), ERR_INVALID);
+	uk_port_deallocate((uint64_t)narrow);
+}
+
+DEFINE_TEST(HW0005, interrupts_arrive_as_messages_until_acknowledged)
+{
+	long irq4 = uk_cap_derive(root(UK_STARTUP_HW_IRQ), 4, 1);
+	long com1 = uk_cap_derive(root(UK_STARTUP_HW_IO), COM1, 8);
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	struct uk_notification n;
+
+	EXPECT(irq4 > 0 && com1 > 0 && port > 0);
+	EXPECT_ERR(uk_irq_bind(root(UK_STARTUP_HW_IRQ), (uint64_t)port), ERR_INVALID);
+	EXPECT_ERR(uk_irq_bind((uint64_t)com1, (uint64_t)port), ERR_RIGHTS);
+	EXPECT_EQ(uk_io_enable((uint64_t)com1), 0);
+	EXPECT_EQ(uk_irq_bind((uint64_t)irq4, (uint64_t)port), 0);
+	EXPECT_ERR(uk_irq_bind((uint64_t)irq4, (uint64_t)port), ERR_BUSY);
+	/* UART: interrupt when the transmit register is empty. */
+	outb(COM1 + 1, 0x02);
+	long rc = uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 2000000000ull);
+	EXPECT_EQ(rc, sizeof(n));
+	EXPECT_EQ(n.header.id, UK_MSG_ID_INTERRUPT);
+	EXPECT_EQ(n.irq, 4);
+	EXPECT(n.count >= 1);
+	EXPECT(n.header.flags & UK_MSG_KERNEL);
+	/* Masked until acknowledged: no second notice meanwhile. */
+	EXPECT_ERR(uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 20000000), ERR_TIMED_OUT);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	/* The 8259 is edge-triggered: make a new edge for a second interrupt. */
+	outb(COM1 + 1, 0x00);
+	outb(COM1 + 1, 0x02);
+	rc = uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 2000000000ull);
+	EXPECT_EQ(rc, sizeof(n));
+	outb(COM1 + 1, 0x00);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	EXPECT_EQ(uk_irq_bind((uint64_t)irq4, UK_NAME_NULL), 0);
+	EXPECT_ERR(uk_irq_ack((uint64_t)irq4), ERR_NOT_FOUND);
+	uk_port_destroy((uint64_t)port);
+	uk_port_deallocate((uint64_t)irq4);
+	uk_port_deallocate((uint64_t)com1);
+}
+
+DEFINE_TEST(HW0006, dma_memory_is_contiguous_zeroed_and_freeable)
+{
+	uint64_t phys = 0;
+	long a = uk_vm_allocate_dma(3 * 4096, &phys);
+
+	EXPECT(a > 0);
+	EXPECT(phys != 0 && (phys & 4095) == 0);
+	if (a > 0) {
+		const uint8_t *p = (const uint8_t *)a;
+		int nonzero = 0;
+		for (int i = 0; i < 3 * 4096; i++)
+			nonzero |= p[i];
+		EXPECT_EQ(nonzero, 0);
+		EXPECT_EQ(uk_vm_free((uint64_t)a, 3 * 4096), 0);
+	}
+	EXPECT_ERR(uk_vm_allocate_dma(4096, NULL), ERR_FAULT);
+	EXPECT_ERR(uk_vm_allocate_dma(0, &phys), ERR_INVALID);
+	EXPECT_ERR(uk_vm_allocate_dma(1ull << 40, &phys), ERR_TOO_BIG);
+}
+
+DEFINE_TEST(HW0007, capabilities_travel_in_messages)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long send = uk_port_insert_right((uint64_t)port, UK_DISP_MAKE_SEND);
+	long c = uk_cap_derive(root(UK_STARTUP_HW_IO), 0x80, 1);
+	struct {
+		struct uk_msg_header h;
+		struct uk_msg_port p;
+	} msg = { { .size = sizeof(msg), .dest = (uint32_t)send, .n_ports = 1 },
+		  { (uint32_t)c, UK_DISP_MOVE_HARDWARE } }, in;
+	struct uk_hw_info info;
+
+	EXPECT(send == port);
+	EXPECT_EQ(uk_ipc_send(&msg.h, sizeof(msg), 0), 0);
+	EXPECT_ERR(uk_cap_info((uint64_t)c, &info), ERR_BAD_NAME); /* moved */
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port, &in.h, sizeof(in), 0), sizeof(in));
+	EXPECT_EQ(in.p.disposition, UK_RIGHT_HARDWARE);
+	EXPECT_EQ(uk_cap_info(in.p.name, &info), 0);
+	EXPECT_EQ(info.base, 0x80);
+	uk_port_deallocate(in.p.name);
+	uk_port_destroy((uint64_t)port);
+}
