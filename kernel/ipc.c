@@ -20,6 +20,7 @@
 #include "task.h"
 #include "timer.h"
 #include "usercopy.h"
+#include "vm.h"
 
 struct slab_cache kmsg_cache;
 
@@ -49,8 +50,21 @@ static struct kmsg *kmsg_alloc(uint32_t size)
 	return m;
 }
 
+static void ool_release(struct kmsg_ool *o)
+{
+	for (uint64_t i = 0; i < o->npages; i++)
+		kframe_free(o->frames[i]);
+	o->npages = 0;
+	for (uint32_t i = 0; i < o->array_frames; i++)
+		kframe_free(o->array_phys + i * PAGE_SIZE);
+	o->array_frames = 0;
+	o->frames = NULL;
+}
+
 static void kmsg_free(struct kmsg *m)
 {
+	for (uint32_t i = 0; i < m->n_ool; i++)
+		ool_release(&m->ool[i]);
 	for (uint32_t i = 0; i < m->data_frames; i++)
 		kframe_free(m->data_phys + i * PAGE_SIZE);
 	slab_free(&kmsg_cache, m);
@@ -189,6 +203,7 @@ struct copyin {
 	struct decoded_right dest, reply;
 	struct decoded_right ports[UK_MSG_PORTS_MAX];
 	struct uk_msg_port descs[UK_MSG_PORTS_MAX];
+	struct uk_msg_ool ools[UK_MSG_OOL_MAX];
 	uaddr_t user;
 	uint32_t size;
 };
@@ -202,15 +217,41 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 		return size < sizeof(*h) ? -ERR_INVALID : -ERR_TOO_BIG;
 	if (copy_from_user(t, h, msg, sizeof(*h)) < 0)
 		return -ERR_FAULT;
-	if (h->size != size || h->n_ports > UK_MSG_PORTS_MAX)
+	if (h->size != size || h->n_ports > UK_MSG_PORTS_MAX ||
+	    h->n_ool > UK_MSG_OOL_MAX)
 		return -ERR_INVALID;
-	if (h->n_ool)
-		return -ERR_UNSUPPORTED; /* out-of-line memory: not yet */
-	if (size < sizeof(*h) + h->n_ports * sizeof(struct uk_msg_port))
+	uint64_t ool_at = PORTS_OFFSET + h->n_ports * sizeof(struct uk_msg_port);
+	if (size < ool_at + h->n_ool * sizeof(struct uk_msg_ool))
 		return -ERR_INVALID;
 	if (h->n_ports && copy_from_user(t, c->descs, msg + PORTS_OFFSET,
 					 h->n_ports * sizeof(struct uk_msg_port)) < 0)
 		return -ERR_FAULT;
+	if (h->n_ool && copy_from_user(t, c->ools, msg + ool_at,
+				       h->n_ool * sizeof(struct uk_msg_ool)) < 0)
+		return -ERR_FAULT;
+	uint64_t pages = 0;
+	for (unsigned i = 0; i < h->n_ool; i++) {
+		struct uk_msg_ool *o = &c->ools[i];
+		if ((o->flags != UK_OOL_COPY && o->flags != UK_OOL_MOVE) ||
+		    o->size > UK_MSG_OOL_SIZE_MAX)
+			return o->size > UK_MSG_OOL_SIZE_MAX ? -ERR_TOO_BIG : -ERR_INVALID;
+		if (o->size == 0)
+			continue;
+		if (user_range_ok(o->address, o->size) < 0)
+			return -ERR_FAULT;
+		if (o->flags == UK_OOL_MOVE) {
+			if (!vm_is_anonymous_region(t, o->address, o->size))
+				return -ERR_INVALID; /* exactly one vm_allocate region */
+			for (unsigned j = 0; j < i; j++)
+				if (c->ools[j].flags == UK_OOL_MOVE &&
+				    c->ools[j].address == o->address)
+					return -ERR_INVALID;
+		} else {
+			pages += (o->size + PAGE_SIZE - 1) / PAGE_SIZE;
+		}
+	}
+	if (pages > kframe_free_count())
+		return -ERR_NO_MEMORY;
 	c->user = msg;
 	c->size = (uint32_t)size;
 
@@ -272,6 +313,52 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 	return 0;
 }
 
+/* Out-of-line regions into the message: COPY copies now into new frames,
+ * MOVE takes the region's frames (after every COPY succeeded, so a fault
+ * leaves the sender unchanged). */
+static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
+{
+	for (unsigned i = 0; i < c->h.n_ool; i++) {
+		struct uk_msg_ool *u = &c->ools[i];
+		struct kmsg_ool *o = &m->ool[i];
+		uint64_t npages = (u->size + PAGE_SIZE - 1) / PAGE_SIZE;
+		m->n_ool = i + 1;
+		o->size = u->size;
+		if (!npages)
+			continue;
+		o->array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+		if (!kframe_alloc_contiguous(o->array_frames, &o->array_phys)) {
+			o->array_frames = 0;
+			return -ERR_NO_MEMORY;
+		}
+		o->frames = arch_phys_to_virt(o->array_phys);
+		if (u->flags != UK_OOL_COPY)
+			continue;
+		for (uint64_t p = 0; p < npages; p++) {
+			uint64_t pa, chunk = u->size - p * PAGE_SIZE;
+			if (!kframe_alloc(&pa))
+				return -ERR_NO_MEMORY;
+			o->frames[o->npages++] = pa;
+			if (chunk > PAGE_SIZE)
+				chunk = PAGE_SIZE;
+			void *dst = arch_phys_to_virt(pa);
+			if (chunk < PAGE_SIZE)
+				memset((char *)dst + chunk, 0, PAGE_SIZE - chunk);
+			if (copy_from_user(t, dst, u->address + p * PAGE_SIZE, chunk) < 0)
+				return -ERR_FAULT;
+		}
+	}
+	for (unsigned i = 0; i < c->h.n_ool; i++) {
+		struct uk_msg_ool *u = &c->ools[i];
+		struct kmsg_ool *o = &m->ool[i];
+		if (u->flags == UK_OOL_MOVE && u->size) {
+			o->npages = (u->size + PAGE_SIZE - 1) / PAGE_SIZE;
+			vm_take_region(t, u->address, u->size, o->frames);
+		}
+	}
+	return 0;
+}
+
 /* Build the kmsg and move the rights; the only failure is memory, checked
  * before any right moves. */
 static int copyin_commit(struct task *t, struct copyin *c, struct kmsg **out)
@@ -285,6 +372,11 @@ static int copyin_commit(struct task *t, struct copyin *c, struct kmsg **out)
 		return -ERR_FAULT;
 	}
 	m->sender = (uint32_t)t->id;
+	int rc = ool_copyin(t, c, m);
+	if (rc < 0) {
+		kmsg_free(m);
+		return rc;
+	}
 	move_right(t, &c->dest, &m->dest);
 	if (c->reply.entry)
 		move_right(t, &c->reply, &m->reply);
@@ -343,6 +435,18 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 		descs[i].disposition = r->right;
 		descs[i].name = r->right ? ipc_right_copyout(t, r->object, r->right) : 0;
 		r->right = 0;
+	}
+	struct uk_msg_ool *ools = (struct uk_msg_ool *)(m->data + PORTS_OFFSET +
+		h->n_ports * sizeof(struct uk_msg_port));
+	for (uint32_t i = 0; i < m->n_ool; i++) {
+		struct kmsg_ool *o = &m->ool[i];
+		uint64_t addr = 0;
+		if (o->npages && vm_give_frames(t, o->frames, o->npages, &addr) == 0)
+			o->npages = 0; /* the receiver owns them now */
+		ools[i].address = addr;
+		ools[i].size = addr || !o->npages ? o->size : 0;
+		ools[i].flags &= UK_OOL_MOVE;
+		ools[i].reserved = 0;
 	}
 	h->sender = m->sender;
 	h->flags = m->kernel ? UK_MSG_KERNEL : 0;
@@ -634,11 +738,21 @@ static bool fast_buffer_ok(struct thread *th, uint64_t size, void **direct)
 	uint64_t buf = th->ipc_buf;
 
 	*direct = NULL;
-	if (th->ipc_buf_size < size ||
-	    !arch_translate(th->task->aspace_root, buf, true, &pa))
+	if (th->ipc_buf_size < size)
 		return false;
-	if ((buf & ~PAGE_MASK) + size <= PAGE_SIZE) {
+	bool one_page = (buf & ~PAGE_MASK) + size <= PAGE_SIZE;
+	if (one_page && buf == th->buf_cache_va &&
+	    th->buf_cache_version == th->task->vm_version) {
+		*direct = th->buf_cache_kva;
+		return true;
+	}
+	if (!arch_translate(th->task->aspace_root, buf, true, &pa))
+		return false;
+	if (one_page) {
 		*direct = arch_phys_to_virt(pa);
+		th->buf_cache_va = buf;
+		th->buf_cache_kva = *direct;
+		th->buf_cache_version = th->task->vm_version;
 		return true;
 	}
 	return arch_translate(th->task->aspace_root, buf + size - 1, true, &pa2);

@@ -168,7 +168,10 @@ int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 	current = next;
 	if (next->task != th->task) {
 		arch_activate_aspace(next->task->aspace_root);
-		arch_set_io_bitmap(next->task->io_bitmap, next->task);
+		/* The TSS matches the running task: with no bitmap on either
+		 * side there is nothing to change. */
+		if (next->task->io_bitmap || th->task->io_bitmap)
+			arch_set_io_bitmap(next->task->io_bitmap, next->task);
 	}
 	arch_switch(th, next);
 	if (!list_empty(&reap_list))

@@ -62,6 +62,7 @@ static uint64_t find_gap(struct task *t, uint64_t size)
 
 static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 {
+	t->vm_version++;
 	for (uint64_t va = start; va < start + size; va += PAGE_SIZE) {
 		uint64_t pa;
 		bool owned;
@@ -230,5 +231,83 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 	t->frames += pages;
 	*out = addr;
 	*phys = pa;
+	return 0;
+}
+
+static struct vm_region *find_region(struct task *t, uint64_t addr)
+{
+	struct list_node *n;
+
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		if (r->start == addr)
+			return r;
+	}
+	return NULL;
+}
+
+bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	struct vm_region *r = find_region(t, addr);
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	return r && r->kind == VM_ANONYMOUS && r->size == size;
+}
+
+void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+		    uint64_t *frames)
+{
+	struct vm_region *r = find_region(t, addr);
+	uint64_t i = 0;
+
+	kassert(r && r->kind == VM_ANONYMOUS);
+	t->vm_version++;
+	for (uint64_t va = r->start; va < r->start + r->size; va += PAGE_SIZE) {
+		uint64_t pa;
+		bool owned;
+		bool mapped = arch_unmap_page(t->aspace_root, va, &pa, &owned);
+		kassert(mapped && owned);
+		frames[i++] = pa;
+		t->frames--;
+	}
+	(void)size;
+	list_remove(&r->link);
+	slab_free(&region_cache, r);
+}
+
+int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
+		   uint64_t *out)
+{
+	uint64_t size = npages * PAGE_SIZE, addr;
+	struct vm_region *r;
+
+	if (!npages || !(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
+	r = slab_alloc(&region_cache);
+	if (!r)
+		return -ERR_NO_MEMORY;
+	r->start = addr;
+	r->size = size;
+	r->flags = UK_VM_READ | UK_VM_WRITE;
+	r->kind = VM_ANONYMOUS;
+	region_insert(t, r);
+	for (uint64_t i = 0; i < npages; i++) {
+		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE, frames[i],
+				  map_flags(r->flags)) < 0) {
+			t->vm_version++;
+			for (uint64_t j = 0; j < i; j++) {
+				uint64_t pa;
+				bool owned;
+				arch_unmap_page(t->aspace_root, addr + j * PAGE_SIZE,
+						&pa, &owned);
+			}
+			list_remove(&r->link);
+			slab_free(&region_cache, r);
+			return -ERR_NO_MEMORY;
+		}
+	}
+	t->frames += npages;
+	*out = addr;
 	return 0;
 }

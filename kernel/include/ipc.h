@@ -137,6 +137,16 @@ struct kmsg_right {
 
 #define KMSG_SMALL 256
 
+/* Out-of-line memory in flight: frames owned by the message. */
+struct kmsg_ool {
+	uint64_t *frames;     /* npages physical addresses */
+	uint64_t npages;
+	uint64_t size;	      /* bytes the sender named */
+	uint64_t array_phys;  /* storage of frames[] */
+	uint32_t array_frames;
+	uint32_t pad;
+};
+
 struct kmsg {
 	struct list_node link;
 	uint32_t size;
@@ -144,6 +154,8 @@ struct kmsg {
 	bool kernel;
 	struct kmsg_right dest, reply;
 	struct kmsg_right ports[UK_MSG_PORTS_MAX];
+	struct kmsg_ool ool[UK_MSG_OOL_MAX];
+	uint32_t n_ool;
 	uint8_t *data;	     /* the message in user layout */
 	uint64_t data_phys;  /* frames when not small */
 	uint32_t data_frames;

@@ -41,6 +41,7 @@ struct task {
 	uint64_t frames;	  /* user frames this task owns */
 	struct ipc_space space;	  /* names of rights */
 	uint8_t *io_bitmap;	  /* port I/O permissions, NULL: none */
+	uint64_t vm_version;	  /* bumped whenever a user page is unmapped */
 };
 
 void task_init(void);

@@ -39,6 +39,10 @@ struct thread {
 	/* IPC: where a blocked receive delivers, and the call reply port. */
 	uint64_t ipc_buf;
 	uint64_t ipc_buf_size;
+	/* The receive buffer's page through the direct map, valid while
+	 * task->vm_version equals buf_cache_version (a software TLB entry). */
+	uint64_t buf_cache_va, buf_cache_version;
+	void *buf_cache_kva;
 	struct port *reply_port;
 };
 

@@ -8,6 +8,7 @@
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "list.h"
@@ -38,6 +39,16 @@ struct vm_region {
 #define VM_UNCACHED 0x100u /* vm_map_physical: device memory */
 
 void vm_init(void);
+/* Out-of-line memory. True when [addr, addr + size) is exactly one
+ * anonymous region of t (what UK_OOL_MOVE may take). */
+bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size);
+/* Unmap that region and hand its frames (npages of them) to the caller. */
+void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+		    uint64_t *frames);
+/* Map frames into a new anonymous region of t; on failure nothing stays
+ * mapped and the frames remain the caller's. */
+int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
+		   uint64_t *out);
 /* Physically contiguous zeroed memory (DMA), an anonymous region. */
 int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 		      uint64_t *out, uint64_t *phys);

@@ -23,6 +23,12 @@ int main(int argc, char **argv)
 	reply.size = sizeof(reply);
 	reply.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
 	while (rc >= 0 && req->id != IPCECHO_QUIT) {
+		/* Out-of-line regions arrive as new memory: give it back. */
+		struct uk_msg_ool *ool = (struct uk_msg_ool *)(in +
+			sizeof(*req) + req->n_ports * sizeof(struct uk_msg_port));
+		for (unsigned i = 0; i < req->n_ool; i++)
+			if (ool[i].address)
+				uk_vm_free(ool[i].address, ool[i].size);
 		reply.id = req->id;
 		reply.dest = req->reply;
 		rc = uk_ipc_reply_receive(&reply, sizeof(reply), port, req,
