@@ -157,6 +157,8 @@ static void move_right(struct task *t, struct decoded_right *d,
 		r->right = UK_RIGHT_RECEIVE;
 		e->rights &= (uint8_t)~UK_RIGHT_RECEIVE;
 		p->receiver = NULL;
+		/* This task's threads can no longer receive here. */
+		waitq_wake_all(&p->receivers, -ERR_RIGHTS);
 		if (p->set) {
 			list_remove(&p->set_link);
 			p->set = NULL;
@@ -187,10 +189,12 @@ static void move_right(struct task *t, struct decoded_right *d,
 	default:
 		kassert(0);
 	}
-	if (entry_keeps)
+	if (entry_keeps) {
 		port_ref(p); /* the entry keeps its reference, r gets one */
-	else
+	} else {
+		port_drop_requests(t, p, d->name);
 		ipc_entry_free(&t->space, d->name); /* the entry's moves to r */
+	}
 }
 
 /*
@@ -223,6 +227,8 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 	uint64_t ool_at = PORTS_OFFSET + h->n_ports * sizeof(struct uk_msg_port);
 	if (size < ool_at + h->n_ool * sizeof(struct uk_msg_ool))
 		return -ERR_INVALID;
+	if (size - ool_at - h->n_ool * sizeof(struct uk_msg_ool) > UK_MSG_INLINE_MAX)
+		return -ERR_TOO_BIG;
 	if (h->n_ports && copy_from_user(t, c->descs, msg + PORTS_OFFSET,
 					 h->n_ports * sizeof(struct uk_msg_port)) < 0)
 		return -ERR_FAULT;
@@ -292,9 +298,13 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 		d->entry = ipc_entry_lookup(&t->space, d->name);
 		if ((rc = check_right(d->entry, d->disposition)) < 0)
 			return rc;
-		/* A port's receive right cannot travel in its own queue. */
-		if (d->disposition == UK_DISP_MOVE_RECEIVE && d->entry->object == dest)
-			return -ERR_INVALID;
+		/* A receive right cannot travel into its own queue, nor into a
+		 * queue that is itself in flight inside that port. */
+		if (d->disposition == UK_DISP_MOVE_RECEIVE) {
+			for (struct port *q = dest; q; q = q->in_transit)
+				if (q == d->entry->object)
+					return -ERR_INVALID;
+		}
 	}
 	/* A name moved out may appear only once in the message, so every
 	 * move above is still valid when it is carried out. */
@@ -500,6 +510,31 @@ static void deliver(struct kmsg *m)
 	}
 	list_push_back(&p->queue, &m->link);
 	p->queued++;
+	for (unsigned i = 0; i < UK_MSG_PORTS_MAX; i++)
+		if (m->ports[i].right == UK_RIGHT_RECEIVE)
+			((struct port *)m->ports[i].object)->in_transit = p;
+}
+
+/* p joined a set: threads waiting on the set take what p has queued. */
+void ipc_port_joined_set(struct port *p)
+{
+	struct list_node *n;
+
+	while (p->queued && p->set &&
+	       (n = p->set->receivers.threads.next) != &p->set->receivers.threads) {
+		struct thread *th = list_entry(n, struct thread, run_link);
+		struct kmsg *m = list_entry(p->queue.next, struct kmsg, link);
+		list_remove(&m->link);
+		p->queued--;
+		int64_t rc = copyout(th->task, m, th->ipc_buf, th->ipc_buf_size);
+		if (rc < 0) {
+			list_push_front(&p->queue, &m->link);
+			p->queued++;
+		}
+		wake_thread(th, rc);
+		if (rc >= 0)
+			waitq_wake_one(&p->senders, 0);
+	}
 }
 
 int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
@@ -626,10 +661,11 @@ static int64_t receive_on(struct port *p, struct port_set *s, uaddr_t buf,
 	return sched_block(p ? &p->receivers : &s->receivers, left_until(deadline));
 }
 
-static int decode_receive_name(uk_name_t name, struct port **p,
+static int decode_receive_name(uint64_t name, struct port **p,
 			       struct port_set **s)
 {
-	struct ipc_entry *e = ipc_entry_lookup(&current->task->space, name);
+	struct ipc_entry *e = name > UINT32_MAX ? NULL
+			      : ipc_entry_lookup(&current->task->space, (uk_name_t)name);
 
 	*p = NULL;
 	*s = NULL;
@@ -655,7 +691,7 @@ int64_t sys_ipc_receive(uint64_t name, uaddr_t buf, uint64_t buf_size,
 {
 	struct port *p;
 	struct port_set *s;
-	int rc = decode_receive_name((uk_name_t)name, &p, &s);
+	int rc = decode_receive_name(name, &p, &s);
 
 	if (rc < 0)
 		return rc;
@@ -708,7 +744,10 @@ static int64_t slow_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 	if (rc < 0)
 		return rc;
 	rc = receive_on(rp, NULL, buf, buf_size, deadline);
-	if (rc < 0 && rc != -ERR_TOO_BIG)
+	/* The caller has no name for its reply port, so an undelivered reply
+	 * (too big, timed out) is dropped with the port: it must never answer
+	 * the next call. */
+	if (rc < 0)
 		reset_reply_port(current);
 	return rc;
 }
@@ -829,7 +868,7 @@ static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 	current->ipc_buf = buf;
 	current->ipc_buf_size = buf_size;
 	int64_t rc = sched_block_switch(&rp->receivers, timeout_ns, server);
-	if (rc < 0 && rc != -ERR_TOO_BIG)
+	if (rc < 0)
 		reset_reply_port(current);
 	return rc;
 }
@@ -870,6 +909,8 @@ static int64_t fast_reply_receive(uaddr_t reply, uint64_t reply_size,
 	    !fast_buffer_ok(client, reply_size, &direct))
 		return 1;
 	/* The send-once right is used up by this reply. */
+	if (!list_empty(&rp->dead_name_requests))
+		port_drop_requests(t, rp, h->dest);
 	ipc_entry_free(&t->space, h->dest);
 	rp->send_once_rights--;
 	rp->refs--; /* the thread's own reference keeps rp */
@@ -896,6 +937,7 @@ static void drop_dead_reply(uaddr_t reply)
 	struct ipc_entry *e = ipc_entry_lookup(&t->space, h.dest);
 	if (e && (e->rights & UK_RIGHT_SEND_ONCE)) {
 		struct port *p = e->object;
+		port_drop_requests(t, p, h.dest);
 		ipc_entry_free(&t->space, h.dest);
 		p->send_once_rights--;
 		port_unref(p);
@@ -908,7 +950,7 @@ int64_t sys_ipc_reply_receive(uaddr_t reply, uint64_t reply_size, uint64_t name,
 	struct port *p;
 	struct port_set *s;
 	uint64_t deadline = deadline_of(timeout_ns);
-	int rc = decode_receive_name((uk_name_t)name, &p, &s);
+	int rc = decode_receive_name(name, &p, &s);
 
 	if (rc < 0)
 		return rc;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Ports, port sets and the rights a task holds (see ipc.h for the
- * reference rule). Death is handled with a work list rather than
- * recursion: destroying a queued message can kill ports whose receive
- * rights it carried, which can destroy more messages.
+ * reference rule). Death recurses: destroying a queued message kills the
+ * ports whose receive rights it carried, which destroys their messages
+ * (bounded by how deeply receive rights nest; see ARCHITECTURE.md).
  */
 #include <string.h>
 #include <uk/errors.h>
@@ -203,6 +203,7 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
 	if (right == UK_RIGHT_RECEIVE) {
 		p->receiver = t;
 		p->receiver_name = name;
+		p->in_transit = NULL;
 	}
 	return name;
 }
@@ -240,7 +241,7 @@ int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
 }
 
 /* Drop t's dead-name requests on p (t no longer holds the right). */
-static void drop_requests(struct task *t, struct port *p, uk_name_t name)
+void port_drop_requests(struct task *t, struct port *p, uk_name_t name)
 {
 	struct list_node *n, *tmp;
 
@@ -268,7 +269,7 @@ void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e)
 		hwcap_unref(e->object);
 	} else {
 		struct port *p = e->object;
-		drop_requests(t, p, name);
+		port_drop_requests(t, p, name);
 		if (rights & UK_RIGHT_RECEIVE)
 			port_kill(p);
 		if (rights & UK_RIGHT_SEND)

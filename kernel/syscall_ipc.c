@@ -44,6 +44,7 @@ int64_t sys_port_allocate(uint64_t rights)
 			ipc_entry_free(&t->space, name);
 			return -ERR_NO_MEMORY;
 		}
+		s->name = name;
 		e->object = s;
 	}
 	e->rights = (uint8_t)rights;
@@ -90,6 +91,7 @@ int64_t sys_port_deallocate(uint64_t name)
 	port_send_right_dropped(p, 1);
 	if (--e->send_refs == 0) {
 		e->rights &= (uint8_t)~UK_RIGHT_SEND;
+		port_drop_requests(t, p, (uk_name_t)name);
 		if (!e->rights) {
 			ipc_entry_free(&t->space, (uk_name_t)name);
 			port_unref(p);
@@ -160,6 +162,7 @@ int64_t sys_port_set_add(uint64_t set, uint64_t port)
 	p->set = se->object;
 	list_push_back(&p->set->members, &p->set_link);
 	/* A thread already waiting on the set gets what is queued. */
+	ipc_port_joined_set(p);
 	return 0;
 }
 
@@ -236,6 +239,7 @@ int64_t sys_port_info(uint64_t name, uaddr_t out)
 			info.queued = p->queued;
 			info.queue_limit = p->limit;
 			info.senders = p->send_rights;
+			info.set = p->set ? p->set->name : 0;
 		}
 	}
 	if (copy_to_user(current->task, out, &info, sizeof(info)) < 0)

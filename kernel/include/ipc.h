@@ -83,9 +83,14 @@ struct port {
 	struct waitq senders;	   /* threads waiting for queue space */
 	struct port_set *set;
 	struct list_node set_link;
+	/* While its receive right sits in a queued message: the port whose
+	 * queue holds it. Moving a receive right into a queue that is itself
+	 * (transitively) inside it would make both unreachable. */
+	struct port *in_transit;
 };
 
 struct port_set {
+	uk_name_t name; /* in its task (sets never move) */
 	uint32_t refs;
 	bool alive;
 	struct list_node members; /* struct port.set_link */
@@ -109,6 +114,9 @@ void port_kill(struct port *p);
 /* A send right reference / send-once right was destroyed unused. */
 void port_send_right_dropped(struct port *p, uint32_t count);
 void port_send_once_dropped(struct port *p);
+/* t's name for p no longer holds a send right: its dead-name requests on
+ * that name go (0: all of t's requests on p). */
+void port_drop_requests(struct task *t, struct port *p, uk_name_t name);
 struct port_set *port_set_alloc(void);
 void port_set_destroy(struct port_set *s);
 /* Queue a kernel notification on p (never blocks, never fails silently:
@@ -167,6 +175,7 @@ struct kmsg {
 int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition);
 uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 		       struct task *to);
+void ipc_port_joined_set(struct port *p);
 /* Destroy an undelivered message: its rights and memory are released. */
 void kmsg_destroy(struct kmsg *m);
 /* Thread state for IPC. */

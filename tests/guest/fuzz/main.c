@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz [CALLS [SEED]]: a syscall fuzzer for ports, messages and memory.
+ *
+ * It makes CALLS (default 20000) IPC, port and memory syscalls with random
+ * and boundary arguments: names it owns, stale names, made-up and 64-bit
+ * names; pointers that are NULL, in the kernel, non-canonical, unmapped,
+ * read-only or real buffers with random contents and random header fields;
+ * sizes around every limit. Timeouts are 0 or a few milliseconds, so it
+ * never blocks for long, and it never ends or kills itself. Every result
+ * must lie in the range the call can return; every message received must
+ * be well formed. At the end it releases everything it holds and checks
+ * that the kernel's objects and frames are back to where they started.
+ *
+ * The seed (SEED or the cycle counter) is printed first; a run repeats
+ * exactly with test=fuzz:CALLS,0xSEED.
+ */
+#include <string.h>
+#include <ulib.h>
+
+#define KERNEL_PTR 0xffffffff80100000ull
+#define DIRECT_MAP_PTR 0xffff800000001000ull
+#define NONCANONICAL_PTR 0x0000800000000000ull
+#define UNMAPPED_PTR 0x0000500000000000ull
+#define LAST_USER_PAGE 0x00007ffffffff000ull
+#define TEXT_PTR 0x400000ull
+#define MS 1000000ull
+
+#define NAMES_MAX 512
+#define REGIONS_MAX 32
+/* Frames this task may keep until it ends: its name table after growing
+ * (at most 4096 entries of 24 bytes) and page tables for the addresses
+ * its regions used. A leak per message or per port shows far above it. */
+#define FRAMES_KEPT (24 + 40)
+
+static uint64_t rng_state, seed;
+static uint64_t calls, failures;
+
+/* What the calls did, to show the run reached deep paths. */
+enum outcome { SENT, RECEIVED, WITH_RIGHTS, WITH_OOL, ALLOCATED, REFUSED,
+	       OUTCOMES };
+static const char *const outcome_name[OUTCOMES] = {
+	"sent", "received", "received rights", "received memory", "ports made",
+	"sends refused",
+};
+static uint64_t outcomes[OUTCOMES];
+
+/* Where the kernel may write: receive buffers, port_info, kinfo. Nothing
+ * the fuzzer relies on lives here. */
+static uint8_t scratch[4 * UK_MSG_SIZE_MAX] __attribute__((aligned(4096)));
+/* Messages are built here. */
+static uint8_t msgbuf[2 * UK_MSG_SIZE_MAX] __attribute__((aligned(16)));
+
+static uk_name_t names[NAMES_MAX];
+static unsigned n_names;
+/* Names that went stale, kept apart so live names are picked often. */
+#define STALE_MAX 64
+static uk_name_t stale[STALE_MAX];
+static unsigned n_stale;
+/* Receive rights travel only to these ports, whose own receive rights
+ * never travel: so no receive right can end up queued, through a cycle
+ * of messages, where nothing reaches it (which would keep it forever). */
+#define ANCHORS 4
+static uk_name_t anchors[ANCHORS];
+static struct {
+	uint64_t addr, size;
+} regions[REGIONS_MAX];
+static unsigned n_regions;
+static uint64_t hole_page; /* a page whose next page is not mapped */
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1Dull;
+}
+
+static uint64_t below(uint64_t n)
+{
+	return n ? rng() % n : 0;
+}
+
+static int chance(unsigned percent)
+{
+	return below(100) < percent;
+}
+
+static void fail(const char *what, long n, long rc)
+{
+	failures++;
+	printf("fuzz: FAIL call %lu: %s (%ld) returned %ld (%s); seed 0x%lx\n",
+	       calls, what, n, rc, rc < 0 ? err_name(rc) : "positive", seed);
+}
+
+static void release_name(uk_name_t n)
+{
+	uk_port_destroy(n);
+	while (uk_port_deallocate(n) == 0)
+		;
+}
+
+static void remember_name(uk_name_t n)
+{
+	if (!n)
+		return;
+	for (unsigned i = 0; i < n_names; i++)
+		if (names[i] == n)
+			return;
+	if (n_names < NAMES_MAX)
+		names[n_names++] = n;
+	else
+		release_name(n); /* untracked rights would look like a leak */
+}
+
+static int is_anchor(uk_name_t n)
+{
+	for (unsigned i = 0; i < ANCHORS; i++)
+		if (anchors[i] && anchors[i] == n)
+			return 1;
+	return 0;
+}
+
+static void remember_region(uint64_t addr, uint64_t size)
+{
+	if (!addr || n_regions == REGIONS_MAX) {
+		if (addr)
+			uk_vm_free(addr, size);
+		return;
+	}
+	regions[n_regions].addr = addr;
+	regions[n_regions++].size = size;
+}
+
+static void forget_region(unsigned i)
+{
+	regions[i] = regions[--n_regions];
+}
+
+static uint32_t pick_name(void)
+{
+	switch (below(12)) {
+	case 0:
+		return 0;
+	case 1:
+		return (uint32_t)below(32); /* generation 0: never valid */
+	case 2:
+		return (1u << 16) | (uint32_t)below(32); /* plausible */
+	case 3:
+		return UINT32_MAX;
+	case 4:
+		return (uint32_t)rng();
+	case 5:
+		if (n_names)
+			return names[below(n_names)] ^ (1u << 16); /* wrong generation */
+		return 0;
+	case 6:
+		return n_stale ? stale[below(n_stale)] : 0;
+	default:
+		return n_names ? names[below(n_names)] : 0;
+	}
+}
+
+/* A name argument of a syscall: 64 bits wide. */
+static uint64_t pick_name64(void)
+{
+	if (chance(6))
+		return rng();
+	if (chance(4))
+		return (1ull << 32) | pick_name();
+	return pick_name();
+}
+
+/* A held name with one of the rights in mask, or any held name. */
+static uk_name_t pick_holding(uint32_t mask)
+{
+	struct uk_port_info info;
+
+	for (int i = 0; i < 8 && n_names; i++) {
+		uk_name_t n = names[below(n_names)];
+		if (uk_port_info(n, &info) == 0 && (info.rights & mask))
+			return n;
+	}
+	return n_names ? names[below(n_names)] : 0;
+}
+
+/* The right a disposition takes from the sender. */
+static uint32_t right_needed(uint32_t disposition)
+{
+	switch (disposition) {
+	case UK_DISP_MOVE_RECEIVE:
+	case UK_DISP_MAKE_SEND:
+	case UK_DISP_MAKE_SEND_ONCE:
+		return UK_RIGHT_RECEIVE;
+	case UK_DISP_MOVE_SEND_ONCE:
+		return UK_RIGHT_SEND_ONCE;
+	case UK_DISP_COPY_HARDWARE:
+	case UK_DISP_MOVE_HARDWARE:
+		return UK_RIGHT_HARDWARE;
+	default:
+		return UK_RIGHT_SEND;
+	}
+}
+
+static uint64_t bad_pointer(void)
+{
+	static const uint64_t bad[] = {
+		0, 8, KERNEL_PTR, DIRECT_MAP_PTR, NONCANONICAL_PTR, UNMAPPED_PTR,
+		LAST_USER_PAGE, LAST_USER_PAGE + 4095, UINT64_MAX, UINT64_MAX - 31,
+		1ull << 63, 0xfff,
+	};
+	if (chance(10))
+		return rng() | (1ull << 47); /* never one of ours */
+	return bad[below(sizeof(bad) / sizeof(bad[0]))];
+}
+
+/* An output buffer: mostly scratch (with room for any message), sometimes
+ * bad, read-only, or running into unmapped memory. */
+static uint64_t pick_out_pointer(void)
+{
+	unsigned r = (unsigned)below(100);
+
+	if (r < 70)
+		return (uint64_t)scratch + below(4096);
+	if (r < 78)
+		return TEXT_PTR;
+	if (r < 86 && hole_page)
+		return hole_page + 4096 - below(256);
+	return bad_pointer();
+}
+
+static uint64_t pick_size(uint64_t sane)
+{
+	static const uint64_t sizes[] = {
+		0, 1, 4, 31, 32, 33, 40, 48, 152, 153, 4096, 4128, 4129,
+		UK_MSG_SIZE_MAX - 1, UK_MSG_SIZE_MAX, UK_MSG_SIZE_MAX + 1,
+		1ull << 32, UINT64_MAX,
+	};
+	if (chance(60))
+		return sane;
+	if (chance(10))
+		return rng();
+	return sizes[below(sizeof(sizes) / sizeof(sizes[0]))];
+}
+
+static uint64_t pick_timeout(void)
+{
+	unsigned r = (unsigned)below(1000);
+
+	if (r < 985)
+		return 0;
+	if (r < 990)
+		return 1;
+	return (1 + below(3)) * MS;
+}
+
+static uint32_t pick_disposition(void)
+{
+	if (chance(5))
+		return (uint32_t)rng();
+	return (uint32_t)below(10);
+}
+
+/* A message with random header fields, descriptors and contents in
+ * msgbuf; returns its size. */
+static uint32_t build_message(void)
+{
+	struct uk_msg_header *h = (struct uk_msg_header *)msgbuf;
+	/* Half the messages are well formed but for chance, so the kernel's
+	 * deeper paths (queueing, rights, memory) run too. */
+	int plausible = chance(50);
+	unsigned n_ports = chance(60) ? 0 : (unsigned)below(chance(90) ? 4 : 18);
+	unsigned n_ool = chance(85) ? 0 : (unsigned)below(chance(90) ? 3 : 10);
+	if (plausible && n_ool > UK_MSG_OOL_MAX)
+		n_ool = 1;
+	if (plausible && n_ports > UK_MSG_PORTS_MAX)
+		n_ports = 2;
+	uint32_t inline_len = chance(50) ? (uint32_t)below(64)
+			      : chance(80) ? (uint32_t)below(1200)
+					   : (uint32_t)below(UK_MSG_INLINE_MAX + 200);
+	uint64_t size = sizeof(*h) + n_ports * 8ull + n_ool * 24ull + inline_len;
+
+	if (size > sizeof(msgbuf))
+		size = sizeof(msgbuf);
+	memset(h, 0, sizeof(*h));
+	h->size = (uint32_t)size;
+	h->id = (uint32_t)rng();
+	if (plausible) {
+		static const uint8_t dest_disp[] = { 0, 0, 0, UK_DISP_COPY_SEND,
+						     UK_DISP_MOVE_SEND, UK_DISP_MOVE_SEND_ONCE };
+		h->dest_disposition = dest_disp[below(sizeof(dest_disp))];
+		h->dest = pick_holding(right_needed(h->dest_disposition));
+	} else {
+		h->dest = pick_name();
+		h->dest_disposition = chance(70) ? 0 : (uint8_t)pick_disposition();
+	}
+	if (plausible) {
+		if (chance(20) && n_names) {
+			static const uint8_t safe[] = { UK_DISP_MAKE_SEND_ONCE,
+							UK_DISP_MAKE_SEND,
+							UK_DISP_COPY_SEND };
+			h->reply_disposition = safe[below(3)];
+			h->reply = pick_holding(right_needed(h->reply_disposition));
+		}
+	} else if (chance(20)) {
+		h->reply = pick_name();
+		h->reply_disposition = (uint8_t)pick_disposition();
+	} else if (chance(3)) {
+		h->reply_disposition = (uint8_t)pick_disposition();
+	}
+	h->n_ports = (uint16_t)n_ports;
+	h->n_ool = (uint16_t)n_ool;
+	if (chance(5))
+		h->flags = (uint16_t)rng();
+	if (chance(5))
+		h->sender = (uint32_t)rng();
+	if (chance(5))
+		h->reserved = (uint32_t)rng();
+	struct uk_msg_port *p = (struct uk_msg_port *)(h + 1);
+	for (unsigned i = 0; i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++) {
+		if (plausible && n_names && chance(95)) {
+			static const uint32_t common[] = {
+				UK_DISP_COPY_SEND, UK_DISP_MAKE_SEND, UK_DISP_MAKE_SEND_ONCE,
+				UK_DISP_COPY_SEND, UK_DISP_MAKE_SEND, UK_DISP_MOVE_SEND,
+				UK_DISP_MOVE_SEND_ONCE, UK_DISP_MOVE_RECEIVE,
+			};
+			p[i].disposition = common[below(8)];
+			p[i].name = pick_holding(right_needed(p[i].disposition));
+		} else {
+			p[i].name = pick_name();
+			p[i].disposition = pick_disposition();
+		}
+	}
+	struct uk_msg_ool *o = (struct uk_msg_ool *)(p + n_ports);
+	for (unsigned i = 0; i < n_ool && (uint8_t *)(o + i + 1) <= msgbuf + size; i++) {
+		unsigned r = (unsigned)below(10);
+		if (r < 4 && n_regions) {
+			unsigned k = (unsigned)below(n_regions);
+			o[i].address = regions[k].addr;
+			o[i].size = chance(80) ? regions[k].size : pick_size(regions[k].size);
+			o[i].flags = chance(70) ? UK_OOL_MOVE : UK_OOL_COPY;
+		} else if (r < 8 || plausible) {
+			o[i].address = (uint64_t)scratch + below(4096);
+			o[i].size = chance(80) ? below(3 * 4096) : pick_size(100);
+			o[i].flags = chance(85) ? UK_OOL_COPY : UK_OOL_MOVE;
+		} else {
+			o[i].address = bad_pointer();
+			o[i].size = pick_size(4096);
+			o[i].flags = chance(50) ? UK_OOL_COPY : (uint32_t)rng();
+		}
+		if (o[i].size > (4u << 20) && o[i].flags == UK_OOL_COPY &&
+		    o[i].address >= (uint64_t)scratch &&
+		    o[i].address < (uint64_t)scratch + sizeof(scratch))
+			o[i].size = 4096; /* copies of valid memory stay small */
+		o[i].reserved = chance(5) ? (uint32_t)rng() : 0;
+	}
+	/* Receive rights go only to an anchor, and anchors never move. */
+	int moves_receive = 0;
+	for (unsigned i = 0; i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++)
+		if (p[i].disposition == UK_DISP_MOVE_RECEIVE) {
+			moves_receive = 1;
+			while (is_anchor(p[i].name))
+				p[i].name = pick_name();
+		}
+	if (moves_receive) {
+		h->dest = anchors[below(ANCHORS)];
+		h->dest_disposition = 0;
+	}
+	uint8_t *body = (uint8_t *)(o + n_ool);
+	for (uint8_t *b = body; b < msgbuf + size; b++)
+		*b = (uint8_t)rng();
+	if (!plausible && chance(15))
+		h->size = (uint32_t)pick_size(size);
+	return (uint32_t)size;
+}
+
+/* Whether a vm region still starts at addr. No region is 64 GiB, so
+ * vm_free only says INVALID (there is one) or NOT_FOUND. */
+static int region_at(uint64_t addr)
+{
+	return uk_vm_free(addr, 64ull << 30) != -ERR_NOT_FOUND;
+}
+
+/* After a send (certain, or only possible when sure is 0): regions moved
+ * out by the message are gone. */
+static void sent(const struct uk_msg_header *h, int sure)
+{
+	const struct uk_msg_ool *o =
+		(const struct uk_msg_ool *)((const uint8_t *)(h + 1) + h->n_ports * 8u);
+	if (h->n_ool > UK_MSG_OOL_MAX)
+		return;
+	for (unsigned i = 0; i < h->n_ool; i++) {
+		if (o[i].flags != UK_OOL_MOVE || !o[i].size)
+			continue;
+		for (unsigned k = 0; k < n_regions; k++)
+			if (regions[k].addr == o[i].address) {
+				if (sure || !region_at(regions[k].addr))
+					forget_region(k);
+				break;
+			}
+	}
+}
+
+/* A message arrived at buf with size rc: check it and keep what it brought. */
+static void received(uint64_t buf, long rc)
+{
+	const struct uk_msg_header *h = (const struct uk_msg_header *)buf;
+
+	if (rc < (long)sizeof(*h) || rc > (long)UK_MSG_SIZE_MAX || h->size != rc ||
+	    h->n_ports > UK_MSG_PORTS_MAX || h->n_ool > UK_MSG_OOL_MAX ||
+	    sizeof(*h) + h->n_ports * 8u + h->n_ool * 24u > (uint64_t)rc) {
+		fail("received message malformed", rc, rc);
+		return;
+	}
+	outcomes[RECEIVED]++;
+	if (h->n_ports || h->reply)
+		outcomes[WITH_RIGHTS]++;
+	if (h->n_ool)
+		outcomes[WITH_OOL]++;
+	remember_name(h->reply);
+	const struct uk_msg_port *p = (const struct uk_msg_port *)(h + 1);
+	for (unsigned i = 0; i < h->n_ports; i++) {
+		uint32_t d = p[i].disposition;
+		if (d != 0 && d != UK_RIGHT_RECEIVE && d != UK_RIGHT_SEND &&
+		    d != UK_RIGHT_SEND_ONCE && d != UK_RIGHT_HARDWARE)
+			fail("received descriptor has a bad right", d, (long)d);
+		remember_name(p[i].name);
+	}
+	const struct uk_msg_ool *o = (const struct uk_msg_ool *)(p + h->n_ports);
+	for (unsigned i = 0; i < h->n_ool; i++)
+		if (o[i].address)
+			remember_region(o[i].address,
+					(o[i].size + 4095) & ~4095ull);
+}
+
+/* One random syscall. */
+static void fuzz_one(void)
+{
+	long rc;
+	uint64_t a0, a1, a2, t;
+
+	switch (below(20)) {
+	case 0:
+	case 1: {
+		static const uint64_t kinds[] = { UK_RIGHT_RECEIVE, UK_RIGHT_RECEIVE,
+						  UK_RIGHT_RECEIVE, UK_RIGHT_PORT_SET,
+						  0, UK_RIGHT_SEND, 0x3, UINT64_MAX };
+		a0 = chance(5) ? rng() : kinds[below(8)];
+		if (n_names >= NAMES_MAX - 40 || (n_names > 64 && chance(70)))
+			a0 = 0;
+		rc = uk_port_allocate(a0);
+		if (rc > 0) {
+			if (a0 != UK_RIGHT_RECEIVE && a0 != UK_RIGHT_PORT_SET)
+				fail("port_allocate of a bad kind", (long)a0, rc);
+			remember_name((uk_name_t)rc);
+			if (a0 == UK_RIGHT_RECEIVE && chance(80))
+				uk_port_insert_right((uint64_t)rc, UK_DISP_MAKE_SEND);
+			outcomes[ALLOCATED]++;
+		} else if (rc != -ERR_INVALID && rc != -ERR_LIMIT && rc != -ERR_NO_MEMORY) {
+			fail("port_allocate", (long)a0, rc);
+		}
+		break;
+	}
+	case 2:
+		rc = uk_port_destroy(pick_name64());
+		if (rc > 0)
+			fail("port_destroy", 0, rc);
+		break;
+	case 3:
+		rc = uk_port_deallocate(pick_name64());
+		if (rc > 0)
+			fail("port_deallocate", 0, rc);
+		break;
+	case 4:
+		a0 = pick_name64();
+		a1 = chance(90) ? below(10) : rng();
+		rc = uk_port_insert_right(a0, a1);
+		if (rc > 0) {
+			if (a1 == UK_DISP_MAKE_SEND_ONCE)
+				remember_name((uk_name_t)rc);
+			else if ((uint64_t)rc != a0)
+				fail("port_insert_right named another right", (long)a1, rc);
+		}
+		break;
+	case 5:
+		rc = chance(60) ? uk_port_set_add(pick_name64(), pick_name64())
+				: uk_port_set_remove(pick_name64());
+		if (rc > 0)
+			fail("port_set_add/remove", 0, rc);
+		break;
+	case 6:
+		a1 = chance(90) ? below(4) : rng();
+		rc = uk_port_request_notification(pick_name64(), a1, pick_name64());
+		if (rc > 0)
+			fail("port_request_notification", (long)a1, rc);
+		break;
+	case 7:
+		rc = uk_port_info(pick_name64(), (struct uk_port_info *)pick_out_pointer());
+		if (rc > 0)
+			fail("port_info", 0, rc);
+		break;
+	case 8: {
+		static const uint64_t limits[] = { 0, 1, 2, 16, 1024, 1025, UINT64_MAX };
+		a1 = chance(5) ? rng() : limits[below(7)];
+		rc = uk_port_set_limit(pick_name64(), a1);
+		if (rc > 0 || (rc == 0 && (a1 < 1 || a1 > UK_PORT_QUEUE_MAX)))
+			fail("port_set_limit", (long)a1, rc);
+		break;
+	}
+	case 9:
+	case 10:
+	case 11: {
+		uint32_t size = build_message();
+		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
+		a0 = chance(92) ? (uint64_t)msgbuf : chance(50) ? bad_pointer() : TEXT_PTR;
+		a1 = chance(85) ? size : pick_size(size);
+		t = pick_timeout();
+		rc = uk_ipc_send((const struct uk_msg_header *)a0, a1, t);
+		if (rc > 0)
+			fail("ipc_send", (long)a1, rc);
+		if (rc == 0 && a0 == (uint64_t)msgbuf)
+			sent(h, 1);
+		outcomes[rc == 0 ? SENT : REFUSED]++;
+		break;
+	}
+	case 12:
+	case 13:
+	case 14: {
+		a0 = pick_name64();
+		a1 = pick_out_pointer();
+		a2 = pick_size(chance(80) ? UK_MSG_SIZE_MAX : below(200));
+		rc = uk_ipc_receive(a0, (struct uk_msg_header *)a1, a2, pick_timeout());
+		if (rc > 0)
+			received(a1, rc);
+		break;
+	}
+	case 15: {
+		uint32_t size = build_message();
+		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
+		a1 = pick_out_pointer();
+		a2 = pick_size(chance(80) ? UK_MSG_SIZE_MAX : below(200));
+		rc = uk_ipc_call((const struct uk_msg_header *)msgbuf,
+				 chance(90) ? size : pick_size(size),
+				 (struct uk_msg_header *)a1, a2, pick_timeout());
+		/* The send happened if a reply came; perhaps if the call timed out. */
+		if (rc > 0 || rc == -ERR_TIMED_OUT)
+			sent(h, rc > 0);
+		if (rc > 0)
+			received(a1, rc);
+		break;
+	}
+	case 16: {
+		uint32_t size = build_message();
+		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
+		a0 = chance(70) ? (uint64_t)msgbuf : chance(50) ? 0 : bad_pointer();
+		a1 = pick_out_pointer();
+		a2 = pick_size(UK_MSG_SIZE_MAX);
+		rc = uk_ipc_reply_receive((const struct uk_msg_header *)a0,
+					  chance(90) ? size : pick_size(size),
+					  pick_name64(), (struct uk_msg_header *)a1, a2,
+					  pick_timeout());
+		if (a0 == (uint64_t)msgbuf && rc != -ERR_FAULT && rc != -ERR_INVALID)
+			sent(h, 0);
+		if (rc > 0)
+			received(a1, rc);
+		break;
+	}
+	case 17: {
+		static const uint64_t sizes[] = { 0, 1, 4096, 4097, 65536, 1 << 20,
+						  1ull << 40, UINT64_MAX };
+		a0 = chance(10) ? rng() : sizes[below(8)];
+		a1 = chance(90) ? (UK_VM_READ | UK_VM_WRITE) : below(8);
+		if (n_regions == REGIONS_MAX)
+			break;
+		rc = uk_vm_allocate(a0, a1);
+		if (rc > 0) {
+			if (a0 > (64u << 20))
+				fail("vm_allocate of a huge size", (long)a0, rc);
+			remember_region((uint64_t)rc, (a0 + 4095) & ~4095ull);
+		}
+		break;
+	}
+	case 18:
+		if (n_regions && chance(70)) {
+			unsigned k = (unsigned)below(n_regions);
+			a1 = chance(80) ? regions[k].size : pick_size(regions[k].size);
+			rc = uk_vm_free(regions[k].addr, a1);
+			if (rc == 0)
+				forget_region(k);
+		} else {
+			rc = uk_vm_free(bad_pointer(), pick_size(4096));
+			if (rc == 0)
+				fail("vm_free of a bad pointer", 0, rc);
+		}
+		if (rc > 0)
+			fail("vm_free", 0, rc);
+		break;
+	default: {
+		a0 = chance(90) ? below(4) : rng();
+		a1 = pick_out_pointer();
+		a2 = chance(70) ? below(sizeof(struct uk_kinfo_memory) * 2) : pick_size(64);
+		if (a1 >= (uint64_t)scratch && a1 < (uint64_t)scratch + sizeof(scratch) &&
+		    a2 > 4096)
+			a2 = 4096; /* never write past the scratch area */
+		rc = uk_kinfo(a0, (void *)a1, a2);
+		if (rc > 0 && (a0 != UK_KINFO_MEMORY && a0 != UK_KINFO_TASKS))
+			fail("kinfo", (long)a0, rc);
+		break;
+	}
+	}
+}
+
+/* Move names that no longer denote anything to the stale list. */
+static void prune(void)
+{
+	struct uk_port_info info;
+
+	for (unsigned i = 0; i < n_names;) {
+		if (uk_port_info(names[i], &info) == -ERR_BAD_NAME) {
+			stale[n_stale < STALE_MAX ? n_stale++ : below(STALE_MAX)] = names[i];
+			names[i] = names[--n_names];
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Receive everything queued on the names held, so queues do not pile up. */
+static void drain(void)
+{
+	for (unsigned i = 0; i < n_names; i++)
+		for (int k = 0; k < 64; k++) {
+			long rc = uk_ipc_receive(names[i], (struct uk_msg_header *)scratch,
+						 UK_MSG_SIZE_MAX, 0);
+			if (rc <= 0)
+				break;
+			received((uint64_t)scratch, rc);
+		}
+}
+
+/* Release every right and region the run made. */
+static void release_all(void)
+{
+	drain();
+	for (unsigned i = 0; i < n_names; i++)
+		release_name(names[i]);
+	/* Destroying ports destroyed messages; nothing new can arrive. */
+	for (unsigned i = 0; i < n_names; i++) {
+		struct uk_port_info info;
+		long rc = uk_port_info(names[i], &info);
+		if (rc != -ERR_BAD_NAME) {
+			printf("fuzz: name %x still holds rights %x after release\n",
+			       names[i], info.rights);
+			failures++;
+		}
+	}
+	while (n_regions) {
+		n_regions--;
+		uk_vm_free(regions[n_regions].addr, regions[n_regions].size);
+	}
+	/* ipc_call keeps a reply port per thread; a call that times out
+	 * waiting drops it. */
+	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (p > 0 && uk_port_insert_right((uint64_t)p, UK_DISP_MAKE_SEND) == p) {
+		struct uk_msg_header h = { .size = sizeof(h), .dest = (uk_name_t)p };
+		for (int i = 0; i < 4; i++)
+			if (uk_ipc_call(&h, sizeof(h), (struct uk_msg_header *)scratch,
+					UK_MSG_SIZE_MAX, 0) == -ERR_TIMED_OUT)
+				break;
+		uk_port_destroy((uint64_t)p);
+		uk_port_deallocate((uint64_t)p);
+	}
+}
+
+static uint64_t parse_number(const char *s)
+{
+	uint64_t v = 0;
+	int base = 10;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++) {
+		int d;
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		v = v * (uint64_t)base + (uint64_t)d;
+	}
+	return v;
+}
+
+/* A fresh page whose next page is not mapped: no region starts there,
+ * and in the vm_allocate range only regions are mapped. */
+static uint64_t page_before_hole(void)
+{
+	for (int i = 0; i < 8; i++) {
+		long a = uk_vm_allocate(4096, UK_VM_READ | UK_VM_WRITE);
+		if (a <= 0)
+			return 0;
+		if (!region_at((uint64_t)a + 4096))
+			return (uint64_t)a;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = argc > 1 ? parse_number(argv[1]) : 20000;
+	struct uk_kinfo_memory before, after;
+
+	seed = argc > 2 ? parse_number(argv[2]) : rdtsc();
+	if (!n)
+		n = 20000;
+	if (!seed)
+		seed = 0x9e3779b97f4a7c15ull;
+	rng_state = seed;
+	printf("fuzz: seed 0x%lx, %lu calls (repeat: test=fuzz:%lu,0x%lx)\n", seed, n,
+	       n, seed);
+	hole_page = page_before_hole();
+	if (uk_kinfo(UK_KINFO_MEMORY, &before, sizeof(before)) != sizeof(before)) {
+		printf("fuzz: kinfo failed\n");
+		return 1;
+	}
+	for (unsigned i = 0; i < ANCHORS; i++) {
+		long a = uk_port_allocate(UK_RIGHT_RECEIVE);
+		if (a > 0 && uk_port_insert_right((uint64_t)a, UK_DISP_MAKE_SEND) == a) {
+			anchors[i] = (uk_name_t)a;
+			remember_name(anchors[i]);
+		}
+	}
+	uint64_t start = (uint64_t)uk_clock();
+	for (calls = 0; calls < n; calls++) {
+		fuzz_one();
+		if (calls % 1000 == 999)
+			drain();
+		if (calls % 200 == 199)
+			prune();
+		if (calls % 5000 == 4999)
+			printf("fuzz: %lu calls, %lu names, %u regions\n", calls + 1,
+			       (uint64_t)n_names, n_regions);
+	}
+	release_all();
+	uk_kinfo(UK_KINFO_MEMORY, &after, sizeof(after));
+	uint64_t ms = ((uint64_t)uk_clock() - start) / MS;
+	printf("fuzz:");
+	for (unsigned i = 0; i < OUTCOMES; i++)
+		printf(" %s %lu%s", outcome_name[i], outcomes[i],
+		       i + 1 < OUTCOMES ? "," : "\n");
+	printf("fuzz: kernel objects %lu -> %lu, free frames %lu -> %lu\n",
+	       before.kobjects_in_use, after.kobjects_in_use, before.frames_free,
+	       after.frames_free);
+	/* Objects must all be back; frames too, but for what the task keeps
+	 * until it ends (FRAMES_KEPT). Fewer objects is fine: the run may
+	 * have given away the hardware capabilities it started with. */
+	if (after.kobjects_in_use > before.kobjects_in_use) {
+		printf("fuzz: FAIL %lu kernel objects leaked\n",
+		       after.kobjects_in_use - before.kobjects_in_use);
+		failures++;
+	}
+	if (after.frames_free + FRAMES_KEPT < before.frames_free) {
+		printf("fuzz: FAIL %lu frames leaked\n",
+		       before.frames_free - after.frames_free);
+		failures++;
+	}
+	printf("fuzz: %lu passed, %lu failed (%lu ms)\n", n - failures, failures, ms);
+	if (failures)
+		printf("fuzz: repeat with test=fuzz:%lu,0x%lx\n", n, seed);
+	printf("fuzz: done %lu calls, seed 0x%lx\n", n, seed);
+	return failures != 0;
+}

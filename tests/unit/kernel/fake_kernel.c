@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: MIT */
+/* Host fakes of the kernel services the IPC core calls (see fake_kernel.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uk/errors.h>
+
+#include "arch.h"
+#include "hwcap.h"
+#include "kernel.h"
+#include "sched.h"
+#include "slab.h"
+#include "timer.h"
+#include "usercopy.h"
+#include "vm.h"
+
+#include "fake_kernel.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
+
+/* ---- log and panic ---- */
+
+int log_level = LOG_WARN;
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void klog(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void panic(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fail_msg("kernel panic: %s", buf);
+	abort();
+}
+
+/* ---- slab caches over malloc ---- */
+
+#define SLAB_MAGIC 0x51ab0b1ec7ull
+#define MAX_CACHES 16
+
+struct slab_object {
+	struct list_node link; /* every live object */
+	struct slab_cache *cache;
+	uint64_t magic;
+};
+_Static_assert(sizeof(struct slab_object) % 16 == 0, "object alignment");
+
+static struct list_node live_objects = LIST_INIT(live_objects);
+static struct slab_cache *caches[MAX_CACHES];
+static unsigned n_caches;
+static const char *fail_next_cache;
+
+void slab_cache_init(struct slab_cache *c, const char *name, size_t size)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->object_size = (size + 15) & ~(size_t)15;
+	list_init(&c->partial);
+	list_init(&c->full);
+	list_init(&c->all);
+	for (unsigned i = 0; i < n_caches; i++) {
+		if (strcmp(caches[i]->name, name) == 0) {
+			caches[i] = c;
+			return;
+		}
+	}
+	assert_true(n_caches < MAX_CACHES);
+	caches[n_caches++] = c;
+}
+
+void *slab_alloc(struct slab_cache *c)
+{
+	if (fail_next_cache && strcmp(fail_next_cache, c->name) == 0) {
+		fail_next_cache = NULL;
+		return NULL;
+	}
+	struct slab_object *o = malloc(sizeof(*o) + c->object_size);
+	assert_non_null(o);
+	o->cache = c;
+	o->magic = SLAB_MAGIC;
+	list_push_back(&live_objects, &o->link);
+	c->in_use++;
+	/* Garbage, as a reused slab object would hold. */
+	memset(o + 1, 0xcd, c->object_size);
+	return o + 1;
+}
+
+void slab_free(struct slab_cache *c, void *obj)
+{
+	if (!obj)
+		fail_msg("slab_free(%s, NULL)", c->name);
+	struct slab_object *o = (struct slab_object *)obj - 1;
+	if (o->magic != SLAB_MAGIC)
+		fail_msg("slab_free(%s): not a live slab object", c->name);
+	if (o->cache != c)
+		fail_msg("slab_free into cache %s of an object from %s",
+			 c->name, o->cache->name);
+	if (c->in_use == 0)
+		fail_msg("slab_free(%s): cache has no object in use", c->name);
+	c->in_use--;
+	list_remove(&o->link);
+	o->magic = 0;
+	free(o);
+}
+
+uint64_t fake_slab_in_use(const char *name)
+{
+	for (unsigned i = 0; i < n_caches; i++)
+		if (strcmp(caches[i]->name, name) == 0)
+			return caches[i]->in_use;
+	return 0;
+}
+
+uint64_t fake_slab_total_in_use(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < n_caches; i++)
+		n += caches[i]->in_use;
+	return n;
+}
+
+void fake_slab_fail_next(const char *name)
+{
+	fail_next_cache = name;
+}
+
+/* ---- physical frames ---- */
+
+static uint8_t *pool;
+static bool frame_used[FAKE_FRAMES];
+static uint64_t frames_used;
+
+static void pool_reset(void)
+{
+	if (!pool) {
+		pool = aligned_alloc(PAGE_SIZE, FAKE_FRAMES * PAGE_SIZE);
+		assert_non_null(pool);
+	}
+	memset(frame_used, 0, sizeof(frame_used));
+	frames_used = 0;
+	ASAN_POISON_MEMORY_REGION(pool, FAKE_FRAMES * PAGE_SIZE);
+}
+
+bool kframe_alloc_contiguous(uint64_t count, uint64_t *phys)
+{
+	if (count == 0 || count > FAKE_FRAMES)
+		return false;
+	for (uint64_t first = 0; first + count <= FAKE_FRAMES; first++) {
+		uint64_t n = 0;
+		while (n < count && !frame_used[first + n])
+			n++;
+		if (n < count) {
+			first += n;
+			continue;
+		}
+		for (n = 0; n < count; n++)
+			frame_used[first + n] = true;
+		frames_used += count;
+		uint8_t *va = pool + first * PAGE_SIZE;
+		ASAN_UNPOISON_MEMORY_REGION(va, count * PAGE_SIZE);
+		memset(va, 0xdb, count * PAGE_SIZE);
+		*phys = FAKE_PHYS_BASE + first * PAGE_SIZE;
+		return true;
+	}
+	return false;
+}
+
+bool kframe_alloc(uint64_t *phys)
+{
+	return kframe_alloc_contiguous(1, phys);
+}
+
+void kframe_free(uint64_t phys)
+{
+	uint64_t i = (phys - FAKE_PHYS_BASE) / PAGE_SIZE;
+
+	if (phys < FAKE_PHYS_BASE || phys % PAGE_SIZE || i >= FAKE_FRAMES)
+		fail_msg("kframe_free(%#llx): not a frame",
+			 (unsigned long long)phys);
+	if (!frame_used[i])
+		fail_msg("kframe_free(%#llx): frame is free",
+			 (unsigned long long)phys);
+	frame_used[i] = false;
+	frames_used--;
+	ASAN_POISON_MEMORY_REGION(pool + i * PAGE_SIZE, PAGE_SIZE);
+}
+
+uint64_t kframe_free_count(void)
+{
+	return FAKE_FRAMES - frames_used;
+}
+
+uint64_t kframe_total_count(void)
+{
+	return FAKE_FRAMES;
+}
+
+uint64_t fake_frames_in_use(void)
+{
+	return frames_used;
+}
+
+void *arch_phys_to_virt(uint64_t phys)
+{
+	if (phys < FAKE_PHYS_BASE ||
+	    phys >= FAKE_PHYS_BASE + FAKE_FRAMES * PAGE_SIZE)
+		fail_msg(
+		    "arch_phys_to_virt(%#llx): outside the fake physical pool",
+		    (unsigned long long)phys);
+	return pool + (phys - FAKE_PHYS_BASE);
+}
+
+uint64_t arch_virt_to_phys(const void *virt)
+{
+	const uint8_t *v = virt;
+
+	if (v < pool || v >= pool + FAKE_FRAMES * PAGE_SIZE)
+		fail_msg(
+		    "arch_virt_to_phys(%p): outside the fake physical pool",
+		    virt);
+	return FAKE_PHYS_BASE + (uint64_t)(v - pool);
+}
+
+/* ---- user memory ---- */
+
+static struct fake_aspace *aspace_of_root(uint64_t root)
+{
+	return (struct fake_aspace *)(uintptr_t)root;
+}
+
+static void *user_to_host(const struct fake_aspace *as, uint64_t uaddr,
+			  uint64_t len)
+{
+	if (!as || uaddr < as->base || len > as->size ||
+	    uaddr - as->base > as->size - len)
+		return NULL;
+	return as->mem + (uaddr - as->base);
+}
+
+void *fake_user_ptr(struct task *t, uint64_t uaddr, uint64_t len)
+{
+	void *p = user_to_host(aspace_of_root(t->aspace_root), uaddr, len);
+
+	assert_non_null(p);
+	return p;
+}
+
+int user_range_ok(uaddr_t addr, uint64_t len)
+{
+	if (addr < USER_BASE || addr >= USER_TOP)
+		return len == 0 && addr == 0 ? 0 : -ERR_FAULT;
+	if (len > USER_TOP - addr)
+		return -ERR_FAULT;
+	return 0;
+}
+
+int copy_from_user(struct task *t, void *dst, uaddr_t src, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (user_range_ok(src, len) < 0)
+		return -ERR_FAULT;
+	void *p = user_to_host(aspace_of_root(t->aspace_root), src, len);
+	if (!p)
+		return -ERR_FAULT;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (user_range_ok(dst, len) < 0)
+		return -ERR_FAULT;
+	void *p = user_to_host(aspace_of_root(t->aspace_root), dst, len);
+	if (!p)
+		return -ERR_FAULT;
+	memcpy(p, src, len);
+	return 0;
+}
+
+bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa)
+{
+	const struct fake_aspace *as = aspace_of_root(root);
+
+	if (!user_to_host(as, va, 1))
+		return false;
+	/* Not in the frame pool: arch_phys_to_virt on it fails the test. */
+	*pa = 0xfa0000000000ull + (va - as->base);
+	return true;
+}
+
+int arch_copy_user(void *dst, const void *src, uint64_t len)
+{
+	const struct fake_aspace *as =
+	    aspace_of_root(current->task->aspace_root);
+	void *p;
+
+	if ((p = user_to_host(as, (uint64_t)(uintptr_t)src, len))) {
+		memcpy(dst, p, len);
+		return 0;
+	}
+	if ((p = user_to_host(as, (uint64_t)(uintptr_t)dst, len))) {
+		memcpy(p, src, len);
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- out-of-line memory: vm.c's side ---- */
+
+void fake_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	struct fake_aspace *as = aspace_of_root(t->aspace_root);
+
+	assert_true(addr % PAGE_SIZE == 0 && size % PAGE_SIZE == 0 && size);
+	assert_non_null(user_to_host(as, addr, size));
+	as->anon_start = addr;
+	as->anon_size = size;
+}
+
+bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	const struct fake_aspace *as = aspace_of_root(t->aspace_root);
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	return as->anon_size && addr == as->anon_start && size == as->anon_size;
+}
+
+/* The region's pages become frames (counted from now on) and leave t. */
+void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+		    uint64_t *frames)
+{
+	struct fake_aspace *as = aspace_of_root(t->aspace_root);
+
+	if (!as->anon_size || addr != as->anon_start)
+		fail_msg("vm_take_region(%#llx): not an anonymous region",
+			 (unsigned long long)addr);
+	t->vm_version++;
+	for (uint64_t i = 0; i < as->anon_size / PAGE_SIZE; i++) {
+		uint64_t pa;
+		if (!kframe_alloc(&pa))
+			fail_msg("fake frame pool exhausted");
+		memcpy(arch_phys_to_virt(pa),
+		       as->mem + (addr - as->base) + i * PAGE_SIZE, PAGE_SIZE);
+		frames[i] = pa;
+	}
+	memset(as->mem + (addr - as->base), 0xdd, as->anon_size);
+	as->anon_size = 0;
+	as->anon_start = 0;
+}
+
+/* The frames' contents appear in t's memory and the frames are t's (here:
+ * copied, then freed, so the frame count drops as ownership moves). */
+int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
+		   uint64_t *out)
+{
+	struct fake_aspace *as = aspace_of_root(t->aspace_root);
+	uint64_t at = as->ool_next ? as->ool_next : FAKE_OOL_AREA;
+
+	if (!npages || as->give_fails ||
+	    npages * PAGE_SIZE > as->base + as->size - at)
+		return -ERR_NO_MEMORY;
+	for (uint64_t i = 0; i < npages; i++) {
+		memcpy(as->mem + (at - as->base) + i * PAGE_SIZE,
+		       arch_phys_to_virt(frames[i]), PAGE_SIZE);
+		kframe_free(frames[i]);
+	}
+	as->ool_next = at + npages * PAGE_SIZE;
+	*out = at;
+	return 0;
+}
+
+/* ---- hardware capabilities: counts only ---- */
+
+void hwcap_ref(struct hw_cap *c)
+{
+	c->refs++;
+}
+
+void hwcap_unref(struct hw_cap *c)
+{
+	if (c->refs == 0)
+		fail_msg("hwcap_unref of a capability without references");
+	c->refs--;
+}
+
+/* ---- scheduler and timer ---- */
+
+struct thread *current;
+static uint64_t readied;
+
+void sched_ready(struct thread *th)
+{
+	th->state = THREAD_READY;
+	readied++;
+}
+
+uint64_t fake_sched_readied(void)
+{
+	return readied;
+}
+
+int64_t sched_block(struct waitq *wq, uint64_t timeout_ns)
+{
+	if (timeout_ns == 0)
+		return -ERR_TIMED_OUT;
+	fail_msg("sched_block(timeout %llu): the test would block",
+		 (unsigned long long)timeout_ns);
+	abort();
+}
+
+int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
+			   struct thread *next)
+{
+	fail_msg("sched_block_switch: the test would block");
+	abort();
+}
+
+static void wake(struct thread *th, int64_t result)
+{
+	list_remove(&th->run_link);
+	list_remove(&th->sleep_link);
+	th->waiting_on = NULL;
+	th->wake_tick = 0;
+	th->wait_result = result;
+	sched_ready(th);
+}
+
+int waitq_wake_one(struct waitq *wq, int64_t result)
+{
+	struct list_node *n = wq->threads.next;
+
+	if (n == &wq->threads)
+		return 0;
+	wake(list_entry(n, struct thread, run_link), result);
+	return 1;
+}
+
+int waitq_wake_all(struct waitq *wq, int64_t result)
+{
+	int woke = 0;
+
+	while (waitq_wake_one(wq, result))
+		woke++;
+	return woke;
+}
+
+uint64_t timer_now_ns(void)
+{
+	return 1000000000ull;
+}
+
+/* ---- reset ---- */
+
+void fake_kernel_reset(void)
+{
+	struct list_node *n;
+
+	while ((n = list_pop_front(&live_objects))) {
+		struct slab_object *o = list_entry(n, struct slab_object, link);
+		o->magic = 0;
+		free(o);
+	}
+	n_caches = 0;
+	fail_next_cache = NULL;
+	pool_reset();
+	readied = 0;
+	current = NULL;
+}

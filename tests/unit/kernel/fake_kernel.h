@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host fakes of the kernel services the IPC core calls, so ipc_space.c,
+ * port.c, ipc.c and syscall_ipc.c link into a cmocka test unchanged:
+ *
+ * - slab caches over malloc, counting objects per cache, and refusing a
+ *   free into the wrong cache or a double free;
+ * - physical frames from one aligned host pool with a fake physical base,
+ *   counted, poisoned for ASan while free;
+ * - user memory: each fake address space is one host buffer at a fixed
+ *   user address (the task's aspace_root points at it), with at most one
+ *   anonymous region a test declares (what UK_OOL_MOVE may take) and an
+ *   area at the top where received out-of-line regions are placed;
+ * - hardware capabilities: reference counts only;
+ * - a scheduler that never blocks: sched_block with timeout 0 times out,
+ *   anything that would really block fails the test, and wake-ups mark the
+ *   thread ready;
+ * - panic (and so kassert) fails the running test.
+ */
+#ifndef TEST_FAKE_KERNEL_H
+#define TEST_FAKE_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "task.h"
+
+#define FAKE_FRAMES 256
+#define FAKE_PHYS_BASE 0x100000ull
+#define FAKE_USER_BASE 0x40000000ull
+#define FAKE_USER_SIZE 0x20000ull
+#define FAKE_OOL_AREA (FAKE_USER_BASE + 0x10000ull) /* to the end */
+
+struct fake_aspace {
+	uint64_t base, size;
+	uint8_t *mem;
+	uint64_t anon_start, anon_size; /* size 0: no anonymous region */
+	uint64_t ool_next; /* next received region; 0: area start */
+	bool give_fails;   /* vm_give_frames finds no room */
+};
+
+/* Start from nothing: every object and frame forgotten (and freed). */
+void fake_kernel_reset(void);
+
+/* Objects in use in the slab cache called name ("port", "kmsg", ...), and
+ * in all caches. */
+uint64_t fake_slab_in_use(const char *name);
+uint64_t fake_slab_total_in_use(void);
+/* The next slab_alloc from the cache called name returns NULL. */
+void fake_slab_fail_next(const char *name);
+
+uint64_t fake_frames_in_use(void);
+
+/* Host memory behind a user address of t (the range must be mapped). */
+void *fake_user_ptr(struct task *t, uint64_t uaddr, uint64_t len);
+
+/* Declare [addr, addr + size) of t an anonymous (vm_allocate) region. */
+void fake_anonymous_region(struct task *t, uint64_t addr, uint64_t size);
+
+/* How many threads the fake scheduler made ready. */
+uint64_t fake_sched_readied(void);
+
+#endif

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Getting messages to a receiver: queue limits (and what bypasses them),
+ * order, receive errors that keep the message, direct delivery to a thread
+ * already waiting, call and reply without blocking, and out-of-line memory.
+ * Runs inside unit.ipc_rights (see test_ipc_rights.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc_harness.h"
+
+/* ---- queues and delivery ---- */
+
+static void
+ipc_send_beyond_the_queue_limit_times_out_and_moves_nothing(void **state)
+{
+	struct decode_fixture f;
+
+	decode_fixture_init(&f);
+	assert_int_equal(set_limit(B, f.q, 2), 0);
+	assert_int_equal(info(B, f.q).queue_limit, 2);
+	assert_int_equal(send_plain(A, f.sq, 0), 0);
+	assert_int_equal(send_plain(A, f.sq, 0), 0);
+	f.snap = snapshot_of(A);
+	f.q_was = counts_of(port_of(B, f.q));
+
+	assert_int_equal(send_right(A, f.sq, f.p, UK_DISP_MOVE_SEND),
+			 -ERR_TIMED_OUT);
+	assert_table_unchanged(A, &f.snap);
+	assert_counts_unchanged(port_of(B, f.q), f.q_was);
+	assert_int_equal(send_refs_of(A, f.p), 1);
+	assert_int_equal(queued_on(B, f.q), 2);
+	assert_int_equal(fake_slab_in_use("kmsg"), 2);
+}
+
+static void ipc_send_default_queue_limit_is_sixteen_messages(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+
+	for (unsigned i = 0; i < UK_PORT_QUEUE_DEFAULT; i++)
+		assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(send_plain(A, sq, 0), -ERR_TIMED_OUT);
+	assert_int_equal(queued_on(B, q), UK_PORT_QUEUE_DEFAULT);
+	/* Receiving one makes room for one. */
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(send_plain(A, sq, 0), -ERR_TIMED_OUT);
+}
+
+static void ipc_send_to_a_send_once_right_bypasses_the_queue_limit(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A), so = give_send_once(B, q, A);
+
+	assert_int_equal(set_limit(B, q, 1), 0);
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(send_plain(A, sq, 0), -ERR_TIMED_OUT);
+	assert_int_equal(send_plain(A, so, UK_DISP_MOVE_SEND_ONCE), 0);
+	assert_int_equal(queued_on(B, q), 2);
+}
+
+static void kernel_notifications_bypass_the_queue_limit(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A), so = give_send_once(B, q, A);
+
+	assert_int_equal(set_limit(B, q, 1), 0);
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(deallocate(A, so), 0);
+	assert_int_equal(queued_on(B, q), 2);
+	assert_true(msg_receive(B, q) > 0);
+	expect_notification(B, q, UK_MSG_ID_SEND_ONCE_DIED, q);
+}
+
+static void port_set_limit_accepts_one_to_1024(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+
+	assert_int_equal(set_limit(B, q, 0), -ERR_INVALID);
+	assert_int_equal(set_limit(B, q, UK_PORT_QUEUE_MAX + 1), -ERR_INVALID);
+	assert_int_equal(set_limit(A, sq, 4), -ERR_RIGHTS);
+	assert_int_equal(info(B, q).queue_limit, UK_PORT_QUEUE_DEFAULT);
+	assert_int_equal(set_limit(B, q, 1), 0);
+	assert_int_equal(set_limit(B, q, UK_PORT_QUEUE_MAX), 0);
+	assert_int_equal(info(B, q).queue_limit, UK_PORT_QUEUE_MAX);
+}
+
+static void ipc_receive_wakes_one_sender_waiting_for_queue_space(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	struct port *p = port_of(B, q);
+	struct thread *sender = &A->waiter;
+
+	assert_int_equal(set_limit(B, q, 1), 0);
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	sender->state = THREAD_BLOCKED;
+	sender->waiting_on = &p->senders;
+	sender->wait_result = 0x5a5a;
+	list_push_back(&p->senders.threads, &sender->run_link);
+
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(sender->state, THREAD_READY);
+	assert_int_equal(sender->wait_result, 0);
+	assert_true(list_empty(&p->senders.threads));
+}
+
+static void ipc_receive_returns_messages_in_the_order_sent(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A), sc = give_send(B, q, C);
+	struct test_msg m;
+
+	for (uint32_t i = 0; i < 5; i++) {
+		msg_init(&m, i % 2 ? sc : sq, 0);
+		m.h.id = 100 + i;
+		assert_int_equal(msg_send(i % 2 ? C : A, &m), 0);
+	}
+	for (uint32_t i = 0; i < 5; i++) {
+		assert_true(msg_receive(B, q) > 0);
+		assert_int_equal(received(B)->id, 100 + i);
+		assert_int_equal(received(B)->sender,
+				 i % 2 ? C_SENDER : A_SENDER);
+	}
+	expect_empty(B, q);
+}
+
+static void
+ipc_receive_on_an_empty_port_with_zero_timeout_times_out(void **state)
+{
+	uk_name_t q = port_new(B);
+
+	expect_empty(B, q);
+}
+
+static void ipc_receive_on_a_name_without_a_receive_right_fails(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+
+	assert_int_equal(msg_receive(A, sq), -ERR_RIGHTS);
+	assert_int_equal(msg_receive(A, 0), -ERR_BAD_NAME);
+	assert_int_equal(msg_receive(A, sq + (1u << 16)), -ERR_BAD_NAME);
+}
+
+static void
+ipc_receive_into_a_small_buffer_keeps_the_message_and_reports_its_size(
+    void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	uint32_t used = B->task.space.used;
+
+	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
+	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	run_as(B);
+	uint32_t *need = fake_user_ptr(&B->task, RECV_ADDR, 4);
+	*need = 0;
+	assert_int_equal(sys_ipc_receive(q, RECV_ADDR, size - 1, 0),
+			 -ERR_TOO_BIG);
+	assert_int_equal(*need, size);
+	assert_int_equal(queued_on(B, q), 1);
+	assert_int_equal(B->task.space.used, used); /* no right moved in */
+	receive_right(B, q, UK_RIGHT_SEND);
+	assert_int_equal(B->task.space.used, used + 1);
+}
+
+static void
+ipc_receive_into_an_unmapped_buffer_returns_fault_and_keeps_the_message(
+    void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	uint32_t used = B->task.space.used;
+
+	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
+	run_as(B);
+	/* The buffer runs past the end of B's memory. */
+	assert_int_equal(
+	    sys_ipc_receive(q, FAKE_USER_BASE + FAKE_USER_SIZE - 16, 4096, 0),
+	    -ERR_FAULT);
+	assert_int_equal(queued_on(B, q), 1);
+	assert_int_equal(B->task.space.used, used);
+	assert_int_equal(info(A, p).senders, 1);
+	receive_right(B, q, UK_RIGHT_SEND);
+}
+
+static void
+ipc_send_to_a_waiting_receiver_delivers_straight_into_its_buffer(void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	struct thread *th = wait_in_receive(B, q, WAIT_SIZE);
+	uint64_t readied = fake_sched_readied();
+
+	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
+	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	assert_int_equal(th->state, THREAD_READY);
+	assert_int_equal(th->wait_result, size);
+	assert_null(th->waiting_on);
+	assert_int_equal(fake_sched_readied(), readied + 1);
+	assert_int_equal(queued_on(B, q), 0);
+	assert_int_equal(fake_slab_in_use("kmsg"), 0);
+
+	struct uk_msg_header *h = fake_user_ptr(&B->task, WAIT_ADDR, size);
+	assert_int_equal(h->id, MSG_ID);
+	assert_int_equal(h->dest, q);
+	assert_int_equal(h->sender, A_SENDER);
+	struct uk_msg_port *d = (struct uk_msg_port *)(h + 1);
+	assert_int_equal(d->disposition, UK_RIGHT_SEND);
+	assert_int_equal(rights_of(B, d->name), UK_RIGHT_SEND);
+	assert_ptr_equal(port_of(B, d->name), port_of(A, p));
+}
+
+static void
+ipc_send_to_a_waiting_receiver_with_a_small_buffer_wakes_it_with_too_big(
+    void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	struct thread *th = wait_in_receive(B, q, 16);
+	uint32_t used = B->task.space.used;
+
+	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
+	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	assert_int_equal(th->state, THREAD_READY);
+	assert_int_equal(th->wait_result, -ERR_TOO_BIG);
+	assert_int_equal(*(uint32_t *)fake_user_ptr(&B->task, WAIT_ADDR, 4),
+			 size);
+	assert_int_equal(B->task.space.used, used);
+	assert_int_equal(queued_on(B, q), 1); /* kept for the next receive */
+	receive_right(B, q, UK_RIGHT_SEND);
+}
+
+static void
+kernel_notification_to_a_waiting_receiver_is_delivered_directly(void **state)
+{
+	uk_name_t r = port_new(A), notify = port_new(B);
+	uk_name_t s = give_send(A, r, B);
+	struct thread *th = wait_in_receive(B, notify, WAIT_SIZE);
+
+	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, notify), 0);
+	assert_int_equal(destroy(A, r), 0);
+	assert_int_equal(th->state, THREAD_READY);
+	assert_int_equal(th->wait_result, sizeof(struct uk_notification));
+	struct uk_notification *n =
+	    fake_user_ptr(&B->task, WAIT_ADDR, sizeof(*n));
+	assert_int_equal(n->header.id, UK_MSG_ID_DEAD_NAME);
+	assert_int_equal(n->header.flags, UK_MSG_KERNEL);
+	assert_int_equal(n->header.dest, notify);
+	assert_int_equal(n->name, s);
+	assert_int_equal(queued_on(B, notify), 0);
+}
+
+static void
+ipc_send_of_a_large_message_uses_frames_and_returns_them(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	struct test_msg m;
+	uint64_t frames = fake_frames_in_use();
+
+	msg_init(&m, sq, 0);
+	m.body_len = sizeof(m.body);
+	for (uint32_t i = 0; i < m.body_len; i++)
+		m.body[i] = (uint8_t)(i * 7);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_int_equal(fake_frames_in_use(), frames + 1);
+	int64_t size = msg_receive(B, q);
+	assert_int_equal(size, sizeof(struct uk_msg_header) + sizeof(m.body));
+	assert_memory_equal((uint8_t *)received(B) +
+				sizeof(struct uk_msg_header),
+			    m.body, sizeof(m.body));
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void
+ipc_receive_on_a_port_set_takes_a_message_from_a_member(void **state)
+{
+	uk_name_t q1 = port_new(B), q2 = port_new(B);
+	uk_name_t sq2 = give_send(B, q2, A);
+
+	run_as(B);
+	int64_t set = sys_port_set_add(0, q1);
+	assert_int_equal(set, -ERR_BAD_NAME);
+	set = sys_port_allocate(UK_RIGHT_PORT_SET);
+	assert_true(set > 0);
+	assert_int_equal(sys_port_set_add(set, q1), 0);
+	assert_int_equal(sys_port_set_add(set, q2), 0);
+	assert_int_equal(sys_port_set_add(set, q2), -ERR_BUSY);
+	assert_int_equal(send_plain(A, sq2, 0), 0);
+	assert_true(msg_receive(B, (uk_name_t)set) > 0);
+	assert_int_equal(received(B)->dest, q2);
+	expect_empty(B, (uk_name_t)set);
+}
+
+static void
+message_sent_after_a_receive_right_moved_reaches_the_new_holder(void **state)
+{
+	/* A thread of A waits in receive on m; another thread of A gives m's
+	 * receive right to B. Later messages to m are B's, not the waiter's. */
+	uk_name_t q = port_new(B), m = port_new(A), p = port_new(C);
+	uk_name_t sq = give_send(B, q, A), cm = give_send(A, m, C);
+	struct thread *waiter = wait_in_receive(A, m, WAIT_SIZE);
+	uint32_t a_used;
+
+	assert_int_equal(send_right(A, sq, m, UK_DISP_MOVE_RECEIVE), 0);
+	uk_name_t bm = receive_right(B, q, UK_RIGHT_RECEIVE);
+	a_used = A->task.space.used;
+
+	assert_int_equal(send_right(C, cm, p, UK_DISP_MAKE_SEND), 0);
+	assert_int_equal(A->task.space.used, a_used); /* no right went to A */
+	assert_int_not_equal(waiter->wait_result,
+			     sizeof(struct uk_msg_header) + 8 + sizeof(BODY));
+	uk_name_t bp = receive_right(B, bm, UK_RIGHT_SEND);
+	assert_ptr_equal(port_of(B, bp), port_of(C, p));
+}
+
+static void port_info_of_a_port_in_a_set_names_the_set(void **state)
+{
+	uk_name_t q = port_new(B);
+
+	run_as(B);
+	int64_t set = sys_port_allocate(UK_RIGHT_PORT_SET);
+	assert_true(set > 0);
+	assert_int_equal(info(B, q).set, 0);
+	run_as(B);
+	assert_int_equal(sys_port_set_add(set, q), 0);
+	assert_int_equal(info(B, q).set, set);
+	run_as(B);
+	assert_int_equal(sys_port_set_remove(q), 0);
+	assert_int_equal(info(B, q).set, 0);
+}
+
+/* ---- call and reply ---- */
+
+static void
+ipc_call_that_times_out_leaves_the_server_a_dead_reply_right(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	struct test_msg m;
+
+	msg_init(&m, sq, 0);
+	uint32_t size = msg_write(A, MSG_ADDR, &m);
+	run_as(A);
+	assert_int_equal(sys_ipc_call(MSG_ADDR, size, RECV_ADDR, RECV_SIZE, 0),
+			 -ERR_TIMED_OUT);
+	assert_null(A->thread.reply_port); /* the old reply port was dropped */
+
+	assert_true(msg_receive(B, q) > 0);
+	uk_name_t reply = received(B)->reply;
+	assert_int_not_equal(reply, 0);
+	assert_int_equal(rights_of(B, reply), UK_RIGHT_DEAD_NAME);
+
+	/* The server's reply to it is dropped and its receive goes on. */
+	struct test_msg r;
+	msg_init(&r, reply, UK_DISP_MOVE_SEND_ONCE);
+	uint32_t rsize = msg_write(B, MSG_ADDR, &r);
+	run_as(B);
+	assert_int_equal(
+	    sys_ipc_reply_receive(MSG_ADDR, rsize, q, RECV_ADDR, RECV_SIZE, 0),
+	    -ERR_TIMED_OUT);
+	assert_null(ipc_entry_lookup(&B->task.space, reply));
+	assert_int_equal(fake_slab_in_use("port"), 1); /* only q */
+}
+
+static void ipc_call_with_a_reply_right_of_its_own_returns_invalid(void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	struct test_msg m;
+
+	msg_init(&m, sq, 0);
+	m.h.reply = p;
+	m.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
+	uint32_t size = msg_write(A, MSG_ADDR, &m);
+	run_as(A);
+	assert_int_equal(sys_ipc_call(MSG_ADDR, size, RECV_ADDR, RECV_SIZE, 0),
+			 -ERR_INVALID);
+	assert_int_equal(queued_on(B, q), 0);
+	assert_int_equal(port_of(A, p)->send_once_rights, 0);
+}
+static void
+ipc_reply_receive_delivers_the_reply_into_the_waiting_callers_buffer(
+    void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t reply = caller_waiting_for_reply(A, B);
+	struct thread *caller = &A->thread;
+	struct port *rp = caller->reply_port;
+	struct test_msg m;
+
+	msg_init(&m, reply, UK_DISP_MOVE_SEND_ONCE);
+	m.h.id = 0x4242;
+	uint32_t size = msg_write(B, MSG_ADDR, &m);
+	run_as(B);
+	assert_int_equal(
+	    sys_ipc_reply_receive(MSG_ADDR, size, q, RECV_ADDR, RECV_SIZE, 0),
+	    -ERR_TIMED_OUT); /* nothing more to receive */
+	assert_int_equal(caller->state, THREAD_READY);
+	assert_int_equal(caller->wait_result, size);
+	struct uk_msg_header *h = fake_user_ptr(&A->task, WAIT_ADDR, size);
+	assert_int_equal(h->id, 0x4242);
+	assert_int_equal(h->sender, B_SENDER);
+	assert_int_equal(h->reply, 0);
+	assert_memory_equal(h + 1, BODY, sizeof(BODY));
+	assert_null(ipc_entry_lookup(&B->task.space, reply));
+	assert_int_equal(rp->send_once_rights, 0);
+	assert_int_equal(rp->refs, 1); /* the thread's own */
+	assert_int_equal(rp->queued, 0);
+}
+
+static void
+server_deallocating_the_reply_right_wakes_the_caller_with_dead(void **state)
+{
+	uk_name_t reply = caller_waiting_for_reply(A, B);
+	struct thread *caller = &A->thread;
+
+	assert_int_equal(deallocate(B, reply), 0);
+	assert_int_equal(caller->state, THREAD_READY);
+	assert_int_equal(caller->wait_result, -ERR_DEAD);
+	assert_int_equal(caller->reply_port->queued, 0); /* no notification */
+}
+
+static void server_ending_wakes_the_caller_with_dead(void **state)
+{
+	caller_waiting_for_reply(A, B);
+	struct thread *caller = &A->thread;
+
+	task_end(B);
+	assert_int_equal(caller->state, THREAD_READY);
+	assert_int_equal(caller->wait_result, -ERR_DEAD);
+}
+
+static void
+reply_right_destroyed_in_a_queue_wakes_the_caller_with_dead(void **state)
+{
+	uk_name_t q = port_new(C);
+	uk_name_t reply = caller_waiting_for_reply(A, B);
+	uk_name_t sq = give_send(C, q, B);
+	struct thread *caller = &A->thread;
+
+	/* The server forwards the reply right; the port it went to dies. */
+	assert_int_equal(send_right(B, sq, reply, UK_DISP_MOVE_SEND_ONCE), 0);
+	assert_int_equal(caller->state, THREAD_BLOCKED);
+	assert_int_equal(destroy(C, q), 0);
+	assert_int_equal(caller->state, THREAD_READY);
+	assert_int_equal(caller->wait_result, -ERR_DEAD);
+}
+
+/* ---- full name tables ---- */
+
+/* Fill ft's name table to IPC_SPACE_MAX with port sets. */
+static void fill_name_table(struct fake_task *ft)
+{
+	run_as(ft);
+	while (ft->task.space.used < IPC_SPACE_MAX - 1)
+		assert_true(sys_port_allocate(UK_RIGHT_PORT_SET) > 0);
+}
+
+static void port_allocate_in_a_full_name_table_returns_limit(void **state)
+{
+	fill_name_table(A);
+	run_as(A);
+	assert_int_equal(sys_port_allocate(UK_RIGHT_RECEIVE), -ERR_LIMIT);
+	assert_int_equal(fake_slab_in_use("port"), 0);
+}
+
+static void
+ipc_receive_into_a_full_name_table_destroys_the_rights_it_cannot_name(
+    void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A), m = port_new(A);
+	uk_name_t sq = give_send(B, q, A), cm = give_send(A, m, C);
+	struct test_msg msg;
+
+	msg_init(&msg, sq, 0);
+	msg_port(&msg, p, UK_DISP_MAKE_SEND);
+	msg_port(&msg, m, UK_DISP_MOVE_RECEIVE);
+	assert_int_equal(msg_send(A, &msg), 0);
+	fill_name_table(B);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received_port(B, 0)->name, 0);
+	assert_int_equal(received_port(B, 1)->name, 0);
+	assert_int_equal(info(A, p).senders, 0);
+	assert_int_equal(rights_of(C, cm), UK_RIGHT_DEAD_NAME); /* m died */
+}
+
+/* ---- out-of-line memory ---- */
+
+static void fill_pattern(struct fake_task *ft, uint64_t addr, uint64_t size,
+			 uint8_t seed)
+{
+	uint8_t *p = fake_user_ptr(&ft->task, addr, size);
+
+	for (uint64_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(seed + i * 13);
+}
+
+static void assert_pattern(struct fake_task *ft, uint64_t addr, uint64_t size,
+			   uint8_t seed)
+{
+	const uint8_t *p = fake_user_ptr(&ft->task, addr, size);
+
+	for (uint64_t i = 0; i < size; i++)
+		if (p[i] != (uint8_t)(seed + i * 13))
+			fail_msg("byte %llu differs", (unsigned long long)i);
+}
+
+static void
+ipc_send_ool_copy_gives_the_receiver_a_copy_in_a_new_region(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use();
+	struct test_msg m;
+
+	fill_pattern(A, SPARE_ADDR, 5000, 1);
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 5000, UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_int_equal(fake_frames_in_use(), frames + 3); /* 2 pages + list */
+	fill_pattern(A, SPARE_ADDR, 5000,
+		     99); /* the sender reuses its buffer */
+
+	assert_true(msg_receive(B, q) > 0);
+	struct uk_msg_ool *o = received_ool(B, 0);
+	assert_int_equal(o->address, FAKE_OOL_AREA);
+	assert_int_equal(o->size, 5000);
+	assert_int_equal(o->flags, UK_OOL_COPY);
+	assert_pattern(B, o->address, 5000, 1);
+	const uint8_t *tail =
+	    fake_user_ptr(&B->task, o->address + 5000, 8192 - 5000);
+	for (unsigned i = 0; i < 8192 - 5000; i++)
+		assert_int_equal(tail[i], 0);
+	assert_memory_equal((uint8_t *)(o + 1), BODY, sizeof(BODY));
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void ipc_send_ool_move_takes_the_region_from_the_sender(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use();
+	struct test_msg m;
+
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x2000);
+	fill_pattern(A, SPARE_ADDR, 0x2000, 7);
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 0x2000, UK_OOL_MOVE);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_false(vm_is_anonymous_region(&A->task, SPARE_ADDR, 0x2000));
+	assert_int_equal(fake_frames_in_use(), frames + 3);
+
+	assert_true(msg_receive(B, q) > 0);
+	struct uk_msg_ool *o = received_ool(B, 0);
+	assert_int_not_equal(o->address, 0);
+	assert_int_equal(o->size, 0x2000);
+	assert_int_equal(o->flags, UK_OOL_MOVE);
+	assert_pattern(B, o->address, 0x2000, 7);
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void ool_memory_of_a_message_destroyed_undelivered_is_freed(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use();
+	struct test_msg m;
+
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x1000);
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 0x1000, UK_OOL_MOVE);
+	msg_ool(&m, MSG_ADDR, 0x3000, UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_int_equal(fake_frames_in_use(), frames + 1 + 1 + 3 + 1);
+	assert_int_equal(destroy(B, q), 0);
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void
+ipc_send_ool_move_of_memory_that_is_no_region_moves_nothing(void **state)
+{
+	struct decode_fixture f;
+	struct test_msg m;
+	uint64_t frames;
+
+	decode_fixture_init(&f);
+	frames = fake_frames_in_use();
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x2000);
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, SPARE_ADDR, 0x1000, UK_OOL_MOVE); /* half the region */
+	assert_int_equal(msg_send(A, &m), -ERR_INVALID);
+	decode_fixture_assert_unchanged(&f);
+	assert_true(vm_is_anonymous_region(&A->task, SPARE_ADDR, 0x2000));
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void
+ipc_send_ool_copy_that_faults_keeps_the_senders_region_and_rights(void **state)
+{
+	struct decode_fixture f;
+	struct test_msg m;
+	uint64_t frames;
+
+	decode_fixture_init(&f);
+	frames = fake_frames_in_use();
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x1000);
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, SPARE_ADDR, 0x1000, UK_OOL_MOVE);
+	/* Runs off the end of A's memory. */
+	msg_ool(&m, FAKE_USER_BASE + FAKE_USER_SIZE - 0x1000, 0x2000,
+		UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), -ERR_FAULT);
+	decode_fixture_assert_unchanged(&f);
+	assert_true(vm_is_anonymous_region(&A->task, SPARE_ADDR, 0x1000));
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+static void ipc_send_rejects_bad_ool_descriptors(void **state)
+{
+	struct decode_fixture f;
+	struct test_msg m;
+
+	decode_fixture_init(&f);
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x1000);
+
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, SPARE_ADDR, 0x1000, 7);
+	assert_int_equal(msg_send(A, &m), -ERR_INVALID);
+
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, SPARE_ADDR, UK_MSG_OOL_SIZE_MAX + 1ull, UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), -ERR_TOO_BIG);
+
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, SPARE_ADDR, 0x1000, UK_OOL_MOVE);
+	msg_ool(&m, SPARE_ADDR, 0x1000, UK_OOL_MOVE);
+	assert_int_equal(msg_send(A, &m), -ERR_INVALID);
+
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	msg_ool(&m, 0x10, 0x1000, UK_OOL_COPY); /* not a user address */
+	assert_int_equal(msg_send(A, &m), -ERR_FAULT);
+
+	decode_fixture_assert_unchanged(&f);
+	assert_true(vm_is_anonymous_region(&A->task, SPARE_ADDR, 0x1000));
+}
+
+static void
+ipc_receive_without_room_for_a_region_gets_address_and_size_zero(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use();
+	struct test_msg m;
+
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 100, UK_OOL_COPY);
+	msg_ool(&m, SPARE_ADDR, 0, UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), 0);
+	B->aspace.give_fails = true;
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received_ool(B, 0)->address, 0);
+	assert_int_equal(received_ool(B, 0)->size, 0);
+	assert_int_equal(received_ool(B, 1)->address, 0);
+	assert_int_equal(received_ool(B, 1)->size, 0);
+	assert_int_equal(fake_frames_in_use(), frames);
+}
+
+const struct CMUnitTest ipc_delivery_tests[] = {
+    /* queues and delivery */
+    IPC_TEST(ipc_send_beyond_the_queue_limit_times_out_and_moves_nothing),
+    IPC_TEST(ipc_send_default_queue_limit_is_sixteen_messages),
+    IPC_TEST(ipc_send_to_a_send_once_right_bypasses_the_queue_limit),
+    IPC_TEST(kernel_notifications_bypass_the_queue_limit),
+    IPC_TEST(port_set_limit_accepts_one_to_1024),
+    IPC_TEST(ipc_receive_wakes_one_sender_waiting_for_queue_space),
+    IPC_TEST(ipc_receive_returns_messages_in_the_order_sent),
+    IPC_TEST(ipc_receive_on_an_empty_port_with_zero_timeout_times_out),
+    IPC_TEST(ipc_receive_on_a_name_without_a_receive_right_fails),
+    IPC_TEST(
+	ipc_receive_into_a_small_buffer_keeps_the_message_and_reports_its_size),
+    IPC_TEST(
+	ipc_receive_into_an_unmapped_buffer_returns_fault_and_keeps_the_message),
+    IPC_TEST(ipc_send_to_a_waiting_receiver_delivers_straight_into_its_buffer),
+    IPC_TEST(
+	ipc_send_to_a_waiting_receiver_with_a_small_buffer_wakes_it_with_too_big),
+    IPC_TEST(kernel_notification_to_a_waiting_receiver_is_delivered_directly),
+    IPC_TEST(ipc_send_of_a_large_message_uses_frames_and_returns_them),
+    IPC_TEST(ipc_receive_on_a_port_set_takes_a_message_from_a_member),
+    IPC_TEST(message_sent_after_a_receive_right_moved_reaches_the_new_holder),
+    IPC_TEST(port_info_of_a_port_in_a_set_names_the_set),
+    /* call and reply */
+    IPC_TEST(ipc_call_that_times_out_leaves_the_server_a_dead_reply_right),
+    IPC_TEST(ipc_call_with_a_reply_right_of_its_own_returns_invalid),
+    IPC_TEST(
+	ipc_reply_receive_delivers_the_reply_into_the_waiting_callers_buffer),
+    IPC_TEST(server_deallocating_the_reply_right_wakes_the_caller_with_dead),
+    IPC_TEST(server_ending_wakes_the_caller_with_dead),
+    IPC_TEST(reply_right_destroyed_in_a_queue_wakes_the_caller_with_dead),
+    /* full name tables */
+    IPC_TEST(port_allocate_in_a_full_name_table_returns_limit),
+    IPC_TEST(
+	ipc_receive_into_a_full_name_table_destroys_the_rights_it_cannot_name),
+    /* out-of-line memory */
+    IPC_TEST(ipc_send_ool_copy_gives_the_receiver_a_copy_in_a_new_region),
+    IPC_TEST(ipc_send_ool_move_takes_the_region_from_the_sender),
+    IPC_TEST(ool_memory_of_a_message_destroyed_undelivered_is_freed),
+    IPC_TEST(ipc_send_ool_move_of_memory_that_is_no_region_moves_nothing),
+    IPC_TEST(ipc_send_ool_copy_that_faults_keeps_the_senders_region_and_rights),
+    IPC_TEST(ipc_send_rejects_bad_ool_descriptors),
+    IPC_TEST(ipc_receive_without_room_for_a_region_gets_address_and_size_zero),
+};
+const size_t ipc_delivery_tests_count =
+    sizeof(ipc_delivery_tests) / sizeof(ipc_delivery_tests[0]);
