@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Ports, port sets and the rights a task holds (see ipc.h for the
- * reference rule). Death recurses: destroying a queued message kills the
- * ports whose receive rights it carried, which destroys their messages
- * (bounded by how deeply receive rights nest; see ARCHITECTURE.md).
+ * reference rule). Death goes through a work list (port_kill), so ports
+ * nested in each other's queues to any depth die without recursion.
  */
 #include <string.h>
 #include <uk/errors.h>
@@ -58,6 +57,7 @@ struct port *port_alloc(void)
 	list_init(&p->queue);
 	list_init(&p->dead_name_requests);
 	list_init(&p->set_link);
+	list_init(&p->kill_link);
 	waitq_init(&p->receivers);
 	waitq_init(&p->senders);
 	return p;
@@ -74,6 +74,30 @@ void port_unref(struct port *p)
 	if (--p->refs == 0) {
 		kassert(!p->alive && list_empty(&p->queue));
 		slab_free(&port_cache, p);
+	}
+}
+
+/* Ports whose queues and requests still have to be torn down. Destroying
+ * a queued message can kill ports whose receive rights it carried; those
+ * join this list instead of recursing, so any depth of nesting is torn
+ * down with constant kernel stack. */
+static struct list_node kill_list = LIST_INIT(kill_list);
+static bool killing;
+
+static void port_teardown(struct port *p)
+{
+	struct list_node *n;
+
+	while ((n = list_pop_front(&p->queue))) {
+		p->queued--;
+		kmsg_destroy(list_entry(n, struct kmsg, link));
+	}
+	while ((n = list_pop_front(&p->dead_name_requests))) {
+		struct dead_name_request *r =
+			list_entry(n, struct dead_name_request, link);
+		port_notify(r->notify, UK_MSG_ID_DEAD_NAME, r->name, 0, 0);
+		port_unref(r->notify);
+		slab_free(&request_cache, r);
 	}
 }
 
@@ -97,18 +121,16 @@ void port_kill(struct port *p)
 	waitq_wake_all(&p->senders, -ERR_DEAD);
 	/* Keep p while its queue and requests are torn down. */
 	port_ref(p);
-	while ((n = list_pop_front(&p->queue))) {
-		p->queued--;
-		kmsg_destroy(list_entry(n, struct kmsg, link));
+	list_push_back(&kill_list, &p->kill_link);
+	if (killing)
+		return; /* the outermost port_kill finishes it */
+	killing = true;
+	while ((n = list_pop_front(&kill_list))) {
+		struct port *q = list_entry(n, struct port, kill_link);
+		port_teardown(q);
+		port_unref(q);
 	}
-	while ((n = list_pop_front(&p->dead_name_requests))) {
-		struct dead_name_request *r =
-			list_entry(n, struct dead_name_request, link);
-		port_notify(r->notify, UK_MSG_ID_DEAD_NAME, r->name, 0, 0);
-		port_unref(r->notify);
-		slab_free(&request_cache, r);
-	}
-	port_unref(p);
+	killing = false;
 }
 
 void port_send_right_dropped(struct port *p, uint32_t count)

@@ -136,7 +136,8 @@ int64_t sys_port_insert_right(uint64_t name, uint64_t disposition)
 		uk_name_t n;
 		struct ipc_entry *ne = ipc_entry_alloc(&t->space, &n);
 		if (!ne)
-			return -ERR_NO_MEMORY;
+			return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT
+							      : -ERR_NO_MEMORY;
 		ne->object = p;
 		ne->rights = UK_RIGHT_SEND_ONCE;
 		p->send_once_rights++;

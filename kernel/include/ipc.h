@@ -87,6 +87,7 @@ struct port {
 	 * queue holds it. Moving a receive right into a queue that is itself
 	 * (transitively) inside it would make both unreachable. */
 	struct port *in_transit;
+	struct list_node kill_link; /* on the list of ports being torn down */
 };
 
 struct port_set {

@@ -10,7 +10,9 @@
  * never blocks for long, and it never ends or kills itself. Every result
  * must lie in the range the call can return; every message received must
  * be well formed. At the end it releases everything it holds and checks
- * that the kernel's objects and frames are back to where they started.
+ * that the kernel's objects and frames are back to where they started:
+ * this also catches receive rights left where nothing reaches them (a
+ * cycle of ports queued inside each other, which the kernel refuses).
  *
  * The seed (SEED or the cycle counter) is printed first; a run repeats
  * exactly with test=fuzz:CALLS,0xSEED.
@@ -37,11 +39,18 @@ static uint64_t rng_state, seed;
 static uint64_t calls, failures;
 
 /* What the calls did, to show the run reached deep paths. */
-enum outcome { SENT, RECEIVED, WITH_RIGHTS, WITH_OOL, ALLOCATED, REFUSED,
-	       OUTCOMES };
+enum outcome {
+	SENT,
+	RECEIVED,
+	WITH_RIGHTS,
+	WITH_OOL,
+	ALLOCATED,
+	REFUSED,
+	OUTCOMES
+};
 static const char *const outcome_name[OUTCOMES] = {
-	"sent", "received", "received rights", "received memory", "ports made",
-	"sends refused",
+    "sent",	  "received",	   "received rights", "received memory",
+    "ports made", "sends refused",
 };
 static uint64_t outcomes[OUTCOMES];
 
@@ -57,11 +66,6 @@ static unsigned n_names;
 #define STALE_MAX 64
 static uk_name_t stale[STALE_MAX];
 static unsigned n_stale;
-/* Receive rights travel only to these ports, whose own receive rights
- * never travel: so no receive right can end up queued, through a cycle
- * of messages, where nothing reaches it (which would keep it forever). */
-#define ANCHORS 4
-static uk_name_t anchors[ANCHORS];
 static struct {
 	uint64_t addr, size;
 } regions[REGIONS_MAX];
@@ -90,7 +94,11 @@ static void fail(const char *what, long n, long rc)
 {
 	failures++;
 	printf("fuzz: FAIL call %lu: %s (%ld) returned %ld (%s); seed 0x%lx\n",
-	       calls, what, n, rc, rc < 0 ? err_name(rc) : "positive", seed);
+	       calls, what, n, rc,
+	       rc < 0 ? err_name(rc)
+	       : rc   ? "positive"
+		      : "success",
+	       seed);
 }
 
 static void release_name(uk_name_t n)
@@ -111,14 +119,6 @@ static void remember_name(uk_name_t n)
 		names[n_names++] = n;
 	else
 		release_name(n); /* untracked rights would look like a leak */
-}
-
-static int is_anchor(uk_name_t n)
-{
-	for (unsigned i = 0; i < ANCHORS; i++)
-		if (anchors[i] && anchors[i] == n)
-			return 1;
-	return 0;
 }
 
 static void remember_region(uint64_t addr, uint64_t size)
@@ -152,7 +152,8 @@ static uint32_t pick_name(void)
 		return (uint32_t)rng();
 	case 5:
 		if (n_names)
-			return names[below(n_names)] ^ (1u << 16); /* wrong generation */
+			return names[below(n_names)] ^
+			       (1u << 16); /* wrong generation */
 		return 0;
 	case 6:
 		return n_stale ? stale[below(n_stale)] : 0;
@@ -184,6 +185,19 @@ static uk_name_t pick_holding(uint32_t mask)
 	return n_names ? names[below(n_names)] : 0;
 }
 
+/* A held name with every right in mask, or 0. */
+static uk_name_t pick_holding_all(uint32_t mask)
+{
+	struct uk_port_info info;
+
+	for (int i = 0; i < 16 && n_names; i++) {
+		uk_name_t n = names[below(n_names)];
+		if (uk_port_info(n, &info) == 0 && (info.rights & mask) == mask)
+			return n;
+	}
+	return 0;
+}
+
 /* The right a disposition takes from the sender. */
 static uint32_t right_needed(uint32_t disposition)
 {
@@ -205,9 +219,18 @@ static uint32_t right_needed(uint32_t disposition)
 static uint64_t bad_pointer(void)
 {
 	static const uint64_t bad[] = {
-		0, 8, KERNEL_PTR, DIRECT_MAP_PTR, NONCANONICAL_PTR, UNMAPPED_PTR,
-		LAST_USER_PAGE, LAST_USER_PAGE + 4095, UINT64_MAX, UINT64_MAX - 31,
-		1ull << 63, 0xfff,
+	    0,
+	    8,
+	    KERNEL_PTR,
+	    DIRECT_MAP_PTR,
+	    NONCANONICAL_PTR,
+	    UNMAPPED_PTR,
+	    LAST_USER_PAGE,
+	    LAST_USER_PAGE + 4095,
+	    UINT64_MAX,
+	    UINT64_MAX - 31,
+	    1ull << 63,
+	    0xfff,
 	};
 	if (chance(10))
 		return rng() | (1ull << 47); /* never one of ours */
@@ -232,9 +255,24 @@ static uint64_t pick_out_pointer(void)
 static uint64_t pick_size(uint64_t sane)
 {
 	static const uint64_t sizes[] = {
-		0, 1, 4, 31, 32, 33, 40, 48, 152, 153, 4096, 4128, 4129,
-		UK_MSG_SIZE_MAX - 1, UK_MSG_SIZE_MAX, UK_MSG_SIZE_MAX + 1,
-		1ull << 32, UINT64_MAX,
+	    0,
+	    1,
+	    4,
+	    31,
+	    32,
+	    33,
+	    40,
+	    48,
+	    152,
+	    153,
+	    4096,
+	    4128,
+	    4129,
+	    UK_MSG_SIZE_MAX - 1,
+	    UK_MSG_SIZE_MAX,
+	    UK_MSG_SIZE_MAX + 1,
+	    1ull << 32,
+	    UINT64_MAX,
 	};
 	if (chance(60))
 		return sane;
@@ -269,16 +307,19 @@ static uint32_t build_message(void)
 	/* Half the messages are well formed but for chance, so the kernel's
 	 * deeper paths (queueing, rights, memory) run too. */
 	int plausible = chance(50);
-	unsigned n_ports = chance(60) ? 0 : (unsigned)below(chance(90) ? 4 : 18);
+	unsigned n_ports =
+	    chance(60) ? 0 : (unsigned)below(chance(90) ? 4 : 18);
 	unsigned n_ool = chance(85) ? 0 : (unsigned)below(chance(90) ? 3 : 10);
 	if (plausible && n_ool > UK_MSG_OOL_MAX)
 		n_ool = 1;
 	if (plausible && n_ports > UK_MSG_PORTS_MAX)
 		n_ports = 2;
 	uint32_t inline_len = chance(50) ? (uint32_t)below(64)
-			      : chance(80) ? (uint32_t)below(1200)
-					   : (uint32_t)below(UK_MSG_INLINE_MAX + 200);
-	uint64_t size = sizeof(*h) + n_ports * 8ull + n_ool * 24ull + inline_len;
+			      : chance(80)
+				  ? (uint32_t)below(1200)
+				  : (uint32_t)below(UK_MSG_INLINE_MAX + 200);
+	uint64_t size =
+	    sizeof(*h) + n_ports * 8ull + n_ool * 24ull + inline_len;
 
 	if (size > sizeof(msgbuf))
 		size = sizeof(msgbuf);
@@ -286,21 +327,27 @@ static uint32_t build_message(void)
 	h->size = (uint32_t)size;
 	h->id = (uint32_t)rng();
 	if (plausible) {
-		static const uint8_t dest_disp[] = { 0, 0, 0, UK_DISP_COPY_SEND,
-						     UK_DISP_MOVE_SEND, UK_DISP_MOVE_SEND_ONCE };
+		static const uint8_t dest_disp[] = {0,
+						    0,
+						    0,
+						    UK_DISP_COPY_SEND,
+						    UK_DISP_MOVE_SEND,
+						    UK_DISP_MOVE_SEND_ONCE};
 		h->dest_disposition = dest_disp[below(sizeof(dest_disp))];
 		h->dest = pick_holding(right_needed(h->dest_disposition));
 	} else {
 		h->dest = pick_name();
-		h->dest_disposition = chance(70) ? 0 : (uint8_t)pick_disposition();
+		h->dest_disposition =
+		    chance(70) ? 0 : (uint8_t)pick_disposition();
 	}
 	if (plausible) {
 		if (chance(20) && n_names) {
-			static const uint8_t safe[] = { UK_DISP_MAKE_SEND_ONCE,
-							UK_DISP_MAKE_SEND,
-							UK_DISP_COPY_SEND };
+			static const uint8_t safe[] = {UK_DISP_MAKE_SEND_ONCE,
+						       UK_DISP_MAKE_SEND,
+						       UK_DISP_COPY_SEND};
 			h->reply_disposition = safe[below(3)];
-			h->reply = pick_holding(right_needed(h->reply_disposition));
+			h->reply =
+			    pick_holding(right_needed(h->reply_disposition));
 		}
 	} else if (chance(20)) {
 		h->reply = pick_name();
@@ -317,31 +364,37 @@ static uint32_t build_message(void)
 	if (chance(5))
 		h->reserved = (uint32_t)rng();
 	struct uk_msg_port *p = (struct uk_msg_port *)(h + 1);
-	for (unsigned i = 0; i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++) {
+	for (unsigned i = 0;
+	     i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++) {
 		if (plausible && n_names && chance(95)) {
 			static const uint32_t common[] = {
-				UK_DISP_COPY_SEND, UK_DISP_MAKE_SEND, UK_DISP_MAKE_SEND_ONCE,
-				UK_DISP_COPY_SEND, UK_DISP_MAKE_SEND, UK_DISP_MOVE_SEND,
-				UK_DISP_MOVE_SEND_ONCE, UK_DISP_MOVE_RECEIVE,
+			    UK_DISP_COPY_SEND,	    UK_DISP_MAKE_SEND,
+			    UK_DISP_MAKE_SEND_ONCE, UK_DISP_COPY_SEND,
+			    UK_DISP_MAKE_SEND,	    UK_DISP_MOVE_SEND,
+			    UK_DISP_MOVE_SEND_ONCE, UK_DISP_MOVE_RECEIVE,
 			};
 			p[i].disposition = common[below(8)];
-			p[i].name = pick_holding(right_needed(p[i].disposition));
+			p[i].name =
+			    pick_holding(right_needed(p[i].disposition));
 		} else {
 			p[i].name = pick_name();
 			p[i].disposition = pick_disposition();
 		}
 	}
 	struct uk_msg_ool *o = (struct uk_msg_ool *)(p + n_ports);
-	for (unsigned i = 0; i < n_ool && (uint8_t *)(o + i + 1) <= msgbuf + size; i++) {
+	for (unsigned i = 0;
+	     i < n_ool && (uint8_t *)(o + i + 1) <= msgbuf + size; i++) {
 		unsigned r = (unsigned)below(10);
 		if (r < 4 && n_regions) {
 			unsigned k = (unsigned)below(n_regions);
 			o[i].address = regions[k].addr;
-			o[i].size = chance(80) ? regions[k].size : pick_size(regions[k].size);
+			o[i].size = chance(80) ? regions[k].size
+					       : pick_size(regions[k].size);
 			o[i].flags = chance(70) ? UK_OOL_MOVE : UK_OOL_COPY;
 		} else if (r < 8 || plausible) {
 			o[i].address = (uint64_t)scratch + below(4096);
-			o[i].size = chance(80) ? below(3 * 4096) : pick_size(100);
+			o[i].size =
+			    chance(80) ? below(3 * 4096) : pick_size(100);
 			o[i].flags = chance(85) ? UK_OOL_COPY : UK_OOL_MOVE;
 		} else {
 			o[i].address = bad_pointer();
@@ -351,20 +404,9 @@ static uint32_t build_message(void)
 		if (o[i].size > (4u << 20) && o[i].flags == UK_OOL_COPY &&
 		    o[i].address >= (uint64_t)scratch &&
 		    o[i].address < (uint64_t)scratch + sizeof(scratch))
-			o[i].size = 4096; /* copies of valid memory stay small */
+			o[i].size =
+			    4096; /* copies of valid memory stay small */
 		o[i].reserved = chance(5) ? (uint32_t)rng() : 0;
-	}
-	/* Receive rights go only to an anchor, and anchors never move. */
-	int moves_receive = 0;
-	for (unsigned i = 0; i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++)
-		if (p[i].disposition == UK_DISP_MOVE_RECEIVE) {
-			moves_receive = 1;
-			while (is_anchor(p[i].name))
-				p[i].name = pick_name();
-		}
-	if (moves_receive) {
-		h->dest = anchors[below(ANCHORS)];
-		h->dest_disposition = 0;
 	}
 	uint8_t *body = (uint8_t *)(o + n_ool);
 	for (uint8_t *b = body; b < msgbuf + size; b++)
@@ -386,7 +428,8 @@ static int region_at(uint64_t addr)
 static void sent(const struct uk_msg_header *h, int sure)
 {
 	const struct uk_msg_ool *o =
-		(const struct uk_msg_ool *)((const uint8_t *)(h + 1) + h->n_ports * 8u);
+	    (const struct uk_msg_ool *)((const uint8_t *)(h + 1) +
+					h->n_ports * 8u);
 	if (h->n_ool > UK_MSG_OOL_MAX)
 		return;
 	for (unsigned i = 0; i < h->n_ool; i++) {
@@ -406,8 +449,9 @@ static void received(uint64_t buf, long rc)
 {
 	const struct uk_msg_header *h = (const struct uk_msg_header *)buf;
 
-	if (rc < (long)sizeof(*h) || rc > (long)UK_MSG_SIZE_MAX || h->size != rc ||
-	    h->n_ports > UK_MSG_PORTS_MAX || h->n_ool > UK_MSG_OOL_MAX ||
+	if (rc < (long)sizeof(*h) || rc > (long)UK_MSG_SIZE_MAX ||
+	    h->size != rc || h->n_ports > UK_MSG_PORTS_MAX ||
+	    h->n_ool > UK_MSG_OOL_MAX ||
 	    sizeof(*h) + h->n_ports * 8u + h->n_ool * 24u > (uint64_t)rc) {
 		fail("received message malformed", rc, rc);
 		return;
@@ -426,11 +470,45 @@ static void received(uint64_t buf, long rc)
 			fail("received descriptor has a bad right", d, (long)d);
 		remember_name(p[i].name);
 	}
-	const struct uk_msg_ool *o = (const struct uk_msg_ool *)(p + h->n_ports);
+	const struct uk_msg_ool *o =
+	    (const struct uk_msg_ool *)(p + h->n_ports);
 	for (unsigned i = 0; i < h->n_ool; i++)
 		if (o[i].address)
 			remember_region(o[i].address,
 					(o[i].size + 4095) & ~4095ull);
+}
+
+/* Move receive rights around a ring of ports, each into the next one's
+ * queue. The send that would close the ring must be refused: the ports
+ * would hold each other where nothing can reach them. */
+static void try_cycle(void)
+{
+	uk_name_t ring[3];
+	unsigned k = 2 + (unsigned)below(2);
+
+	for (unsigned i = 0; i < k; i++) {
+		ring[i] = pick_holding_all(UK_RIGHT_RECEIVE | UK_RIGHT_SEND);
+		for (unsigned j = 0; j < i; j++)
+			if (!ring[i] || ring[i] == ring[j])
+				return;
+		if (!ring[i])
+			return;
+	}
+	for (unsigned i = 0; i < k; i++) {
+		struct {
+			struct uk_msg_header h;
+			struct uk_msg_port p;
+		} m = {{.size = sizeof(m),
+			.dest = ring[(i + 1) % k],
+			.n_ports = 1},
+		       {ring[i], UK_DISP_MOVE_RECEIVE}};
+		long rc = uk_ipc_send(&m.h, sizeof(m), 0);
+		if (rc < 0)
+			return; /* a full queue, say: no ring */
+		if (i == k - 1)
+			fail("a ring of receive rights was closed", (long)k,
+			     rc);
+	}
 }
 
 /* One random syscall. */
@@ -439,24 +517,36 @@ static void fuzz_one(void)
 	long rc;
 	uint64_t a0, a1, a2, t;
 
+	if (chance(1)) {
+		try_cycle();
+		return;
+	}
 	switch (below(20)) {
 	case 0:
 	case 1: {
-		static const uint64_t kinds[] = { UK_RIGHT_RECEIVE, UK_RIGHT_RECEIVE,
-						  UK_RIGHT_RECEIVE, UK_RIGHT_PORT_SET,
-						  0, UK_RIGHT_SEND, 0x3, UINT64_MAX };
+		static const uint64_t kinds[] = {UK_RIGHT_RECEIVE,
+						 UK_RIGHT_RECEIVE,
+						 UK_RIGHT_RECEIVE,
+						 UK_RIGHT_PORT_SET,
+						 0,
+						 UK_RIGHT_SEND,
+						 0x3,
+						 UINT64_MAX};
 		a0 = chance(5) ? rng() : kinds[below(8)];
 		if (n_names >= NAMES_MAX - 40 || (n_names > 64 && chance(70)))
 			a0 = 0;
 		rc = uk_port_allocate(a0);
 		if (rc > 0) {
 			if (a0 != UK_RIGHT_RECEIVE && a0 != UK_RIGHT_PORT_SET)
-				fail("port_allocate of a bad kind", (long)a0, rc);
+				fail("port_allocate of a bad kind", (long)a0,
+				     rc);
 			remember_name((uk_name_t)rc);
 			if (a0 == UK_RIGHT_RECEIVE && chance(80))
-				uk_port_insert_right((uint64_t)rc, UK_DISP_MAKE_SEND);
+				uk_port_insert_right((uint64_t)rc,
+						     UK_DISP_MAKE_SEND);
 			outcomes[ALLOCATED]++;
-		} else if (rc != -ERR_INVALID && rc != -ERR_LIMIT && rc != -ERR_NO_MEMORY) {
+		} else if (rc != -ERR_INVALID && rc != -ERR_LIMIT &&
+			   rc != -ERR_NO_MEMORY) {
 			fail("port_allocate", (long)a0, rc);
 		}
 		break;
@@ -479,7 +569,8 @@ static void fuzz_one(void)
 			if (a1 == UK_DISP_MAKE_SEND_ONCE)
 				remember_name((uk_name_t)rc);
 			else if ((uint64_t)rc != a0)
-				fail("port_insert_right named another right", (long)a1, rc);
+				fail("port_insert_right named another right",
+				     (long)a1, rc);
 		}
 		break;
 	case 5:
@@ -490,17 +581,20 @@ static void fuzz_one(void)
 		break;
 	case 6:
 		a1 = chance(90) ? below(4) : rng();
-		rc = uk_port_request_notification(pick_name64(), a1, pick_name64());
+		rc = uk_port_request_notification(pick_name64(), a1,
+						  pick_name64());
 		if (rc > 0)
 			fail("port_request_notification", (long)a1, rc);
 		break;
 	case 7:
-		rc = uk_port_info(pick_name64(), (struct uk_port_info *)pick_out_pointer());
+		rc = uk_port_info(pick_name64(),
+				  (struct uk_port_info *)pick_out_pointer());
 		if (rc > 0)
 			fail("port_info", 0, rc);
 		break;
 	case 8: {
-		static const uint64_t limits[] = { 0, 1, 2, 16, 1024, 1025, UINT64_MAX };
+		static const uint64_t limits[] = {0,	1,    2,	 16,
+						  1024, 1025, UINT64_MAX};
 		a1 = chance(5) ? rng() : limits[below(7)];
 		rc = uk_port_set_limit(pick_name64(), a1);
 		if (rc > 0 || (rc == 0 && (a1 < 1 || a1 > UK_PORT_QUEUE_MAX)))
@@ -511,8 +605,11 @@ static void fuzz_one(void)
 	case 10:
 	case 11: {
 		uint32_t size = build_message();
-		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
-		a0 = chance(92) ? (uint64_t)msgbuf : chance(50) ? bad_pointer() : TEXT_PTR;
+		const struct uk_msg_header *h =
+		    (const struct uk_msg_header *)msgbuf;
+		a0 = chance(92)	  ? (uint64_t)msgbuf
+		     : chance(50) ? bad_pointer()
+				  : TEXT_PTR;
 		a1 = chance(85) ? size : pick_size(size);
 		t = pick_timeout();
 		rc = uk_ipc_send((const struct uk_msg_header *)a0, a1, t);
@@ -529,20 +626,24 @@ static void fuzz_one(void)
 		a0 = pick_name64();
 		a1 = pick_out_pointer();
 		a2 = pick_size(chance(80) ? UK_MSG_SIZE_MAX : below(200));
-		rc = uk_ipc_receive(a0, (struct uk_msg_header *)a1, a2, pick_timeout());
+		rc = uk_ipc_receive(a0, (struct uk_msg_header *)a1, a2,
+				    pick_timeout());
 		if (rc > 0)
 			received(a1, rc);
 		break;
 	}
 	case 15: {
 		uint32_t size = build_message();
-		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
+		const struct uk_msg_header *h =
+		    (const struct uk_msg_header *)msgbuf;
 		a1 = pick_out_pointer();
 		a2 = pick_size(chance(80) ? UK_MSG_SIZE_MAX : below(200));
-		rc = uk_ipc_call((const struct uk_msg_header *)msgbuf,
-				 chance(90) ? size : pick_size(size),
-				 (struct uk_msg_header *)a1, a2, pick_timeout());
-		/* The send happened if a reply came; perhaps if the call timed out. */
+		rc =
+		    uk_ipc_call((const struct uk_msg_header *)msgbuf,
+				chance(90) ? size : pick_size(size),
+				(struct uk_msg_header *)a1, a2, pick_timeout());
+		/* The send happened if a reply came; perhaps if the call timed
+		 * out. */
 		if (rc > 0 || rc == -ERR_TIMED_OUT)
 			sent(h, rc > 0);
 		if (rc > 0)
@@ -551,23 +652,27 @@ static void fuzz_one(void)
 	}
 	case 16: {
 		uint32_t size = build_message();
-		const struct uk_msg_header *h = (const struct uk_msg_header *)msgbuf;
-		a0 = chance(70) ? (uint64_t)msgbuf : chance(50) ? 0 : bad_pointer();
+		const struct uk_msg_header *h =
+		    (const struct uk_msg_header *)msgbuf;
+		a0 = chance(70)	  ? (uint64_t)msgbuf
+		     : chance(50) ? 0
+				  : bad_pointer();
 		a1 = pick_out_pointer();
 		a2 = pick_size(UK_MSG_SIZE_MAX);
-		rc = uk_ipc_reply_receive((const struct uk_msg_header *)a0,
-					  chance(90) ? size : pick_size(size),
-					  pick_name64(), (struct uk_msg_header *)a1, a2,
-					  pick_timeout());
-		if (a0 == (uint64_t)msgbuf && rc != -ERR_FAULT && rc != -ERR_INVALID)
+		rc = uk_ipc_reply_receive(
+		    (const struct uk_msg_header *)a0,
+		    chance(90) ? size : pick_size(size), pick_name64(),
+		    (struct uk_msg_header *)a1, a2, pick_timeout());
+		if (a0 == (uint64_t)msgbuf && rc != -ERR_FAULT &&
+		    rc != -ERR_INVALID)
 			sent(h, 0);
 		if (rc > 0)
 			received(a1, rc);
 		break;
 	}
 	case 17: {
-		static const uint64_t sizes[] = { 0, 1, 4096, 4097, 65536, 1 << 20,
-						  1ull << 40, UINT64_MAX };
+		static const uint64_t sizes[] = {
+		    0, 1, 4096, 4097, 65536, 1 << 20, 1ull << 40, UINT64_MAX};
 		a0 = chance(10) ? rng() : sizes[below(8)];
 		a1 = chance(90) ? (UK_VM_READ | UK_VM_WRITE) : below(8);
 		if (n_regions == REGIONS_MAX)
@@ -575,7 +680,8 @@ static void fuzz_one(void)
 		rc = uk_vm_allocate(a0, a1);
 		if (rc > 0) {
 			if (a0 > (64u << 20))
-				fail("vm_allocate of a huge size", (long)a0, rc);
+				fail("vm_allocate of a huge size", (long)a0,
+				     rc);
 			remember_region((uint64_t)rc, (a0 + 4095) & ~4095ull);
 		}
 		break;
@@ -583,7 +689,8 @@ static void fuzz_one(void)
 	case 18:
 		if (n_regions && chance(70)) {
 			unsigned k = (unsigned)below(n_regions);
-			a1 = chance(80) ? regions[k].size : pick_size(regions[k].size);
+			a1 = chance(80) ? regions[k].size
+					: pick_size(regions[k].size);
 			rc = uk_vm_free(regions[k].addr, a1);
 			if (rc == 0)
 				forget_region(k);
@@ -598,9 +705,10 @@ static void fuzz_one(void)
 	default: {
 		a0 = chance(90) ? below(4) : rng();
 		a1 = pick_out_pointer();
-		a2 = chance(70) ? below(sizeof(struct uk_kinfo_memory) * 2) : pick_size(64);
-		if (a1 >= (uint64_t)scratch && a1 < (uint64_t)scratch + sizeof(scratch) &&
-		    a2 > 4096)
+		a2 = chance(70) ? below(sizeof(struct uk_kinfo_memory) * 2)
+				: pick_size(64);
+		if (a1 >= (uint64_t)scratch &&
+		    a1 < (uint64_t)scratch + sizeof(scratch) && a2 > 4096)
 			a2 = 4096; /* never write past the scratch area */
 		rc = uk_kinfo(a0, (void *)a1, a2);
 		if (rc > 0 && (a0 != UK_KINFO_MEMORY && a0 != UK_KINFO_TASKS))
@@ -617,7 +725,9 @@ static void prune(void)
 
 	for (unsigned i = 0; i < n_names;) {
 		if (uk_port_info(names[i], &info) == -ERR_BAD_NAME) {
-			stale[n_stale < STALE_MAX ? n_stale++ : below(STALE_MAX)] = names[i];
+			stale[n_stale < STALE_MAX ? n_stale++
+						  : below(STALE_MAX)] =
+			    names[i];
 			names[i] = names[--n_names];
 		} else {
 			i++;
@@ -630,8 +740,9 @@ static void drain(void)
 {
 	for (unsigned i = 0; i < n_names; i++)
 		for (int k = 0; k < 64; k++) {
-			long rc = uk_ipc_receive(names[i], (struct uk_msg_header *)scratch,
-						 UK_MSG_SIZE_MAX, 0);
+			long rc = uk_ipc_receive(
+			    names[i], (struct uk_msg_header *)scratch,
+			    UK_MSG_SIZE_MAX, 0);
 			if (rc <= 0)
 				break;
 			received((uint64_t)scratch, rc);
@@ -649,7 +760,8 @@ static void release_all(void)
 		struct uk_port_info info;
 		long rc = uk_port_info(names[i], &info);
 		if (rc != -ERR_BAD_NAME) {
-			printf("fuzz: name %x still holds rights %x after release\n",
+			printf("fuzz: name %x still holds rights %x after "
+			       "release\n",
 			       names[i], info.rights);
 			failures++;
 		}
@@ -661,10 +773,13 @@ static void release_all(void)
 	/* ipc_call keeps a reply port per thread; a call that times out
 	 * waiting drops it. */
 	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
-	if (p > 0 && uk_port_insert_right((uint64_t)p, UK_DISP_MAKE_SEND) == p) {
-		struct uk_msg_header h = { .size = sizeof(h), .dest = (uk_name_t)p };
+	if (p > 0 &&
+	    uk_port_insert_right((uint64_t)p, UK_DISP_MAKE_SEND) == p) {
+		struct uk_msg_header h = {.size = sizeof(h),
+					  .dest = (uk_name_t)p};
 		for (int i = 0; i < 4; i++)
-			if (uk_ipc_call(&h, sizeof(h), (struct uk_msg_header *)scratch,
+			if (uk_ipc_call(&h, sizeof(h),
+					(struct uk_msg_header *)scratch,
 					UK_MSG_SIZE_MAX, 0) == -ERR_TIMED_OUT)
 				break;
 		uk_port_destroy((uint64_t)p);
@@ -721,19 +836,13 @@ int main(int argc, char **argv)
 	if (!seed)
 		seed = 0x9e3779b97f4a7c15ull;
 	rng_state = seed;
-	printf("fuzz: seed 0x%lx, %lu calls (repeat: test=fuzz:%lu,0x%lx)\n", seed, n,
-	       n, seed);
+	printf("fuzz: seed 0x%lx, %lu calls (repeat: test=fuzz:%lu,0x%lx)\n",
+	       seed, n, n, seed);
 	hole_page = page_before_hole();
-	if (uk_kinfo(UK_KINFO_MEMORY, &before, sizeof(before)) != sizeof(before)) {
+	if (uk_kinfo(UK_KINFO_MEMORY, &before, sizeof(before)) !=
+	    sizeof(before)) {
 		printf("fuzz: kinfo failed\n");
 		return 1;
-	}
-	for (unsigned i = 0; i < ANCHORS; i++) {
-		long a = uk_port_allocate(UK_RIGHT_RECEIVE);
-		if (a > 0 && uk_port_insert_right((uint64_t)a, UK_DISP_MAKE_SEND) == a) {
-			anchors[i] = (uk_name_t)a;
-			remember_name(anchors[i]);
-		}
 	}
 	uint64_t start = (uint64_t)uk_clock();
 	for (calls = 0; calls < n; calls++) {
@@ -743,8 +852,8 @@ int main(int argc, char **argv)
 		if (calls % 200 == 199)
 			prune();
 		if (calls % 5000 == 4999)
-			printf("fuzz: %lu calls, %lu names, %u regions\n", calls + 1,
-			       (uint64_t)n_names, n_regions);
+			printf("fuzz: %lu calls, %lu names, %u regions\n",
+			       calls + 1, (uint64_t)n_names, n_regions);
 	}
 	release_all();
 	uk_kinfo(UK_KINFO_MEMORY, &after, sizeof(after));
@@ -754,8 +863,8 @@ int main(int argc, char **argv)
 		printf(" %s %lu%s", outcome_name[i], outcomes[i],
 		       i + 1 < OUTCOMES ? "," : "\n");
 	printf("fuzz: kernel objects %lu -> %lu, free frames %lu -> %lu\n",
-	       before.kobjects_in_use, after.kobjects_in_use, before.frames_free,
-	       after.frames_free);
+	       before.kobjects_in_use, after.kobjects_in_use,
+	       before.frames_free, after.frames_free);
 	/* Objects must all be back; frames too, but for what the task keeps
 	 * until it ends (FRAMES_KEPT). Fewer objects is fine: the run may
 	 * have given away the hardware capabilities it started with. */
@@ -769,7 +878,8 @@ int main(int argc, char **argv)
 		       before.frames_free - after.frames_free);
 		failures++;
 	}
-	printf("fuzz: %lu passed, %lu failed (%lu ms)\n", n - failures, failures, ms);
+	printf("fuzz: %lu passed, %lu failed (%lu ms)\n", n - failures,
+	       failures, ms);
 	if (failures)
 		printf("fuzz: repeat with test=fuzz:%lu,0x%lx\n", n, seed);
 	printf("fuzz: done %lu calls, seed 0x%lx\n", n, seed);

@@ -15,23 +15,36 @@
 #define IPCPEER_VERSION 1u
 
 enum ipcpeer_op {
-	IPCPEER_ECHO = 0x1001,	       /* reply with the request's inline bytes */
-	IPCPEER_KEEP_RIGHTS = 0x1002,  /* keep the carried rights; reply: ipcpeer_report */
-	IPCPEER_RETURN_RIGHTS = 0x1003, /* reply carries every kept right, moved back */
-	IPCPEER_MAKE_PORT = 0x1004,    /* new port; reply carries MAKE_SEND, MAKE_SEND_ONCE of it */
-	IPCPEER_DESTROY_PORT = 0x1005, /* destroy the port made by MAKE_PORT */
-	IPCPEER_DROP_RIGHTS = 0x1006,  /* release every kept right; reply body: count */
-	IPCPEER_SEND_BACK = 0x1007,    /* send IPCPEER_HELLO with the request body to
-					* the right carried in descriptor 0 (moved);
-					* reply body: the send's result (int64) */
-	IPCPEER_EXIT = 0x1008,	       /* exit at once, code = first body byte, no reply */
-	IPCPEER_HANG = 0x1009,	       /* take the request and never answer it */
-	IPCPEER_QUIT = 0x100a,	       /* reply, then exit 0 */
-	IPCPEER_SLOW_ECHO = 0x100b,    /* sleep (body: uint64 ns), then echo */
-	IPCPEER_OOL_BOUNCE = 0x100c,   /* reply body: ipcpeer_ool per region received;
-					* the reply moves every region back */
-	IPCPEER_HELLO = 0x1080,	       /* sent by the peer for SEND_BACK */
-	IPCPEER_STARTUP = 0x1081,      /* sent by `ipcpeer report` */
+	/* Reply with the request's inline bytes. */
+	IPCPEER_ECHO = 0x1001,
+	/* Keep the rights carried; reply body: struct ipcpeer_report. */
+	IPCPEER_KEEP_RIGHTS = 0x1002,
+	/* The reply carries every kept right, moved back. */
+	IPCPEER_RETURN_RIGHTS = 0x1003,
+	/* A new port; the reply carries MAKE_SEND and MAKE_SEND_ONCE of it. */
+	IPCPEER_MAKE_PORT = 0x1004,
+	/* Destroy the port made by IPCPEER_MAKE_PORT. */
+	IPCPEER_DESTROY_PORT = 0x1005,
+	/* Release every kept right; reply body: how many (uint32). */
+	IPCPEER_DROP_RIGHTS = 0x1006,
+	/* Send IPCPEER_HELLO with the request body to the right carried in
+	 * descriptor 0 (moved); reply body: the send's result (int64). */
+	IPCPEER_SEND_BACK = 0x1007,
+	/* Exit at once with the first body byte as code, without replying. */
+	IPCPEER_EXIT = 0x1008,
+	/* Take the request and never answer it. */
+	IPCPEER_HANG = 0x1009,
+	/* Reply, then exit 0. */
+	IPCPEER_QUIT = 0x100a,
+	/* Sleep (body: uint64 nanoseconds), then echo. */
+	IPCPEER_SLOW_ECHO = 0x100b,
+	/* Reply body: struct ipcpeer_ool per region received; the reply
+	 * moves every region back. */
+	IPCPEER_OOL_BOUNCE = 0x100c,
+	/* Sent by the peer for IPCPEER_SEND_BACK. */
+	IPCPEER_HELLO = 0x1080,
+	/* Sent by `ipcpeer report`. */
+	IPCPEER_STARTUP = 0x1081,
 };
 
 /* A right as the peer sees it after receiving it. */
@@ -41,20 +54,24 @@ struct ipcpeer_right {
 	uint32_t rights;    /* port_info(name).rights in the peer */
 	uint32_t send_refs; /* port_info(name).send_refs in the peer */
 };
+_Static_assert(sizeof(struct ipcpeer_right) == 16, "ipcpeer_right layout");
 
 /* An out-of-line region as the peer received it. */
 struct ipcpeer_ool {
 	uint64_t address; /* in the peer (0: none) */
 	uint64_t size;
-	uint64_t sum;	  /* of the size bytes */
-	uint32_t flags;	  /* as received */
+	uint64_t sum;	   /* of the size bytes */
+	uint32_t flags;	   /* as received */
 	uint32_t writable; /* 1 if the peer could write to it */
 };
+_Static_assert(sizeof(struct ipcpeer_ool) == 32, "ipcpeer_ool layout");
 
 struct ipcpeer_report {
 	uint32_t count; /* rights described */
 	uint32_t held;	/* rights the peer keeps in all */
 	struct ipcpeer_right r[UK_MSG_PORTS_MAX];
 };
+_Static_assert(sizeof(struct ipcpeer_report) == 8 + 16 * UK_MSG_PORTS_MAX,
+	       "ipcpeer_report layout");
 
 #endif

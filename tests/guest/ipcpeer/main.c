@@ -93,8 +93,8 @@ static int64_t send_back(const struct uk_msg_header *req, const uint8_t *body,
 	h->id = IPCPEER_HELLO;
 	h->dest = p[0].name;
 	h->dest_disposition = p[0].disposition == UK_RIGHT_SEND_ONCE
-				      ? UK_DISP_MOVE_SEND_ONCE
-				      : UK_DISP_MOVE_SEND;
+				  ? UK_DISP_MOVE_SEND_ONCE
+				  : UK_DISP_MOVE_SEND;
 	memcpy(h + 1, body, len);
 	int64_t rc = uk_ipc_send(h, h->size, 1000000000ull);
 	if (rc < 0)
@@ -113,12 +113,14 @@ static void free_carried_memory(const struct uk_msg_ool *o, unsigned n)
 }
 
 /* IPCPEER_OOL_BOUNCE: describe each region, then send it back. */
-static void ool_bounce(const struct uk_msg_ool *o, unsigned n, struct reply *rep)
+static void ool_bounce(const struct uk_msg_ool *o, unsigned n,
+		       struct reply *rep)
 {
 	struct ipcpeer_ool *d = (struct ipcpeer_ool *)rep->body;
 
 	for (unsigned i = 0; i < n; i++) {
-		const volatile uint8_t *p = (const volatile uint8_t *)o[i].address;
+		const volatile uint8_t *p =
+		    (const volatile uint8_t *)o[i].address;
 		memset(&d[i], 0, sizeof(d[i]));
 		d[i].address = o[i].address;
 		d[i].size = o[i].size;
@@ -144,7 +146,8 @@ static void ool_bounce(const struct uk_msg_ool *o, unsigned n, struct reply *rep
 static void handle(const struct uk_msg_header *req, struct reply *rep)
 {
 	const struct uk_msg_port *ports = (const struct uk_msg_port *)(req + 1);
-	const struct uk_msg_ool *ools = (const struct uk_msg_ool *)(ports + req->n_ports);
+	const struct uk_msg_ool *ools =
+	    (const struct uk_msg_ool *)(ports + req->n_ports);
 	const uint8_t *body = (const uint8_t *)(ools + req->n_ool);
 	uint32_t body_len = req->size - (uint32_t)(body - (const uint8_t *)req);
 
@@ -171,7 +174,8 @@ static void handle(const struct uk_msg_header *req, struct reply *rep)
 		struct ipcpeer_report *rp = (struct ipcpeer_report *)rep->body;
 		memset(rp, 0, sizeof(*rp));
 		for (unsigned i = 0; i < req->n_ports; i++) {
-			describe(&rp->r[i], ports[i].name, ports[i].disposition);
+			describe(&rp->r[i], ports[i].name,
+				 ports[i].disposition);
 			if (n_kept < KEPT_MAX && ports[i].name) {
 				kept[n_kept].name = ports[i].name;
 				kept[n_kept++].right = ports[i].disposition;
@@ -186,9 +190,12 @@ static void handle(const struct uk_msg_header *req, struct reply *rep)
 		release_carried(req);
 		for (unsigned i = 0; i < n_kept && i < UK_MSG_PORTS_MAX; i++) {
 			rep->ports[i].name = kept[i].name;
-			rep->ports[i].disposition = disposition_to_return(kept[i].right);
+			rep->ports[i].disposition =
+			    disposition_to_return(kept[i].right);
 		}
-		rep->n_ports = (uint16_t)(n_kept < UK_MSG_PORTS_MAX ? n_kept : UK_MSG_PORTS_MAX);
+		rep->n_ports =
+		    (uint16_t)(n_kept < UK_MSG_PORTS_MAX ? n_kept
+							 : UK_MSG_PORTS_MAX);
 		n_kept = 0;
 		break;
 	case IPCPEER_MAKE_PORT: {
@@ -241,7 +248,8 @@ static void handle(const struct uk_msg_header *req, struct reply *rep)
 }
 
 /* Lay a reply out as a message to the reply right of req. */
-static uint32_t build_reply(const struct uk_msg_header *req, const struct reply *rep)
+static uint32_t build_reply(const struct uk_msg_header *req,
+			    const struct reply *rep)
 {
 	struct uk_msg_header *h = (struct uk_msg_header *)out;
 	size_t ports = rep->n_ports * sizeof(struct uk_msg_port);

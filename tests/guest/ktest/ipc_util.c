@@ -34,7 +34,7 @@ long msg_send(const struct msg_spec *s, uint64_t timeout_ns)
 
 long msg_send_id(uk_name_t dest, uint32_t id, uint64_t timeout_ns)
 {
-	struct uk_msg_header h = { .size = sizeof(h), .id = id, .dest = dest };
+	struct uk_msg_header h = {.size = sizeof(h), .id = id, .dest = dest};
 
 	return uk_ipc_send(&h, sizeof(h), timeout_ns);
 }
@@ -49,7 +49,8 @@ uk_name_t port_new(void)
 	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
 
 	if (p <= 0) {
-		ktest_fail(__FILE__, __LINE__, "port_allocate: %s", err_name(p));
+		ktest_fail(__FILE__, __LINE__, "port_allocate: %s",
+			   err_name(p));
 		return 0;
 	}
 	return (uk_name_t)p;
@@ -62,8 +63,8 @@ uk_name_t port_new_send(unsigned n)
 	for (unsigned i = 0; p && i < n; i++) {
 		long rc = uk_port_insert_right(p, UK_DISP_MAKE_SEND);
 		if (rc != (long)p)
-			ktest_fail(__FILE__, __LINE__, "MAKE_SEND: %ld (%s)", rc,
-				   err_name(rc));
+			ktest_fail(__FILE__, __LINE__, "MAKE_SEND: %ld (%s)",
+				   rc, err_name(rc));
 	}
 	return p;
 }
@@ -105,7 +106,8 @@ long senders_of(uk_name_t name)
 #define BG_STACKS 8
 #define BG_STACK_WORDS 2048
 
-static uint64_t bg_stacks[BG_STACKS][BG_STACK_WORDS] __attribute__((aligned(16)));
+static uint64_t bg_stacks[BG_STACKS][BG_STACK_WORDS]
+    __attribute__((aligned(16)));
 static unsigned bg_next;
 
 static void bg_trampoline(uint64_t arg)
@@ -131,7 +133,8 @@ void bg_start(struct bg *b, void (*fn)(struct bg *))
 				   (uint64_t)&stack[BG_STACK_WORDS - 2],
 				   (uint64_t)b, UK_PRIORITY_DEFAULT);
 	if (rc <= 0) {
-		ktest_fail(__FILE__, __LINE__, "thread_create: %s", err_name(rc));
+		ktest_fail(__FILE__, __LINE__, "thread_create: %s",
+			   err_name(rc));
 		b->rc = rc;
 		b->done = 1;
 	}
@@ -180,25 +183,24 @@ void bg_destroy(struct bg *b)
 long peer_start(const char *mode, const struct uk_task_right *rights,
 		unsigned n_rights)
 {
-	const char *argv[] = { "ipcpeer", mode, NULL };
+	const char *argv[] = {"ipcpeer", mode, NULL};
 
-	return spawn_image_rights(ipcpeer_image,
-				  (size_t)(ipcpeer_image_end - ipcpeer_image),
-				  "ipcpeer", argv, UK_PRIORITY_DEFAULT, rights,
-				  n_rights);
+	return spawn_image_rights(ipcpeer_image, IPCPEER_SIZE, "ipcpeer", argv,
+				  UK_PRIORITY_DEFAULT, rights, n_rights);
 }
 
 long peer_serve(uk_name_t *service)
 {
 	uk_name_t p = port_new_send(1);
-	struct uk_task_right r = { p, UK_DISP_MOVE_RECEIVE };
+	struct uk_task_right r = {p, UK_DISP_MOVE_RECEIVE};
 
 	*service = p;
 	if (!p)
 		return -ERR_NO_MEMORY;
 	long id = peer_start("serve", &r, 1);
 	if (id < 0)
-		ktest_fail(__FILE__, __LINE__, "start ipcpeer: %s", err_name(id));
+		ktest_fail(__FILE__, __LINE__, "start ipcpeer: %s",
+			   err_name(id));
 	return id;
 }
 
@@ -234,8 +236,12 @@ long peer_call(uk_name_t service, uint32_t op, const struct uk_msg_port *ports,
 	       union ipc_buf *r)
 {
 	static union ipc_buf req;
-	struct msg_spec s = { .dest = service, .id = op, .ports = ports,
-			      .n_ports = n_ports, .body = body, .len = len };
+	struct msg_spec s = {.dest = service,
+			     .id = op,
+			     .ports = ports,
+			     .n_ports = n_ports,
+			     .body = body,
+			     .len = len};
 	uint32_t size = msg_build(&req, &s);
 
 	return uk_ipc_call(&req.h, size, &r->h, sizeof(*r), 5 * SECOND);

@@ -87,6 +87,8 @@ void bg_destroy(struct bg *b); /* sleep arg[1] ns, then destroy name arg[0] */
 
 /* The ipcpeer program's ELF, embedded by the build. */
 extern const char ipcpeer_image[], ipcpeer_image_end[];
+#define IPCPEER_SIZE                                                           \
+	((size_t)((uintptr_t)ipcpeer_image_end - (uintptr_t)ipcpeer_image))
 /* Start `ipcpeer MODE` with rights; returns its id or an error. */
 long peer_start(const char *mode, const struct uk_task_right *rights,
 		unsigned n_rights);
