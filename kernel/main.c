@@ -60,6 +60,9 @@ bool kframe_alloc(uint64_t *phys)
 
 bool kframe_alloc_contiguous(uint64_t count, uint64_t *phys)
 {
+	/* One frame is always contiguous: take the fast, hinted search. */
+	if (count == 1)
+		return frame_alloc(&frames, phys);
 	return frame_alloc_contiguous(&frames, count, 1, phys);
 }
 
