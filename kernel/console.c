@@ -52,34 +52,40 @@ void klog(int level, const char *fmt, ...)
 	puts_raw("\n");
 }
 
-void panic(const char *fmt, ...)
+/* Print the report and stop; in test mode QEMU exits with the panic code. */
+__attribute__((noreturn)) static void stop(const char *prefix, bool backtrace,
+					   const char *advice, const char *fmt,
+					   va_list ap)
 {
 	char buf[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	puts_raw("\nKERNEL PANIC: ");
+	puts_raw(prefix);
 	puts_raw(buf);
 	puts_raw("\n");
-	arch_backtrace(arch_current_frame_pointer(), 16);
-	puts_raw("The kernel stopped. This is a kernel bug: report the lines above.\n");
+	if (backtrace)
+		arch_backtrace(arch_current_frame_pointer(), 16);
+	puts_raw(advice);
 	arch_debug_exit(EXIT_CODE_PANIC);
 	arch_halt();
 }
 
-void boot_fail(const char *fmt, ...)
+void panic(const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	puts_raw("\nBOOT FAILED: ");
-	puts_raw(buf);
-	puts_raw("\nThe kernel stopped: fix the boot configuration and boot again.\n");
-	arch_debug_exit(EXIT_CODE_PANIC);
-	arch_halt();
+	stop("\nKERNEL PANIC: ", true,
+	     "The kernel stopped. This is a kernel bug: report the lines above.\n",
+	     fmt, ap);
+}
+
+void boot_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	stop("\nBOOT FAILED: ", false,
+	     "The kernel stopped: fix the boot configuration and boot again.\n",
+	     fmt, ap);
 }

@@ -481,17 +481,6 @@ static struct thread *waiting_receiver(struct port *p)
 	return NULL;
 }
 
-static void wake_thread(struct thread *th, int64_t result)
-{
-	struct waitq *wq = th->waiting_on;
-	(void)wq;
-	list_remove(&th->run_link);
-	list_remove(&th->sleep_link);
-	th->waiting_on = NULL;
-	th->wake_tick = 0;
-	th->wait_result = result;
-	sched_ready(th);
-}
 
 /* Hand m to a waiting receiver or queue it. The destination is alive. */
 static void deliver(struct kmsg *m)
@@ -502,11 +491,11 @@ static void deliver(struct kmsg *m)
 	while ((th = waiting_receiver(p))) {
 		int64_t rc = copyout(th->task, m, th->ipc_buf, th->ipc_buf_size);
 		if (rc >= 0) {
-			wake_thread(th, rc);
+			sched_wake(th, rc);
 			return;
 		}
 		/* That receiver's buffer cannot take it: tell it, keep going. */
-		wake_thread(th, rc);
+		sched_wake(th, rc);
 	}
 	list_push_back(&p->queue, &m->link);
 	p->queued++;
@@ -531,7 +520,7 @@ void ipc_port_joined_set(struct port *p)
 			list_push_front(&p->queue, &m->link);
 			p->queued++;
 		}
-		wake_thread(th, rc);
+		sched_wake(th, rc);
 		if (rc >= 0)
 			waitq_wake_one(&p->senders, 0);
 	}
@@ -817,15 +806,6 @@ static void fast_copy_out(struct thread *th, void *direct, const void *msg,
 		copy_to_user(th->task, th->ipc_buf, msg, size);
 }
 
-/* Take a blocked thread off its wait queue and timeout with a result. */
-static void fast_unblock(struct thread *th, int64_t result)
-{
-	list_remove(&th->run_link);
-	list_remove(&th->sleep_link);
-	th->waiting_on = NULL;
-	th->wake_tick = 0;
-	th->wait_result = result;
-}
 
 static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 			 uint64_t buf_size, uint64_t timeout_ns)
@@ -864,7 +844,7 @@ static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 	h->sender = (uint32_t)t->id;
 	h->flags = 0;
 	fast_copy_out(server, direct, words, size);
-	fast_unblock(server, (int64_t)size);
+	sched_unblock(server, (int64_t)size);
 	current->ipc_buf = buf;
 	current->ipc_buf_size = buf_size;
 	int64_t rc = sched_block_switch(&rp->receivers, timeout_ns, server);
@@ -920,7 +900,7 @@ static int64_t fast_reply_receive(uaddr_t reply, uint64_t reply_size,
 	h->sender = (uint32_t)t->id;
 	h->flags = 0;
 	fast_copy_out(client, direct, words, reply_size);
-	fast_unblock(client, (int64_t)reply_size);
+	sched_unblock(client, (int64_t)reply_size);
 	current->ipc_buf = buf;
 	current->ipc_buf_size = buf_size;
 	return sched_block_switch(&p->receivers, timeout_ns, client);

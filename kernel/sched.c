@@ -119,13 +119,18 @@ static void sleep_list_insert(struct thread *th)
 	list_insert_before(n, &th->sleep_link);
 }
 
-static void wake(struct thread *th, int64_t result)
+void sched_unblock(struct thread *th, int64_t result)
 {
 	list_remove(&th->run_link);
 	list_remove(&th->sleep_link);
 	th->waiting_on = NULL;
 	th->wake_tick = 0;
 	th->wait_result = result;
+}
+
+void sched_wake(struct thread *th, int64_t result)
+{
+	sched_unblock(th, result);
 	sched_ready(th);
 }
 
@@ -185,7 +190,7 @@ int waitq_wake_one(struct waitq *wq, int64_t result)
 
 	if (n == &wq->threads)
 		return 0;
-	wake(list_entry(n, struct thread, run_link), result);
+	sched_wake(list_entry(n, struct thread, run_link), result);
 	return 1;
 }
 
@@ -205,7 +210,7 @@ void sched_tick(uint64_t now)
 			list_entry(sleep_list.next, struct thread, sleep_link);
 		if (th->wake_tick > now)
 			break;
-		wake(th, -ERR_TIMED_OUT);
+		sched_wake(th, -ERR_TIMED_OUT);
 	}
 	if (current != idle_thread && current->slice && --current->slice == 0)
 		need_resched = true;

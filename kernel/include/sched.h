@@ -46,6 +46,11 @@ int64_t sched_block(struct waitq *wq, uint64_t timeout_ns);
  * caller has set its wait_result. */
 int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 			   struct thread *next);
+/* Take a blocked thread off its wait queue and timeout with a result,
+ * without making it ready (the IPC fast path switches to it directly). */
+void sched_unblock(struct thread *th, int64_t result);
+/* The same, and make it ready. */
+void sched_wake(struct thread *th, int64_t result);
 /* Wake one / all threads on wq with result. Returns how many woke. */
 int waitq_wake_one(struct waitq *wq, int64_t result);
 int waitq_wake_all(struct waitq *wq, int64_t result);
