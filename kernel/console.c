@@ -53,15 +53,11 @@ void klog(int level, const char *fmt, ...)
 }
 
 /* Print the report and stop; in test mode QEMU exits with the panic code. */
-__attribute__((noreturn)) static void stop(const char *prefix, bool backtrace,
-					   const char *advice, const char *fmt,
-					   va_list ap)
+__attribute__((noreturn)) static void stop(const char *prefix, const char *msg,
+					   bool backtrace, const char *advice)
 {
-	char buf[512];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
 	puts_raw(prefix);
-	puts_raw(buf);
+	puts_raw(msg);
 	puts_raw("\n");
 	if (backtrace)
 		arch_backtrace(arch_current_frame_pointer(), 16);
@@ -72,20 +68,24 @@ __attribute__((noreturn)) static void stop(const char *prefix, bool backtrace,
 
 void panic(const char *fmt, ...)
 {
+	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	stop("\nKERNEL PANIC: ", true,
-	     "The kernel stopped. This is a kernel bug: report the lines above.\n",
-	     fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	stop("\nKERNEL PANIC: ", buf, true,
+	     "The kernel stopped. This is a kernel bug: report the lines above.\n");
 }
 
 void boot_fail(const char *fmt, ...)
 {
+	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	stop("\nBOOT FAILED: ", false,
-	     "The kernel stopped: fix the boot configuration and boot again.\n",
-	     fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	stop("\nBOOT FAILED: ", buf, false,
+	     "The kernel stopped: fix the boot configuration and boot again.\n");
 }

@@ -24,7 +24,7 @@ static struct block *grow(size_t need)
 			      : ARENA_SIZE;
 	long addr = uk_vm_allocate(size, UK_VM_READ | UK_VM_WRITE);
 
-	if (addr < 0)
+	if (addr <= 0)
 		return NULL;
 	struct block *b = (struct block *)addr;
 	b->size = ((size + 4095) & ~(size_t)4095) - sizeof(struct block);
