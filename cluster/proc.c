@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 static int interesting_exe(pid_t pid);
-static int cmdline_mentions(pid_t pid, const char *needle);
 
 /* In the child: a clean signal state and only fds 0-2 open. */
 static void child_reset(void)
@@ -218,7 +217,7 @@ int process_alive(pid_t pid)
 
 int cluster_process(pid_t pid, const char *needle)
 {
-	return cmdline_mentions(pid, needle) && interesting_exe(pid);
+	return process_cmdline_mentions(pid, needle) && interesting_exe(pid);
 }
 
 static int interesting_exe(pid_t pid)
@@ -236,7 +235,7 @@ static int interesting_exe(pid_t pid)
 	       !strcmp(base, "ukcluster");
 }
 
-static int cmdline_mentions(pid_t pid, const char *needle)
+int process_cmdline_mentions(pid_t pid, const char *needle)
 {
 	char path[64], buf[8192];
 	ssize_t n;

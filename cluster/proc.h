@@ -41,6 +41,10 @@ int stop_child(pid_t pid, int sig, uint64_t timeout_ms);
 /* The process exists and is not a zombie. */
 int process_alive(pid_t pid);
 
+/* True when pid's command line (/proc/PID/cmdline, arguments joined by
+ * spaces) contains needle. */
+int process_cmdline_mentions(pid_t pid, const char *needle);
+
 /* A process of a cluster: run from qemu-system-*, dnsmasq or ukcluster,
  * with needle (the state directory) in its command line. */
 int cluster_process(pid_t pid, const char *needle);

@@ -130,27 +130,6 @@ int cluster_info_read(const struct cluster_paths *p, struct cluster_info *info)
 	return info->nodes ? 0 : -1;
 }
 
-static int cmdline_has(pid_t pid, const char *needle)
-{
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	for (ssize_t i = 0; i < n; i++)
-		if (!buf[i])
-			buf[i] = ' ';
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 pid_t cluster_supervisor(const struct cluster_paths *p)
 {
 	char path[PATH_MAX];
@@ -164,7 +143,7 @@ pid_t cluster_supervisor(const struct cluster_paths *p)
 	text[strcspn(text, "\n")] = '\0';
 	int bad = parse_uint(text, 1, 0x7fffffff, &v);
 	free(text);
-	if (bad || !process_alive((pid_t)v) || !cmdline_has((pid_t)v, p->tag))
+	if (bad || !process_alive((pid_t)v) || !process_cmdline_mentions((pid_t)v, p->tag))
 		return 0;
 	return (pid_t)v;
 }

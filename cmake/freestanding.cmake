@@ -26,7 +26,8 @@ set(UK_USER_CFLAGS ${UK_COMMON_FLAGS} -isystem ${UK_GCC_INCLUDE}
 set(UK_LIBC_SOURCES
     ${CMAKE_SOURCE_DIR}/lib/c/string.c
     ${CMAKE_SOURCE_DIR}/lib/c/fmt.c
-    ${CMAKE_SOURCE_DIR}/lib/c/cpio.c)
+    ${CMAKE_SOURCE_DIR}/lib/c/cpio.c
+    ${CMAKE_SOURCE_DIR}/lib/c/cmdline.c)
 
 # uk_user_program(NAME SOURCES...): a static user ELF linked with the runtime.
 function(uk_user_program name)

@@ -413,18 +413,14 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 			copy_to_user(t, buf, &need, sizeof(need));
 		return -ERR_TOO_BIG;
 	}
-	/* Probe the whole buffer before any right moves into the table. */
-	for (uint64_t off = 0; off < m->size; off += PAGE_SIZE) {
-		uint64_t pa;
-		if (user_range_ok(buf, m->size) < 0 ||
-		    !arch_translate(t->aspace_root, buf + off, true, &pa))
+	/* Probe every page of the buffer (first byte, each page boundary,
+	 * last byte) before any right moves into the table. */
+	uint64_t pa;
+	if (user_range_ok(buf, m->size) < 0)
+		return -ERR_FAULT;
+	for (uint64_t at = buf; at < buf + m->size; at = (at & PAGE_MASK) + PAGE_SIZE)
+		if (!arch_translate(t->aspace_root, at, true, &pa))
 			return -ERR_FAULT;
-	}
-	{
-		uint64_t pa;
-		if (!arch_translate(t->aspace_root, buf + m->size - 1, true, &pa))
-			return -ERR_FAULT;
-	}
 	h->dest = dest->receiver == t ? dest->receiver_name : 0;
 	/* Delivery uses the destination right up. */
 	if (m->dest.right == UK_RIGHT_SEND_ONCE) {
@@ -526,8 +522,6 @@ void ipc_port_joined_set(struct port *p)
 	}
 }
 
-int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
-		     uint32_t irq, uint64_t count);
 int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
 		     uint32_t irq, uint64_t count)
 {

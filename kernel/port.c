@@ -15,7 +15,6 @@
 #include "task.h"
 
 static struct slab_cache port_cache, set_cache, request_cache;
-extern struct slab_cache kmsg_cache;
 static uint64_t notifications_dropped;
 
 static void *table_alloc(uint64_t bytes)
@@ -246,8 +245,6 @@ void ipc_right_destroy(struct port *p, unsigned right)
 }
 
 int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
-			   struct port *notify);
-int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
 			   struct port *notify)
 {
 	struct dead_name_request *r = slab_alloc(&request_cache);
@@ -279,8 +276,6 @@ void port_drop_requests(struct task *t, struct port *p, uk_name_t name)
 	}
 }
 
-/* Release every right held under one entry, then the entry. */
-void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
 void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e)
 {
 	unsigned rights = e->rights;
@@ -318,8 +313,6 @@ void ipc_task_release(struct task *t)
 void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
 		 uint64_t count)
 {
-	extern int kmsg_post_kernel(struct port *dest, uint32_t id,
-				    uk_name_t name, uint32_t irq, uint64_t count);
 	if (!p->alive || kmsg_post_kernel(p, id, name, irq, count) < 0)
 		notifications_dropped++;
 }

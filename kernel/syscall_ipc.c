@@ -7,9 +7,6 @@
 #include "syscall_table.h"
 #include "task.h"
 
-void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
-int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
-			   struct port *notify);
 
 static struct ipc_entry *lookup(uint64_t name)
 {

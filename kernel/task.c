@@ -87,17 +87,24 @@ static void free_user_frame(uint64_t pa)
 	kframe_free(pa);
 }
 
+/* Free the user address space of a task none of whose threads is left
+ * (so none runs on these page tables). */
+static void release_address_space(struct task *t)
+{
+	if (!t->aspace_root)
+		return;
+	vm_release_all(t);
+	arch_aspace_destroy(t->aspace_root, free_user_frame);
+	t->aspace_root = 0;
+}
+
 /* Free the task object once nobody needs it: no thread objects left and the
  * status collected. */
 static void maybe_free(struct task *t)
 {
 	if (t->state != TASK_ZOMBIE || t->thread_objects || !t->status_collected)
 		return;
-	if (t->aspace_root) {
-		vm_release_all(t);
-		arch_aspace_destroy(t->aspace_root, free_user_frame);
-		t->aspace_root = 0;
-	}
+	release_address_space(t);
 	list_remove(&t->sibling);
 	slots[UK_ID_INDEX(t->id)].task = NULL;
 	tasks_alive--;
@@ -118,13 +125,10 @@ void task_thread_reaped(struct task *t)
 {
 	kassert(t->thread_objects > 0);
 	t->thread_objects--;
-	if (t->thread_objects == 0 && t->state == TASK_ZOMBIE &&
-	    t->aspace_root) {
-		/* We run on another task's page tables now. */
-		vm_release_all(t);
-		arch_aspace_destroy(t->aspace_root, free_user_frame);
-		t->aspace_root = 0;
-	}
+	/* We run on another task's page tables now: the memory can go even
+	 * while the status waits for the parent. */
+	if (t->thread_objects == 0 && t->state == TASK_ZOMBIE)
+		release_address_space(t);
 	maybe_free(t);
 }
 

@@ -160,24 +160,32 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
 	return 0;
 }
 
-int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
+static struct vm_region *find_region(struct task *t, uint64_t addr)
 {
 	struct list_node *n;
 
-	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	list_for_each(n, &t->regions)
 	{
 		struct vm_region *r = list_entry(n, struct vm_region, link);
-		if (r->start != addr)
-			continue;
-		if (r->kind != VM_ANONYMOUS || r->size != size)
-			return -ERR_INVALID;
-		unmap_range(t, r->start, r->size);
-		list_remove(&r->link);
-		slab_free(&region_cache, r);
-		return 0;
+		if (r->start == addr)
+			return r;
 	}
-	return -ERR_NOT_FOUND;
+	return NULL;
+}
+
+int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	struct vm_region *r = find_region(t, addr);
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	if (!r)
+		return -ERR_NOT_FOUND;
+	if (r->kind != VM_ANONYMOUS || r->size != size)
+		return -ERR_INVALID;
+	unmap_range(t, r->start, r->size);
+	list_remove(&r->link);
+	slab_free(&region_cache, r);
+	return 0;
 }
 
 void vm_release_all(struct task *t)
@@ -232,19 +240,6 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 	*out = addr;
 	*phys = pa;
 	return 0;
-}
-
-static struct vm_region *find_region(struct task *t, uint64_t addr)
-{
-	struct list_node *n;
-
-	list_for_each(n, &t->regions)
-	{
-		struct vm_region *r = list_entry(n, struct vm_region, link);
-		if (r->start == addr)
-			return r;
-	}
-	return NULL;
 }
 
 bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)

@@ -20,6 +20,7 @@
 #include "list.h"
 #include "sched.h"
 
+struct slab_cache;
 struct task;
 struct thread;
 
@@ -125,10 +126,16 @@ void port_set_destroy(struct port_set *s);
 void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
 		 uint64_t count);
 
+/* Ask for a dead-name notice to notify when p dies (t's name for it). */
+int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
+			   struct port *notify);
+
 /* Rights of a task (port.c). */
 int ipc_task_init(struct task *t);
 /* Release every right of a task that is ending. */
 void ipc_task_release(struct task *t);
+/* Release every right held under one name of t, then the name. */
+void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
 /* Insert a right into t's table; returns the name or 0 (the right is then
  * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE; the caller's
  * reference to p moves into the table. */
@@ -177,6 +184,10 @@ int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition);
 uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 		       struct task *to);
 void ipc_port_joined_set(struct port *p);
+/* Queue a kernel-made notification on dest (ipc.c; port_notify's worker). */
+int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
+		     uint32_t irq, uint64_t count);
+extern struct slab_cache kmsg_cache;
 /* Destroy an undelivered message: its rights and memory are released. */
 void kmsg_destroy(struct kmsg *m);
 /* Thread state for IPC. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Startup: turn the startup block into main(argc, argv), exit with its value. */
+#include <cmdline.h>
 #include <string.h>
 #include <ulib.h>
 
@@ -45,29 +46,6 @@ const char *cmdline(void)
 
 int cmdline_value(const char *key, char *out, size_t out_len)
 {
-	const char *s = cmdline();
-	size_t klen = strlen(key);
-
-	/* Last key=value wins, as in the kernel's parser. */
-	int found = 0;
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		const char *w = s;
-		while (*s && *s != ' ')
-			s++;
-		if ((size_t)(s - w) > klen && strncmp(w, key, klen) == 0 &&
-		    w[klen] == '=') {
-			size_t n = (size_t)(s - w) - klen - 1;
-			if (n >= out_len)
-				n = out_len - 1;
-			memcpy(out, w + klen + 1, n);
-			out[n] = '\0';
-			found = 1;
-		} else if ((size_t)(s - w) == klen && strncmp(w, key, klen) == 0) {
-			out[0] = '\0';
-			found = 1;
-		}
-	}
-	return found;
+	/* The kernel's own parser, so init reads the line as the kernel does. */
+	return cmdline_get(cmdline(), key, out, out_len) == CMDLINE_FOUND;
 }

@@ -11,6 +11,7 @@
  *     chooses these per node) as bin/NAME, and init collects orphans
  *     forever.
  */
+#include <cmdline.h>
 #include <cpio.h>
 #include <string.h>
 #include <ulib.h>
@@ -55,17 +56,11 @@ static int run_test(const char *spec)
 	static char buf[256], path[64];
 	const char *argv[MAX_ARGS + 1];
 	int argc = 0;
-	uint64_t timeout_s = 600;
-	char value[24];
+	uint64_t timeout_s = 600, v;
 	struct uk_exit_status st;
 
-	if (cmdline_value("timeout", value, sizeof(value))) {
-		uint64_t v = 0;
-		for (const char *p = value; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (uint64_t)(*p - '0');
-		if (v)
-			timeout_s = v;
-	}
+	if (cmdline_get_u64(cmdline(), "timeout", &v) == CMDLINE_FOUND && v)
+		timeout_s = v;
 	strlcpy(buf, spec, sizeof(buf));
 	char *args = strchr(buf, ':');
 	if (args)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Kernel command line parsing. The line is a sequence of words separated by
+ * Kernel command line parsing, shared by the kernel and the user runtime
+ * (init reads the same line from its startup block). The line is a sequence of words separated by
  * spaces; a word is `key=value` or a bare flag `key`. A value may be quoted
  * with double quotes to contain spaces. The first word is ignored when it
  * has no '=' and contains a '/' or '.', because loaders pass the kernel's
