@@ -71,8 +71,9 @@ static uk_name_t insert(struct task *t, uint32_t kind, uint64_t base,
 	return name;
 }
 
-void hwcap_grant_roots(struct task *t, uint32_t out[3])
+void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX])
 {
+	out[UK_STARTUP_BOOTSTRAP] = UK_NAME_NULL;
 	out[UK_STARTUP_HW_IO] = insert(t, UK_HW_IO_PORTS, 0, IO_PORTS);
 	out[UK_STARTUP_HW_MEMORY] = insert(t, UK_HW_MEMORY, 0, 1ull << 52);
 	out[UK_STARTUP_HW_IRQ] = insert(t, UK_HW_IRQ, 1, IRQ_LINES - 1);

@@ -140,7 +140,7 @@ int loader_create_task(const struct image_source *src,
 	su->n_rights = req->n_rights;
 	if (req->grant_hardware) {
 		hwcap_grant_roots(t, su->rights);
-		su->n_rights = 3;
+		su->n_rights = UK_STARTUP_HW_IRQ + 1;
 	}
 	uint64_t block_addr = (VM_STACK_TOP - block) & ~15ull;
 	rc = copy_into_task(t, block_addr, startup_block, block);

@@ -71,9 +71,13 @@ _Static_assert(sizeof(struct uk_msg_port) == 8, "uk_msg_port layout");
 /* Out-of-line memory: whole pages. MOVE takes the pages from the sender (the
  * range must be exactly one vm_allocate region) and gives them to the
  * receiver without copying; COPY gives the receiver a private copy of any
- * byte range. */
+ * byte range; SHARE maps the same frames into the receiver while the
+ * sender keeps them (the range must be exactly one vm_allocate or
+ * vm_allocate_dma region). Shared frames are freed when the last task
+ * unmaps them. */
 #define UK_OOL_COPY 0x0u
 #define UK_OOL_MOVE 0x1u
+#define UK_OOL_SHARE 0x2u
 struct uk_msg_ool {
 	uint64_t address; /* send: in the sender; receive: in the receiver */
 	uint64_t size;	  /* bytes */
@@ -139,9 +143,13 @@ struct uk_hw_info {
 };
 _Static_assert(sizeof(struct uk_hw_info) == 24, "uk_hw_info layout");
 
-/* Names init finds in its startup block (uk_startup.hw_caps). */
-#define UK_STARTUP_HW_IO 0
-#define UK_STARTUP_HW_MEMORY 1
-#define UK_STARTUP_HW_IRQ 2
+/* Positions in uk_startup.rights. Every program gets a send right to the
+ * name server as its bootstrap right (include/uk/proto/name.h); init gets
+ * none there (it starts the name server) and the device server and test
+ * programs get the hardware roots at 1..3. */
+#define UK_STARTUP_BOOTSTRAP 0
+#define UK_STARTUP_HW_IO 1
+#define UK_STARTUP_HW_MEMORY 2
+#define UK_STARTUP_HW_IRQ 3
 
 #endif

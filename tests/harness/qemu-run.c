@@ -35,6 +35,10 @@ struct options {
 	int nexpect;
 	const char *reject[MAX_PATTERNS];
 	int nreject;
+	const char *extra[MAX_PATTERNS]; /* --qemu-arg, in order */
+	int nextra;
+	const char *disk;		 /* --disk: virtio-blk image */
+	bool nic_user;			 /* --nic-user: virtio-net on QEMU's user net */
 	const char *until;
 	enum expect_exit want;
 	double timeout;
@@ -57,7 +61,12 @@ static void usage(void)
 		"  --memory MB        guest memory (default 128)\n"
 		"  --icount           -icount shift=0: rdtsc counts instructions\n"
 		"  --bench-boot       print instructions from kernel entry to init\n"
-		"  --log FILE         keep the serial log here\n");
+		"  --log FILE         keep the serial log here\n"
+		"  --disk IMAGE       attach IMAGE (raw, written in place) as virtio-blk\n"
+		"                     at PCI slot 5\n"
+		"  --nic-user         a virtio-net NIC at PCI slot 3 on QEMU's user network\n"
+		"                     (10.0.2.0/24, host 10.0.2.2); not with --pxe\n"
+		"  --qemu-arg ARG     pass ARG to QEMU (repeatable)\n");
 	exit(2);
 }
 
@@ -168,6 +177,8 @@ int main(int argc, char **argv)
 		{ "timeout", 1, 0, 't' }, { "memory", 1, 0, 'm' },
 		{ "icount", 0, 0, 'i' }, { "bench-boot", 0, 0, 'b' },
 		{ "log", 1, 0, 'l' },	 { "qemu", 1, 0, 'q' },
+		{ "disk", 1, 0, 'd' },	 { "nic-user", 0, 0, 'n' },
+		{ "qemu-arg", 1, 0, 'Q' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -200,6 +211,12 @@ int main(int argc, char **argv)
 		case 'b': o.bench_boot = true; break;
 		case 'l': o.log = optarg; break;
 		case 'q': o.qemu = optarg; break;
+		case 'd': o.disk = optarg; break;
+		case 'n': o.nic_user = true; break;
+		case 'Q':
+			if (o.nextra == MAX_PATTERNS) usage();
+			o.extra[o.nextra++] = optarg;
+			break;
 		default: usage();
 		}
 	}
@@ -213,7 +230,7 @@ int main(int argc, char **argv)
 		perror("uk-qemu-run: mkdtemp");
 		return 2;
 	}
-	char log_path[512], tftp_arg[1024], script[600], mem[16];
+	char log_path[512], tftp_arg[1024], disk_arg[1200], script[600], mem[16];
 	snprintf(log_path, sizeof(log_path), "%s/serial.log", dir);
 	snprintf(mem, sizeof(mem), "%d", o.memory);
 	const char *log = o.log ? o.log : log_path;
@@ -221,7 +238,7 @@ int main(int argc, char **argv)
 
 	char serial_arg[600];
 	snprintf(serial_arg, sizeof(serial_arg), "file:%s", log);
-	const char *args[64];
+	const char *args[96];
 	int n = 0;
 	args[n++] = o.qemu;
 	args[n++] = "-display"; args[n++] = "none";
@@ -256,8 +273,21 @@ int main(int argc, char **argv)
 		args[n++] = "-kernel"; args[n++] = o.kernel;
 		args[n++] = "-initrd"; args[n++] = o.archive;
 		args[n++] = "-append"; args[n++] = o.append;
-		args[n++] = "-net"; args[n++] = "none";
+		if (o.nic_user) {
+			args[n++] = "-netdev"; args[n++] = "user,id=unet";
+			args[n++] = "-device"; args[n++] = "virtio-net-pci,netdev=unet,addr=3";
+		} else {
+			args[n++] = "-net"; args[n++] = "none";
+		}
 	}
+	if (o.disk) {
+		snprintf(disk_arg, sizeof(disk_arg),
+			 "file=%s,if=none,id=disk0,format=raw", o.disk);
+		args[n++] = "-drive"; args[n++] = disk_arg;
+		args[n++] = "-device"; args[n++] = "virtio-blk-pci,drive=disk0,addr=5";
+	}
+	for (int i = 0; i < o.nextra; i++)
+		args[n++] = o.extra[i];
 	args[n] = NULL;
 
 	printf("uk-qemu-run:");

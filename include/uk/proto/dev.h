@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device (bus) server, registered as "dev". It alone holds the
+ * hardware root capabilities of init. It enumerates PCI configuration space
+ * (ports 0xcf8/0xcfc) and knows the fixed legacy devices of a PC (COM1),
+ * and hands each device's resources to the one driver that claims it, as
+ * capabilities narrowed to exactly that device: one per BAR (I/O ports or
+ * device memory) and one for its interrupt line.
+ *
+ * A claim names an owner port (a send right to a port the driver holds the
+ * receive right of, usually its own service port). When that port dies the
+ * claim is released, so a restarted driver can claim the device again.
+ */
+#ifndef UK_PROTO_DEV_H
+#define UK_PROTO_DEV_H
+
+#include <uk/proto/rpc.h>
+
+enum uk_dev_op {
+	/* Reply: struct uk_dev_info of device index, ERR_NOT_FOUND past the
+	 * end. */
+	DEV_INFO = UK_PROTO_DEV + 1,
+	/* Request: struct uk_dev_claim_req and port[0] = the owner right.
+	 * Reply: struct uk_dev_claim_reply; ports: one capability per
+	 * resource of uk_dev_info.res[] with a nonzero size, in order, then
+	 * the IRQ capability if irq != UK_DEV_NO_IRQ. Claiming also enables
+	 * memory, I/O and bus-master decoding in the PCI command register.
+	 * ERR_NOT_FOUND: no unclaimed device matches; ERR_BUSY: it is
+	 * claimed. */
+	DEV_CLAIM = UK_PROTO_DEV + 2,
+	/* Configuration space of a device the sender has claimed
+	 * (ERR_PERMISSION otherwise): struct uk_dev_config_req; reply value in
+	 * struct uk_dev_config_reply. Width 1, 2 or 4, naturally aligned,
+	 * offset < 256. */
+	DEV_CONFIG_READ = UK_PROTO_DEV + 3,
+	DEV_CONFIG_WRITE = UK_PROTO_DEV + 4,
+	/* Give up a claim (struct uk_dev_claim_req with index set). */
+	DEV_RELEASE = UK_PROTO_DEV + 5,
+};
+
+#define UK_DEV_ANY 0xffffu
+#define UK_DEV_NO_IRQ 0xffu
+#define UK_DEV_RES_MAX 6
+
+enum uk_dev_bus { UK_DEV_BUS_PCI = 1, UK_DEV_BUS_LEGACY = 2 };
+enum uk_dev_res_kind { UK_DEV_RES_NONE = 0, UK_DEV_RES_IO = 1, UK_DEV_RES_MEMORY = 2 };
+
+struct uk_dev_res {
+	uint64_t base;
+	uint64_t size;
+	uint32_t kind;	/* enum uk_dev_res_kind */
+	uint32_t flags; /* UK_DEV_RES_64BIT, UK_DEV_RES_PREFETCH */
+};
+_Static_assert(sizeof(struct uk_dev_res) == 24, "uk_dev_res layout");
+#define UK_DEV_RES_64BIT 0x1u
+#define UK_DEV_RES_PREFETCH 0x2u
+
+struct uk_dev_info {
+	uint32_t index;
+	uint32_t bus;	 /* enum uk_dev_bus */
+	uint32_t address; /* PCI: bus << 8 | device << 3 | function */
+	uint16_t vendor, device;
+	uint16_t subsystem_vendor, subsystem;
+	uint8_t class_code, subclass, prog_if, revision;
+	uint8_t irq;	 /* legacy interrupt line or UK_DEV_NO_IRQ */
+	uint8_t reserved[3];
+	uint64_t owner_task; /* task id of the claimant, 0 if unclaimed */
+	char name[16];	 /* "virtio-net", "com1", ... */
+	struct uk_dev_res res[UK_DEV_RES_MAX];
+};
+_Static_assert(sizeof(struct uk_dev_info) == 192, "uk_dev_info layout");
+
+struct uk_dev_info_req {
+	uint32_t index;
+	uint32_t reserved;
+};
+
+/* Matches the first unclaimed device whose fields equal every field not
+ * UK_DEV_ANY; index != UK_DEV_ANY claims exactly that device. */
+struct uk_dev_claim_req {
+	uint16_t vendor, device;
+	uint16_t class_code, subclass; /* UK_DEV_ANY or a value */
+	uint32_t index;		       /* UK_DEV_ANY or a device index */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct uk_dev_claim_req) == 16, "uk_dev_claim_req layout");
+
+struct uk_dev_claim_reply {
+	struct uk_dev_info info;
+	uint8_t config[256]; /* PCI configuration space at claim time */
+};
+
+struct uk_dev_config_req {
+	uint32_t index;
+	uint16_t offset;
+	uint16_t width;
+	uint32_t value; /* WRITE */
+	uint32_t reserved;
+};
+struct uk_dev_config_reply {
+	uint32_t value;
+	uint32_t reserved;
+};
+
+#endif
