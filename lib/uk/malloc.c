@@ -80,3 +80,32 @@ void free(void *p)
 		b->next = n->next;
 	}
 }
+
+void *realloc(void *p, size_t size)
+{
+	if (!p)
+		return malloc(size);
+	if (size == 0) {
+		free(p);
+		return NULL;
+	}
+	struct block *b = (struct block *)p - 1;
+	if (b->size >= size)
+		return p;
+	void *n = malloc(size);
+	if (n) {
+		memcpy(n, p, b->size);
+		free(p);
+	}
+	return n;
+}
+
+char *strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}

@@ -35,6 +35,14 @@ void exit(int code)
 		;
 }
 
+void abort(void)
+{
+	printf("abort\n");
+	uk_task_exit(134);
+	for (;;)
+		;
+}
+
 const char *cmdline(void)
 {
 	const struct uk_startup *su = uk_startup_info;

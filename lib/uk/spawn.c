@@ -6,7 +6,11 @@
 long spawn_image(const void *image, size_t len, const char *name,
 		 const char *const argv[], int priority)
 {
-	return spawn_image_rights(image, len, name, argv, priority, NULL, 0);
+	/* A child inherits the bootstrap right (a copy), so it can find
+	 * services as its parent does. */
+	struct uk_task_right r = { ns_port(), UK_DISP_COPY_SEND };
+
+	return spawn_image_rights(image, len, name, argv, priority, &r, r.name ? 1 : 0);
 }
 
 long spawn_image_rights(const void *image, size_t len, const char *name,

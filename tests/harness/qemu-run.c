@@ -356,6 +356,11 @@ int main(int argc, char **argv)
 		if (o.want != EXIT_ANY && code != want) {
 			printf("FAIL: expected guest result %s\n", result_name(want));
 			ok = false;
+		} else if (code == 1 && !strstr(text, "kernel: ")) {
+			/* QEMU's own start-up errors also exit 1. */
+			printf("FAIL: QEMU exited 1 but the kernel never ran (see "
+			       "QEMU's message above)\n");
+			ok = false;
 		}
 	}
 	for (int i = 0; i < o.nexpect; i++)

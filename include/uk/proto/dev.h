@@ -63,12 +63,12 @@ struct uk_dev_info {
 	uint16_t subsystem_vendor, subsystem;
 	uint8_t class_code, subclass, prog_if, revision;
 	uint8_t irq;	 /* legacy interrupt line or UK_DEV_NO_IRQ */
-	uint8_t reserved[3];
+	uint8_t reserved[7];
 	uint64_t owner_task; /* task id of the claimant, 0 if unclaimed */
 	char name[16];	 /* "virtio-net", "com1", ... */
 	struct uk_dev_res res[UK_DEV_RES_MAX];
 };
-_Static_assert(sizeof(struct uk_dev_info) == 192, "uk_dev_info layout");
+_Static_assert(sizeof(struct uk_dev_info) == 200, "uk_dev_info layout");
 
 struct uk_dev_info_req {
 	uint32_t index;

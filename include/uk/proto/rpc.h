@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Conventions shared by every server protocol (include/uk/proto/*.h).
+ * Conventions shared by every server protocol (the headers of include/uk/proto).
  *
  * A request is one message: struct uk_msg_header, then its port and
  * out-of-line descriptors, then the operation's fixed request struct, then

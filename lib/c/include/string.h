@@ -17,5 +17,14 @@ char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t size);
 char *strcpy(char *dst, const char *src);
+char *strncpy(char *dst, const char *src, size_t n);
+char *strcat(char *dst, const char *src);
+char *strstr(const char *hay, const char *needle);
+size_t strspn(const char *s, const char *accept);
+size_t strcspn(const char *s, const char *reject);
+char *strtok_r(char *s, const char *delim, char **save);
+void *memchr(const void *s, int c, size_t n);
+/* User programs only (malloc): */
+char *strdup(const char *s);
 
 #endif

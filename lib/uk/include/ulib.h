@@ -7,9 +7,11 @@
 #define ULIB_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <fmt.h>
+#include <stdlib.h>
 #include <uk/errors.h>
 #include <uk/syscall.h>
 #include <uk/types.h>
@@ -27,8 +29,8 @@ void *calloc(size_t n, size_t size);
 void free(void *p);
 
 /* Start the program in image (an ELF in this task's memory) as a child
- * task with the given name and NULL-terminated argv. Returns the task id
- * or a negative error. */
+ * task with the given name and NULL-terminated argv; it gets a copy of this
+ * task's bootstrap right. Returns the task id or a negative error. */
 long spawn_image(const void *image, size_t len, const char *name,
 		 const char *const argv[], int priority);
 /* The same, giving the child rights (uk_startup.rights in the child). */
@@ -41,6 +43,33 @@ long wait_task(uint64_t task, struct uk_exit_status *status, uint64_t timeout_ns
 /* The kernel command line (init only) and a value from it. */
 const char *cmdline(void);
 int cmdline_value(const char *key, char *out, size_t out_len);
+
+/* Services (lib/uk/services.c). ns_*: the name server reached through the
+ * bootstrap right (include/uk/proto/name.h). ns_lookup returns a send
+ * right's name or a negative error, waiting up to timeout_ns for the name
+ * to be registered. dev_*: the device server "dev" (uk/proto/dev.h);
+ * dev_claim's owner is a receive right of the caller (a send right is made
+ * from it), caps get one capability per nonzero resource, then the IRQ. */
+struct uk_name_entry;
+struct uk_dev_info;
+struct uk_dev_claim_req;
+struct uk_dev_claim_reply;
+uk_name_t ns_port(void);
+long ns_register(const char *name, uk_name_t send_right);
+long ns_unregister(const char *name);
+/* A new port (receive right plus a send right under the same name)
+ * registered as name; returns its name or a negative error. */
+long service_create(const char *name);
+long ns_lookup(const char *name, uint64_t timeout_ns);
+long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns);
+long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
+	     uint32_t *total);
+long dev_info(uint32_t index, struct uk_dev_info *out);
+long dev_claim(const struct uk_dev_claim_req *req, uk_name_t owner,
+	       struct uk_dev_claim_reply *out, uk_name_t *caps, unsigned max_caps,
+	       unsigned *n_caps);
+long dev_config_read(uint32_t index, uint16_t off, uint16_t width, uint32_t *val);
+long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val);
 
 static inline uint64_t rdtsc(void)
 {

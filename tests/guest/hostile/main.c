@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <ulib.h>
+#include <uk/proto/dev.h>
 
 #define KERNEL_ADDRESS 0xffffffff80100000ull
 #define NONCANONICAL 0x0000800000000000ull
@@ -65,6 +66,21 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "exit"))
 		return argc > 2 ? (int)(argv[2][0] - '0') * 10 + (argv[2][1] - '0') : 0;
+	/* register NAME: publish a new port under NAME (through the bootstrap
+	 * right) and exit, so the port dies; "claim INDEX" claims a device and
+	 * exits, so the claim's owner port dies. */
+	if (!strcmp(mode, "register") && argc > 2)
+		return service_create(argv[2]) > 0 ? 0 : 1;
+	if (!strcmp(mode, "claim") && argc > 2) {
+		static struct uk_dev_claim_reply r;
+		struct uk_dev_claim_req rq = { UK_DEV_ANY, UK_DEV_ANY, UK_DEV_ANY,
+					       UK_DEV_ANY, (uint32_t)atoi(argv[2]), 0 };
+		uk_name_t caps[8];
+		unsigned n;
+		long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+		return port > 0 && dev_claim(&rq, (uk_name_t)port, &r, caps, 8, &n) == 0
+			       ? 0 : 1;
+	}
 	if (!strcmp(mode, "sleep")) {
 		uk_sleep(UK_TIMEOUT_INFINITE);
 		return 0;

@@ -47,7 +47,11 @@ static int selected(const struct ktest *t, int argc, char **argv)
 	if (argc <= 1)
 		return 1;
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], t->id) || !strcmp(argv[i], t->name))
+		if (!strcmp(argv[i], t->id) || !strcmp(argv[i], t->name) ||
+		    /* a group: the id's letters, "SVC" for SVC0001... */
+		    (strlen(argv[i]) < strlen(t->id) &&
+		     !strncmp(argv[i], t->id, strlen(argv[i])) &&
+		     t->id[strlen(argv[i])] >= '0' && t->id[strlen(argv[i])] <= '9'))
 			return 1;
 	return 0;
 }

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Clients of the name server and the device server: what every program
+ * uses to find services (include/uk/proto/name.h, dev.h).
+ */
+#include <string.h>
+#include <ulib.h>
+#include <uk/proto/dev.h>
+#include <uk/proto/name.h>
+
+/* Small requests and replies fit in one of these. */
+union svc_buf {
+	struct uk_msg_header h;
+	uint8_t bytes[sizeof(struct uk_msg_header) + 16 * sizeof(struct uk_msg_port) +
+		      sizeof(struct uk_rpc_status) + sizeof(struct uk_dev_claim_reply)];
+	uint64_t align_;
+};
+
+uk_name_t ns_port(void)
+{
+	const struct uk_startup *su = uk_startup_info;
+
+	return su && su->n_rights > UK_STARTUP_BOOTSTRAP
+		       ? su->rights[UK_STARTUP_BOOTSTRAP]
+		       : UK_NAME_NULL;
+}
+
+/* The status of a reply of at least want body bytes, or a negative error. */
+static long reply_status(long rc, const struct uk_msg_header *h, uint32_t id,
+			 uint32_t want)
+{
+	if (rc < 0)
+		return rc;
+	if (h->id != id || uk_msg_body_len(h) < sizeof(struct uk_rpc_status))
+		return -ERR_INVALID;
+	const struct uk_rpc_status *st = uk_msg_body(h);
+	if (st->status < 0)
+		return st->status;
+	if (uk_msg_body_len(h) < sizeof(*st) + want)
+		return -ERR_INVALID;
+	return 0;
+}
+
+static long name_call(uint32_t id, const char *name, uk_name_t right,
+		      uint32_t node, uint64_t timeout_ns, uk_name_t *out)
+{
+	union svc_buf b;
+	struct uk_name_req *rq;
+	unsigned n_ports = right ? 1 : 0;
+	uk_name_t ns = ns_port();
+
+	if (!ns)
+		return -ERR_NOT_FOUND;
+	if (!name || strlen(name) >= UK_NAME_MAX)
+		return -ERR_NAME_TOO_LONG;
+	memset(&b, 0, sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port) +
+			      sizeof(*rq));
+	b.h.id = id;
+	b.h.dest = ns;
+	b.h.n_ports = (uint16_t)n_ports;
+	if (right)
+		uk_msg_ports(&b.h)[0] = (struct uk_msg_port){ right, UK_DISP_COPY_SEND };
+	rq = uk_msg_body(&b.h);
+	strlcpy(rq->name, name, sizeof(rq->name));
+	rq->node = node;
+	rq->timeout_ns = timeout_ns;
+	b.h.size = (uint32_t)((uint8_t *)(rq + 1) - b.bytes);
+	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), UK_TIMEOUT_INFINITE);
+	rc = reply_status(rc, &b.h, id, 0);
+	if (rc < 0 || !out)
+		return rc;
+	if (b.h.n_ports < 1 || !uk_msg_ports(&b.h)[0].name)
+		return -ERR_INVALID;
+	*out = uk_msg_ports(&b.h)[0].name;
+	return 0;
+}
+
+long ns_register(const char *name, uk_name_t send_right)
+{
+	if (!send_right)
+		return -ERR_BAD_NAME;
+	return name_call(NAME_REGISTER, name, send_right, 0, 0, NULL);
+}
+
+long service_create(const char *name)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+
+	if (port <= 0)
+		return port ? port : -ERR_NO_MEMORY;
+	long rc = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
+	if (rc >= 0)
+		rc = ns_register(name, (uk_name_t)port);
+	if (rc < 0) {
+		uk_port_destroy((uk_name_t)port);
+		return rc;
+	}
+	return port;
+}
+
+long ns_unregister(const char *name)
+{
+	return name_call(NAME_UNREGISTER, name, 0, 0, 0, NULL);
+}
+
+long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns)
+{
+	uk_name_t port = 0;
+	long rc = name_call(NAME_LOOKUP, name, 0, node, timeout_ns, &port);
+
+	return rc < 0 ? rc : (long)port;
+}
+
+long ns_lookup(const char *name, uint64_t timeout_ns)
+{
+	return ns_lookup_node(name, 0, timeout_ns);
+}
+
+long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
+	     uint32_t *total)
+{
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[sizeof(struct uk_msg_header) + sizeof(struct uk_rpc_status) +
+			      sizeof(struct uk_name_list_reply) +
+			      UK_NAME_LIST_MAX * sizeof(struct uk_name_entry)];
+		uint64_t align_;
+	} b;
+	struct uk_name_list_req *rq;
+	uk_name_t ns = ns_port();
+
+	if (!ns)
+		return -ERR_NOT_FOUND;
+	memset(&b.h, 0, sizeof(b.h));
+	b.h.id = NAME_LIST;
+	b.h.dest = ns;
+	rq = uk_msg_body(&b.h);
+	rq->start = start;
+	rq->reserved = 0;
+	b.h.size = sizeof(b.h) + sizeof(*rq);
+	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), UK_TIMEOUT_INFINITE);
+	rc = reply_status(rc, &b.h, NAME_LIST, sizeof(struct uk_name_list_reply));
+	if (rc < 0)
+		return rc;
+	const struct uk_name_list_reply *r =
+		(const void *)((const uint8_t *)uk_msg_body(&b.h) +
+			       sizeof(struct uk_rpc_status));
+	uint32_t have = (uk_msg_body_len(&b.h) - (uint32_t)sizeof(struct uk_rpc_status) -
+			 (uint32_t)sizeof(*r)) / (uint32_t)sizeof(struct uk_name_entry);
+	uint32_t n = r->count < have ? r->count : have;
+	if (n > max)
+		n = max;
+	memcpy(out, r->entries, n * sizeof(*out));
+	if (total)
+		*total = r->total;
+	return n;
+}
+
+/* The device server, found once. */
+static uk_name_t dev_port(void)
+{
+	static uk_name_t port;
+
+	if (!port) {
+		long rc = ns_lookup("dev", 10ull * 1000000000ull);
+		if (rc > 0)
+			port = (uk_name_t)rc;
+	}
+	return port;
+}
+
+static long dev_call(union svc_buf *b, uint32_t id, const void *req,
+		     size_t req_len, uk_name_t owner, uint32_t want)
+{
+	uk_name_t dev = dev_port();
+
+	if (!dev)
+		return -ERR_NOT_FOUND;
+	memset(&b->h, 0, sizeof(b->h));
+	b->h.id = id;
+	b->h.dest = dev;
+	if (owner) {
+		b->h.n_ports = 1;
+		uk_msg_ports(&b->h)[0] = (struct uk_msg_port){ owner, UK_DISP_MAKE_SEND };
+	}
+	memcpy(uk_msg_body(&b->h), req, req_len);
+	b->h.size = (uint32_t)((uint8_t *)uk_msg_body(&b->h) + req_len - b->bytes);
+	long rc = uk_ipc_call(&b->h, b->h.size, &b->h, sizeof(*b), UK_TIMEOUT_INFINITE);
+	return reply_status(rc, &b->h, id, want);
+}
+
+static const void *reply_body(const struct uk_msg_header *h)
+{
+	return (const uint8_t *)uk_msg_body(h) + sizeof(struct uk_rpc_status);
+}
+
+long dev_info(uint32_t index, struct uk_dev_info *out)
+{
+	static union svc_buf b;
+	struct uk_dev_info_req rq = { index, 0 };
+	long rc = dev_call(&b, DEV_INFO, &rq, sizeof(rq), 0, sizeof(*out));
+
+	if (rc == 0)
+		memcpy(out, reply_body(&b.h), sizeof(*out));
+	return rc;
+}
+
+long dev_claim(const struct uk_dev_claim_req *req, uk_name_t owner,
+	       struct uk_dev_claim_reply *out, uk_name_t *caps, unsigned max_caps,
+	       unsigned *n_caps)
+{
+	static union svc_buf b;
+	long rc;
+
+	if (!owner)
+		return -ERR_BAD_NAME;
+	rc = dev_call(&b, DEV_CLAIM, req, sizeof(*req), owner, sizeof(*out));
+	if (rc < 0)
+		return rc;
+	memcpy(out, reply_body(&b.h), sizeof(*out));
+	unsigned n = 0;
+	for (unsigned i = 0; i < b.h.n_ports; i++) {
+		uk_name_t c = uk_msg_ports(&b.h)[i].name;
+		if (n < max_caps)
+			caps[n++] = c;
+		else if (c)
+			uk_port_deallocate(c); /* no room: do not leak it */
+	}
+	if (n_caps)
+		*n_caps = n;
+	return 0;
+}
+
+long dev_config_read(uint32_t index, uint16_t off, uint16_t width, uint32_t *val)
+{
+	static union svc_buf b;
+	struct uk_dev_config_req rq = { index, off, width, 0, 0 };
+	long rc = dev_call(&b, DEV_CONFIG_READ, &rq, sizeof(rq), 0,
+			   sizeof(struct uk_dev_config_reply));
+
+	if (rc == 0)
+		*val = ((const struct uk_dev_config_reply *)reply_body(&b.h))->value;
+	return rc;
+}
+
+long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val)
+{
+	static union svc_buf b;
+	struct uk_dev_config_req rq = { index, off, width, val, 0 };
+
+	return dev_call(&b, DEV_CONFIG_WRITE, &rq, sizeof(rq), 0, 0);
+}
