@@ -52,6 +52,10 @@ static struct kmsg *kmsg_alloc(uint32_t size)
 
 static void ool_release(struct kmsg_ool *o)
 {
+	if (o->shared) {
+		vm_shared_unref(o->shared);
+		o->shared = NULL;
+	}
 	for (uint64_t i = 0; i < o->npages; i++)
 		kframe_free(o->frames[i]);
 	o->npages = 0;
@@ -238,14 +242,18 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 	uint64_t pages = 0;
 	for (unsigned i = 0; i < h->n_ool; i++) {
 		struct uk_msg_ool *o = &c->ools[i];
-		if ((o->flags != UK_OOL_COPY && o->flags != UK_OOL_MOVE) ||
+		if ((o->flags != UK_OOL_COPY && o->flags != UK_OOL_MOVE &&
+		     o->flags != UK_OOL_SHARE) ||
 		    o->size > UK_MSG_OOL_SIZE_MAX)
 			return o->size > UK_MSG_OOL_SIZE_MAX ? -ERR_TOO_BIG : -ERR_INVALID;
 		if (o->size == 0)
 			continue;
 		if (user_range_ok(o->address, o->size) < 0)
 			return -ERR_FAULT;
-		if (o->flags == UK_OOL_MOVE) {
+		if (o->flags == UK_OOL_SHARE) {
+			if (!vm_is_shareable_region(t, o->address, o->size))
+				return -ERR_INVALID; /* exactly one vm_allocate region */
+		} else if (o->flags == UK_OOL_MOVE) {
 			if (!vm_is_anonymous_region(t, o->address, o->size))
 				return -ERR_INVALID; /* exactly one vm_allocate region */
 			for (unsigned j = 0; j < i; j++)
@@ -336,6 +344,12 @@ static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
 		o->size = u->size;
 		if (!npages)
 			continue;
+		if (u->flags == UK_OOL_SHARE) {
+			int rc = vm_share_region(t, u->address, u->size, &o->shared);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		o->array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
 		if (!kframe_alloc_contiguous(o->array_frames, &o->array_phys)) {
 			o->array_frames = 0;
@@ -447,11 +461,17 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 	for (uint32_t i = 0; i < m->n_ool; i++) {
 		struct kmsg_ool *o = &m->ool[i];
 		uint64_t addr = 0;
-		if (o->npages && vm_give_frames(t, o->frames, o->npages, &addr) == 0)
+		bool lost = false;
+		if (o->shared) {
+			lost = vm_map_shared(t, o->shared, &addr) < 0;
+			vm_shared_unref(o->shared); /* the region has its own */
+			o->shared = NULL;
+		} else if (o->npages && vm_give_frames(t, o->frames, o->npages, &addr) == 0) {
 			o->npages = 0; /* the receiver owns them now */
+		}
 		ools[i].address = addr;
-		ools[i].size = addr || !o->npages ? o->size : 0;
-		ools[i].flags &= UK_OOL_MOVE;
+		ools[i].size = !lost && (addr || !o->npages) ? o->size : 0;
+		ools[i].flags &= UK_OOL_MOVE | UK_OOL_SHARE;
 		ools[i].reserved = 0;
 	}
 	h->sender = m->sender;

@@ -11,11 +11,47 @@
 #include "slab.h"
 #include "task.h"
 
-static struct slab_cache region_cache;
+static struct slab_cache region_cache, shared_cache;
+
+/* Frames several tasks map (UK_OOL_SHARE). The frame list lives in
+ * contiguous kernel frames, like an out-of-line descriptor's. */
+struct vm_shared {
+	uint64_t refs;
+	uint64_t npages;
+	uint64_t *frames;
+	uint64_t array_phys;
+	uint32_t array_frames;
+};
 
 void vm_init(void)
 {
 	slab_cache_init(&region_cache, "vm_region", sizeof(struct vm_region));
+	slab_cache_init(&shared_cache, "vm_shared", sizeof(struct vm_shared));
+}
+
+void vm_shared_unref(struct vm_shared *s)
+{
+	if (--s->refs)
+		return;
+	for (uint64_t i = 0; i < s->npages; i++)
+		kframe_free(s->frames[i]);
+	for (uint32_t i = 0; i < s->array_frames; i++)
+		kframe_free(s->array_phys + i * PAGE_SIZE);
+	slab_free(&shared_cache, s);
+}
+
+uint64_t vm_shared_size(const struct vm_shared *s)
+{
+	return s->npages * PAGE_SIZE;
+}
+
+/* Drop a region's bookkeeping (its pages are unmapped already). */
+static void region_destroy(struct vm_region *r)
+{
+	list_remove(&r->link);
+	if (r->shared)
+		vm_shared_unref(r->shared);
+	slab_free(&region_cache, r);
 }
 
 static unsigned map_flags(unsigned uk_flags)
@@ -96,6 +132,7 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 	r = slab_alloc(&region_cache);
 	if (!r)
 		return -ERR_NO_MEMORY;
+	r->shared = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -139,6 +176,7 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
 	r = slab_alloc(&region_cache);
 	if (!r)
 		return -ERR_NO_MEMORY;
+	r->shared = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -183,8 +221,7 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
 	if (r->kind != VM_ANONYMOUS || r->size != size)
 		return -ERR_INVALID;
 	unmap_range(t, r->start, r->size);
-	list_remove(&r->link);
-	slab_free(&region_cache, r);
+	region_destroy(r);
 	return 0;
 }
 
@@ -194,8 +231,14 @@ void vm_release_all(struct task *t)
 
 	/* Page frames go with the page tables in arch_aspace_destroy; only
 	 * the bookkeeping is released here. */
-	while ((n = list_pop_front(&t->regions)))
-		slab_free(&region_cache, list_entry(n, struct vm_region, link));
+	while ((n = list_pop_front(&t->regions))) {
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		/* Shared frames are mapped as not owned: the page-table
+		 * teardown leaves them alone. */
+		if (r->shared)
+			vm_shared_unref(r->shared);
+		slab_free(&region_cache, r);
+	}
 	t->frames = 0;
 }
 
@@ -217,6 +260,7 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 			kframe_free(pa + i * PAGE_SIZE);
 		return -ERR_NO_MEMORY;
 	}
+	r->shared = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -247,7 +291,86 @@ bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
 	struct vm_region *r = find_region(t, addr);
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	return r && r->kind == VM_ANONYMOUS && !r->shared && r->size == size;
+}
+
+bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	struct vm_region *r = find_region(t, addr);
+
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	return r && r->kind == VM_ANONYMOUS && r->size == size;
+}
+
+int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
+		    struct vm_shared **out)
+{
+	struct vm_region *r = find_region(t, addr);
+
+	if (!vm_is_shareable_region(t, addr, size))
+		return -ERR_INVALID;
+	if (!r->shared) {
+		struct vm_shared *s = slab_alloc(&shared_cache);
+		uint64_t npages = r->size / PAGE_SIZE;
+		if (!s)
+			return -ERR_NO_MEMORY;
+		s->refs = 1;
+		s->npages = 0;
+		s->array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+		if (!kframe_alloc_contiguous(s->array_frames, &s->array_phys)) {
+			slab_free(&shared_cache, s);
+			return -ERR_NO_MEMORY;
+		}
+		s->frames = arch_phys_to_virt(s->array_phys);
+		/* Remap every page as not owned; the object owns the frames.
+		 * Remapping a page just unmapped needs no new table. */
+		t->vm_version++;
+		for (uint64_t va = r->start; va < r->start + r->size; va += PAGE_SIZE) {
+			uint64_t pa;
+			bool owned;
+			bool mapped = arch_unmap_page(t->aspace_root, va, &pa, &owned);
+			kassert(mapped && owned);
+			s->frames[s->npages++] = pa;
+			t->frames--;
+			int rc = arch_map_page(t->aspace_root, va, pa,
+					       map_flags(r->flags) | MAP_NOT_OWNED);
+			kassert(rc == 0);
+		}
+		r->shared = s;
+	}
+	r->shared->refs++;
+	*out = r->shared;
+	return 0;
+}
+
+int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out)
+{
+	uint64_t size = s->npages * PAGE_SIZE, addr;
+	struct vm_region *r;
+
+	if (!s->npages || !(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
+	r = slab_alloc(&region_cache);
+	if (!r)
+		return -ERR_NO_MEMORY;
+	r->start = addr;
+	r->size = size;
+	r->flags = UK_VM_READ | UK_VM_WRITE;
+	r->kind = VM_ANONYMOUS;
+	r->shared = NULL;
+	region_insert(t, r);
+	for (uint64_t i = 0; i < s->npages; i++) {
+		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE, s->frames[i],
+				  map_flags(r->flags) | MAP_NOT_OWNED) < 0) {
+			unmap_range(t, addr, i * PAGE_SIZE);
+			region_destroy(r);
+			return -ERR_NO_MEMORY;
+		}
+	}
+	s->refs++;
+	r->shared = s;
+	*out = addr;
+	return 0;
 }
 
 void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
@@ -282,6 +405,7 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 	r = slab_alloc(&region_cache);
 	if (!r)
 		return -ERR_NO_MEMORY;
+	r->shared = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = UK_VM_READ | UK_VM_WRITE;

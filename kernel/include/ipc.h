@@ -154,6 +154,7 @@ struct kmsg_right {
 #define KMSG_SMALL 256
 
 /* Out-of-line memory in flight: frames owned by the message. */
+struct vm_shared;
 struct kmsg_ool {
 	uint64_t *frames;     /* npages physical addresses */
 	uint64_t npages;
@@ -161,6 +162,7 @@ struct kmsg_ool {
 	uint64_t array_phys;  /* storage of frames[] */
 	uint32_t array_frames;
 	uint32_t pad;
+	struct vm_shared *shared; /* UK_OOL_SHARE: a reference, else NULL */
 };
 
 struct kmsg {

@@ -14,6 +14,7 @@
 #include "list.h"
 
 struct task;
+struct vm_shared;
 
 enum vm_region_kind {
 	VM_IMAGE,     /* ELF segment */
@@ -27,6 +28,9 @@ struct vm_region {
 	uint64_t start, size;
 	unsigned flags; /* UK_VM_* */
 	enum vm_region_kind kind;
+	/* Frames shared with other tasks (UK_OOL_SHARE): mapped as not
+	 * owned here, freed when the last region referring to them goes. */
+	struct vm_shared *shared;
 };
 
 /* Where vm_allocate places memory when the caller does not choose. */
@@ -49,6 +53,18 @@ void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
  * mapped and the frames remain the caller's. */
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 		   uint64_t *out);
+/* Shared memory (UK_OOL_SHARE). True when [addr, addr + size) is exactly
+ * one anonymous region of t, shared already or not. */
+bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size);
+/* Make that region shared (its frames leave t's ownership for a shared
+ * object) and return a new reference to the object. */
+int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
+		    struct vm_shared **out);
+/* Map the object's frames into a new region of t (read and write); the
+ * region holds its own reference. */
+int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out);
+uint64_t vm_shared_size(const struct vm_shared *s);
+void vm_shared_unref(struct vm_shared *s);
 /* Physically contiguous zeroed memory (DMA), an anonymous region. */
 int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 		      uint64_t *out, uint64_t *phys);

@@ -440,3 +440,98 @@ DEFINE_TEST(IPC0044, a_long_chain_of_receive_rights_in_messages_dies_cleanly)
 	EXPECT_EQ(after.kobjects_in_use, before.kobjects_in_use);
 	EXPECT_EQ(after.frames_free, before.frames_free);
 }
+
+/* OOL0010-0012: UK_OOL_SHARE maps the same frames into the receiver. */
+static uint64_t share_roundtrip(uk_name_t p, uint64_t a, uint64_t size, long *rc)
+{
+	struct uk_msg_ool o = { a, size, UK_OOL_SHARE, 0 };
+
+	*rc = send_ool(p, &o, 1, 0);
+	if (*rc < 0)
+		return 0;
+	if (msg_receive(p, &rx, 0) < 0 || rx.h.n_ool != 1)
+		return 0;
+	struct uk_msg_ool *got = msg_ools(&rx.h);
+	if (!(got->flags & UK_OOL_SHARE) || got->size != size)
+		return 0;
+	return got->address;
+}
+
+DEFINE_TEST(OOL0010, ool_share_maps_the_same_frames_and_frees_them_last)
+{
+	uk_name_t p = port_new_send(1);
+	struct uk_kinfo_memory before = kernel_memory();
+	long a = uk_vm_allocate(2 * 4096, UK_VM_READ | UK_VM_WRITE), rc;
+	EXPECT(a > 0);
+	pattern((uint8_t *)a, 2 * 4096, 9);
+	uint64_t b = share_roundtrip(p, (uint64_t)a, 2 * 4096, &rc);
+	EXPECT_EQ(rc, 0);
+	EXPECT(b != 0 && b != (uint64_t)a);
+	if (b) {
+		EXPECT_EQ(sum((uint8_t *)b, 2 * 4096), sum((uint8_t *)a, 2 * 4096));
+		((volatile uint8_t *)b)[5000] = 0xab;
+		EXPECT_EQ(((volatile uint8_t *)a)[5000], 0xab);
+		((volatile uint8_t *)a)[7] = 0xcd;
+		EXPECT_EQ(((volatile uint8_t *)b)[7], 0xcd);
+		/* Shared memory cannot be moved, but can be copied or
+		 * shared again. */
+		struct uk_msg_ool mv = { (uint64_t)a, 2 * 4096, UK_OOL_MOVE, 0 };
+		EXPECT_ERR(send_ool(p, &mv, 1, 0), ERR_INVALID);
+		uint64_t c = share_roundtrip(p, b, 2 * 4096, &rc);
+		EXPECT(c != 0);
+		if (c) {
+			((volatile uint8_t *)c)[100] = 0x5a;
+			EXPECT_EQ(((volatile uint8_t *)a)[100], 0x5a);
+			EXPECT_EQ(uk_vm_free(c, 2 * 4096), 0);
+		}
+		/* The first mapping goes; the memory stays for the other. */
+		EXPECT_EQ(uk_vm_free((uint64_t)a, 2 * 4096), 0);
+		EXPECT_EQ(((volatile uint8_t *)b)[5000], 0xab);
+		EXPECT_EQ(uk_vm_free(b, 2 * 4096), 0);
+	}
+	uk_port_destroy(p);
+	struct uk_kinfo_memory after = kernel_memory();
+	EXPECT_EQ(after.frames_free, before.frames_free);
+	EXPECT_EQ(after.kobjects_in_use, before.kobjects_in_use);
+}
+
+DEFINE_TEST(OOL0011, ool_share_needs_a_whole_region_and_works_on_dma_memory)
+{
+	uk_name_t p = port_new_send(1);
+	long a = uk_vm_allocate(3 * 4096, UK_VM_READ | UK_VM_WRITE), rc;
+	struct uk_msg_ool o = { (uint64_t)a + 4096, 4096, UK_OOL_SHARE, 0 };
+	EXPECT_ERR(send_ool(p, &o, 1, 0), ERR_INVALID);
+	o = (struct uk_msg_ool){ (uint64_t)a, 2 * 4096, UK_OOL_SHARE, 0 };
+	EXPECT_ERR(send_ool(p, &o, 1, 0), ERR_INVALID);
+	o = (struct uk_msg_ool){ (uint64_t)a, 3 * 4096, UK_OOL_SHARE | UK_OOL_MOVE, 0 };
+	EXPECT_ERR(send_ool(p, &o, 1, 0), ERR_INVALID);
+	EXPECT_EQ(uk_vm_free((uint64_t)a, 3 * 4096), 0);
+	uint64_t phys = 0;
+	long d = uk_vm_allocate_dma(4 * 4096, &phys);
+	EXPECT(d > 0 && phys != 0);
+	uint64_t b = share_roundtrip(p, (uint64_t)d, 4 * 4096, &rc);
+	EXPECT(b != 0);
+	if (b) {
+		((volatile uint32_t *)b)[1024] = 0x12345678;
+		EXPECT_EQ(((volatile uint32_t *)d)[1024], 0x12345678);
+		EXPECT_EQ(uk_vm_free(b, 4 * 4096), 0);
+	}
+	EXPECT_EQ(uk_vm_free((uint64_t)d, 4 * 4096), 0);
+	uk_port_destroy(p);
+}
+
+DEFINE_TEST(OOL0012, shared_memory_in_a_dropped_message_is_freed)
+{
+	struct uk_kinfo_memory before = kernel_memory();
+	uk_name_t p = port_new_send(1);
+	long a = uk_vm_allocate(8 * 4096, UK_VM_READ | UK_VM_WRITE);
+	struct uk_msg_ool o = { (uint64_t)a, 8 * 4096, UK_OOL_SHARE, 0 };
+	EXPECT_EQ(send_ool(p, &o, 1, 0), 0);
+	EXPECT_EQ(send_ool(p, &o, 1, 0), 0);
+	uk_port_destroy(p); /* both messages die unreceived */
+	uk_port_deallocate(p); /* the dead name left of the send right */
+	EXPECT_EQ(uk_vm_free((uint64_t)a, 8 * 4096), 0);
+	struct uk_kinfo_memory after = kernel_memory();
+	EXPECT_EQ(after.frames_free, before.frames_free);
+	EXPECT_EQ(after.kobjects_in_use, before.kobjects_in_use);
+}

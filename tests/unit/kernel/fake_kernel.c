@@ -474,3 +474,38 @@ void fake_kernel_reset(void)
 	readied = 0;
 	current = NULL;
 }
+
+/* ---- shared memory: not modelled here (ktest OOL00xx covers it) ---- */
+
+bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size)
+{
+	(void)t;
+	(void)addr;
+	(void)size;
+	return false;
+}
+
+int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
+		    struct vm_shared **out)
+{
+	(void)t;
+	(void)addr;
+	(void)size;
+	(void)out;
+	return -ERR_INVALID;
+}
+
+int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out)
+{
+	(void)t;
+	(void)s;
+	(void)out;
+	fail_msg("vm_map_shared: no shared object can exist in the fake kernel");
+	return -ERR_INVALID;
+}
+
+void vm_shared_unref(struct vm_shared *s)
+{
+	(void)s;
+	fail_msg("vm_shared_unref: no shared object can exist in the fake kernel");
+}
