@@ -35,7 +35,8 @@ function(uk_user_program name)
   target_compile_options(${name} PRIVATE ${UK_USER_CFLAGS})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/include
                              ${CMAKE_SOURCE_DIR}/lib/c/include
-                             ${CMAKE_SOURCE_DIR}/lib/uk/include)
+                             ${CMAKE_SOURCE_DIR}/lib/uk/include
+                             ${CMAKE_SOURCE_DIR}/lib/posix/include)
   target_link_options(${name} PRIVATE -nostdlib -static -no-pie
                       -Wl,--build-id=none -Wl,-z,max-page-size=0x1000
                       -Wl,-Ttext-segment=0x400000)

@@ -28,8 +28,12 @@ void uk_runtime_start(const struct uk_startup *su)
 	exit(main(argc, argv_table));
 }
 
+struct uk_file;
+int fflush(struct uk_file *f);
+
 void exit(int code)
 {
+	fflush(NULL); /* buffered standard output */
 	uk_task_exit(code);
 	for (;;)
 		;

@@ -26,5 +26,6 @@ char *strtok_r(char *s, const char *delim, char **save);
 void *memchr(const void *s, int c, size_t n);
 /* User programs only (malloc): */
 char *strdup(const char *s);
+char *strerror(int errnum);
 
 #endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* Processes through the process server "proc" (uk/proto/proc.h). */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <ulib.h>
+#include <unistd.h>
+#include <uk/fd.h>
+#include <uk/proto/proc.h>
+
+#include "rpc.h"
+
+static uk_name_t proc_port(void)
+{
+	static uk_name_t port;
+
+	if (!port) {
+		long rc = ns_lookup("proc", 10ull * 1000000000ull);
+		if (rc > 0)
+			port = (uk_name_t)rc;
+	}
+	return port;
+}
+
+pid_t spawn(const char *path, const char *const argv[])
+{
+	static char args[UK_TASK_ARGS_MAX];
+	union rpc_buf b;
+	size_t len = 0;
+	unsigned argc = 0;
+	uk_name_t proc = proc_port();
+
+	if (!proc)
+		return posix_result(-ERR_NOT_FOUND);
+	for (; argv && argv[argc]; argc++) {
+		size_t n = strlen(argv[argc]) + 1;
+		if (len + n > sizeof(args))
+			return posix_result(-ERR_TOO_BIG);
+		memcpy(args + len, argv[argc], n);
+		len += n;
+	}
+	size_t plen = strlen(path);
+	if (plen >= 1024)
+		return posix_result(-ERR_NAME_TOO_LONG);
+	struct uk_proc_spawn_req req = { (uint16_t)plen, (uint16_t)argc, (uint32_t)len, -1, 0 };
+	struct uk_proc_spawn_reply r;
+	struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+	uk_name_t io = stdio_port();
+	struct rpc_req rq = { .dest = proc, .id = PROC_SPAWN, .req = &req,
+			      .req_len = sizeof(req), .a = path, .a_len = plen,
+			      .b = args, .b_len = len, .port = io,
+			      .port_disposition = UK_DISP_COPY_SEND };
+	long rc = rpc_call(&rq, &b, &out);
+	return rc < 0 ? posix_result(rc) : (pid_t)r.task;
+}
+
+pid_t waitpid(pid_t pid, int *status, int options)
+{
+	union rpc_buf b;
+	uk_name_t proc = proc_port();
+	struct uk_proc_wait_req req = { (uint64_t)pid,
+					(options & WNOHANG) ? 0 : UK_TIMEOUT_INFINITE };
+	struct uk_exit_status st;
+	struct rpc_reply out = { &st, sizeof(st), 0, 0, 0, 0, 0 };
+	struct rpc_req rq = { .dest = proc, .id = PROC_WAIT, .req = &req,
+			      .req_len = sizeof(req) };
+
+	if (!proc)
+		return posix_result(-ERR_NOT_FOUND);
+	long rc = rpc_call(&rq, &b, &out);
+	if (rc == -ERR_TIMED_OUT && (options & WNOHANG))
+		return 0;
+	if (rc < 0)
+		return posix_result(rc);
+	if (status) {
+		if (st.reason == UK_EXIT_NORMAL)
+			*status = (int)((st.code & 0xff) << 8);
+		else if (st.reason == UK_EXIT_FAULT)
+			*status = 0x80 | (int)(st.vector & 0x7f);
+		else
+			*status = SIGKILL;
+	}
+	return pid;
+}
+
+int kill(pid_t pid, int sig)
+{
+	union rpc_buf b;
+	uk_name_t proc = proc_port();
+	struct uk_proc_wait_req req = { (uint64_t)pid, 0 };
+	struct rpc_req rq = { .dest = proc, .id = PROC_KILL, .req = &req,
+			      .req_len = sizeof(req) };
+
+	(void)sig;
+	if (!proc)
+		return (int)posix_result(-ERR_NOT_FOUND);
+	long rc = rpc_call(&rq, &b, NULL);
+	/* Not one of proc's: the kernel decides. */
+	if (rc == -ERR_NO_CHILD)
+		rc = uk_task_kill((uint64_t)pid);
+	return (int)posix_result(rc);
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	uint64_t ns = (uint64_t)uk_clock();
+
+	(void)tz;
+	tv->tv_sec = (time_t)(ns / 1000000000ull);
+	tv->tv_usec = (int64_t)(ns % 1000000000ull / 1000);
+	return 0;
+}
