@@ -32,6 +32,10 @@ enum uk_syscall_number {
 
 #ifndef UK_KERNEL
 
+#ifdef UK_HOST_FAKE_SYSCALLS
+/* Host unit tests of user code (tests/unit) supply this themselves. */
+long uk_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5);
+#else
 static inline long uk_syscall6(long n, long a0, long a1, long a2, long a3,
 			       long a4, long a5)
 {
@@ -46,6 +50,7 @@ static inline long uk_syscall6(long n, long a0, long a1, long a2, long a3,
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+#endif
 
 #define UPTR(type) type
 #define UK_ARG_(v) ((long)(v))

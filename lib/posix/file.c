@@ -21,10 +21,19 @@
 
 static char cwd[UK_FS_PATH_MAX] = "/";
 
+static uk_name_t port;
+
+/* Forget a server that died: the next call looks the name up again and
+ * finds its restarted successor (files open on the old one stay dead). */
+static void fs_forget(void)
+{
+	if (port)
+		uk_port_deallocate(port);
+	port = 0;
+}
+
 static uk_name_t fs_port(void)
 {
-	static uk_name_t port;
-
 	if (!port) {
 		long rc = ns_lookup("fs", FS_LOOKUP_TIMEOUT);
 		if (rc > 0)
@@ -93,7 +102,13 @@ static long path_call(uint32_t id, const char *path, const char *path2,
 	struct rpc_req rq = { .dest = fs, .id = id, .req = &req, .req_len = sizeof(req),
 			      .a = p1, .a_len = req.path_len, .b = p2,
 			      .b_len = req.new_len };
-	return rpc_call(&rq, &b, out);
+	rc = rpc_call(&rq, &b, out);
+	if (rc == -ERR_DEAD) {
+		fs_forget();
+		if ((rq.dest = fs_port()))
+			rc = rpc_call(&rq, &b, out);
+	}
+	return rc;
 }
 
 /* ---- open files ---- */
@@ -393,8 +408,8 @@ void sync(void)
 	uk_name_t fs = fs_port();
 	struct rpc_req rq = { .dest = fs, .id = FS_SYNC };
 
-	if (fs)
-		rpc_call(&rq, &b, NULL);
+	if (fs && rpc_call(&rq, &b, NULL) == -ERR_DEAD)
+		fs_forget();
 }
 
 int unlink(const char *path)
