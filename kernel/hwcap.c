@@ -25,12 +25,54 @@
 
 static struct slab_cache cap_cache;
 
+/* PCI interrupt lines are shared: up to IRQ_SHARERS drivers bind one line,
+ * each with its own capability. An interrupt masks the line and notifies
+ * every binding; the line is unmasked when every live binding has
+ * acknowledged, so a level-triggered line still raised fires again. */
+#define IRQ_SHARERS 4
 struct irq_binding {
-	struct port *port; /* reference held, NULL when unbound */
-	uint64_t pending;  /* interrupts not yet reported */
-	bool outstanding;  /* a notice was sent and not acknowledged */
+	struct port *port;  /* reference held, NULL when unbound */
+	struct hw_cap *cap; /* the capability it was bound with (reference) */
+	uint64_t pending;   /* interrupts not yet reported */
+	bool outstanding;   /* a notice was sent and not acknowledged */
 };
-static struct irq_binding irqs[IRQ_LINES];
+static struct irq_binding irqs[IRQ_LINES][IRQ_SHARERS];
+
+static void binding_drop(struct irq_binding *b)
+{
+	port_unref(b->port);
+	hwcap_unref(b->cap);
+	b->port = NULL;
+	b->cap = NULL;
+}
+
+/* Drop bindings whose port died, then mask or unmask the line. */
+static void line_update(unsigned line)
+{
+	bool live = false, waiting = false;
+
+	for (unsigned i = 0; i < IRQ_SHARERS; i++) {
+		struct irq_binding *b = &irqs[line][i];
+		if (b->port && !b->port->alive)
+			binding_drop(b);
+		if (b->port) {
+			live = true;
+			waiting |= b->outstanding;
+		}
+	}
+	if (live && !waiting)
+		arch_irq_unmask(line);
+	else
+		arch_irq_mask(line);
+}
+
+static struct irq_binding *binding_of(unsigned line, const struct hw_cap *c)
+{
+	for (unsigned i = 0; i < IRQ_SHARERS; i++)
+		if (irqs[line][i].port && irqs[line][i].cap == c)
+			return &irqs[line][i];
+	return NULL;
+}
 
 void hwcap_init(void)
 {
@@ -191,12 +233,11 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 	unsigned line = (unsigned)c->base;
 	if (line == 0 || line == 2 || line >= IRQ_LINES)
 		return -ERR_BUSY;
-	struct irq_binding *b = &irqs[line];
+	struct irq_binding *b = binding_of(line, c);
 	if (port == UK_NAME_NULL) { /* unbind */
-		if (b->port)
-			port_unref(b->port);
-		b->port = NULL;
-		arch_irq_mask(line);
+		if (b)
+			binding_drop(b);
+		line_update(line);
 		return 0;
 	}
 	struct ipc_entry *e = port <= UINT32_MAX
@@ -211,15 +252,18 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 	struct port *p = e->object;
 	if (!p->alive)
 		return -ERR_DEAD;
-	if (b->port && b->port->alive)
-		return -ERR_BUSY;
-	if (b->port)
-		port_unref(b->port);
+	line_update(line); /* forget dead bindings first */
+	if (b)
+		return -ERR_BUSY; /* this capability is bound already */
+	for (unsigned i = 0; i < IRQ_SHARERS && !b; i++)
+		if (!irqs[line][i].port)
+			b = &irqs[line][i];
+	if (!b)
+		return -ERR_BUSY; /* too many sharers */
 	port_ref(p);
-	b->port = p;
-	b->pending = 0;
-	b->outstanding = false;
-	arch_irq_unmask(line);
+	hwcap_ref(c);
+	*b = (struct irq_binding){ p, c, 0, false };
+	line_update(line);
 	return 0;
 }
 
@@ -232,35 +276,42 @@ int64_t sys_irq_ack(uint64_t name)
 		return rc;
 	if (c->size != 1 || c->base >= IRQ_LINES)
 		return -ERR_INVALID;
-	struct irq_binding *b = &irqs[c->base];
-	if (!b->port)
+	struct irq_binding *b = binding_of((unsigned)c->base, c);
+	if (!b)
 		return -ERR_NOT_FOUND;
 	b->outstanding = false;
-	arch_irq_unmask((unsigned)c->base);
+	line_update((unsigned)c->base);
 	return 0;
 }
 
 /* Called from irq_handle for lines that are not the kernel's. */
 bool hwcap_irq(unsigned line)
 {
-	struct irq_binding *b = &irqs[line];
+	bool any = false;
 
-	if (line >= IRQ_LINES || !b->port)
+	if (line >= IRQ_LINES)
 		return false;
-	/* The line stays masked until the driver acknowledges. */
+	/* The line stays masked until every driver acknowledges. */
 	arch_irq_mask(line);
-	b->pending++;
-	if (!b->port->alive) {
-		port_unref(b->port);
-		b->port = NULL;
-		return true;
+	for (unsigned i = 0; i < IRQ_SHARERS; i++) {
+		struct irq_binding *b = &irqs[line][i];
+		if (!b->port)
+			continue;
+		any = true;
+		if (!b->port->alive) {
+			binding_drop(b);
+			continue;
+		}
+		b->pending++;
+		if (!b->outstanding) {
+			b->outstanding = true;
+			port_notify(b->port, UK_MSG_ID_INTERRUPT, 0, line, b->pending);
+			b->pending = 0;
+		}
 	}
-	if (!b->outstanding) {
-		b->outstanding = true;
-		port_notify(b->port, UK_MSG_ID_INTERRUPT, 0, line, b->pending);
-		b->pending = 0;
-	}
-	return true;
+	if (any)
+		line_update(line);
+	return any;
 }
 
 int64_t sys_vm_allocate_dma(uint64_t size, uaddr_t phys)

@@ -141,6 +141,32 @@ DEFINE_TEST(HW0005, interrupts_arrive_as_messages_until_acknowledged)
 	EXPECT_EQ(rc, sizeof(n));
 	outb(COM1 + 1, 0x00);
 	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	/* A shared line: a second capability for IRQ 4 binds too; both
+	 * drivers hear the interrupt and it stays masked until both ack. */
+	long irq4b = uk_cap_derive(root(UK_STARTUP_HW_IRQ), 4, 1);
+	long port2 = uk_port_allocate(UK_RIGHT_RECEIVE);
+	EXPECT_EQ(uk_irq_bind((uint64_t)irq4b, (uint64_t)port2), 0);
+	outb(COM1 + 1, 0x02);
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 2000000000ull), sizeof(n));
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port2, &n.header, sizeof(n), 2000000000ull), sizeof(n));
+	EXPECT_EQ(n.irq, 4);
+	outb(COM1 + 1, 0x00);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	outb(COM1 + 1, 0x02); /* a new edge, but one sharer has not acked */
+	EXPECT_ERR(uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 20000000), ERR_TIMED_OUT);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4b), 0);
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 2000000000ull), sizeof(n));
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port2, &n.header, sizeof(n), 2000000000ull), sizeof(n));
+	outb(COM1 + 1, 0x00);
+	/* A sharer that dies stops holding the line. */
+	uk_port_destroy((uint64_t)port2);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	outb(COM1 + 1, 0x02);
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port, &n.header, sizeof(n), 2000000000ull), sizeof(n));
+	outb(COM1 + 1, 0x00);
+	EXPECT_EQ(uk_irq_ack((uint64_t)irq4), 0);
+	EXPECT_EQ(uk_irq_bind((uint64_t)irq4b, UK_NAME_NULL), 0);
+	uk_port_deallocate((uint64_t)irq4b);
 	EXPECT_EQ(uk_irq_bind((uint64_t)irq4, UK_NAME_NULL), 0);
 	EXPECT_ERR(uk_irq_ack((uint64_t)irq4), ERR_NOT_FOUND);
 	uk_port_destroy((uint64_t)port);
