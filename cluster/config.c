@@ -327,8 +327,10 @@ static int global_key(const struct tokens *t, int line,
 				    "or digit, not '%s'",
 				    CLUSTER_NAME_MAX - 1, t->word[1]);
 		str_copy(cfg->name, t->word[1], sizeof(cfg->name));
-	} else if (!strcmp(key, "kernel") || !strcmp(key, "archive")) {
-		char *dst = key[0] == 'k' ? cfg->kernel : cfg->archive;
+	} else if (!strcmp(key, "kernel") || !strcmp(key, "archive") ||
+		   !strcmp(key, "disk")) {
+		char *dst = key[0] == 'k' ? cfg->kernel
+			    : key[0] == 'a' ? cfg->archive : cfg->disk;
 		if (one_value(t, line, err))
 			return -1;
 		if (!t->word[1][0])
@@ -531,6 +533,9 @@ int config_format(const struct cluster_config *cfg, char *buf, size_t len)
 	if (cfg->archive[0] &&
 	    str_append(buf, len, "archive %s\n",
 		       quote_word(cfg->archive, q, sizeof(q))))
+		return -1;
+	if (cfg->disk[0] &&
+	    str_append(buf, len, "disk %s\n", quote_word(cfg->disk, q, sizeof(q))))
 		return -1;
 	if (format_node(buf, len, &cfg->defaults, ""))
 		return -1;

@@ -47,6 +47,10 @@ struct cluster_config {
 	unsigned probes;
 	char kernel[CONFIG_PATH_MAX];  /* "" = the build's kernel.bin */
 	char archive[CONFIG_PATH_MAX]; /* "" = the build's boot.cpio */
+	/* Disk image every node gets a private copy of (virtio-blk), kept
+	 * across reboots for the cluster's life: "" = the build's
+	 * disk/disk.img, "none" = no disk. */
+	char disk[CONFIG_PATH_MAX];
 	struct node_config defaults;
 	struct node_config node[CLUSTER_MAX_NODES]; /* node[0] is node 1 */
 };

@@ -101,12 +101,14 @@ int config_load(const char *path, struct cluster_config *cfg)
 
 int config_resolve(struct cluster_config *cfg, const char *base_dir)
 {
-	char kernel[PATH_MAX + 32], archive[PATH_MAX + 32];
+	char kernel[PATH_MAX + 32], archive[PATH_MAX + 32], disk[PATH_MAX + 32];
 
 	snprintf(kernel, sizeof(kernel), "%s/kernel/kernel.bin", build_dir());
 	snprintf(archive, sizeof(archive), "%s/boot/boot.cpio", build_dir());
+	snprintf(disk, sizeof(disk), "%s/disk/disk.img", build_dir());
 	if (resolve(cfg->kernel, base_dir, kernel) ||
-	    resolve(cfg->archive, base_dir, archive)) {
+	    resolve(cfg->archive, base_dir, archive) ||
+	    (strcmp(cfg->disk, "none") && resolve(cfg->disk, base_dir, disk))) {
 		msg("kernel or boot archive path too long");
 		return -1;
 	}

@@ -4,7 +4,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "state.h"
 
 static void arg(struct qemu_command *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -60,6 +63,14 @@ void qemu_command_build(struct qemu_command *c, const struct cluster_paths *p,
 	arg(c, "tap,id=net0,ifname=%s,script=no,downscript=no", tap);
 	arg(c, "-device");
 	arg(c, "virtio-net-pci,netdev=net0,id=nic0,mac=%s", mac);
+	if (strcmp(cfg->disk, "none") && cfg->disk[0]) {
+		char disk[4096];
+		node_file(p, node, "disk.img", disk, sizeof(disk));
+		arg(c, "-drive");
+		arg(c, "file=%s,if=none,id=disk0,format=raw", disk);
+		arg(c, "-device");
+		arg(c, "virtio-blk-pci,drive=disk0,id=blk0");
+	}
 	/* Network boot, also after every reset; if it fails (no link, no
 	 * answer), the firmware tries again 5 s later. */
 	arg(c, "-boot");

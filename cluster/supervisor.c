@@ -100,6 +100,19 @@ int super_power_on(struct super *s, struct node *n, char *why, size_t len)
 		snprintf(why, len, "node %u is already on", n->id);
 		return -1;
 	}
+	/* A node's disk is a private copy of the image, made on first power
+	 * on and kept across reboots (what the node wrote stays). */
+	if (strcmp(s->cfg.disk, "none") && s->cfg.disk[0]) {
+		char disk[PATH_MAX];
+		node_file(&s->paths, n->id, "disk.img", disk, sizeof(disk));
+		if (access(disk, R_OK) && copy_file(s->cfg.disk, disk, 0600)) {
+			snprintf(why, len, "cannot copy the disk image %s to %s: %s "
+				 "(build it with cmake --build build, or say "
+				 "\"disk none\" in the configuration)",
+				 s->cfg.disk, disk, strerror(errno));
+			return -1;
+		}
+	}
 	qemu_command_build(&cmd, &s->paths, &s->cfg, n->id);
 	node_file(&s->paths, n->id, "qemu.log", out, sizeof(out));
 	o.output = out;
