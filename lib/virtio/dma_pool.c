@@ -60,7 +60,8 @@ void *dma_pool_alloc(struct dma_pool *p, size_t bytes, uint64_t *phys)
 	uint32_t n = (uint32_t)((bytes + DMA_POOL_UNIT - 1) / DMA_POOL_UNIT);
 	uint32_t first = find_run(p, n, p->hint, p->units);
 	if (first == UINT32_MAX) {
-		uint32_t to = p->hint + n - 1 < p->units ? p->hint + n - 1 : p->units;
+		uint32_t to =
+		    p->hint + n - 1 < p->units ? p->hint + n - 1 : p->units;
 		first = find_run(p, n, 0, to);
 	}
 	if (first == UINT32_MAX)
@@ -74,7 +75,8 @@ void *dma_pool_alloc(struct dma_pool *p, size_t bytes, uint64_t *phys)
 
 void dma_pool_free(struct dma_pool *p, void *addr, size_t bytes)
 {
-	uint32_t first = (uint32_t)(((uint8_t *)addr - p->base) / DMA_POOL_UNIT);
+	uint32_t first =
+	    (uint32_t)(((uint8_t *)addr - p->base) / DMA_POOL_UNIT);
 	uint32_t n = (uint32_t)((bytes + DMA_POOL_UNIT - 1) / DMA_POOL_UNIT);
 
 	mark(p, first, n, 0);

@@ -46,18 +46,21 @@ static void wr64(volatile uint8_t *base, uint32_t off, uint64_t v)
 static const char *cfg_name(const struct virtio_pci_region *r,
 			    const struct virtio_pci_layout *l)
 {
-	return r == &l->common ? "common" : r == &l->notify ? "notify"
-				: r == &l->isr	  ? "isr"
-						  : "device";
+	return r == &l->common	 ? "common"
+	       : r == &l->notify ? "notify"
+	       : r == &l->isr	 ? "isr"
+				 : "device";
 }
 
 /* Map the page range of one BAR that covers every region in it; regions
  * then point into that mapping. */
 static int map_bar(struct virtio_pci *vp, unsigned bar)
 {
-	struct virtio_pci_region *regions[] = { &vp->layout.common, &vp->layout.notify,
-						&vp->layout.isr, &vp->layout.device };
-	volatile uint8_t **ptrs[] = { &vp->common, &vp->notify, &vp->isr, &vp->device };
+	const struct virtio_pci_region *const regions[] = {
+	    &vp->layout.common, &vp->layout.notify, &vp->layout.isr,
+	    &vp->layout.device};
+	volatile uint8_t **ptrs[] = {&vp->common, &vp->notify, &vp->isr,
+				     &vp->device};
 	uint64_t lo = UINT64_MAX, hi = 0;
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -79,27 +82,31 @@ static int map_bar(struct virtio_pci *vp, unsigned bar)
 	lo &= ~(uint64_t)(UK_PAGE_SIZE - 1);
 	hi = (hi + UK_PAGE_SIZE - 1) & ~(uint64_t)(UK_PAGE_SIZE - 1);
 	if (!vp->bar_cap[bar]) {
-		printf("%s: BAR %u holds virtio registers but came without a capability\n",
+		printf("%s: BAR %u holds virtio registers but came without a "
+		       "capability\n",
 		       vp->name, bar);
 		return -ERR_NOT_FOUND;
 	}
-	long addr = uk_phys_map(vp->bar_cap[bar], lo, hi - lo, UK_VM_READ | UK_VM_WRITE);
+	long addr = uk_phys_map(vp->bar_cap[bar], lo, hi - lo,
+				UK_VM_READ | UK_VM_WRITE);
 	if (addr < 0) {
-		printf("%s: cannot map BAR %u [0x%lx, 0x%lx): %s\n", vp->name, bar,
-		       (unsigned long)lo, (unsigned long)hi, err_str(addr));
+		printf("%s: cannot map BAR %u [0x%lx, 0x%lx): %s\n", vp->name,
+		       bar, (unsigned long)lo, (unsigned long)hi,
+		       err_str(addr));
 		return (int)addr;
 	}
 	for (unsigned i = 0; i < 4; i++) {
 		const struct virtio_pci_region *r = regions[i];
 		if (r->present && r->bar == bar)
-			*ptrs[i] = (volatile uint8_t *)addr + (in_page + r->offset - lo);
+			*ptrs[i] = (volatile uint8_t *)addr +
+				   (in_page + r->offset - lo);
 	}
 	return 0;
 }
 
 int virtio_pci_attach(struct virtio_pci *vp, const char *name,
-		      const struct uk_dev_claim_reply *claim, const uk_name_t *caps,
-		      unsigned n_caps)
+		      const struct uk_dev_claim_reply *claim,
+		      const uk_name_t *caps, unsigned n_caps)
 {
 	unsigned next = 0;
 	int rc;
@@ -113,7 +120,8 @@ int virtio_pci_attach(struct virtio_pci *vp, const char *name,
 		if (vp->info.res[bar].kind == UK_DEV_RES_NONE)
 			continue;
 		if (next >= n_caps) {
-			printf("%s: the claim returned %u capabilities, fewer than its resources\n",
+			printf("%s: the claim returned %u capabilities, fewer "
+			       "than its resources\n",
 			       name, n_caps);
 			return -ERR_INVALID;
 		}
@@ -124,32 +132,36 @@ int virtio_pci_attach(struct virtio_pci *vp, const char *name,
 
 	rc = virtio_pci_parse_caps(claim->config, &vp->layout);
 	if (rc == -ERR_UNSUPPORTED) {
-		printf("%s: device %04x:%04x has no virtio 1.x (modern) PCI capabilities; "
-		       "legacy-only devices are not supported\n",
+		printf("%s: device %04x:%04x has no virtio 1.x (modern) PCI "
+		       "capabilities; legacy-only devices are not supported\n",
 		       name, vp->info.vendor, vp->info.device);
 		return rc;
 	}
 	if (rc < 0) {
-		printf("%s: malformed virtio capability list: %s\n", name, err_str(rc));
+		printf("%s: malformed virtio capability list: %s\n", name,
+		       err_str(rc));
 		return rc;
 	}
 	if (!vp->layout.device.present) {
-		printf("%s: no device-specific configuration capability\n", name);
+		printf("%s: no device-specific configuration capability\n",
+		       name);
 		return -ERR_UNSUPPORTED;
 	}
 	rc = virtio_pci_check_layout(&vp->layout, vp->info.res);
 	if (rc < 0) {
-		const struct virtio_pci_region *rs[] = { &vp->layout.common, &vp->layout.notify,
-							 &vp->layout.isr, &vp->layout.device };
+		const struct virtio_pci_region *rs[] = {
+		    &vp->layout.common, &vp->layout.notify, &vp->layout.isr,
+		    &vp->layout.device};
 		for (unsigned i = 0; i < 4; i++) {
 			const struct uk_dev_res *b = &vp->info.res[rs[i]->bar];
 			if (rs[i]->present &&
 			    (b->kind != UK_DEV_RES_MEMORY ||
 			     (uint64_t)rs[i]->offset + rs[i]->length > b->size))
-				printf("%s: %s configuration at BAR %u + 0x%x (%u bytes) is not "
-				       "inside a memory BAR\n",
-				       name, cfg_name(rs[i], &vp->layout), rs[i]->bar,
-				       rs[i]->offset, rs[i]->length);
+				printf(
+				    "%s: %s configuration at BAR %u + 0x%x "
+				    "(%u bytes) is not inside a memory BAR\n",
+				    name, cfg_name(rs[i], &vp->layout),
+				    rs[i]->bar, rs[i]->offset, rs[i]->length);
 		}
 		return rc;
 	}
@@ -166,7 +178,8 @@ uint8_t virtio_pci_status(const struct virtio_pci *vp)
 
 static void set_status(struct virtio_pci *vp, uint8_t bits)
 {
-	wr8(vp->common, VIRTIO_COMMON_STATUS, (uint8_t)(virtio_pci_status(vp) | bits));
+	wr8(vp->common, VIRTIO_COMMON_STATUS,
+	    (uint8_t)(virtio_pci_status(vp) | bits));
 }
 
 void virtio_pci_fail(struct virtio_pci *vp)
@@ -177,20 +190,25 @@ void virtio_pci_fail(struct virtio_pci *vp)
 static const char *feature_name(unsigned bit)
 {
 	switch (bit) {
-	case VIRTIO_F_VERSION_1: return "VIRTIO_F_VERSION_1";
-	case VIRTIO_F_ACCESS_PLATFORM: return "VIRTIO_F_ACCESS_PLATFORM";
-	default: return "a device feature";
+	case VIRTIO_F_VERSION_1:
+		return "VIRTIO_F_VERSION_1";
+	case VIRTIO_F_ACCESS_PLATFORM:
+		return "VIRTIO_F_ACCESS_PLATFORM";
+	default:
+		return "a device feature";
 	}
 }
 
-int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required, uint64_t optional)
+int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required,
+			 uint64_t optional)
 {
 	/* Reset, and wait for the device to say it is done (4.1.4.3.2). */
 	wr8(vp->common, VIRTIO_COMMON_STATUS, 0);
 	uint64_t deadline = (uint64_t)uk_clock() + RESET_DEADLINE_NS;
 	while (virtio_pci_status(vp) != 0) {
 		if ((uint64_t)uk_clock() > deadline) {
-			printf("%s: device does not finish its reset\n", vp->name);
+			printf("%s: device does not finish its reset\n",
+			       vp->name);
 			return -ERR_IO;
 		}
 		uk_yield();
@@ -211,8 +229,10 @@ int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required, uint64_t opti
 	uint64_t missing = required & ~offered;
 	if (missing) {
 		unsigned bit = (unsigned)__builtin_ctzll(missing);
-		printf("%s: device %04x:%04x does not offer %s (bit %u); refusing it\n",
-		       vp->name, vp->info.vendor, vp->info.device, feature_name(bit), bit);
+		printf("%s: device %04x:%04x does not offer %s (bit %u); "
+		       "refusing it\n",
+		       vp->name, vp->info.vendor, vp->info.device,
+		       feature_name(bit), bit);
 		virtio_pci_fail(vp);
 		return -ERR_UNSUPPORTED;
 	}
@@ -223,7 +243,8 @@ int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required, uint64_t opti
 	wr32(vp->common, VIRTIO_COMMON_GF, (uint32_t)(vp->features >> 32));
 	set_status(vp, VIRTIO_STATUS_FEATURES_OK);
 	if (!(virtio_pci_status(vp) & VIRTIO_STATUS_FEATURES_OK)) {
-		printf("%s: device refused the features 0x%lx (FEATURES_OK not kept)\n",
+		printf("%s: device refused the features 0x%lx (FEATURES_OK not "
+		       "kept)\n",
 		       vp->name, (unsigned long)vp->features);
 		virtio_pci_fail(vp);
 		return -ERR_UNSUPPORTED;
@@ -231,8 +252,8 @@ int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required, uint64_t opti
 	return 0;
 }
 
-int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t index, uint16_t max_size,
-			   struct virtq *vq)
+int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t index,
+			   uint16_t max_size, struct virtq *vq)
 {
 	volatile uint8_t *c = vp->common;
 
@@ -246,12 +267,14 @@ int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t index, uint16_t max_s
 		return -ERR_BUSY; /* not after a reset */
 	uint16_t size = dev_max < max_size ? dev_max : max_size;
 	while (size & (size - 1))
-		size &= (uint16_t)(size - 1); /* split rings need a power of two */
+		size &=
+		    (uint16_t)(size - 1); /* split rings need a power of two */
 
 	uint32_t notify_off = (uint32_t)rd16(c, VIRTIO_COMMON_Q_NOFF) *
 			      vp->layout.notify_multiplier;
 	if ((uint64_t)notify_off + 2 > vp->layout.notify.length) {
-		printf("%s: queue %u notifies outside the notify region\n", vp->name, index);
+		printf("%s: queue %u notifies outside the notify region\n",
+		       vp->name, index);
 		return -ERR_CORRUPT;
 	}
 

@@ -30,13 +30,14 @@ static int take(struct virtio_pci_region *r, const uint8_t *cap)
 	if (bar >= VIRTIO_PCI_BARS || length == 0 ||
 	    (uint64_t)offset + length > UINT32_MAX)
 		return -ERR_CORRUPT;
-	*r = (struct virtio_pci_region){ true, bar, offset, length };
+	*r = (struct virtio_pci_region){true, bar, offset, length};
 	return 0;
 }
 
-int virtio_pci_parse_caps(const uint8_t config[256], struct virtio_pci_layout *out)
+int virtio_pci_parse_caps(const uint8_t config[256],
+			  struct virtio_pci_layout *out)
 {
-	uint8_t seen[256 / 4 / 8] = { 0 };
+	uint8_t seen[256 / 4 / 8] = {0};
 	bool any = false;
 	int rc = 0;
 
@@ -55,7 +56,8 @@ int virtio_pci_parse_caps(const uint8_t config[256], struct virtio_pci_layout *o
 		unsigned next = cap[1] & 0xfcu;
 		if (cap[0] == PCI_CAP_ID_VENDOR) {
 			unsigned len = cap[2];
-			if (len < sizeof(struct virtio_pci_cap) || ptr + len > 256) {
+			if (len < sizeof(struct virtio_pci_cap) ||
+			    ptr + len > 256) {
 				rc = -ERR_CORRUPT;
 				break;
 			}
@@ -83,12 +85,14 @@ int virtio_pci_parse_caps(const uint8_t config[256], struct virtio_pci_layout *o
 				rc = take(&out->device, cap);
 				break;
 			default:
-				break; /* PCI_CFG, shared memory, vendor's own */
+				break; /* PCI_CFG, shared memory, vendor's own
+					*/
 			}
 		}
 		ptr = next;
 	}
-	bool complete = out->common.present && out->notify.present && out->isr.present;
+	bool complete =
+	    out->common.present && out->notify.present && out->isr.present;
 	if (complete) {
 		/* A broken tail of the list does not matter once everything
 		 * needed was found ahead of it. */

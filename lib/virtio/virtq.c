@@ -24,7 +24,7 @@ static size_t avail_offset(uint16_t size)
 static size_t used_offset(uint16_t size)
 {
 	return align_up(avail_offset(size) + sizeof(struct virtq_avail) +
-				(size_t)size * sizeof(uint16_t) + sizeof(uint16_t),
+			    (size_t)size * sizeof(uint16_t) + sizeof(uint16_t),
 			4);
 }
 
@@ -45,11 +45,11 @@ int virtq_init(struct virtq *vq, uint16_t size, void *ring, uint64_t ring_phys,
 {
 	uint8_t *r = ring;
 
-	if (size == 0 || size > VIRTQ_SIZE_MAX || (size & (size - 1)) || !ring ||
-	    !meta || ((uintptr_t)ring & 15) || (ring_phys & 15) ||
+	if (size == 0 || size > VIRTQ_SIZE_MAX || (size & (size - 1)) ||
+	    !ring || !meta || ((uintptr_t)ring & 15) || (ring_phys & 15) ||
 	    ((uintptr_t)meta & 7))
 		return -ERR_INVALID;
-	*vq = (struct virtq){ 0 };
+	*vq = (struct virtq){0};
 	vq->size = size;
 	vq->desc = (volatile struct virtq_desc *)r;
 	vq->avail = (volatile struct virtq_avail *)(r + avail_offset(size));
@@ -60,8 +60,9 @@ int virtq_init(struct virtq *vq, uint16_t size, void *ring, uint64_t ring_phys,
 	vq->chain = meta;
 	vq->link = (uint16_t *)(vq->chain + size);
 	for (uint16_t i = 0; i < size; i++) {
-		vq->chain[i] = (struct virtq_chain){ 0 };
-		vq->link[i] = (uint16_t)(i + 1); /* the last one is never followed */
+		vq->chain[i] = (struct virtq_chain){0};
+		vq->link[i] =
+		    (uint16_t)(i + 1); /* the last one is never followed */
 	}
 	vq->num_free = size;
 	vq->free_head = 0;
@@ -84,7 +85,8 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n,
 	if (n > vq->num_free)
 		return -ERR_QUEUE_FULL;
 
-	/* Take n descriptors off the free list; its links become the chain's. */
+	/* Take n descriptors off the free list; its links become the chain's.
+	 */
 	uint16_t head = vq->free_head, d = head;
 	for (unsigned i = 0; i < n; i++) {
 		uint16_t flags = 0;
@@ -101,10 +103,10 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *bufs, unsigned n,
 	}
 	vq->free_head = vq->link[d];
 	vq->num_free = (uint16_t)(vq->num_free - n);
-	vq->chain[head] = (struct virtq_chain){ .cookie = cookie,
-						.writable = writable,
-						.count = (uint16_t)n,
-						.in_flight = true };
+	vq->chain[head] = (struct virtq_chain){.cookie = cookie,
+					       .writable = writable,
+					       .count = (uint16_t)n,
+					       .in_flight = true};
 	vq->chains++;
 
 	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
@@ -154,7 +156,7 @@ int virtq_next_used(struct virtq *vq, struct virtq_done *done)
 			vq->last_used = (uint16_t)(used_idx - vq->size);
 		}
 		volatile struct virtq_used_elem *e =
-			&vq->used->ring[vq->last_used & (vq->size - 1)];
+		    &vq->used->ring[vq->last_used & (vq->size - 1)];
 		/* Read each field once: the device may change them under us. */
 		uint32_t id = e->id, len = e->len;
 		vq->last_used++;
@@ -167,10 +169,10 @@ int virtq_next_used(struct virtq *vq, struct virtq_done *done)
 			vq->stats.not_in_flight++;
 			continue;
 		}
-		*done = (struct virtq_done){ .cookie = c->cookie,
-					     .len = len,
-					     .head = (uint16_t)id,
-					     .flags = 0 };
+		*done = (struct virtq_done){.cookie = c->cookie,
+					    .len = len,
+					    .head = (uint16_t)id,
+					    .flags = 0};
 		if (len > c->writable) {
 			/* Still release it: dropping the entry would leak the
 			 * chain and hang its request forever. */

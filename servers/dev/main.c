@@ -350,10 +350,10 @@ static bool handle(void)
 	if (h->flags & UK_MSG_KERNEL) {
 		if (h->id == UK_MSG_ID_DEAD_NAME && h->size >= sizeof(struct uk_notification)) {
 			uk_name_t n = ((const struct uk_notification *)h)->name;
+			/* Each claim holds one reference; release drops it. */
 			for (unsigned i = 0; i < n_devices; i++)
 				if (devices[i].owner == n)
 					release(&devices[i]);
-			uk_port_deallocate(n);
 		}
 		return false;
 	}

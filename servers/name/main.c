@@ -291,8 +291,6 @@ static void dead_name(uk_name_t port)
 			resolvers[i].used = false;
 			uk_port_deallocate(port);
 		}
-	/* The notification's own reference to the dead name. */
-	uk_port_deallocate(port);
 }
 
 /* Fail expired waits; returns the time until the next deadline. */

@@ -47,7 +47,8 @@ struct virtio_pci_layout {
  * -ERR_UNSUPPORTED if the device has none of them (a legacy-only device);
  * -ERR_CORRUPT if the list or a capability is malformed (pointer out of
  * range, too short, bad BAR, a loop before the needed ones were found). */
-int virtio_pci_parse_caps(const uint8_t config[256], struct virtio_pci_layout *out);
+int virtio_pci_parse_caps(const uint8_t config[256],
+			  struct virtio_pci_layout *out);
 
 /* Check that every present region lies inside a memory BAR of res[]
  * (uk_dev_info.res). 0 or -ERR_UNSUPPORTED (I/O BAR) / -ERR_CORRUPT. */
@@ -68,19 +69,20 @@ struct virtio_pci {
  * order: one per nonzero resource, then the IRQ) are given. Prints why and
  * fails if the device is not a modern virtio device. */
 int virtio_pci_attach(struct virtio_pci *vp, const char *name,
-		      const struct uk_dev_claim_reply *claim, const uk_name_t *caps,
-		      unsigned n_caps);
+		      const struct uk_dev_claim_reply *claim,
+		      const uk_name_t *caps, unsigned n_caps);
 
 /* Reset the device and negotiate: VIRTIO_F_VERSION_1 and every bit of
  * required must be offered (else the device is marked FAILED with a
  * message and -ERR_UNSUPPORTED); bits of optional are taken if offered.
  * vp->features holds the result. */
-int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required, uint64_t optional);
+int virtio_pci_negotiate(struct virtio_pci *vp, uint64_t required,
+			 uint64_t optional);
 
 /* Set up queue index with at most max_size entries (the device's maximum
  * if smaller), in new DMA memory. */
-int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t index, uint16_t max_size,
-			   struct virtq *vq);
+int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t index,
+			   uint16_t max_size, struct virtq *vq);
 
 void virtio_pci_driver_ok(struct virtio_pci *vp);
 /* Mark the device FAILED (the driver gives up on it). */

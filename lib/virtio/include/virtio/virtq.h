@@ -37,7 +37,7 @@ struct virtq_done {
 	uint64_t cookie; /* what virtq_add was given */
 	uint32_t len;	 /* bytes written by the device (0 if BAD_LEN) */
 	uint16_t head;
-	uint16_t flags;	 /* VIRTQ_DONE_* */
+	uint16_t flags; /* VIRTQ_DONE_* */
 };
 
 /* Entries of the used ring that were refused. */
@@ -46,8 +46,8 @@ struct virtq_stats {
 	uint64_t completed;	/* chains returned by the device */
 	uint64_t bad_id;	/* used id >= queue size */
 	uint64_t not_in_flight; /* used id names no chain in flight */
-	uint64_t bad_len;	/* used len larger than the chain's writable bytes */
-	uint64_t bad_index;	/* used idx ran more than a ring ahead */
+	uint64_t bad_len; /* used len larger than the chain's writable bytes */
+	uint64_t bad_index; /* used idx ran more than a ring ahead */
 };
 
 struct virtq_chain {
