@@ -119,8 +119,10 @@ struct uk_dirent {
 	uint16_t reclen;  /* bytes of this record, 8-aligned */
 	uint8_t type;	  /* UK_DT_* */
 	uint8_t name_len;
-	char name[];	  /* name_len bytes then a NUL */
+	uint32_t reserved;
+	char name[];	  /* at offset 16: name_len bytes then a NUL */
 };
+_Static_assert(sizeof(struct uk_dirent) == 16, "uk_dirent layout");
 #define UK_DT_UNKNOWN 0
 #define UK_DT_REG 1
 #define UK_DT_DIR 2

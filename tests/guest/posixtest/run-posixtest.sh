@@ -1,0 +1,46 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run-posixtest.sh RUNNER KERNEL ARCHIVE DISK LOGDIR test|killfs|bench
+# Boots posixtest against the real servers on a private copy of the disk
+# image. After the test mode run, the host checks the image: e2fsck -fn
+# must find it clean and debugfs must read back what the guest wrote.
+set -eu
+runner=$1 kernel=$2 archive=$3 disk=$4 logdir=$5 mode=$6
+work=$(mktemp -d "${TMPDIR:-/tmp}/posixtest.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+img=$work/disk.img
+cp "$disk" "$img"
+PATH=$PATH:/sbin:/usr/sbin
+
+case $mode in
+test)
+	"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+		--log "$logdir/guest.posixtest.log" --timeout 600 \
+		--append "node=1 test=posixtest with=dev,virtio-blk,fs,proc" \
+		--expect "posixtest: passed (0 failures)"
+	if ! e2fsck -fn "$img" >"$work/fsck" 2>&1; then
+		cat "$work/fsck"
+		echo "posixtest: e2fsck -fn found the image damaged after the guest's writes"
+		exit 1
+	fi
+	got=$(debugfs -R "cat /posixtest/kept.txt" "$img" 2>/dev/null)
+	if [ "$got" != "written by posixtest in the guest" ]; then
+		echo "posixtest: debugfs read \"$got\" from /posixtest/kept.txt"
+		exit 1
+	fi
+	echo "posixtest: e2fsck clean; the host reads back what the guest wrote"
+	;;
+killfs)
+	"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+		--log "$logdir/guest.posixtest_killfs.log" --timeout 300 \
+		--append "node=1 test=posixtest:killfs with=dev,virtio-blk" \
+		--expect "posixtest: passed (0 failures)"
+	;;
+bench)
+	"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" --icount \
+		--log "$logdir/bench.adapter.log" --timeout 600 \
+		--append "node=1 test=posixtest:bench with=dev,virtio-blk,fs,proc" \
+		--expect "posixtest: passed (0 failures)"
+	grep "^bench: adapter" "$logdir/bench.adapter.log"
+	;;
+esac
