@@ -85,6 +85,22 @@ char *strerror(int e)
 	case EHOSTUNREACH: return "host unreachable";
 	case EINPROGRESS: return "operation in progress";
 	case EUCLEAN: return "file system metadata corrupt";
+	case EXDEV: return "cross-device link";
+	case ENODEV: return "no such device";
+	case ENFILE: return "too many open files in the system";
+	case EROFS: return "read-only file system";
+	case ERANGE: return "result out of range";
+	case ENOTSOCK: return "not a socket";
+	case EMSGSIZE: return "message too long";
+	case EPROTONOSUPPORT: return "protocol not supported";
+	case EAFNOSUPPORT: return "address family not supported";
+	case EADDRNOTAVAIL: return "address not available";
+	case ENETDOWN: return "network is down";
+	case ENETUNREACH: return "network unreachable";
+	case ECONNABORTED: return "connection aborted";
+	case ENOBUFS: return "no buffer space";
+	case EISCONN: return "already connected";
+	case EALREADY: return "operation already in progress";
 	default: return "unknown error";
 	}
 }

@@ -49,10 +49,10 @@ static int make_path(const char *path, char *out, size_t size)
 
 	if (!path || !*path)
 		return -ERR_NOT_FOUND;
-	if (path[0] == '/')
-		snprintf(tmp, sizeof(tmp), "%s", path);
-	else
-		snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	int whole = path[0] == '/' ? snprintf(tmp, sizeof(tmp), "%s", path)
+				   : snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	if (whole < 0 || (size_t)whole >= sizeof(tmp))
+		return -ERR_NAME_TOO_LONG; /* cut short, it would name another file */
 	size_t n = 0;
 	char *save = NULL;
 	out[0] = '\0';
@@ -122,7 +122,7 @@ static ssize_t file_pread(struct fd *f, void *buf, size_t n, uint64_t off)
 		size_t want = n - done > UK_FILE_IO_MAX ? UK_FILE_IO_MAX : n - done;
 		struct uk_file_io_req req = { off + done, (uint32_t)want, 0 };
 		struct uk_file_io_reply r;
-		struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r), .want_ool = true };
 		struct rpc_req rq = { .dest = f->port, .id = FILE_READ, .req = &req,
 				      .req_len = sizeof(req) };
 		long rc = rpc_call(&rq, &b, &out);
@@ -139,6 +139,8 @@ static ssize_t file_pread(struct fd *f, void *buf, size_t n, uint64_t off)
 				got = out.data_len;
 			memcpy((uint8_t *)buf + done, out.data, got);
 		}
+		if (got == 0 && r.len > 0) /* claimed but never arrived: not EOF */
+			return done ? (ssize_t)done : posix_result(-ERR_IO);
 		done += got;
 		if (got < want)
 			break; /* end of file */
@@ -155,7 +157,7 @@ static ssize_t file_pwrite(struct fd *f, const void *buf, size_t n, uint64_t off
 		size_t len = n - done > UK_FILE_IO_MAX ? UK_FILE_IO_MAX : n - done;
 		struct uk_file_io_req req = { off + done, (uint32_t)len, 0 };
 		struct uk_file_io_reply r;
-		struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 		struct rpc_req rq = { .dest = f->port, .id = FILE_WRITE, .req = &req,
 				      .req_len = sizeof(req) };
 		const uint8_t *p = (const uint8_t *)buf + done;
@@ -181,7 +183,7 @@ static long file_simple(struct fd *f, uint32_t id, uint64_t offset, void *rep,
 {
 	union rpc_buf b;
 	struct uk_file_io_req req = { offset, 0, 0 };
-	struct rpc_reply out = { rep, rep_len, 0, 0, 0, 0, 0 };
+	struct rpc_reply out = { .rep = rep, .rep_len = rep_len };
 	struct rpc_req rq = { .dest = f->port, .id = id, .req = &req,
 			      .req_len = sizeof(req) };
 
@@ -266,7 +268,7 @@ int open(const char *path, int flags, ...)
 		va_end(ap);
 	}
 	struct uk_fs_open_reply r;
-	struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r), .want_port = true };
 	long rc = path_call(FS_OPEN, path, NULL, (uint32_t)flags & ~(uint32_t)O_NONBLOCK,
 			    mode, &out);
 	if (rc < 0)
@@ -335,7 +337,7 @@ off_t lseek(int fd, off_t offset, int whence)
 		errno = EINVAL;
 		return -1;
 	}
-	if (base + offset < 0) {
+	if (base < 0 || (offset > 0 && base > INT64_MAX - offset) || base + offset < 0) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -360,7 +362,7 @@ int fstat(int fd, struct stat *st)
 int stat(const char *path, struct stat *st)
 {
 	struct uk_stat u;
-	struct rpc_reply out = { &u, sizeof(u), 0, 0, 0, 0, 0 };
+	struct rpc_reply out = { .rep = &u, .rep_len = sizeof(u) };
 	long rc = path_call(FS_STAT, path, NULL, 0, 0, &out);
 
 	if (rc < 0)
@@ -466,7 +468,7 @@ struct uk_dir {
 	int fd;
 	uint64_t cookie;
 	bool end;
-	uint8_t buf[UK_RPC_INLINE_DATA];
+	uint8_t buf[UK_RPC_INLINE_DATA] __attribute__((aligned(8))); /* records hold uint64_t */
 	size_t len, pos;
 	struct dirent ent;
 };
@@ -493,7 +495,7 @@ struct dirent *readdir(DIR *d)
 		if (d->pos + sizeof(struct uk_dirent) <= d->len) {
 			const struct uk_dirent *e = (const void *)(d->buf + d->pos);
 			/* Records come from a server: check them. */
-			if (e->reclen < sizeof(*e) || d->pos + e->reclen > d->len ||
+			if (e->reclen < sizeof(*e) || e->reclen % 8 || d->pos + e->reclen > d->len ||
 			    sizeof(*e) + e->name_len + 1u > e->reclen) {
 				d->len = 0;
 				errno = EIO;
@@ -512,7 +514,7 @@ struct dirent *readdir(DIR *d)
 		union rpc_buf b;
 		struct uk_file_io_req req = { d->cookie, sizeof(d->buf), 0 };
 		struct uk_file_io_reply r;
-		struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 		struct rpc_req rq = { .dest = f ? f->port : 0, .id = FILE_READDIR,
 				      .req = &req, .req_len = sizeof(req) };
 		long rc = f ? rpc_call(&rq, &b, &out) : -ERR_BAD_HANDLE;
@@ -525,6 +527,10 @@ struct dirent *readdir(DIR *d)
 			d->len = sizeof(d->buf);
 		memcpy(d->buf, out.data, d->len);
 		d->pos = 0;
+		if (d->len == 0 && r.next && r.next == d->cookie) {
+			errno = EIO; /* a server that makes no progress */
+			return NULL;
+		}
 		d->cookie = r.next;
 		d->end = r.next == 0;
 		if (d->len == 0 && d->end)

@@ -12,16 +12,29 @@
 
 #include "rpc.h"
 
+static uk_name_t port;
+
 static uk_name_t proc_port(void)
 {
-	static uk_name_t port;
-
 	if (!port) {
 		long rc = ns_lookup("proc", 10ull * 1000000000ull);
 		if (rc > 0)
 			port = (uk_name_t)rc;
 	}
 	return port;
+}
+
+/* rpc_call to proc. A proc that died is forgotten, so the next call looks
+ * the name up again and finds its restarted successor. */
+static long proc_call(const struct rpc_req *rq, union rpc_buf *b, struct rpc_reply *out)
+{
+	long rc = rpc_call(rq, b, out);
+
+	if (rc == -ERR_DEAD && port == rq->dest) {
+		uk_port_deallocate(port);
+		port = 0;
+	}
+	return rc;
 }
 
 pid_t spawn(const char *path, const char *const argv[])
@@ -36,8 +49,10 @@ pid_t spawn(const char *path, const char *const argv[])
 		return posix_result(-ERR_NOT_FOUND);
 	for (; argv && argv[argc]; argc++) {
 		size_t n = strlen(argv[argc]) + 1;
-		if (len + n > sizeof(args))
-			return posix_result(-ERR_TOO_BIG);
+		if (len + n > sizeof(args)) {
+			errno = E2BIG;
+			return -1;
+		}
 		memcpy(args + len, argv[argc], n);
 		len += n;
 	}
@@ -46,13 +61,13 @@ pid_t spawn(const char *path, const char *const argv[])
 		return posix_result(-ERR_NAME_TOO_LONG);
 	struct uk_proc_spawn_req req = { (uint16_t)plen, (uint16_t)argc, (uint32_t)len, -1, 0 };
 	struct uk_proc_spawn_reply r;
-	struct rpc_reply out = { &r, sizeof(r), 0, 0, 0, 0, 0 };
+	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 	uk_name_t io = stdio_port();
 	struct rpc_req rq = { .dest = proc, .id = PROC_SPAWN, .req = &req,
 			      .req_len = sizeof(req), .a = path, .a_len = plen,
 			      .b = args, .b_len = len, .port = io,
 			      .port_disposition = UK_DISP_COPY_SEND };
-	long rc = rpc_call(&rq, &b, &out);
+	long rc = proc_call(&rq, &b, &out);
 	return rc < 0 ? posix_result(rc) : (pid_t)r.task;
 }
 
@@ -63,13 +78,13 @@ pid_t waitpid(pid_t pid, int *status, int options)
 	struct uk_proc_wait_req req = { (uint64_t)pid,
 					(options & WNOHANG) ? 0 : UK_TIMEOUT_INFINITE };
 	struct uk_exit_status st;
-	struct rpc_reply out = { &st, sizeof(st), 0, 0, 0, 0, 0 };
+	struct rpc_reply out = { .rep = &st, .rep_len = sizeof(st) };
 	struct rpc_req rq = { .dest = proc, .id = PROC_WAIT, .req = &req,
 			      .req_len = sizeof(req) };
 
 	if (!proc)
 		return posix_result(-ERR_NOT_FOUND);
-	long rc = rpc_call(&rq, &b, &out);
+	long rc = proc_call(&rq, &b, &out);
 	if (rc == -ERR_TIMED_OUT && (options & WNOHANG))
 		return 0;
 	if (rc < 0)
@@ -96,7 +111,7 @@ int kill(pid_t pid, int sig)
 	(void)sig;
 	if (!proc)
 		return (int)posix_result(-ERR_NOT_FOUND);
-	long rc = rpc_call(&rq, &b, NULL);
+	long rc = proc_call(&rq, &b, NULL);
 	/* Not one of proc's: the kernel decides. */
 	if (rc == -ERR_NO_CHILD)
 		rc = uk_task_kill((uint64_t)pid);

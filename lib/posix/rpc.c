@@ -59,8 +59,8 @@ long rpc_call(const struct rpc_req *rq, union rpc_buf *b, struct rpc_reply *out)
 	uint32_t len = uk_msg_body_len(h);
 	const struct uk_rpc_status *st = uk_msg_body(h);
 	long status;
-	if (h->id != rq->id || len < sizeof(*st))
-		status = -ERR_INVALID;
+	if (h->id != rq->id || len < sizeof(*st) || st->status > 0)
+		status = -ERR_INVALID; /* not this call's reply, or malformed */
 	else
 		status = st->status;
 	if (status >= 0 && out) {
@@ -72,10 +72,15 @@ long rpc_call(const struct rpc_req *rq, union rpc_buf *b, struct rpc_reply *out)
 		}
 		out->data = (const uint8_t *)(st + 1) + n;
 		out->data_len = have - n;
-		out->ool_addr = ool_addr;
-		out->ool_size = ool_size;
-		out->port = port;
-		return status;
+		if (out->want_ool) {
+			out->ool_addr = ool_addr;
+			out->ool_size = ool_size;
+			ool_addr = 0;
+		}
+		if (out->want_port) {
+			out->port = port;
+			port = 0;
+		}
 	}
 	if (port)
 		uk_port_deallocate(port);

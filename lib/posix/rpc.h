@@ -32,7 +32,9 @@ struct rpc_req {
 
 /* What came back: status, then the reply struct (copied, up to rep_len),
  * inline data after it, an out-of-line region (the caller frees it), the
- * first port. Returns the status or a negative transport error. */
+ * first port. Returns the status or a negative transport error. Only a
+ * caller that sets want_port / want_ool gets the port / region; whatever
+ * else came is released here, so a server cannot make the adapter leak. */
 struct rpc_reply {
 	void *rep;
 	size_t rep_len;
@@ -40,6 +42,7 @@ struct rpc_reply {
 	size_t data_len;
 	uint64_t ool_addr, ool_size;
 	uk_name_t port;
+	bool want_port, want_ool;
 };
 
 long rpc_call(const struct rpc_req *rq, union rpc_buf *buf, struct rpc_reply *out);
