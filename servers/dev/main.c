@@ -392,11 +392,15 @@ static bool handle(void)
 	}
 	case DEV_RELEASE: {
 		struct uk_dev_claim_req rq;
-		if (len < sizeof(rq) || rq.index >= n_devices) {
+		if (len < sizeof(rq)) {
 			status = -ERR_INVALID;
 			break;
 		}
 		memcpy(&rq, body, sizeof(rq));
+		if (rq.index >= n_devices) {
+			status = -ERR_INVALID;
+			break;
+		}
 		struct device *d = &devices[rq.index];
 		if (!d->owner || (uint32_t)d->info.owner_task != h->sender) {
 			status = -ERR_PERMISSION;

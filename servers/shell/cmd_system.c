@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Built-in commands about the system: tasks (the kernel's list), devices
+ * (the device server), services (the name server), memory, and help.
+ * Task ids are shown and taken as their slot number (the low half of the
+ * id, "PID"); kill looks the full id up, generation included, so a PID
+ * never names a task that took the slot since the listing.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ulib.h>
+#include <uk/proto/dev.h>
+#include <uk/proto/name.h>
+
+#include "shell.h"
+
+#define TASKS_MAX 256
+
+static struct uk_kinfo_task tasks[TASKS_MAX];
+
+/* The kernel's task list into tasks[]; returns how many (or -1). */
+static long task_list(void)
+{
+	long n = uk_kinfo(UK_KINFO_TASKS, tasks, sizeof(tasks));
+
+	if (n < 0) {
+		err("cannot read the task list: %s\n", err_str(n));
+		return -1;
+	}
+	return n < TASKS_MAX ? n : TASKS_MAX;
+}
+
+/* The name of a task, by full id or by the low half servers record
+ * (uk_msg_header.sender); "?" if it is gone. */
+static const char *task_name(uint64_t id, long n)
+{
+	for (long i = 0; i < n; i++)
+		if (tasks[i].id == id || (uint32_t)tasks[i].id == (uint32_t)id)
+			return tasks[i].name;
+	return "?";
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	long n = task_list();
+
+	if (n < 0)
+		return 1;
+	out("  PID  PARENT  THREADS  STATE   MEMORY  NAME\n");
+	for (long i = 0; i < n; i++) {
+		const struct uk_kinfo_task *t = &tasks[i];
+		out("%5u  %6u  %7u  %-6s %6luK  %s\n", UK_ID_INDEX(t->id),
+		    UK_ID_INDEX(t->parent), t->threads, t->state == 0 ? "run" : "zombie",
+		    (unsigned long)t->frames * (UK_PAGE_SIZE / 1024), t->name);
+	}
+	return 0;
+}
+
+int cmd_kill(int argc, char **argv)
+{
+	int status = 0;
+
+	if (argc < 2) {
+		err("usage: kill pid...  (pid as shown by ps)\n");
+		return 2;
+	}
+	long n = task_list();
+	if (n < 0)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		char *end;
+		unsigned long pid = strtoul(argv[i], &end, 10);
+		uint64_t id = 0;
+		for (long k = 0; k < n && *argv[i] && !*end; k++)
+			if (UK_ID_INDEX(tasks[k].id) == pid)
+				id = tasks[k].id;
+		if (!id) {
+			err("kill: %s: no such task\n", argv[i]);
+			status = 1;
+		} else if (id == (uint64_t)uk_task_self()) {
+			err("kill: %s: that is this shell\n", argv[i]);
+			status = 1;
+		} else if (kill((pid_t)id, SIGKILL) < 0) {
+			err("kill: %s (%s): %s\n", argv[i], task_name(id, n), strerror(errno));
+			status = 1;
+		}
+	}
+	return status;
+}
+
+int cmd_lsdev(int argc, char **argv)
+{
+	struct uk_dev_info d;
+	long n = task_list();
+	long rc;
+	uint32_t i;
+
+	out("DEV  ADDRESS   VENDOR:DEV  NAME            IRQ  OWNER\n");
+	for (i = 0; (rc = dev_info(i, &d)) == 0; i++) {
+		char addr[16], irq[8];
+		if (d.bus == UK_DEV_BUS_PCI)
+			snprintf(addr, sizeof(addr), "%02x:%02x.%x", d.address >> 8,
+				 (d.address >> 3) & 31, d.address & 7);
+		else
+			snprintf(addr, sizeof(addr), "io %lx", (unsigned long)d.res[0].base);
+		if (d.irq == UK_DEV_NO_IRQ)
+			strlcpy(irq, "-", sizeof(irq));
+		else
+			snprintf(irq, sizeof(irq), "%u", d.irq);
+		char ids[12] = "legacy";
+		if (d.bus == UK_DEV_BUS_PCI)
+			snprintf(ids, sizeof(ids), "%04x:%04x", d.vendor, d.device);
+		out("%3u  %-8s  %-10s  %-14s  %3s  %s\n", d.index, addr, ids, d.name, irq,
+		    !d.owner_task ? "-" : n < 0 ? "?" : task_name(d.owner_task, n));
+	}
+	if (rc != -ERR_NOT_FOUND) {
+		err("lsdev: the device server: %s\n", err_str(rc));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_services(int argc, char **argv)
+{
+	static struct uk_name_entry e[UK_NAME_LIST_MAX];
+	uint32_t total = 0, start = 0;
+	long n = task_list();
+
+	out("NAME                             NODE  OWNER\n");
+	do {
+		long got = ns_list(start, e, UK_NAME_LIST_MAX, &total);
+		if (got < 0) {
+			err("services: the name server: %s\n", err_str(got));
+			return 1;
+		}
+		if (got == 0)
+			break;
+		for (long i = 0; i < got; i++)
+			out("%-32s %5u  %s%s\n", e[i].name, e[i].node,
+			    n < 0 ? "?" : task_name(e[i].owner, n),
+			    (e[i].flags & UK_NAME_ENTRY_RESOLVER) ? " (resolver)" : "");
+		start += (uint32_t)got;
+	} while (start < total);
+	return 0;
+}
+
+int cmd_mem(int argc, char **argv)
+{
+	struct uk_kinfo_memory m;
+	long rc = uk_kinfo(UK_KINFO_MEMORY, &m, sizeof(m));
+
+	if (rc < 0) {
+		err("mem: %s\n", err_str(rc));
+		return 1;
+	}
+	uint64_t kib = UK_PAGE_SIZE / 1024;
+	out("memory:  %lu KiB total, %lu KiB free (%lu%%)\n",
+	    (unsigned long)(m.frames_total * kib), (unsigned long)(m.frames_free * kib),
+	    (unsigned long)(m.frames_total ? m.frames_free * 100 / m.frames_total : 0));
+	out("kernel:  %lu objects in %lu KiB\n", (unsigned long)m.kobjects_in_use,
+	    (unsigned long)(m.kobject_pages * kib));
+	out("tasks:   %lu, threads: %lu\n", (unsigned long)m.tasks,
+	    (unsigned long)m.threads);
+	return 0;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	out("Built-in commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		out("  %-28s %s\n", c->usage, c->help);
+	out("Anything else runs a program: a path (/bin/hello a b), or a name\n"
+	    "looked up in /bin (hello a b). Commands are separated by ';';\n"
+	    "> file and >> file send a built-in command's output to a file.\n"
+	    "Keys: arrows, Home/End, Backspace, Delete, Ctrl-U, Ctrl-K, Ctrl-C,\n"
+	    "Up/Down for history.\n");
+	return 0;
+}
