@@ -364,3 +364,26 @@ int virtio_pci_irq_ack(struct virtio_pci *vp)
 {
 	return (int)uk_irq_ack(vp->irq);
 }
+
+int virtio_pci_claim(struct virtio_pci *vp, const char *name,
+		     uint16_t virtio_type, uint16_t legacy_id, uk_name_t owner)
+{
+	static struct uk_dev_claim_reply cl;
+	const uint16_t ids[] = { VIRTIO_PCI_MODERN_ID(virtio_type), legacy_id };
+	uk_name_t caps[UK_DEV_RES_MAX + 1];
+	unsigned n_caps = 0;
+	long rc = -ERR_NOT_FOUND;
+
+	for (unsigned i = 0; i < 2 && rc == -ERR_NOT_FOUND; i++) {
+		struct uk_dev_claim_req rq = { VIRTIO_PCI_VENDOR, ids[i], UK_DEV_ANY,
+					       UK_DEV_ANY, UK_DEV_ANY, 0 };
+		rc = dev_claim(&rq, owner, &cl, caps, UK_DEV_RES_MAX + 1, &n_caps);
+	}
+	if (rc == -ERR_NOT_FOUND)
+		return (int)rc;
+	if (rc < 0) {
+		printf("%s: cannot claim the device: %s\n", name, err_str(rc));
+		return (int)rc;
+	}
+	return virtio_pci_attach(vp, name, &cl, caps, n_caps);
+}

@@ -503,42 +503,18 @@ static void handle_request(void)
 	flush_events();
 }
 
-static long claim(struct uk_dev_claim_reply *cl, uk_name_t *caps,
-		  unsigned *n_caps)
-{
-	static const uint16_t ids[] = {VIRTIO_PCI_MODERN_ID(VIRTIO_ID_NET),
-				       VIRTIO_PCI_DEVICE_NET_LEGACY};
-	long rc = -ERR_NOT_FOUND;
-
-	for (unsigned i = 0; i < 2 && rc == -ERR_NOT_FOUND; i++) {
-		struct uk_dev_claim_req rq = {VIRTIO_PCI_VENDOR, ids[i],
-					      UK_DEV_ANY,	 UK_DEV_ANY,
-					      UK_DEV_ANY,	 0};
-		rc = dev_claim(&rq, service, cl, caps, UK_DEV_RES_MAX + 1,
-			       n_caps);
-	}
-	return rc;
-}
-
 static int setup(void)
 {
-	static struct uk_dev_claim_reply cl;
-	uk_name_t caps[UK_DEV_RES_MAX + 1];
-	unsigned n_caps = 0;
 	long rc;
 
 	service = (uk_name_t)uk_port_allocate(UK_RIGHT_RECEIVE);
-	rc = claim(&cl, caps, &n_caps);
+	rc = virtio_pci_claim(&vp, "virtio-net", VIRTIO_ID_NET,
+			      VIRTIO_PCI_DEVICE_NET_LEGACY, service);
 	if (rc == -ERR_NOT_FOUND) {
 		printf("virtio-net: no virtio network device; nothing to do\n");
 		exit(0);
 	}
-	if (rc < 0) {
-		printf("virtio-net: cannot claim the device: %s\n",
-		       err_str(rc));
-		return (int)rc;
-	}
-	if ((rc = virtio_pci_attach(&vp, "virtio-net", &cl, caps, n_caps)) < 0)
+	if (rc < 0)
 		return (int)rc;
 	rc = virtio_pci_negotiate(&vp, 0,
 				  VIRTIO_BIT(VIRTIO_NET_F_MAC) |

@@ -72,6 +72,13 @@ int virtio_pci_attach(struct virtio_pci *vp, const char *name,
 		      const struct uk_dev_claim_reply *claim,
 		      const uk_name_t *caps, unsigned n_caps);
 
+/* Claim the first virtio device of this type (modern id 0x1040 + type,
+ * else the transitional legacy_id) from the device server, with owner (a
+ * receive right of the driver) as the claim's owner, and attach it.
+ * -ERR_NOT_FOUND if there is none (the driver has nothing to do). */
+int virtio_pci_claim(struct virtio_pci *vp, const char *name,
+		     uint16_t virtio_type, uint16_t legacy_id, uk_name_t owner);
+
 /* Reset the device and negotiate: VIRTIO_F_VERSION_1 and every bit of
  * required must be offered (else the device is marked FAILED with a
  * message and -ERR_UNSUPPORTED); bits of optional are taken if offered.
