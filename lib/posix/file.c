@@ -121,7 +121,7 @@ static ssize_t file_pread(struct fd *f, void *buf, size_t n, uint64_t off)
 	while (done < n) {
 		size_t want = n - done > UK_FILE_IO_MAX ? UK_FILE_IO_MAX : n - done;
 		struct uk_file_io_req req = { off + done, (uint32_t)want, 0 };
-		struct uk_file_io_reply r;
+		struct uk_file_io_reply r = { 0 };
 		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r), .want_ool = true };
 		struct rpc_req rq = { .dest = f->port, .id = FILE_READ, .req = &req,
 				      .req_len = sizeof(req) };
@@ -156,7 +156,7 @@ static ssize_t file_pwrite(struct fd *f, const void *buf, size_t n, uint64_t off
 	while (done < n) {
 		size_t len = n - done > UK_FILE_IO_MAX ? UK_FILE_IO_MAX : n - done;
 		struct uk_file_io_req req = { off + done, (uint32_t)len, 0 };
-		struct uk_file_io_reply r;
+		struct uk_file_io_reply r = { 0 };
 		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 		struct rpc_req rq = { .dest = f->port, .id = FILE_WRITE, .req = &req,
 				      .req_len = sizeof(req) };
@@ -348,7 +348,7 @@ off_t lseek(int fd, off_t offset, int whence)
 int fstat(int fd, struct stat *st)
 {
 	struct fd *f = file_fd(fd);
-	struct uk_stat u;
+	struct uk_stat u = { 0 };
 
 	if (!f)
 		return -1;
@@ -361,7 +361,7 @@ int fstat(int fd, struct stat *st)
 
 int stat(const char *path, struct stat *st)
 {
-	struct uk_stat u;
+	struct uk_stat u = { 0 };
 	struct rpc_reply out = { .rep = &u, .rep_len = sizeof(u) };
 	long rc = path_call(FS_STAT, path, NULL, 0, 0, &out);
 
@@ -513,7 +513,7 @@ struct dirent *readdir(DIR *d)
 		struct fd *f = fd_get(d->fd);
 		union rpc_buf b;
 		struct uk_file_io_req req = { d->cookie, sizeof(d->buf), 0 };
-		struct uk_file_io_reply r;
+		struct uk_file_io_reply r = { 0 };
 		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 		struct rpc_req rq = { .dest = f ? f->port : 0, .id = FILE_READDIR,
 				      .req = &req, .req_len = sizeof(req) };

@@ -60,7 +60,7 @@ pid_t spawn(const char *path, const char *const argv[])
 	if (plen >= 1024)
 		return posix_result(-ERR_NAME_TOO_LONG);
 	struct uk_proc_spawn_req req = { (uint16_t)plen, (uint16_t)argc, (uint32_t)len, -1, 0 };
-	struct uk_proc_spawn_reply r;
+	struct uk_proc_spawn_reply r = { 0 };
 	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 	uk_name_t io = stdio_port();
 	struct rpc_req rq = { .dest = proc, .id = PROC_SPAWN, .req = &req,

@@ -38,7 +38,7 @@ static ssize_t cons_write(struct fd *f, const void *buf, size_t n)
 
 	while (done < n) {
 		size_t chunk = n - done < UK_RPC_INLINE_DATA ? n - done : UK_RPC_INLINE_DATA;
-		struct uk_cons_io_reply r;
+		struct uk_cons_io_reply r = { 0 };
 		struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 		struct rpc_req rq = { .dest = f->port, .id = CONS_WRITE,
 				      .a = (const uint8_t *)buf + done, .a_len = chunk };
@@ -55,7 +55,7 @@ static ssize_t cons_read(struct fd *f, void *buf, size_t n)
 	static union rpc_buf b;
 	struct uk_cons_read_req req = { n < UK_RPC_INLINE_DATA ? (uint32_t)n : UK_RPC_INLINE_DATA,
 					0, UK_TIMEOUT_INFINITE };
-	struct uk_cons_io_reply r;
+	struct uk_cons_io_reply r = { 0 };
 	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
 	struct rpc_req rq = { .dest = f->port, .id = CONS_READ, .req = &req,
 			      .req_len = sizeof(req) };

@@ -22,9 +22,9 @@
 #include <ulib.h>
 
 #define MAX_ARGS 16
-#define MAX_SERVICES 24
+#define MAX_SERVICES 24u
 #define RESTART_WINDOW_NS (10ull * 1000000000ull)
-#define RESTART_MAX 5
+#define RESTART_MAX 5u
 
 static const void *archive;
 static size_t archive_len;
