@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The descriptor table and the generic calls that dispatch through it. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <ulib.h>
 #include <unistd.h>
@@ -91,4 +93,32 @@ int usleep(uint64_t usec)
 {
 	uk_sleep(usec * 1000ull);
 	return 0;
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	struct fd *f = fd_get(fd);
+	const int changeable = O_NONBLOCK | O_APPEND;
+
+	if (!f)
+		return -1;
+	switch (cmd) {
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL: {
+		va_list ap;
+		va_start(ap, cmd);
+		int v = va_arg(ap, int);
+		va_end(ap);
+		f->flags = (f->flags & ~changeable) | (v & changeable);
+		return 0;
+	}
+	case F_GETFD:
+		return 0;
+	case F_SETFD:
+		return 0;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
 }
