@@ -22,6 +22,20 @@ for n in 1 2; do
 		fail "node $n has no shell"
 done
 
+# Waits (5 s at most) until a probe host listens on a port: "listening
+# PROBE PORT tcp|udp".
+listening() {
+	flag=-ltn
+	[ "$3" = udp ] && flag=-lun
+	i=0
+	while [ $i -lt 50 ]; do
+		c exec "$1" -- ss $flag 2>/dev/null | grep -q ":$2 " && return 0
+		i=$((i + 1))
+		sleep 0.1
+	done
+	fail "$1 is not listening on $3 port $2"
+}
+
 # Prints the rest of the line node $1 logs matching $2 (after the '| ').
 line() { c wait "$1" "$2" --timeout "${3:-120}" | sed 's/.*| //'; }
 
@@ -39,7 +53,7 @@ line 2 "bench: udp_pingpong 2000 " | sed 's/^bench: /bench: node<->node /' || fa
 
 # Node 1 -> a Linux host on the bridge (probe p1).
 c exec p1 -- "$peer" --sink 9100 >/tmp/netbench.$$ 2>&1 &
-sleep 1
+listening p1 9100 tcp
 c send 1 "nc -w 30 -s 134217728 10.77.0.201 9100" >/dev/null
 r=$(line 1 "nc: sent 134217728 bytes") || fail "node to host transfer"
 echo "bench: node->linux tcp_throughput: ${r#nc: }"
@@ -49,15 +63,15 @@ rm -f /tmp/netbench.$$
 
 # The yardstick: Linux p1 -> Linux p2 over the same bridge.
 c exec p2 -- "$peer" --sink 9200 >/dev/null 2>&1 &
-sleep 1
+listening p2 9200 tcp
 c exec p1 -- "$peer" --send 10.77.0.202 9200 134217728 || fail "linux transfer"
 wait
 c exec p2 -- "$peer" --echo 9201 >/dev/null 2>&1 &
-sleep 1
+listening p2 9201 tcp
 c exec p1 -- "$peer" --pingpong 10.77.0.202 9201 2000 || fail "linux tcp ping-pong"
 wait
 c exec p2 -- "$peer" --echo 9202 --udp >/dev/null 2>&1 &
-sleep 1
+listening p2 9202 udp
 c exec p1 -- "$peer" --pingpong 10.77.0.202 9202 2000 --udp || fail "linux udp ping-pong"
 wait
 c down >/dev/null
