@@ -59,6 +59,10 @@ r=$(line 1 "nc: sent 134217728 bytes") || fail "node to host transfer"
 echo "bench: node->linux tcp_throughput: ${r#nc: }"
 wait
 sed 's/^uk-net-peer: /bench: linux side of node->linux: /' /tmp/netbench.$$
+# The same bytes at both ends: the node's checksum is the Linux side's.
+sum=$(echo "$r" | sed -n 's/.*checksum \([0-9a-f]*\).*/\1/p')
+[ -n "$sum" ] && grep -q "received 134217728 bytes checksum $sum" /tmp/netbench.$$ ||
+	fail "node->linux: the host did not receive the node's 128 MiB intact"
 rm -f /tmp/netbench.$$
 
 # The yardstick: Linux p1 -> Linux p2 over the same bridge.
