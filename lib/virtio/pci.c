@@ -387,3 +387,22 @@ int virtio_pci_claim(struct virtio_pci *vp, const char *name,
 	}
 	return virtio_pci_attach(vp, name, &cl, caps, n_caps);
 }
+
+int virtio_pci_start(struct virtio_pci *vp, const char *name, uk_name_t service,
+		     uk_name_t *irq_port, uk_name_t *port_set)
+{
+	long rc;
+
+	*irq_port = (uk_name_t)uk_port_allocate(UK_RIGHT_RECEIVE);
+	*port_set = (uk_name_t)uk_port_allocate(UK_RIGHT_PORT_SET);
+	if ((rc = virtio_pci_irq_bind(vp, *irq_port)) < 0) {
+		printf("%s: cannot bind the interrupt (line %u): %s\n", name,
+		       vp->info.irq, err_str(rc));
+		virtio_pci_fail(vp);
+		return (int)rc;
+	}
+	uk_port_set_add(*port_set, service);
+	uk_port_set_add(*port_set, *irq_port);
+	virtio_pci_driver_ok(vp);
+	return 0;
+}

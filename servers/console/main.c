@@ -153,14 +153,7 @@ static void uart_setup(void)
 
 static void *reply_start(union msgbuf *b, uint32_t id, int32_t status)
 {
-	memset(&b->h, 0, sizeof(b->h));
-	b->h.id = id;
-	b->h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
-	struct uk_rpc_status *st = uk_msg_body(&b->h);
-	st->status = status;
-	st->reserved = 0;
-	b->h.size = (uint32_t)((uint8_t *)(st + 1) - b->bytes);
-	return st + 1;
+	return uk_rpc_reply_start(&b->h, id, status, 0, 0);
 }
 
 /* Send the reply in later to a deferred caller; a caller that has gone
@@ -407,14 +400,8 @@ int main(int argc, char **argv)
 		uint64_t timeout = next == UINT64_MAX ? UK_TIMEOUT_INFINITE
 				   : next > now	      ? next - now
 							: 0;
-		long r;
-		if (have_reply) {
-			out.h.dest = in.h.reply;
-			r = uk_ipc_reply_receive(&out.h, out.h.size, port_set, &in.h,
-						 sizeof(in), timeout);
-		} else {
-			r = uk_ipc_receive(port_set, &in.h, sizeof(in), timeout);
-		}
+		long r = server_next(port_set, &in.h, sizeof(in),
+				     have_reply ? &out.h : NULL, timeout);
 		have_reply = false;
 		if (r >= 0)
 			have_reply = handle();

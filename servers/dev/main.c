@@ -236,14 +236,7 @@ static void add_legacy(const char *name, uint16_t io, uint16_t n, uint8_t irq)
 
 static void *reply_start(uint32_t id, int32_t status)
 {
-	memset(&out.h, 0, sizeof(out.h));
-	out.h.id = id;
-	out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
-	struct uk_rpc_status *st = uk_msg_body(&out.h);
-	st->status = status;
-	st->reserved = 0;
-	out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes);
-	return st + 1;
+	return uk_rpc_reply_start(&out.h, id, status, 0, 0);
 }
 
 static bool matches(const struct device *d, const struct uk_dev_claim_req *rq)
@@ -285,16 +278,10 @@ static int claim(const struct uk_msg_header *h, const struct uk_dev_claim_req *r
 		uint32_t cmd = cfg_read(d->info.address, 4, 2);
 		cfg_write(d->info.address, 4, 2, cmd | 0x7);
 	}
-	reply_start(DEV_CLAIM, 0);
-	/* Descriptors come before the body: lay the ports out first. */
-	out.h.n_ports = (uint16_t)d->n_caps;
+	struct uk_dev_claim_reply *r = uk_rpc_reply_start(&out.h, DEV_CLAIM, 0, d->n_caps, 0);
 	for (unsigned i = 0; i < d->n_caps; i++)
 		uk_msg_ports(&out.h)[i] = (struct uk_msg_port){ d->caps[i],
 								UK_DISP_COPY_HARDWARE };
-	struct uk_rpc_status *st = uk_msg_body(&out.h);
-	st->status = 0;
-	st->reserved = 0;
-	struct uk_dev_claim_reply *r = (struct uk_dev_claim_reply *)(st + 1);
 	r->info = d->info;
 	for (unsigned off = 0; off < 256; off += 4) {
 		uint32_t v = d->info.bus == UK_DEV_BUS_PCI ? cfg_read32(d->info.address, off) : 0;
@@ -474,14 +461,8 @@ int main(int argc, char **argv)
 	service = (uk_name_t)port;
 	bool have_reply = false;
 	for (;;) {
-		long r;
-		if (have_reply) {
-			out.h.dest = in.h.reply;
-			r = uk_ipc_reply_receive(&out.h, out.h.size, service, &in.h,
-						 sizeof(in), UK_TIMEOUT_INFINITE);
-		} else {
-			r = uk_ipc_receive(service, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
-		}
+		long r = server_next(service, &in.h, sizeof(in),
+				     have_reply ? &out.h : NULL, UK_TIMEOUT_INFINITE);
 		have_reply = r >= 0 && handle();
 		if (r < 0 && r != -ERR_TOO_BIG)
 			printf("dev: receive failed: %s\n", err_str(r));

@@ -96,16 +96,7 @@ static void bad_request(const struct uk_msg_header *h, long err)
 static void *reply_start(uint32_t id, int32_t status, unsigned n_ports,
 			 unsigned n_ool)
 {
-	memset(&out.h, 0, sizeof(out.h));
-	out.h.id = id;
-	out.h.n_ports = (uint16_t)n_ports;
-	out.h.n_ool = (uint16_t)n_ool;
-	out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
-	struct uk_rpc_status *st = uk_msg_body(&out.h);
-	st->status = status;
-	st->reserved = 0;
-	out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes);
-	return st + 1;
+	return uk_rpc_reply_start(&out.h, id, status, n_ports, n_ool);
 }
 
 static void reply_grow(uint32_t bytes)

@@ -79,15 +79,7 @@ static struct entry *find(const char *name)
 /* Start a reply in out: status, then room for body bytes. */
 static void *reply_start(uint32_t id, int32_t status, unsigned n_ports)
 {
-	memset(&out.h, 0, sizeof(out.h));
-	out.h.id = id;
-	out.h.n_ports = (uint16_t)n_ports;
-	out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
-	struct uk_rpc_status *st = uk_msg_body(&out.h);
-	st->status = status;
-	st->reserved = 0;
-	out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes);
-	return st + 1;
+	return uk_rpc_reply_start(&out.h, id, status, n_ports, 0);
 }
 
 /* Send the reply in out to a saved send-once right (never blocks). */
@@ -392,14 +384,8 @@ int main(int argc, char **argv)
 	bool have_reply = false;
 	for (;;) {
 		uint64_t timeout = expire_waiters();
-		long rc;
-		if (have_reply) {
-			out.h.dest = in.h.reply;
-			rc = uk_ipc_reply_receive(&out.h, out.h.size, service, &in.h,
-						  sizeof(in), timeout);
-		} else {
-			rc = uk_ipc_receive(service, &in.h, sizeof(in), timeout);
-		}
+		long rc = server_next(service, &in.h, sizeof(in),
+				      have_reply ? &out.h : NULL, timeout);
 		have_reply = false;
 		if (rc == -ERR_TIMED_OUT)
 			continue;

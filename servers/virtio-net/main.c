@@ -306,14 +306,7 @@ static void handle_interrupt(void)
  * the reply struct goes. */
 static void *reply_begin(uint32_t id, int32_t status, uint16_t n_ool)
 {
-	memset(&out.h, 0, sizeof(out.h) + n_ool * sizeof(struct uk_msg_ool));
-	out.h.id = id;
-	out.h.n_ool = n_ool;
-	out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
-	struct uk_rpc_status *st = uk_msg_body(&out.h);
-	st->status = status;
-	st->reserved = 0;
-	return st + 1;
+	return uk_rpc_reply_start(&out.h, id, status, 0, n_ool);
 }
 
 static long reply_send(uk_name_t reply, uint32_t body)
@@ -554,18 +547,7 @@ static int setup(void)
 		return (int)rc;
 	hdrs = (uint8_t *)rc;
 
-	irq_port = (uk_name_t)uk_port_allocate(UK_RIGHT_RECEIVE);
-	port_set = (uk_name_t)uk_port_allocate(UK_RIGHT_PORT_SET);
-	if ((rc = virtio_pci_irq_bind(&vp, irq_port)) < 0) {
-		printf("virtio-net: cannot bind the interrupt (line %u): %s\n",
-		       vp.info.irq, err_str(rc));
-		virtio_pci_fail(&vp);
-		return (int)rc;
-	}
-	uk_port_set_add(port_set, service);
-	uk_port_set_add(port_set, irq_port);
-	virtio_pci_driver_ok(&vp);
-	return 0;
+	return virtio_pci_start(&vp, "virtio-net", service, &irq_port, &port_set);
 }
 
 int main(int argc, char **argv)

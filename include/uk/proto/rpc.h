@@ -64,4 +64,30 @@ static inline uint32_t uk_msg_body_len(const struct uk_msg_header *h)
 	return h->size >= fixed ? (uint32_t)(h->size - fixed) : 0;
 }
 
+/* Start a reply in h: op id, to a send-once right (dest is the caller's
+ * reply right, set when it is sent), n_ports port and n_ool region
+ * descriptors (zeroed, for the caller to fill), then the status. h->size
+ * covers that much; the caller adds its reply struct and bytes. Returns
+ * where the reply struct goes. */
+static inline void *uk_rpc_reply_start(struct uk_msg_header *h, uint32_t id,
+				       int32_t status, unsigned n_ports,
+				       unsigned n_ool)
+{
+	uint8_t *p = (uint8_t *)h;
+	uint64_t desc = (uint64_t)n_ports * sizeof(struct uk_msg_port) +
+			(uint64_t)n_ool * sizeof(struct uk_msg_ool);
+
+	for (uint64_t i = 0; i < sizeof(*h) + desc; i++)
+		p[i] = 0;
+	h->id = id;
+	h->n_ports = (uint16_t)n_ports;
+	h->n_ool = (uint16_t)n_ool;
+	h->dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+	struct uk_rpc_status *st = (struct uk_rpc_status *)uk_msg_body(h);
+	st->status = status;
+	st->reserved = 0;
+	h->size = (uint32_t)((uint8_t *)(st + 1) - p);
+	return st + 1;
+}
+
 #endif

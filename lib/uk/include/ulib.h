@@ -71,6 +71,20 @@ long dev_claim(const struct uk_dev_claim_req *req, uk_name_t owner,
 long dev_config_read(uint32_t index, uint16_t off, uint16_t width, uint32_t *val);
 long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val);
 
+/* One step of a server's loop: with a reply (to the send-once right
+ * request->reply), send it and receive the next request on port in one
+ * call; without one, just receive. */
+static inline long server_next(uk_name_t port, struct uk_msg_header *request,
+			       uint64_t size, struct uk_msg_header *reply,
+			       uint64_t timeout_ns)
+{
+	if (!reply)
+		return uk_ipc_receive(port, request, size, timeout_ns);
+	reply->dest = request->reply;
+	return uk_ipc_reply_receive(reply, reply->size, port, request, size,
+				    timeout_ns);
+}
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

@@ -79,6 +79,13 @@ int virtio_pci_attach(struct virtio_pci *vp, const char *name,
 int virtio_pci_claim(struct virtio_pci *vp, const char *name,
 		     uint16_t virtio_type, uint16_t legacy_id, uk_name_t owner);
 
+/* The last step of setup: bind the interrupt to a new port, put it and the
+ * driver's service port in a new port set (what the driver's loop
+ * receives on), and set DRIVER_OK. On failure the device is marked FAILED
+ * with a message. */
+int virtio_pci_start(struct virtio_pci *vp, const char *name, uk_name_t service,
+		     uk_name_t *irq_port, uk_name_t *port_set);
+
 /* Reset the device and negotiate: VIRTIO_F_VERSION_1 and every bit of
  * required must be offered (else the device is marked FAILED with a
  * message and -ERR_UNSUPPORTED); bits of optional are taken if offered.
