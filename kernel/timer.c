@@ -3,7 +3,10 @@
  * Monotonic clock. The tick counts periods of the platform timer; between
  * ticks the cycle counter interpolates once it has been calibrated against
  * the tick (after CALIBRATION_TICKS ticks, in the background, so boot does
- * not wait). The clock never goes backwards.
+ * not wait). The interpolation starts again at every tick and never passes
+ * the next one, so the clock agrees with the tick-based deadlines of
+ * timeouts even when ticks arrive late (TCG on a busy host): a wait of N ns
+ * never ends before the clock has moved N ns. It never goes backwards.
  */
 #include "timer.h"
 
@@ -14,7 +17,7 @@
 
 static volatile uint64_t ticks;
 static uint64_t calibration_start_cycles;
-static uint64_t base_cycles, base_ns;
+static uint64_t tick_cycles; /* cycle counter at the latest tick */
 static uint64_t ns_per_cycle_q32; /* ns per cycle, 32.32 fixed point */
 static uint64_t last_ns;
 
@@ -26,6 +29,7 @@ uint64_t timer_ticks(void)
 void timer_tick(void)
 {
 	ticks++;
+	tick_cycles = arch_cycles();
 	if (ticks == 1) {
 		calibration_start_cycles = arch_cycles();
 	} else if (ticks == 1 + CALIBRATION_TICKS) {
@@ -35,8 +39,6 @@ void timer_tick(void)
 			/* 200 ms << 32 fits in 64 bits: no 128-bit divide. */
 			ns_per_cycle_q32 = ((CALIBRATION_TICKS * NS_PER_TICK) << 32) /
 					   cycles;
-			base_cycles = now;
-			base_ns = ticks * NS_PER_TICK;
 		}
 	}
 	sched_tick(ticks);
@@ -44,14 +46,13 @@ void timer_tick(void)
 
 uint64_t timer_now_ns(void)
 {
-	uint64_t ns;
+	uint64_t ns = ticks * NS_PER_TICK;
 
-	if (!ns_per_cycle_q32) {
-		ns = ticks * NS_PER_TICK;
-	} else {
-		uint64_t delta = arch_cycles() - base_cycles;
-		ns = base_ns + (uint64_t)(((unsigned __int128)delta *
-					  ns_per_cycle_q32) >> 32);
+	if (ns_per_cycle_q32) {
+		uint64_t within = (uint64_t)(((unsigned __int128)(arch_cycles() -
+								 tick_cycles) *
+					      ns_per_cycle_q32) >> 32);
+		ns += within < NS_PER_TICK ? within : NS_PER_TICK - 1;
 	}
 	if (ns < last_ns)
 		ns = last_ns;
