@@ -86,6 +86,7 @@ _Static_assert(sizeof(struct uk_startup) == 72, "uk_startup layout");
 enum uk_kinfo {
 	UK_KINFO_MEMORY = 1, /* struct uk_kinfo_memory */
 	UK_KINFO_TASKS = 2,  /* array of struct uk_kinfo_task */
+	UK_KINFO_CPU = 3,    /* struct uk_kinfo_cpu */
 };
 
 struct uk_kinfo_memory {
@@ -107,5 +108,37 @@ struct uk_kinfo_task {
 	char name[UK_TASK_NAME_MAX];
 };
 _Static_assert(sizeof(struct uk_kinfo_task) == 64, "uk_kinfo_task layout");
+
+/* CPU features in struct uk_kinfo_cpu: what CPUID reports, and what the
+ * kernel turned on. */
+enum uk_cpu_feature {
+	UK_CPU_NX = 1u << 0,   /* no-execute pages (EFER.NXE) */
+	UK_CPU_SMEP = 1u << 1, /* the kernel never runs user pages */
+	UK_CPU_SMAP = 1u << 2, /* the kernel touches user pages only in copies */
+	UK_CPU_UMIP = 1u << 3, /* sgdt, sidt, sldt, smsw, str fault in user mode */
+	UK_CPU_PGE = 1u << 4,  /* global pages: kernel TLB entries survive cr3 */
+};
+
+/* What rdtsc counts on this machine, so a benchmark can label its figures
+ * truthfully. */
+enum uk_tsc_kind {
+	UK_TSC_CYCLES = 0,	 /* the TSC: time at the TSC rate (hardware,
+				  * KVM, or TCG's host clock) */
+	UK_TSC_INSTRUCTIONS = 1, /* QEMU -icount shift=0: one per guest
+				  * instruction (kernel command-line word
+				  * "icount", which the harness passes) */
+};
+
+struct uk_kinfo_cpu {
+	char brand[48];	     /* CPUID 0x80000002-4, NUL-terminated */
+	char hypervisor[16]; /* CPUID 0x40000000 ("KVMKVMKVM", ...), or "" */
+	uint32_t features;   /* enum uk_cpu_feature: reported by CPUID */
+	uint32_t enabled;    /* enum uk_cpu_feature: turned on by the kernel */
+	uint32_t tsc;	     /* enum uk_tsc_kind */
+	uint32_t phys_bits;  /* MAXPHYADDR, CPUID 0x80000008 */
+	uint32_t family, model, stepping;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct uk_kinfo_cpu) == 96, "uk_kinfo_cpu layout");
 
 #endif
