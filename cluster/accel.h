@@ -2,16 +2,24 @@
 /*
  * Choosing QEMU's accelerator. A /dev/kvm that opens proves nothing: on
  * nested hosts KVM exists but its guests die of emulation failures. So
- * `auto` trusts KVM only after a probe: this project's kernel booted under
- * -accel kvm with test=hello (the kernel's own test mode), which must power
- * off with a pass and print the known line within a deadline; with `pxe`
- * the same kernel is booted a second time through QEMU's iPXE ROM, the
- * cluster's path. Every failure is a verdict with a one-line reason, never
- * an error of its own.
+ * `auto` trusts KVM only after a probe in two stages, each a real boot
+ * under -accel kvm with a deadline:
+ *   1. host: a tiny guest of a few instructions (boot/kvmprobe) booted by
+ *      -kernel and then through SeaBIOS and QEMU's iPXE ROM over TFTP, the
+ *      cluster's own path. If this fails, the host's KVM is unusable.
+ *   2. kernel: this project's kernel in its test mode (test=hello), which
+ *      must power off with a pass after printing the known line. If this
+ *      fails while the host stage passed, the fault is probably the
+ *      kernel's, and the reason says so.
+ * `auto` uses KVM only when both pass. Tests that require KVM ask for the
+ * host stage only: where the host cannot run KVM guests they are skipped,
+ * but a kernel that fails under a working KVM fails its tests.
+ * Every failure is a verdict with a one-line reason, never an error.
  *
- * The verdict is cached per host boot in a small file keyed by the kernel's
- * boot id, the QEMU binary, the KVM device and the guest image, so the
- * probe costs one boot per host boot and a rebuilt kernel is probed again.
+ * Verdicts are cached per host boot, one small file per stage, keyed by
+ * the kernel's boot id, the QEMU binary, the KVM device and the guest
+ * images, so the probe costs a few boots per host boot and a rebuilt
+ * kernel is probed again.
  *
  * Environment: UK_ACCEL (auto|kvm|tcg, read by the callers), UK_QEMU (the
  * QEMU binary), UK_KVM_DEVICE (default /dev/kvm; tests point it elsewhere
@@ -43,22 +51,24 @@ const char *accel_qemu_binary(void);
 const char *accel_cpu_model(enum accel_kind kind);
 
 struct accel_probe_input {
-	const char *qemu;    /* NULL: accel_qemu_binary() */
-	const char *kernel;  /* kernel.bin */
-	const char *archive; /* boot.cpio, which holds bin/hello */
-	bool pxe;	     /* also boot through iPXE over TFTP */
-	double timeout_s;    /* per boot; 0 means 30 s */
-	bool no_cache;	     /* neither read nor write the cache */
+	const char *qemu;	 /* NULL: accel_qemu_binary() */
+	const char *probe_image; /* NULL: UK_BUILD_DIR/boot/kvmprobe.bin */
+	const char *kernel;	 /* kernel.bin (the kernel stage) */
+	const char *archive;	 /* boot.cpio, which holds bin/hello */
+	bool host_only;		 /* the host stage only */
+	double timeout_s;	 /* per boot; 0 means 30 s */
+	bool no_cache;		 /* neither read nor write the cache */
 };
 
 struct accel_verdict {
-	bool kvm_ok;
+	bool host_ok;	  /* the host stage passed: KVM runs guests */
+	bool kvm_ok;	  /* every stage asked for passed: use KVM */
 	bool cached;	  /* read from the cache: no guest was booted */
 	double seconds;	  /* the probe's wall time (0 when cached) */
 	char reason[400]; /* one line: why KVM is or is not usable */
 };
 
-/* Does KVM run this kernel here? Always fills *v. */
+/* Does KVM run guests, and this kernel, here? Always fills *v. */
 void accel_probe(const struct accel_probe_input *in, struct accel_verdict *v);
 
 /* Resolve a choice: ACCEL_AUTO becomes ACCEL_KVM or ACCEL_TCG by

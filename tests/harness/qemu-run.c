@@ -7,6 +7,12 @@
  * waits for a timeout. --until PATTERN instead stops QEMU as soon as the
  * serial log contains PATTERN (for boots that do not end by themselves).
  * Every wait has a deadline; on failure the serial tail is printed.
+ *
+ * The accelerator (--accel, else $UK_ACCEL, else tcg) goes through
+ * cluster/accel.c: `kvm` runs the test under KVM when the host can run KVM
+ * guests at all and otherwise exits 77, which ctest reports as skipped;
+ * `auto` uses KVM only when the probe also ran the kernel, and says so in
+ * one line when it falls back. A test that needs -icount runs under TCG.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,13 +30,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accel.h"
+
 #define MAX_PATTERNS 16
+#define EXIT_SKIP 77
 #define TAIL_LINES 40
 
 enum expect_exit { EXIT_PASS, EXIT_FAIL, EXIT_PANIC, EXIT_ANY };
 
 struct options {
-	const char *kernel, *archive, *append, *log, *qemu;
+	const char *kernel, *archive, *append, *log, *qemu, *cpu;
+	enum accel_kind accel;
 	const char *expect[MAX_PATTERNS];
 	int nexpect;
 	const char *reject[MAX_PATTERNS];
@@ -66,7 +76,13 @@ static void usage(void)
 		"                     at PCI slot 5\n"
 		"  --nic-user         a virtio-net NIC at PCI slot 3 on QEMU's user network\n"
 		"                     (10.0.2.0/24, host 10.0.2.2); not with --pxe\n"
-		"  --qemu-arg ARG     pass ARG to QEMU (repeatable)\n");
+		"  --qemu-arg ARG     pass ARG to QEMU (repeatable)\n"
+		"  --accel auto|kvm|tcg  accelerator (default $UK_ACCEL, else tcg);\n"
+		"                     kvm exits 77 (skipped) where KVM cannot run guests\n"
+		"  --cpu MODEL        QEMU's -cpu (default $UK_CPU, else host under\n"
+		"                     KVM and QEMU's own under TCG)\n"
+		"  --qemu BINARY      the QEMU binary (default $UK_QEMU, else\n"
+		"                     qemu-system-x86_64)\n");
 	exit(2);
 }
 
@@ -165,10 +181,54 @@ static int bench_boot(const char *log)
 	return 0;
 }
 
+/*
+ * Settles o->accel to ACCEL_KVM or ACCEL_TCG; -1 when KVM is required but
+ * this host cannot run KVM guests (the caller exits 77: skipped).
+ */
+static int choose_accel(struct options *o)
+{
+	struct accel_probe_input in = { .qemu = o->qemu, .kernel = o->kernel,
+					.archive = o->archive };
+	struct accel_verdict v;
+
+	if (o->accel == ACCEL_TCG)
+		return 0;
+	if (o->icount) {
+		/* -icount exists only under TCG. */
+		if (o->accel == ACCEL_KVM) {
+			printf("uk-qemu-run: SKIP: this test counts instructions "
+			       "(-icount), which only TCG can\n");
+			return -1;
+		}
+		o->accel = ACCEL_TCG;
+		return 0;
+	}
+	if (o->accel == ACCEL_KVM) {
+		/* Only the host decides: a kernel that fails under a working
+		 * KVM must fail its tests, not skip them. */
+		in.host_only = true;
+		accel_probe(&in, &v);
+		if (!v.host_ok) {
+			printf("uk-qemu-run: SKIP: KVM cannot run guests here: %s\n",
+			       v.reason);
+			return -1;
+		}
+		printf("uk-qemu-run: KVM: %s%s\n", v.reason,
+		       v.cached ? " (cached verdict)" : "");
+		return 0;
+	}
+	o->accel = accel_choose(ACCEL_AUTO, &in, &v);
+	if (o->accel == ACCEL_TCG)
+		printf("uk-qemu-run: KVM is not usable here (%s%s); running under "
+		       "TCG (UK_ACCEL=kvm forces KVM)\n", v.reason,
+		       v.cached ? "; cached verdict" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { .want = EXIT_PASS, .timeout = 120, .memory = 128,
-			     .append = "", .qemu = "qemu-system-x86_64" };
+			     .append = "", .qemu = accel_qemu_binary() };
 	static const struct option longopts[] = {
 		{ "kernel", 1, 0, 'k' }, { "archive", 1, 0, 'a' },
 		{ "append", 1, 0, 'A' }, { "pxe", 0, 0, 'p' },
@@ -178,11 +238,14 @@ int main(int argc, char **argv)
 		{ "icount", 0, 0, 'i' }, { "bench-boot", 0, 0, 'b' },
 		{ "log", 1, 0, 'l' },	 { "qemu", 1, 0, 'q' },
 		{ "disk", 1, 0, 'd' },	 { "nic-user", 0, 0, 'n' },
-		{ "qemu-arg", 1, 0, 'Q' },
+		{ "qemu-arg", 1, 0, 'Q' }, { "accel", 1, 0, 'X' },
+		{ "cpu", 1, 0, 'c' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 
+	if (accel_from_env(ACCEL_TCG, &o.accel) < 0)
+		return 2;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.kernel = optarg; break;
@@ -213,6 +276,10 @@ int main(int argc, char **argv)
 		case 'q': o.qemu = optarg; break;
 		case 'd': o.disk = optarg; break;
 		case 'n': o.nic_user = true; break;
+		case 'X':
+			if (accel_parse(optarg, &o.accel) < 0) usage();
+			break;
+		case 'c': o.cpu = optarg; break;
 		case 'Q':
 			if (o.nextra == MAX_PATTERNS) usage();
 			o.extra[o.nextra++] = optarg;
@@ -224,14 +291,37 @@ int main(int argc, char **argv)
 		usage();
 	if (o.want != EXIT_PANIC && o.nreject < MAX_PATTERNS)
 		o.reject[o.nreject++] = "KERNEL PANIC";
+	if (!o.cpu && getenv("UK_CPU") && *getenv("UK_CPU"))
+		o.cpu = getenv("UK_CPU");
+	if (choose_accel(&o) < 0)
+		return EXIT_SKIP;
+	/* A variant of a test (UK_LOG_TAG=kvm: NAME.log becomes
+	 * NAME.kvm.log) keeps its own serial log. */
+	char tagged_log[1024];
+	const char *tag = getenv("UK_LOG_TAG");
+	if (o.log && tag && *tag) {
+		size_t len = strlen(o.log);
+		if (len > 4 && !strcmp(o.log + len - 4, ".log"))
+			snprintf(tagged_log, sizeof(tagged_log), "%.*s.%s.log",
+				 (int)(len - 4), o.log, tag);
+		else
+			snprintf(tagged_log, sizeof(tagged_log), "%s.%s", o.log, tag);
+		o.log = tagged_log;
+	}
+	/* The kernel labels rdtsc figures by what it counts (uk_kinfo_cpu). */
+	char append[1024];
+	snprintf(append, sizeof(append), "%s%s%s", o.append,
+		 o.icount && o.append[0] ? " " : "", o.icount ? "icount" : "");
+	o.append = append;
 
 	char dir[] = "/tmp/uk-qemu-run.XXXXXX";
 	if (!mkdtemp(dir)) {
 		perror("uk-qemu-run: mkdtemp");
 		return 2;
 	}
-	char log_path[512], tftp_arg[1024], disk_arg[1200], script[600], mem[16];
+	char log_path[512], err_path[512], tftp_arg[1024], disk_arg[1200], script[600], mem[16];
 	snprintf(log_path, sizeof(log_path), "%s/serial.log", dir);
+	snprintf(err_path, sizeof(err_path), "%s/qemu.log", dir);
 	snprintf(mem, sizeof(mem), "%d", o.memory);
 	const char *log = o.log ? o.log : log_path;
 	unlink(log);
@@ -247,6 +337,12 @@ int main(int argc, char **argv)
 	args[n++] = "-m"; args[n++] = mem;
 	args[n++] = "-serial"; args[n++] = serial_arg;
 	args[n++] = "-device"; args[n++] = "isa-debug-exit,iobase=0xf4,iosize=4";
+	args[n++] = "-accel"; args[n++] = accel_name(o.accel);
+	if (!o.cpu)
+		o.cpu = accel_cpu_model(o.accel);
+	if (o.cpu) {
+		args[n++] = "-cpu"; args[n++] = o.cpu;
+	}
 	if (o.icount) {
 		args[n++] = "-icount"; args[n++] = "shift=0";
 	}
@@ -304,7 +400,11 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(null, 0);
+		/* QEMU's own messages, read for KVM errors and shown at the end. */
+		if (err >= 0)
+			dup2(err, 2);
 		execvp(args[0], (char *const *)args);
 		fprintf(stderr, "uk-qemu-run: cannot run %s: %s (install qemu-system-x86)\n",
 			args[0], strerror(errno));
@@ -312,7 +412,8 @@ int main(int argc, char **argv)
 	}
 
 	int status = 0, code = -1;
-	bool timed_out = false, stopped_by_pattern = false;
+	bool timed_out = false, stopped_by_pattern = false, kvm_error = false;
+	char kvm_line[300] = "";
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 		if (r == pid) {
@@ -330,6 +431,19 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
+		if (o.accel == ACCEL_KVM) {
+			/* QEMU stops the VM and waits: fail now, not at the
+			 * deadline. */
+			char *err = read_file(err_path);
+			kvm_error = accel_log_has_kvm_error(err, kvm_line,
+							    sizeof(kvm_line));
+			free(err);
+			if (kvm_error) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				break;
+			}
+		}
 		if (now() - start > o.timeout) {
 			timed_out = true;
 			kill(pid, SIGKILL);
@@ -339,10 +453,15 @@ int main(int argc, char **argv)
 		usleep(20000);
 	}
 	double elapsed = now() - start;
-	char *text = read_file(log);
+	char *text = read_file(log), *qemu_text = read_file(err_path);
 	bool ok = true;
 
-	if (timed_out) {
+	if (kvm_error) {
+		printf("FAIL: the VM stopped on a KVM internal error (%s) after "
+		       "%.2f s; the host's KVM cannot run this guest: use "
+		       "--accel tcg (UK_ACCEL=tcg)\n", kvm_line, elapsed);
+		ok = false;
+	} else if (timed_out) {
 		printf("FAIL: no result within %.0f s%s%s%s\n", o.timeout,
 		       o.until ? " (waiting for \"" : "", o.until ? o.until : "",
 		       o.until ? "\")" : "");
@@ -377,10 +496,15 @@ int main(int argc, char **argv)
 		printf("FAIL: no kernel entry / init tsc lines to measure\n");
 		ok = false;
 	}
-	if (!ok)
+	if (!ok) {
 		print_tail(text);
+		if (qemu_text[0])
+			printf("---- QEMU's messages ----\n%s----\n", qemu_text);
+	}
 	else
 		printf("uk-qemu-run: PASS\n");
+	free(qemu_text);
+	unlink(err_path);
 	free(text);
 	if (!o.log)
 		unlink(log_path);
