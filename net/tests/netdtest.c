@@ -750,9 +750,10 @@ static void pingpong(bool udp)
 		}
 	}
 	uint64_t ns = uk_clock() - t0, ins = rdtsc() - c0;
-	printf("bench: %s_pingpong guest<->host %u round trips: %llu us, %llu rdtsc "
-	       "per round trip (guest instructions under -icount; %u lost)\n", udp ? "udp" : "tcp", rounds,
-	       (unsigned long long)(ns / rounds / 1000), (unsigned long long)(ins / rounds), lost);
+	printf("bench: %s_pingpong guest<->host %u round trips: %llu us, %llu %s "
+	       "per round trip (%u lost)\n", udp ? "udp" : "tcp", rounds,
+	       (unsigned long long)(ns / rounds / 1000), (unsigned long long)(ins / rounds),
+	       tsc_unit(), lost);
 	close(fd);
 }
 

@@ -204,9 +204,10 @@ static int do_pingpong(int fd, bool udp, uint64_t count, uint64_t size)
 	}
 	uint64_t ns = uk_clock() - t0, cycles = rdtsc() - c0;
 	printf("bench: %s_pingpong %llu round trips of %llu bytes: %llu us per round trip, "
-	       "%llu rdtsc per round trip (guest instructions under -icount)\n",
+	       "%llu %s per round trip\n",
 	       udp ? "udp" : "tcp", (unsigned long long)count, (unsigned long long)size,
-	       (unsigned long long)(ns / count / 1000), (unsigned long long)(cycles / count));
+	       (unsigned long long)(ns / count / 1000), (unsigned long long)(cycles / count),
+	       tsc_unit());
 	return 0;
 }
 

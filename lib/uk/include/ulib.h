@@ -92,4 +92,29 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* rdtsc after every earlier instruction has completed: for timing one short
+ * operation (lfence orders it on Intel and on AMD with LFENCE serialising,
+ * which every KVM host enables). */
+static inline uint64_t rdtsc_ordered(void)
+{
+	__asm__ volatile("lfence" ::: "memory");
+	return rdtsc();
+}
+
+/* What rdtsc counts on this machine (lib/uk/tsc.c), for labels. */
+enum tsc_counts {
+	TSC_UNKNOWN,
+	TSC_INSTRUCTIONS, /* QEMU -icount shift=0 */
+	TSC_CYCLES,	  /* hardware */
+	TSC_KVM_CYCLES,	  /* hardware TSC under KVM */
+	TSC_EMULATED,	  /* TCG without -icount: the host's clock */
+};
+const struct uk_kinfo_cpu *cpu_info(void); /* NULL if the kernel cannot say */
+enum tsc_counts tsc_counts(void);
+/* "guest instructions", "TSC cycles", "TSC ticks (host time)" */
+const char *tsc_unit(void);
+const char *tsc_unit_one(void); /* the same, singular */
+/* One sentence: what rdtsc counts here and what that means. */
+const char *tsc_description(void);
+
 #endif

@@ -637,9 +637,9 @@ static int bench(void)
 		return 1;
 	}
 	uint64_t per_spin_milli = (b.tsc - a.tsc) * 1000 / (b.spins - a.spins);
-	printf("bench: spinner loop: %lu.%03lu instructions\n",
+	printf("bench: spinner loop: %lu.%03lu %s\n",
 	       (unsigned long)(per_spin_milli / 1000),
-	       (unsigned long)(per_spin_milli % 1000));
+	       (unsigned long)(per_spin_milli % 1000), tsc_unit());
 
 	fill(wbuf, 12288, 2048, 5);
 	/* Warm up: the driver's buffers and this task's pages exist. */
@@ -655,8 +655,8 @@ static int bench(void)
 		uint64_t with_device = total / runs[i].n;
 		uint64_t kib = runs[i].count * UK_BLK_SECTOR / 1024;
 		printf(
-		    "bench: virtio-blk %s: %lu guest instructions per request",
-		    runs[i].what, busy);
+		    "bench: virtio-blk %s: %lu %s per request",
+		    runs[i].what, busy, tsc_unit());
 		if (kib)
 			printf(", %lu per KiB", busy / kib);
 		printf(" (with the device's time: %lu)\n", with_device);

@@ -610,8 +610,8 @@ static void fs0016_sync_writes_everything_back(void)
  * so these are instructions per operation, client and servers together. */
 static void bench_line(const char *what, uint64_t t0, uint64_t t1, unsigned n)
 {
-	printf("bench: fs %s: %lu instructions per op (%u ops)\n", what,
-	       (unsigned long)((t1 - t0) / n), n);
+	printf("bench: fs %s: %lu %s per op (%u ops)\n", what,
+	       (unsigned long)((t1 - t0) / n), tsc_unit(), n);
 }
 
 static int bench(void)

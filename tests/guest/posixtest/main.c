@@ -355,9 +355,9 @@ static void bench(void)
 		uint64_t t1 = rdtsc();
 		got += read(fd, buf, sizeof(buf));
 		uint64_t t2 = rdtsc();
-		printf("bench: adapter read 4 KiB uncached: %lu instructions\n", t1 - t0);
-		printf("bench: adapter read 1 MiB uncached: %lu instructions (%ld bytes)\n",
-		       t2 - t1, (long)got);
+		printf("bench: adapter read 4 KiB uncached: %lu %s\n", t1 - t0, tsc_unit());
+		printf("bench: adapter read 1 MiB uncached: %lu %s (%ld bytes)\n",
+		       t2 - t1, tsc_unit(), (long)got);
 		close(fd);
 	} else {
 		printf("posixtest: no /data/big.txt for the uncached figures\n");
@@ -377,8 +377,8 @@ static void bench(void)
 			best1m = t2 - t1;
 	}
 	close(fd);
-	printf("bench: adapter read 4 KiB cached: %lu instructions\n", best4k);
-	printf("bench: adapter read 1 MiB cached: %lu instructions\n", best1m);
+	printf("bench: adapter read 4 KiB cached: %lu %s\n", best4k, tsc_unit());
+	printf("bench: adapter read 1 MiB cached: %lu %s\n", best1m, tsc_unit());
 	uint64_t t0 = rdtsc();
 	for (int i = 0; i < 20; i++) {
 		char name[32];
@@ -388,8 +388,8 @@ static void bench(void)
 		close(fd);
 	}
 	uint64_t t1 = rdtsc();
-	printf("bench: adapter create+write 4 KiB+close: %lu instructions per file\n",
-	       (t1 - t0) / 20);
+	printf("bench: adapter create+write 4 KiB+close: %lu %s per file\n",
+	       (t1 - t0) / 20, tsc_unit());
 	sync();
 }
 
