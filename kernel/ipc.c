@@ -216,6 +216,17 @@ struct copyin {
 	uint32_t size;
 };
 
+/* Whether two non-empty regions share a page (sizes are bounded by
+ * UK_MSG_OOL_SIZE_MAX and addresses by USER_TOP: no overflow). */
+static bool ool_overlap(const struct uk_msg_ool *a, const struct uk_msg_ool *b)
+{
+	if (!a->size || !b->size)
+		return false;
+	uint64_t a0 = a->address & PAGE_MASK, a1 = a->address + a->size;
+	uint64_t b0 = b->address & PAGE_MASK, b1 = b->address + b->size;
+	return a0 < b1 && b0 < a1;
+}
+
 static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 			 struct copyin *c, bool call)
 {
@@ -256,13 +267,17 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 		} else if (o->flags == UK_OOL_MOVE) {
 			if (!vm_is_anonymous_region(t, o->address, o->size))
 				return -ERR_INVALID; /* exactly one vm_allocate region */
-			for (unsigned j = 0; j < i; j++)
-				if (c->ools[j].flags == UK_OOL_MOVE &&
-				    c->ools[j].address == o->address)
-					return -ERR_INVALID;
 		} else {
 			pages += (o->size + PAGE_SIZE - 1) / PAGE_SIZE;
 		}
+		/* A region moved or shared must not appear again in the same
+		 * message in any form: moving takes pages that sharing or a
+		 * second move would still expect mapped (and vm.c asserts it). */
+		for (unsigned j = 0; j < i; j++)
+			if ((o->flags != UK_OOL_COPY ||
+			     c->ools[j].flags != UK_OOL_COPY) &&
+			    ool_overlap(o, &c->ools[j]))
+				return -ERR_INVALID;
 	}
 	if (pages > kframe_free_count())
 		return -ERR_NO_MEMORY;

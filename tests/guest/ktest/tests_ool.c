@@ -535,3 +535,42 @@ DEFINE_TEST(OOL0012, shared_memory_in_a_dropped_message_is_freed)
 	EXPECT_EQ(after.frames_free, before.frames_free);
 	EXPECT_EQ(after.kobjects_in_use, before.kobjects_in_use);
 }
+
+/* Issue #11, attack 2: one message sharing and moving the same region
+ * panicked the kernel ("mapped && owned" in vm.c). A region that is moved
+ * or shared may appear only once per message, in any form; copies of one
+ * region may repeat. Nothing changes in the sender when it is refused. */
+DEFINE_TEST(OOL0013, a_region_moved_or_shared_appears_once_per_message)
+{
+	uk_name_t p = port_new_send(4);
+	long a = uk_vm_allocate(2 * 4096, UK_VM_READ | UK_VM_WRITE);
+	static const unsigned kinds[] = { UK_OOL_COPY, UK_OOL_MOVE, UK_OOL_SHARE };
+
+	EXPECT(a > 0);
+	((volatile uint8_t *)a)[0] = 0x5a;
+	for (unsigned i = 0; i < 3; i++) {
+		for (unsigned j = 0; j < 3; j++) {
+			struct uk_msg_ool o[2] = {
+				{ (uint64_t)a, 2 * 4096, kinds[i], 0 },
+				{ (uint64_t)a, 2 * 4096, kinds[j], 0 },
+			};
+			if (kinds[i] == UK_OOL_COPY && kinds[j] == UK_OOL_COPY)
+				continue;
+			EXPECT_ERR(send_ool(p, o, 2, 0), ERR_INVALID);
+			/* A copy of the region's second page still overlaps. */
+			o[1] = (struct uk_msg_ool){ (uint64_t)a + 4096, 100, kinds[j], 0 };
+			if (kinds[j] == UK_OOL_COPY)
+				EXPECT_ERR(send_ool(p, o, 2, 0), ERR_INVALID);
+		}
+	}
+	EXPECT_EQ(queued_on(p), 0);
+	EXPECT(region_at((uint64_t)a));
+	EXPECT_EQ(((volatile uint8_t *)a)[0], 0x5a);
+	/* Two copies of one region are fine. */
+	struct uk_msg_ool copies[2] = { { (uint64_t)a, 2 * 4096, UK_OOL_COPY, 0 },
+					{ (uint64_t)a, 4096, UK_OOL_COPY, 0 } };
+	EXPECT_EQ(send_ool(p, copies, 2, 0), 0);
+	uk_port_destroy(p);
+	uk_port_deallocate(p);
+	EXPECT_EQ(uk_vm_free((uint64_t)a, 2 * 4096), 0);
+}
