@@ -492,6 +492,14 @@ int main(int argc, char **argv)
 			printf("FAIL: the serial log contains \"%s\"\n", o.reject[i]);
 			ok = false;
 		}
+	/* A benchmark's figures are its result: show them (-V). */
+	for (const char *line = text; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		if (!strncmp(line, "bench: ", 7))
+			printf("%.*s\n", (int)len, line);
+		line += len + (end ? 1 : 0);
+	}
 	if (o.bench_boot && bench_boot(text) < 0) {
 		printf("FAIL: no kernel entry / init tsc lines to measure\n");
 		ok = false;
