@@ -117,7 +117,9 @@ void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX])
 {
 	out[UK_STARTUP_BOOTSTRAP] = UK_NAME_NULL;
 	out[UK_STARTUP_HW_IO] = insert(t, UK_HW_IO_PORTS, 0, IO_PORTS);
-	out[UK_STARTUP_HW_MEMORY] = insert(t, UK_HW_MEMORY, 0, 1ull << 52);
+	/* Physical addresses end at 2^MAXPHYADDR: beyond it a page-table entry
+	 * would have reserved bits set (and arch_map_page asserts). */
+	out[UK_STARTUP_HW_MEMORY] = insert(t, UK_HW_MEMORY, 0, arch_phys_limit());
 	out[UK_STARTUP_HW_IRQ] = insert(t, UK_HW_IRQ, 1, IRQ_LINES - 1);
 }
 

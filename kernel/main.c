@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "multiboot.h"
 #include "sched.h"
+#include "selftest.h"
 #include "slab.h"
 #include "task.h"
 #include "thread.h"
@@ -120,11 +121,14 @@ static void parse_multiboot(uint64_t info_pa)
 static uint64_t memory_init(void)
 {
 	uint64_t phys_end = 0;
+	/* RAM at or above 2^MAXPHYADDR cannot be put in a page table (the
+	 * address bits would be reserved ones): it is left out. */
+	uint64_t limit = MAX_PHYS < arch_phys_limit() ? MAX_PHYS : arch_phys_limit();
 
 	for (unsigned i = 0; i < ram_count; i++) {
 		uint64_t end = ram[i].addr + ram[i].len;
-		if (end > MAX_PHYS)
-			end = MAX_PHYS;
+		if (end > limit)
+			end = limit;
 		if (end > phys_end)
 			phys_end = end;
 	}
@@ -157,7 +161,7 @@ void init_exited(const struct uk_exit_status *st)
 	}
 }
 
-static void start_init(void)
+static struct task *start_init(void)
 {
 	struct cpio_entry e;
 	const char *reason = NULL;
@@ -197,6 +201,7 @@ static void start_init(void)
 		boot_fail("cannot start init: %s%s%s", err_str(rc),
 		      reason ? ": " : "", reason ? reason : "");
 	kprintf("kernel: entry tsc %lu, starting init\n", boot_entry_tsc);
+	return task_lookup(id);
 }
 
 static struct thread idle_thread;
@@ -223,6 +228,13 @@ void kmain(uint32_t magic, uint64_t info_pa)
 		panic("out of memory while building the kernel page tables");
 	klog(LOG_INFO, "memory: %lu MiB usable, %lu frames free",
 	     frames.total * FRAME_SIZE >> 20, frames.free);
+	arch_cpu_report();
+	/* The kernel's own tables against this CPU's entry formats: about a
+	 * thousand entries, and the check a new CPU most needs. */
+	if (strstr(kernel_cmdline, "selftest_") &&
+	    cmdline_has(kernel_cmdline, "selftest_paging_bad"))
+		arch_paging_plant_bad_entry();
+	klog(LOG_INFO, "paging: audit passed, %lu entries", arch_paging_audit(0));
 
 	/* A deliberate kernel fault, so tests can check the panic path. */
 	if (cmdline_has(kernel_cmdline, "selftest_kernel_fault")) {
@@ -239,6 +251,6 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	idle_thread.arch.kernel_stack_top = (uint64_t)boot_stack_top;
 	sched_init(&idle_thread);
 	arch_late_init(TIMER_HZ);
-	start_init();
+	selftest_boot(start_init());
 	sched_start();
 }

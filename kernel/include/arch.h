@@ -31,6 +31,16 @@ void arch_early_init(void);
 /* After memory is up: timer, syscalls. */
 void arch_late_init(unsigned timer_hz);
 
+/* The CPU. What it is and which protections are on, for UK_KINFO_CPU
+ * (every field but tsc, which is the generic kernel's to know). */
+struct uk_kinfo_cpu;
+void arch_cpu_info(struct uk_kinfo_cpu *out);
+/* One boot line: the CPU, its physical address width, what is enabled. */
+void arch_cpu_report(void);
+/* Physical addresses the CPU can put in a page table are below this
+ * (2^MAXPHYADDR): RAM above it is unusable, device memory unmappable. */
+uint64_t arch_phys_limit(void);
+
 /* Physical memory through the kernel's direct map. */
 void *arch_phys_to_virt(uint64_t phys);
 uint64_t arch_virt_to_phys(const void *virt);
@@ -59,6 +69,14 @@ bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned);
 bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa);
 void arch_activate_aspace(uint64_t root);
 uint64_t arch_kernel_root(void);
+/* Check every present entry of the kernel's tables, and of root's user
+ * half unless root is 0, against the entry formats of the CPU (reserved
+ * bits for its MAXPHYADDR and NX setting) and the kernel's own rules.
+ * Returns the number of entries checked; panics naming a bad entry. */
+uint64_t arch_paging_audit(uint64_t root);
+/* selftest_paging_bad: plant an entry with a reserved bit in an unused
+ * kernel slot, so the audit has something to find. */
+void arch_paging_plant_bad_entry(void);
 
 /* Threads. */
 /* Prepare a thread's kernel stack so its first switch enters user mode at

@@ -17,15 +17,29 @@ void arch_early_init(void)
 	gdt_init();
 	idt_init();
 	pic_init();
+	cpu_init(); /* after the IDT: a bad CR4 bit panics with a report */
 }
+
+/*
+ * SYSCALL loads CS = STAR[47:32] and SS = STAR[47:32] + 8 (RPL forced to 0);
+ * 64-bit SYSRET loads CS = STAR[63:48] + 16 and SS = STAR[63:48] + 8, both
+ * with RPL 3 (SDM vol. 2B, SYSCALL and SYSRET). Hence the GDT order kernel
+ * code, kernel data, user code 32, user data, user code 64 (gdt.c).
+ */
+_Static_assert(SEL_KERNEL_DATA == SEL_KERNEL_CODE + 8, "SYSCALL SS");
+_Static_assert(SEL_USER_DATA == ((SEL_USER_CODE32 + 8) | 3), "SYSRET SS");
+_Static_assert(SEL_USER_CODE == ((SEL_USER_CODE32 + 16) | 3), "SYSRET CS");
 
 void syscall_msr_init(void)
 {
-	/* STAR: kernel CS 0x08 (SS 0x10); user base 0x18 -> CS 0x2b, SS 0x23 */
-	wrmsr(MSR_STAR, ((uint64_t)0x18 << 48) | ((uint64_t)SEL_KERNEL_CODE << 32));
+	wrmsr(MSR_STAR, ((uint64_t)SEL_USER_CODE32 << 48) |
+				((uint64_t)SEL_KERNEL_CODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	/* Clear IF, TF, DF, AC, NT on entry. */
-	wrmsr(MSR_FMASK, RFLAGS_IF | (1u << 8) | (1u << 10) | (1u << 18) | (1u << 14));
+	/* Cleared on entry: IF (the kernel runs with interrupts off), TF (no
+	 * single-step trap on the user stack), DF (the C ABI), AC (a user-set
+	 * AC would switch SMAP off in the kernel), NT (iretq must not try a
+	 * task return). */
+	wrmsr(MSR_FMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 }
 
 void arch_late_init(unsigned timer_hz)

@@ -72,21 +72,42 @@ _start32:
 	or $0x3, %eax
 	mov %eax, PHYS(boot_pml4) + 511 * 8
 
-	/* PAE + OSFXSR + OSXMMEXCPT */
-	mov %cr4, %eax
-	or $((1 << 5) | (1 << 9) | (1 << 10)), %eax
+	/* CR4 from a known value, not the loader's: PAE (long mode needs
+	 * it), OSFXSR and OSXMMEXCPT (fxsave/fxrstor, SSE exceptions as #XM).
+	 * PGE, SMEP, SMAP and UMIP follow in cpu.c once CPUID is read. */
+	mov $((1 << 5) | (1 << 9) | (1 << 10)), %eax
 	mov %eax, %cr4
 	mov $PHYS(boot_pml4), %eax
 	mov %eax, %cr3
-	/* EFER: long mode enable, no-execute enable, syscall enable */
-	mov $0xC0000080, %ecx
+	/* EFER: long mode and syscall enable; no-execute enable only when
+	 * CPUID 0x80000001 EDX[20] reports NX: with EFER.NXE clear, bit 63 of
+	 * every paging entry is reserved and the kernel must not set it
+	 * (paging.c reads EFER back). ebp collects the bits: cpuid clobbers
+	 * eax, ebx, ecx and edx; edi and esi hold kmain's arguments. */
+	mov $((1 << 8) | (1 << 0)), %ebp
+	mov $0x80000000, %eax
+	cpuid
+	cmp $0x80000001, %eax
+	jb 4f
+	mov $0x80000001, %eax
+	cpuid
+	bt $20, %edx
+	jnc 4f
+	or $(1 << 11), %ebp
+4:	mov $0xC0000080, %ecx
 	rdmsr
-	or $((1 << 8) | (1 << 11) | (1 << 0)), %eax
+	or %ebp, %eax
 	wrmsr
-	/* paging, write-protect in ring 0, protected mode, FPU monitor */
+	/* CR0: paging, write-protect in ring 0 (read-only user pages stay
+	 * read-only for the kernel's copies), native x87 error reporting
+	 * (NE: an unmasked x87 exception is #MF in the task, not IRQ 13 to
+	 * a PIC line nobody serves), FPU monitor, protected mode. Clear:
+	 * cache disable and not-write-through (a loader may leave caching
+	 * off), alignment mask (a user-set RFLAGS.AC then checks nothing),
+	 * task switched (the FPU is switched eagerly), emulation. */
 	mov %cr0, %eax
-	or $((1 << 31) | (1 << 16) | (1 << 1) | 1), %eax
-	and $~(1 << 2), %eax		/* no FPU emulation */
+	and $~((1 << 30) | (1 << 29) | (1 << 18) | (1 << 3) | (1 << 2)), %eax
+	or $((1 << 31) | (1 << 16) | (1 << 5) | (1 << 1) | 1), %eax
 	mov %eax, %cr0
 
 	lgdt boot_gdt_ptr

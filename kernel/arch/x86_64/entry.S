@@ -8,6 +8,25 @@
  */
 #include <arch/trap_frame_offsets.h>
 
+/*
+ * stac / clac (SMAP): assembled as a 3-byte nop of the same length and
+ * recorded in .smap_sites; cpu_init patches them in when it turns CR4.SMAP
+ * on. Both instructions #UD on a CPU without SMAP, which must never run
+ * them.
+ */
+.macro SMAP_SITE last_byte
+661:	.byte 0x0f, 0x1f, 0x00		/* nopl (%rax) */
+	.pushsection .smap_sites, "a"
+	.quad 661b, \last_byte
+	.popsection
+.endm
+.macro STAC
+	SMAP_SITE 0xcb
+.endm
+.macro CLAC
+	SMAP_SITE 0xca
+.endm
+
 .macro PUSH_GPRS
 	push %rax
 	push %rbx
@@ -68,6 +87,10 @@ isr_stubs:
 	.noaltmacro
 
 trap_common:
+	/* Interrupt and exception delivery leave RFLAGS.AC as it was, and
+	 * user mode may set AC: clear it, or a trap from user mode would run
+	 * the kernel with SMAP off. */
+	CLAC
 	cld
 	PUSH_GPRS
 	mov %rsp, %rdi
@@ -80,8 +103,10 @@ trap_return:
 
 /*
  * syscall: rcx = user rip, r11 = user rflags, rsp = user stack. Interrupts
- * are off (FMASK clears IF). Switch to this thread's kernel stack and build
- * the trap frame the return paths expect.
+ * are off and AC is clear (FMASK clears IF, TF, DF, AC, NT). Switch to this
+ * thread's kernel stack before anything is pushed: the kernel never runs
+ * on a user stack (SMAP would fault it, and the user could change it from
+ * another thread). Then build the trap frame the return paths expect.
  */
 	.global syscall_entry
 syscall_entry:
@@ -151,20 +176,26 @@ thread_trampoline:
  * 1 if a page fault hit between copy_user_start and copy_user_end (the
  * trap handler resumes at copy_user_fault). Callers check that the user
  * range lies below USER_TOP; CR0.WP makes read-only pages fault on write.
+ * This is the only code that touches user memory through user addresses:
+ * with SMAP, AC is set for exactly these instructions and cleared on both
+ * ways out.
  */
 	.global arch_copy_user, copy_user_start, copy_user_end, copy_user_fault
 arch_copy_user:
 	mov %rdx, %rcx
 	shr $3, %rcx
 	and $7, %edx
+	STAC
 copy_user_start:
 	rep movsq
 	mov %edx, %ecx
 	rep movsb
 copy_user_end:
+	CLAC
 	xor %eax, %eax
 	ret
 copy_user_fault:
+	CLAC
 	mov $1, %eax
 	ret
 

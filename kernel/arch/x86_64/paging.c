@@ -4,29 +4,26 @@
  * and shared by every address space: entry 256 is the direct map of all
  * physical memory (2 MiB pages), entry 511 maps the kernel image. Those
  * PML4 entries never change after paging_init, so copying them into a new
- * root is enough to share the kernel. User tables hold 4 KiB pages; PTE
- * software bit 9 marks frames the address space does not own (device memory,
- * the boot archive), which destroy must not free.
+ * root is enough to share the kernel, and their leaves may be global. User
+ * tables hold 4 KiB pages, never global; PTE software bit 9 marks frames the
+ * address space does not own (device memory, the boot archive), which
+ * destroy must not free. Every entry written here is valid for the CPU it
+ * runs on: physical addresses below 2^MAXPHYADDR, bit 63 only when
+ * EFER.NXE is on, bit 7 never in a 4 KiB PTE (paging_audit.c checks).
  */
 #include <arch/cpu.h>
+#include <arch/pte.h>
 #include <arch/x86.h>
 #include <string.h>
+#include <uk/types.h>
 
 #include "arch.h"
 #include "kernel.h"
 
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_U (1ull << 2)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS (1ull << 7)
-#define PTE_G (1ull << 8)
-#define PTE_NOT_OWNED (1ull << 9)
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
-
 static uint64_t kernel_root; /* physical address of the kernel's PML4 */
+/* PTE_NX when EFER.NXE is on, else 0: bit 63 is reserved without it, and a
+ * reserved bit makes every access through the entry fault. */
+static uint64_t pte_nx;
 
 void *arch_phys_to_virt(uint64_t phys)
 {
@@ -67,7 +64,10 @@ int arch_paging_init(uint64_t phys_end)
 	 * from low memory: the allocator hands out low frames first. */
 	uint64_t *pml4 = boot_pml4;
 	uint64_t pdpt_pa, pa;
+	uint64_t global = (cpu_info.features & UK_CPU_PGE) ? PTE_G : 0;
 
+	pte_nx = (rdmsr(MSR_EFER) & EFER_NXE) ? PTE_NX : 0;
+	kassert(phys_end <= arch_phys_limit());
 	if (!kframe_alloc(&pdpt_pa))
 		return -1;
 	uint64_t *pdpt = (uint64_t *)(KERNEL_VMA + pdpt_pa);
@@ -78,13 +78,24 @@ int arch_paging_init(uint64_t phys_end)
 		uint64_t *pd = (uint64_t *)(KERNEL_VMA + pa);
 		for (uint64_t i = 0; i < 512; i++)
 			pd[i] = ((gib << 30) + (i << 21)) | PTE_P | PTE_W |
-				PTE_PS | PTE_G | PTE_NX;
+				PTE_PS | global | pte_nx;
 		pdpt[gib] = pa | PTE_P | PTE_W;
 	}
 	pml4[256] = pdpt_pa | PTE_P | PTE_W;
 	pml4[0] = 0; /* drop the boot identity map */
+	/* The image's 2 MiB pages (boot.S) are the same in every address
+	 * space too; its tables lie in the image, in low memory. */
+	uint64_t *image_pdpt = (uint64_t *)(KERNEL_VMA + (pml4[511] & PTE_ADDR));
+	uint64_t *image_pd = (uint64_t *)(KERNEL_VMA +
+		(image_pdpt[(KERNEL_VMA >> 30) & 511] & PTE_ADDR));
+	for (int i = 0; i < 512; i++)
+		if (image_pd[i] & PTE_P)
+			image_pd[i] |= global;
 	kernel_root = (uint64_t)pml4 - KERNEL_VMA;
 	write_cr3(kernel_root);
+	/* Nothing of the identity map may survive in the TLB: this flushes
+	 * every entry, then lets the kernel's be global. */
+	cpu_enable_global_pages();
 	return 0;
 }
 
@@ -140,6 +151,7 @@ static uint64_t *walk(uint64_t root, uint64_t va, bool create)
 			uint64_t pa = new_table();
 			if (!pa)
 				return NULL;
+			kassert(pa < arch_phys_limit());
 			*e = pa | PTE_P | PTE_W | PTE_U;
 		}
 		t = table(*e);
@@ -153,12 +165,17 @@ int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags)
 
 	if (va >= USER_TOP || (va & ~PAGE_MASK) || (pa & ~PAGE_MASK))
 		return -1;
+	/* Callers map RAM below phys_end or device memory inside a hardware
+	 * capability, which never reaches past 2^MAXPHYADDR. */
+	kassert(pa < arch_phys_limit());
 	pte = walk(root, va, true);
 	if (!pte)
 		return -1;
+	/* Never PTE_PAT (bit 7 of a 4 KiB PTE) nor PTE_G: user pages differ
+	 * between address spaces. */
 	*pte = pa | PTE_P | ((flags & MAP_WRITE) ? PTE_W : 0) |
 	       ((flags & MAP_USER) ? PTE_U : 0) |
-	       ((flags & MAP_EXEC) ? 0 : PTE_NX) |
+	       ((flags & MAP_EXEC) ? 0 : pte_nx) |
 	       ((flags & MAP_NOT_OWNED) ? PTE_NOT_OWNED : 0) |
 	       ((flags & MAP_UNCACHED) ? PTE_PCD | PTE_PWT : 0);
 	if (root == (read_cr3() & PTE_ADDR))

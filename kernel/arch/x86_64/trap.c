@@ -94,6 +94,18 @@ static void dump_frame(const struct trap_frame *f)
 		f->r15);
 }
 
+/* What a page fault's error code says (SDM vol. 3A 4.7). */
+static void explain_page_fault(uint64_t error, uint64_t addr)
+{
+	kprintf("  page fault at %016lx: %s, %s, %s mode%s%s\n", addr,
+		(error & 1) ? "protection violation" : "page not present",
+		(error & 16) ? "instruction fetch" : (error & 2) ? "write" : "read",
+		(error & 4) ? "user" : "supervisor",
+		(error & 8) ? ", reserved bit set in a paging entry" : "",
+		(error & 1) && !(error & 4) && addr < USER_TOP
+			? ", user page (SMEP/SMAP)" : "");
+}
+
 void arch_backtrace(uint64_t rbp, int max_frames)
 {
 	kprintf("  backtrace (resolve with addr2line -e build/kernel/kernel.elf):\n");
@@ -143,6 +155,8 @@ void trap_dispatch(struct trap_frame *f)
 		kprintf("\n*** kernel exception %lu (%s) ***\n", f->vector,
 			arch_exception_name((unsigned)f->vector));
 		dump_frame(f);
+		if (f->vector == 14)
+			explain_page_fault(f->error, read_cr2());
 		arch_backtrace(f->rbp, 16);
 		panic("exception %lu (%s) in kernel mode at %lx", f->vector,
 		      arch_exception_name((unsigned)f->vector), f->rip);

@@ -124,6 +124,25 @@ int main(int argc, char **argv)
 		static uint8_t zero[10];
 		__asm__ volatile("lidt %0" : : "m"(zero));
 	}
+	/* With UMIP (CR4.UMIP) these #GP in user mode; without it they leak
+	 * the kernel's descriptor-table addresses and the program goes on. */
+	if (!strcmp(mode, "sgdt")) {
+		static uint8_t gdtr[10];
+		__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	}
+	if (!strcmp(mode, "sidt")) {
+		static uint8_t idtr[10];
+		__asm__ volatile("sidt %0" : "=m"(idtr));
+	}
+	/* An unmasked x87 exception: #MF (vector 16) at the next waiting x87
+	 * instruction when CR0.NE is set; otherwise the CPU signals it on
+	 * an external line (IRQ 13) and this program runs on. */
+	if (!strcmp(mode, "x87-error")) {
+		/* 0/0 is an invalid operation whichever way fdivp divides. */
+		static const uint16_t cw = 0x037e; /* invalid-operation unmasked */
+		__asm__ volatile("fninit; fldcw %0; fldz; fldz; fdivp; fwait"
+				 : : "m"(cw));
+	}
 	if (!strcmp(mode, "int3"))
 		__asm__ volatile("int3");
 	if (!strcmp(mode, "int80"))

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPU as the kernel set it up: what UK_KINFO_CPU reports, and the
+ * protections a user program can observe (UMIP, native x87 errors). The
+ * same suite runs on TCG's default CPU and on -cpu max (guest.ktest.cpumax),
+ * so each test checks what the reported features promise on either.
+ */
+#include <string.h>
+
+#include "ktest.h"
+
+#define ALL_FEATURES                                                           \
+	(UK_CPU_NX | UK_CPU_SMEP | UK_CPU_SMAP | UK_CPU_UMIP | UK_CPU_PGE)
+
+DEFINE_TEST(CPU0001, kinfo_cpu_reports_identity_and_protections)
+{
+	struct uk_kinfo_cpu c;
+	static const uint64_t bad[] = {0, 8, 0xffffffff80100000ull,
+				       0x0000800000000000ull,
+				       0x0000500000000000ull};
+
+	memset(&c, 0xa5, sizeof(c));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_CPU, &c, sizeof(c)), sizeof(c));
+	EXPECT(c.brand[0] != '\0' && c.brand[0] != ' ');
+	EXPECT(memchr(c.brand, '\0', sizeof(c.brand)) != NULL);
+	EXPECT(memchr(c.hypervisor, '\0', sizeof(c.hypervisor)) != NULL);
+	EXPECT(c.phys_bits >= 32 && c.phys_bits <= 52);
+	EXPECT_EQ(c.features & ~ALL_FEATURES, 0);
+	EXPECT_EQ(c.enabled & ~c.features, 0);
+	/* The kernel turns on every protection it knows the CPU has. */
+	EXPECT_EQ(c.enabled, c.features);
+	EXPECT(c.tsc == UK_TSC_CYCLES || c.tsc == UK_TSC_INSTRUCTIONS);
+	EXPECT(c.family != 0);
+	EXPECT_EQ(c.reserved, 0);
+	printf("ktest: cpu \"%s\", hypervisor \"%s\", family %u model %u, "
+	       "phys_bits %u, features %x, enabled %x, tsc %u\n",
+	       c.brand, c.hypervisor, c.family, c.model, c.phys_bits,
+	       c.features, c.enabled, c.tsc);
+
+	EXPECT_ERR(uk_kinfo(UK_KINFO_CPU, &c, sizeof(c) - 1), ERR_INVALID);
+	EXPECT_ERR(uk_kinfo(UK_KINFO_CPU, &c, 0), ERR_INVALID);
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_ERR(uk_kinfo(UK_KINFO_CPU, (void *)bad[i], sizeof(c)),
+			   ERR_FAULT);
+	/* Read-only memory (program text) is not a valid output buffer. */
+	EXPECT_ERR(uk_kinfo(UK_KINFO_CPU, (void *)0x400000ull, sizeof(c)),
+		   ERR_FAULT);
+}
+
+static unsigned cpu_enabled(void)
+{
+	struct uk_kinfo_cpu c;
+
+	return uk_kinfo(UK_KINFO_CPU, &c, sizeof(c)) == sizeof(c) ? c.enabled
+								  : 0;
+}
+
+DEFINE_TEST(CPU0002, umip_makes_descriptor_table_stores_fault)
+{
+	static const char *const modes[] = {"sgdt", "sidt"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		const char *argv[] = {"hostile", modes[i], NULL};
+		struct uk_exit_status st = run_hostile(argv);
+		if (cpu_enabled() & UK_CPU_UMIP) {
+			EXPECT_EQ(st.reason, UK_EXIT_FAULT);
+			EXPECT_EQ(st.vector, 13);
+		} else {
+			/* Without UMIP the store succeeds and hostile reports
+			 * that the fault did not happen. */
+			EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+			EXPECT_EQ(st.code, 99);
+		}
+	}
+}
+
+DEFINE_TEST(CPU0003, unmasked_x87_error_faults_the_task_with_vector_16)
+{
+	const char *argv[] = {"hostile", "x87-error", NULL};
+	struct uk_exit_status st = run_hostile(argv);
+
+	/* CR0.NE: #MF in the task, on every CPU. */
+	EXPECT_EQ(st.reason, UK_EXIT_FAULT);
+	EXPECT_EQ(st.vector, 16);
+}
