@@ -207,7 +207,7 @@ static int copy_path(const char *from, const char *to)
  *   reason <one line>
  * A file whose key differs is ignored and replaced.
  */
-static int cache_dir(char *buf, size_t len)
+int accel_cache_dir(char *buf, size_t len)
 {
 	const char *e = getenv("UK_ACCEL_CACHE");
 
@@ -487,7 +487,7 @@ static bool probe_stage(const struct accel_probe_input *in, const char *qemu,
 	char tmpl[] = "/tmp/uk-accel-probe.XXXXXX";
 	bool ok = false;
 
-	if (!in->no_cache && cache_dir(dir, sizeof(dir)) == 0) {
+	if (!in->no_cache && accel_cache_dir(dir, sizeof(dir)) == 0) {
 		if (kernel_stage)
 			cache_key(qemu, in->kernel, in->archive, key, sizeof(key));
 		else

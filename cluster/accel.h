@@ -31,6 +31,7 @@
 #define UK_ACCEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum accel_kind { ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG };
 
@@ -67,6 +68,10 @@ struct accel_verdict {
 	double seconds;	  /* the probe's wall time (0 when cached) */
 	char reason[400]; /* one line: why KVM is or is not usable */
 };
+
+/* The folder of cached verdicts (created if missing; one file per stage,
+ * kvm-probe-host and kvm-probe-kernel): 0, or -1 if it cannot be made. */
+int accel_cache_dir(char *buf, size_t len);
 
 /* Does KVM run guests, and this kernel, here? Always fills *v. */
 void accel_probe(const struct accel_probe_input *in, struct accel_verdict *v);

@@ -6,6 +6,7 @@
  * commands_fault.c: the faults and the ways in (send, qmp, ping, exec).
  * Requests that act on nodes go to the supervisor; logs are read directly
  * from the state directory, so they also work while the supervisor is busy.
+ * `accel` runs the accelerator probe on its own (accel_choice.h).
  */
 #include "commands.h"
 #include "client.h"
@@ -113,20 +114,37 @@ int simple_request(const struct cluster_paths *p, const char *request)
 	return 1;
 }
 
+int accel_option(int argc, char **argv, int *i, enum accel_kind *kind)
+{
+	if (strcmp(argv[*i], "--accel") || *i + 1 >= argc)
+		return 0;
+	if (accel_parse(argv[++*i], kind)) {
+		msg("--accel must be auto, kvm or tcg, not '%s'", argv[*i]);
+		return -1;
+	}
+	return 1;
+}
+
 static int cmd_up(const struct cluster_paths *given, int argc, char **argv)
 {
-	static const char usage[] = "up [--config FILE] [--nodes N] [--probes "
-				    "N] [--detach] [--pcap FILE]";
+	static const char usage[] =
+	    "up [--config FILE] [--nodes N] [--probes N] [--accel "
+	    "auto|kvm|tcg] [--detach] [--pcap FILE]";
 	static struct cluster_config cfg;
 	const char *config = NULL, *pcap = NULL;
 	unsigned nodes = 0, probes = ~0U;
-	int detach = 0;
+	int detach = 0, accel_given = 0, rc;
+	enum accel_kind accel = ACCEL_AUTO;
 	uint64_t t0 = mono_ms();
 	struct cluster_paths paths = *given;
 	const struct cluster_paths *p = &paths;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+		if ((rc = accel_option(argc, argv, &i, &accel)) != 0) {
+			if (rc < 0)
+				return 2;
+			accel_given = 1;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc)
 			config = argv[++i];
 		else if (!strcmp(argv[i], "--nodes") && i + 1 < argc) {
 			if (parse_uint(argv[++i], 1, CLUSTER_MAX_NODES,
@@ -160,13 +178,15 @@ static int cmd_up(const struct cluster_paths *given, int argc, char **argv)
 	}
 	if (probes != ~0U)
 		cfg.probes = probes;
+	if (accel_wish(accel_given, accel, &cfg, &accel))
+		return 2;
 	if (!name_given && cfg.name[0] && cluster_paths_init(cfg.name, &paths))
 		return 1;
 
 	/* Owned by this process until it is up, so Ctrl-C during the setup
 	 * stops it even with --detach. */
-	struct up_options o = {&cfg, pcap, getpid(), t0, 0};
-	int rc = cluster_up(p, &o);
+	struct up_options o = {&cfg, pcap, getpid(), t0, 0, accel, NULL};
+	rc = cluster_up(p, &o);
 	if (rc)
 		return rc;
 	if (detach) {
@@ -238,11 +258,17 @@ static void format_uptime(unsigned long long ms, char *buf, size_t len)
 		snprintf(buf, len, "%lluh%02llum", s / 3600, s / 60 % 60);
 }
 
+struct status_row {
+	char *f[11]; /* the fields of a "node" line of the status reply */
+};
+
 static int cmd_status(const struct cluster_paths *p, int argc, char **argv)
 {
 	static char data[65536];
-	char final[512], up[32];
+	static struct status_row rows[CLUSTER_MAX_NODES];
+	char final[512], up[32], accel[700] = "", kvm[4096] = "";
 	struct cluster_info info;
+	int nrows = 0, state_width = 9;
 
 	(void)argv;
 	if (argc)
@@ -259,31 +285,30 @@ static int cmd_status(const struct cluster_paths *p, int argc, char **argv)
 	unsigned long long now = (unsigned long long)ts.tv_sec * 1000 +
 				 (unsigned long long)ts.tv_nsec / 1000000;
 	format_uptime(now - info.started_unix_ms, up, sizeof(up));
-	printf("cluster '%s': %u nodes, up %s, %s%s, state in %s\n", p->name,
-	       info.nodes, up, info.rootless ? "rootless" : "namespace ",
-	       info.rootless ? "" : info.netns, p->dir);
-	printf("%-5s %-9s %-9s %-11s %-7s %-5s %-5s %s\n", "NODE", "STATE",
-	       "STAGE", "ADDRESS", "UPTIME", "LINK", "LOSS", "LAST LOG LINE");
 	char probes[1024] = "", partition[512] = "-";
 	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[10] = {NULL};
+		char *f[11] = {NULL};
 		int n = 0;
+		/* The last field of a node line is its last log line, which
+		 * may hold tabs. */
 		for (char *s2 = NULL, *t = strtok_r(line, "\t", &s2);
-		     t && n < 10; t = strtok_r(NULL, n == 9 ? "" : "\t", &s2))
+		     t && n < 11; t = strtok_r(NULL, n == 10 ? "" : "\t", &s2))
 			f[n++] = t;
 		if (!n)
 			continue;
-		if (!strcmp(f[0], "node") && n >= 9) {
-			char ut[32] = "-", loss[8] = "-";
-			unsigned long long ms = strtoull(f[5], NULL, 10);
-			if (strcmp(f[2], "off"))
-				format_uptime(ms, ut, sizeof(ut));
-			if (strcmp(f[7], "0"))
-				snprintf(loss, sizeof(loss), "%s%%", f[7]);
-			printf("%-5s %-9s %-9s %-11s %-7s %-5s %-5s %s\n", f[1],
-			       f[2], f[3], f[4], ut, f[6], loss,
-			       n > 9 ? f[9] : "");
+		if (!strcmp(f[0], "node") && n >= 10 &&
+		    nrows < CLUSTER_MAX_NODES) {
+			memcpy(rows[nrows++].f, f, sizeof(f));
+			if ((int)strlen(f[2]) > state_width)
+				state_width = (int)strlen(f[2]);
+		} else if (!strcmp(f[0], "accel") && n >= 3) {
+			str_copy(accel, f[2], sizeof(accel));
+		} else if (!strcmp(f[0], "kvmerror") && n >= 3) {
+			str_append(kvm, sizeof(kvm),
+				   "node %s was stopped by a KVM internal "
+				   "error: %s\n",
+				   f[1], f[2]);
 		} else if (!strcmp(f[0], "probe") && n >= 5) {
 			str_append(probes, sizeof(probes), "%s%s %s",
 				   probes[0] ? ", " : "", f[1], f[2]);
@@ -294,9 +319,91 @@ static int cmd_status(const struct cluster_paths *p, int argc, char **argv)
 			str_copy(partition, f[1], sizeof(partition));
 		}
 	}
+	printf("cluster '%s': %u nodes, up %s, %s%s, state in %s\n", p->name,
+	       info.nodes, up, info.rootless ? "rootless" : "namespace ",
+	       info.rootless ? "" : info.netns, p->dir);
+	if (accel[0])
+		printf("accel %s\n", accel);
+	printf("%-5s %-*s %-5s %-9s %-11s %-7s %-5s %-5s %s\n", "NODE",
+	       state_width, "STATE", "ACCEL", "STAGE", "ADDRESS", "UPTIME",
+	       "LINK", "LOSS", "LAST LOG LINE");
+	for (int i = 0; i < nrows; i++) {
+		char **f = rows[i].f;
+		char ut[32] = "-", loss[8] = "-";
+		unsigned long long ms = strtoull(f[5], NULL, 10);
+		if (strcmp(f[2], "off"))
+			format_uptime(ms, ut, sizeof(ut));
+		if (strcmp(f[7], "0"))
+			snprintf(loss, sizeof(loss), "%s%%", f[7]);
+		printf("%-5s %-*s %-5s %-9s %-11s %-7s %-5s %-5s %s\n", f[1],
+		       state_width, f[2], f[9], f[3], f[4], ut, f[6], loss,
+		       f[10] ? f[10] : "");
+	}
 	if (probes[0])
 		printf("probes: %s\n", probes);
 	printf("partition: %s\n", partition);
+	if (kvm[0])
+		printf("%sthe host's KVM cannot run the guest: restart on TCG "
+		       "with: ukcluster%s down; ukcluster%s up --accel tcg\n",
+		       kvm, name_flag(p), name_flag(p));
+	return 0;
+}
+
+/* The probe on its own: what auto would choose here, or (--require kvm)
+ * whether KVM runs guests at all, for tests that need KVM. */
+static int cmd_accel(const struct cluster_paths *p, int argc, char **argv)
+{
+	static const char usage[] =
+	    "accel [--require kvm] [--config FILE] [--no-cache]";
+	static struct cluster_config cfg;
+	const char *config = NULL;
+	struct accel_probe_input in;
+	struct accel_verdict v;
+	char image[PATH_MAX + 32], when[64];
+	int require = 0, no_cache = 0;
+
+	(void)p;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--require") && i + 1 < argc &&
+		    !strcmp(argv[i + 1], "kvm")) {
+			require = 1;
+			i++;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			config = argv[++i];
+		} else if (!strcmp(argv[i], "--no-cache")) {
+			no_cache = 1;
+		} else {
+			return usage_error(usage);
+		}
+	}
+	if (config_load(config, &cfg))
+		return 2;
+	accel_probe_input_for(&cfg, &in, image, sizeof(image));
+	/* Requiring KVM asks the host only: a kernel that fails under a
+	 * working KVM must fail its tests, not skip them. */
+	in.host_only = require;
+	in.no_cache = no_cache;
+	accel_probe(&in, &v);
+	if (v.cached)
+		snprintf(when, sizeof(when),
+			 "cached verdict of this host boot");
+	else
+		snprintf(when, sizeof(when), "probed now in %.1f s", v.seconds);
+	if (require) {
+		printf("kvm %s: %s (%s)\n",
+		       v.host_ok ? "runs guests here" : "is not usable here",
+		       v.reason, when);
+		if (!v.host_ok)
+			printf("skipped: this needs KVM (clusters here run on "
+			       "TCG: --accel tcg)\n");
+		return v.host_ok ? 0 : EXIT_CANNOT_RUN;
+	}
+	printf("auto chooses %s: %s (%s)\n", v.kvm_ok ? "kvm" : "tcg", v.reason,
+	       when);
+	char dir[PATH_MAX];
+	if (!no_cache && accel_cache_dir(dir, sizeof(dir)) == 0)
+		printf("verdicts cached in %s (delete the kvm-probe-* files to "
+		       "probe again)\n", dir);
 	return 0;
 }
 
@@ -360,12 +467,15 @@ static int cmd_leftovers(const struct cluster_paths *p, int argc, char **argv)
 
 const struct command commands[] = {
     {"up", cmd_up,
-     "up [--config FILE] [--nodes N] [--probes N] [--detach] [--pcap FILE]",
+     "up [--config FILE] [--nodes N] [--probes N] [--accel auto|kvm|tcg] "
+     "[--detach] [--pcap FILE]",
      "boot the cluster over PXE; show node 1's console unless --detach"},
     {"down", cmd_down, "down [--save-logs DIR] [NAME...]",
      "stop everything and remove every trace (also after a crash)"},
     {"status", cmd_status, "status",
-     "state, address, uptime, last log line of each node"},
+     "state, accelerator, address, uptime, last log line of each node"},
+    {"accel", cmd_accel, "accel [--require kvm] [--config FILE] [--no-cache]",
+     "probe KVM: what auto chooses here (--require kvm: exit 77 if unusable)"},
     {"list", cmd_list, "list", "the clusters of this user"},
     {"console", cmd_console, "console NODE [--replay]",
      "interactive serial console (Ctrl-] leaves)"},
@@ -394,7 +504,8 @@ const struct command commands[] = {
      "run a host command inside the cluster's network"},
     {"qmp", cmd_qmp, "qmp NODE JSON",
      "send a raw QMP command to a node's QEMU"},
-    {"run", cmd_run, "run FILE [--keep] [--save-logs DIR]",
+    {"run", cmd_run,
+     "run FILE [--accel auto|kvm|tcg] [--keep] [--save-logs DIR]",
      "run a scenario file"},
     {"path", cmd_path, "path", "print the cluster's state directory"},
     {"leftovers", cmd_leftovers, "leftovers",

@@ -4,6 +4,7 @@
 #ifndef UKCLUSTER_COMMANDS_H
 #define UKCLUSTER_COMMANDS_H
 
+#include "accel.h"
 #include "state.h"
 
 #include <signal.h>
@@ -32,6 +33,9 @@ int running_info(const struct cluster_paths *p, struct cluster_info *info);
 /* NODE or (if allow_all) "all" into node numbers; -1 after a message. */
 int parse_nodes(const struct cluster_paths *p, const char *word, int allow_all,
 		unsigned *nodes, int *count);
+/* "--accel auto|kvm|tcg" at argv[*i]: 1 if it is that (*i then points at
+ * the value), 0 if it is another word, -1 (said why) for a bad value. */
+int accel_option(int argc, char **argv, int *i, enum accel_kind *kind);
 /* A supervisor request whose "ok" text is the whole answer. */
 int simple_request(const struct cluster_paths *p, const char *request);
 /* "verb arg arg..." into buf; -1 if it does not fit or has a newline. */

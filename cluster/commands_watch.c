@@ -136,6 +136,15 @@ int cmd_wait(const struct cluster_paths *p, int argc, char **argv)
 		msg("cluster '%s' stopped while waiting", p->name);
 		return 1;
 	}
+	if (res.kvm_error) {
+		/* Waiting longer cannot help: the VM will not run again. */
+		msg("node %u will never print a line matching '%s': %s",
+		    res.node, pattern, res.line);
+		msg("restart the cluster on TCG: ukcluster%s down; "
+		    "ukcluster%s up --accel tcg",
+		    name_flag(p), name_flag(p));
+		return EXIT_KVM_ERROR;
+	}
 	msg("node %u printed no line matching '%s' within %s; its last lines:",
 	    res.node, pattern, format_duration(timeout, dur, sizeof(dur)));
 	node_file(p, res.node, "log", path, sizeof(path));

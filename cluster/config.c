@@ -15,8 +15,9 @@
 #define LINE_MAX_LEN 1024
 
 static const char node_keys[] = "memory, cpus, loglevel, role, servers, args";
-static const char all_keys[] = "nodes, probes, name, kernel, archive, node, "
-			       "memory, cpus, loglevel, role, servers, args";
+static const char all_keys[] = "nodes, probes, name, kernel, archive, disk, "
+			       "accel, node, memory, cpus, loglevel, role, "
+			       "servers, args";
 
 static int fail(struct config_error *err, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -340,6 +341,16 @@ static int global_key(const struct tokens *t, int line,
 			return fail(err, line,
 				    "%s path is longer than %d characters", key,
 				    CONFIG_PATH_MAX - 1);
+	} else if (!strcmp(key, "accel")) {
+		if (one_value(t, line, err))
+			return -1;
+		if (accel_parse(t->word[1], &cfg->accel))
+			return fail(err, line,
+				    "accel must be auto, kvm or tcg, not '%s' "
+				    "(auto uses KVM when a probe boot shows it "
+				    "works, else TCG)",
+				    t->word[1]);
+		cfg->accel_set = true;
 	} else {
 		return 1;
 	}
@@ -536,6 +547,9 @@ int config_format(const struct cluster_config *cfg, char *buf, size_t len)
 		return -1;
 	if (cfg->disk[0] &&
 	    str_append(buf, len, "disk %s\n", quote_word(cfg->disk, q, sizeof(q))))
+		return -1;
+	if (cfg->accel_set &&
+	    str_append(buf, len, "accel %s\n", accel_name(cfg->accel)))
 		return -1;
 	if (format_node(buf, len, &cfg->defaults, ""))
 		return -1;

@@ -9,8 +9,10 @@
 #ifndef UKCLUSTER_CONFIG_H
 #define UKCLUSTER_CONFIG_H
 
+#include "accel.h"
 #include "cluster.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_ROLE_MAX 32
@@ -51,6 +53,10 @@ struct cluster_config {
 	 * across reboots for the cluster's life: "" = the build's
 	 * disk/disk.img, "none" = no disk. */
 	char disk[CONFIG_PATH_MAX];
+	/* The accelerator asked for (`accel auto|kvm|tcg`); when the file
+	 * does not say, $UK_ACCEL or auto decides (see accel_choice.h). */
+	bool accel_set;
+	enum accel_kind accel;
 	struct node_config defaults;
 	struct node_config node[CLUSTER_MAX_NODES]; /* node[0] is node 1 */
 };

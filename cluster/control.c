@@ -5,7 +5,7 @@
  * lines and a final "ok[ TEXT]" or "error: TEXT" line. "console N" turns
  * the connection into a raw byte stream to and from node N's serial port.
  *
- *   status                      node/probe/fault lines
+ *   status                      accel/node/kvmerror/probe/partition lines
  *   kill|start|pause|resume|reboot N
  *   link N up|down              QMP set_link, then read back
  *   linkstate N                 "ok up" / "ok down" / "ok unknown"
@@ -66,9 +66,11 @@ void node_qmp_event(void *ctx, const char *json)
 			node_boot(n,
 				  reason[0] ? "reset by the guest" : "reset");
 	} else if (!strcmp(event, "STOP")) {
-		n->paused = 1;
-		node_log(n, '#', "state: paused");
+		runstate_on_stop(n);
 	} else if (!strcmp(event, "RESUME")) {
+		/* Running again (only a reset lets QEMU go on after an
+		 * internal error), so no longer stopped by one. */
+		runstate_reset(n);
 		n->paused = 0;
 		node_log(n, '#', "state: running");
 	} else if (!strcmp(event, "SHUTDOWN")) {
@@ -170,9 +172,11 @@ static int link_readback(struct node *n, unsigned *status_out)
 static void do_status(struct super *s, struct client *c)
 {
 	static char qreply[QMP_BUF];
-	char desc[256];
+	char desc[600];
 	uint64_t now = mono_ms();
 
+	reply(c, "accel\t%s\t%s", accel_name(s->accel.kind),
+	      accel_choice_describe(&s->accel, desc, sizeof(desc)));
 	for (unsigned i = 0; i < s->cfg.nodes; i++) {
 		struct node *n = &s->nodes[i];
 		char state[32] = "off", addr[32];
@@ -188,12 +192,18 @@ static void do_status(struct super *s, struct client *c)
 					    state, sizeof(state));
 			else
 				str_copy(state, "unresponsive", sizeof(state));
+			str_copy(state, runstate_name(n, state), sizeof(state));
 		}
-		reply(c, "node\t%u\t%s\t%s\t%s\t%llu\t%s\t%u\t%d\t%s", n->id,
-		      state, n->stage, addr,
+		/* Off nodes show the accelerator they will start with. */
+		reply(c, "node\t%u\t%s\t%s\t%s\t%llu\t%s\t%u\t%d\t%s\t%s",
+		      n->id, state, n->stage, addr,
 		      n->pid ? (unsigned long long)(now - n->boot_ms) : 0ULL,
 		      n->pid ? (n->link_up ? "up" : "down") : "-", loss,
-		      (int)n->pid, n->last_line);
+		      (int)n->pid,
+		      accel_name(n->pid ? n->accel : s->accel.kind),
+		      n->last_line);
+		if (n->pid && n->kvm_error)
+			reply(c, "kvmerror\t%u\t%s", n->id, n->kvm_line);
 	}
 	for (unsigned i = 1; i <= s->cfg.probes; i++) {
 		char addr[32];
@@ -268,7 +278,13 @@ static void do_qmp_simple(struct super *s, struct client *c, const char *w,
 
 	if (!n)
 		return;
-	if (qmp_command(&n->qmp, command, out, sizeof(out), QMP_TIMEOUT_MS))
+	/* QEMU sends the STOP event before the reply: marked as ours, it is
+	 * a pause, not a stop QEMU made on its own. */
+	n->stop_requested = !strcmp(done, "paused");
+	int rc =
+	    qmp_command(&n->qmp, command, out, sizeof(out), QMP_TIMEOUT_MS);
+	n->stop_requested = 0;
+	if (rc)
 		reply(c, "error: %s", out);
 	else
 		reply(c, "ok node %u %s", n->id, done);
@@ -282,6 +298,7 @@ static void do_reboot(struct super *s, struct client *c, const char *w)
 	if (!n)
 		return;
 	node_boot(n, "reset by host");
+	runstate_reset(n);
 	if (qmp_command(&n->qmp, "{\"execute\":\"system_reset\"}", out,
 			sizeof(out), QMP_TIMEOUT_MS)) {
 		reply(c, "error: system_reset failed: %s", out);

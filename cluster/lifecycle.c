@@ -116,10 +116,14 @@ int config_resolve(struct cluster_config *cfg, const char *base_dir)
 }
 
 void print_cluster_summary(const struct cluster_paths *p,
-			   const struct cluster_config *cfg)
+			   const struct cluster_config *cfg,
+			   const struct accel_choice *accel)
 {
+	char how[600];
+
 	printf("cluster '%s' is up: %u node%s booting over PXE (state in %s)\n",
 	       p->name, cfg->nodes, cfg->nodes == 1 ? "" : "s", p->dir);
+	printf("  accel %s\n", accel_choice_describe(accel, how, sizeof(how)));
 	for (unsigned i = 1; i <= cfg->nodes; i++) {
 		const struct node_config *nc = &cfg->node[i - 1];
 		char addr[32], mac[32];
@@ -175,6 +179,7 @@ static int check_files(const struct cluster_config *cfg)
 int cluster_up(const struct cluster_paths *p, const struct up_options *o)
 {
 	char why[1024], path[PATH_MAX], text[65536];
+	struct accel_choice accel;
 	int problems;
 
 	if (netns_preflight(why, sizeof(why))) {
@@ -193,6 +198,11 @@ int cluster_up(const struct cluster_paths *p, const struct up_options *o)
 		    strcmp(p->name, CLUSTER_DEFAULT_NAME) ? p->name : "");
 		return 1;
 	}
+	/* Before anything starts, and once: every node, and every restart,
+	 * runs on this (the supervisor reads it from STATE/accel). */
+	accel_choice_make(o->accel, o->cfg, &accel);
+	if (o->chosen)
+		*o->chosen = accel;
 	if (cluster_leftovers(p, text, sizeof(text))) {
 		if (!o->quiet)
 			msg("removing what an earlier cluster '%s' left behind",
@@ -216,6 +226,11 @@ int cluster_up(const struct cluster_paths *p, const struct up_options *o)
 	}
 	cluster_file(p, "cluster.conf", path, sizeof(path));
 	if (write_file(path, text, strlen(text), 0644)) {
+		msg("cannot write %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (accel_choice_write(p, &accel)) {
+		cluster_file(p, "accel", path, sizeof(path));
 		msg("cannot write %s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -311,7 +326,7 @@ int cluster_up(const struct cluster_paths *p, const struct up_options *o)
 			   : 1;
 	}
 	if (!o->quiet)
-		print_cluster_summary(p, o->cfg);
+		print_cluster_summary(p, o->cfg, &accel);
 	return 0;
 fail:
 	cluster_sweep(p, &problems);
@@ -322,7 +337,7 @@ static void copy_logs(const struct cluster_paths *p, const char *dest)
 {
 	char src[PATH_MAX], dst[PATH_MAX * 2];
 	static const char *const files[] = {"dnsmasq.log", "supervisor.log",
-					    "cluster.conf"};
+					    "cluster.conf", "accel"};
 
 	if (mkdir_p(dest, 0755)) {
 		msg("cannot create %s: %s", dest, strerror(errno));

@@ -4,6 +4,7 @@
 #ifndef UKCLUSTER_LIFECYCLE_H
 #define UKCLUSTER_LIFECYCLE_H
 
+#include "accel_choice.h"
 #include "config.h"
 #include "state.h"
 
@@ -12,6 +13,10 @@
 
 /* Exit status for "this machine cannot host a cluster" (ctest skips). */
 #define EXIT_CANNOT_RUN 77
+/* Exit status of commands that wait on nodes (wait, run) when a node they
+ * waited on was stopped by a KVM internal error: the host's KVM cannot run
+ * the guest, and --accel tcg is the way on. */
+#define EXIT_KVM_ERROR 3
 
 /* Read a configuration file (NULL: the built-in default) and resolve the
  * kernel and boot archive to absolute paths (relative ones are relative
@@ -31,11 +36,13 @@ struct up_options {
 	pid_t owner;	  /* the cluster stops when this process exits; 0: no */
 	uint64_t t0_ms;	  /* when the user asked (for the log's +seconds) */
 	int quiet;
+	enum accel_kind accel;	     /* the wish (accel_wish) */
+	struct accel_choice *chosen; /* receives the choice; may be NULL */
 };
 
-/* Start the supervisor and wait until every node is powered on and
- * PXE-booting. Returns 0, EXIT_CANNOT_RUN if the machine lacks something
- * (said why), or 1. */
+/* Choose the accelerator (once, for every node), then start the supervisor
+ * and wait until every node is powered on and PXE-booting. Returns 0,
+ * EXIT_CANNOT_RUN if the machine lacks something (said why), or 1. */
 int cluster_up(const struct cluster_paths *p, const struct up_options *o);
 
 /* Stop the cluster and remove everything it made; works without a live
@@ -46,6 +53,7 @@ int cluster_down(const struct cluster_paths *p, const char *save_logs,
 
 /* Print the node table that `up` shows. */
 void print_cluster_summary(const struct cluster_paths *p,
-			   const struct cluster_config *cfg);
+			   const struct cluster_config *cfg,
+			   const struct accel_choice *accel);
 
 #endif

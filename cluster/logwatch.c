@@ -157,23 +157,59 @@ static int watch_line(void *ctx, const char *line, off_t end)
 	return 0;
 }
 
+/* The text the supervisor logs when QEMU stopped a node on a KVM internal
+ * error (runstate.c). */
+#define KVM_ERROR_EVENT "state: kvm-internal-error"
+
+struct kvm_ctx {
+	int stopped; /* since the last boot line read */
+	char *line;
+	size_t len;
+};
+
+static int kvm_line(void *ctx, const char *line, off_t end)
+{
+	struct kvm_ctx *k = ctx;
+	struct log_fields f;
+
+	(void)end;
+	if (log_parse(line, &f) || f.kind != '#')
+		return 0;
+	if (!strncmp(f.text, "boot:", 5)) {
+		k->stopped = 0;
+	} else if (!strncmp(f.text, KVM_ERROR_EVENT, strlen(KVM_ERROR_EVENT))) {
+		k->stopped = 1;
+		str_copy(k->line, f.text, k->len);
+	}
+	return 0;
+}
+
 int log_watch(const struct cluster_paths *p, const unsigned *nodes, int count,
 	      const off_t *offsets, const regex_t *re, enum watch_mode mode,
 	      uint64_t deadline_ms, const volatile sig_atomic_t *stop,
 	      struct watch_result *result)
 {
 	off_t *pos = calloc((size_t)count, sizeof(*pos));
+	off_t *kvm_pos = calloc((size_t)count, sizeof(*kvm_pos));
 	int *done = calloc((size_t)count, sizeof(*done));
+	struct kvm_ctx *kvm = calloc((size_t)count, sizeof(*kvm));
 	int rc = 1;
 
 	memset(result, 0, sizeof(*result));
-	if (!pos || !done) {
-		free(pos);
-		free(done);
-		return 1;
+	if (!pos || !kvm_pos || !done || !kvm) {
+		rc = 1;
+		goto out;
 	}
-	for (int i = 0; i < count; i++)
+	for (int i = 0; i < count; i++) {
+		char path[PATH_MAX];
 		pos[i] = offsets[i];
+		/* The error may predate the scope (a `wait --since now`):
+		 * what counts is whether the node is stopped now. */
+		node_file(p, nodes[i], "log", path, sizeof(path));
+		kvm_pos[i] = log_boot_offset(path);
+		kvm[i].line = result->line;
+		kvm[i].len = sizeof(result->line);
+	}
 	for (;;) {
 		int pending = 0;
 		for (int i = 0; i < count; i++) {
@@ -190,6 +226,15 @@ int log_watch(const struct cluster_paths *p, const unsigned *nodes, int count,
 					goto out; /* a violation */
 				done[i] = 1;
 				continue;
+			}
+			if (mode == WATCH_MATCH) {
+				read_lines(path, &kvm_pos[i], kvm_line,
+					   &kvm[i]);
+				if (kvm[i].stopped) {
+					result->node = nodes[i];
+					result->kvm_error = 1;
+					goto out;
+				}
 			}
 			pending++;
 		}
@@ -222,7 +267,9 @@ int log_watch(const struct cluster_paths *p, const unsigned *nodes, int count,
 	}
 out:
 	free(pos);
+	free(kvm_pos);
 	free(done);
+	free(kvm);
 	return rc;
 }
 

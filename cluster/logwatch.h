@@ -4,6 +4,8 @@
  * following, and waiting for patterns with a deadline. A wait looks at a
  * scope of each log: since the node's last boot (power-on or reset), since
  * a byte offset taken earlier (a scenario's mark), or the whole log.
+ * A wait for a match also ends, early, when a node it waits on was stopped
+ * by a KVM internal error since its last boot: it would never match.
  */
 #ifndef UKCLUSTER_LOGWATCH_H
 #define UKCLUSTER_LOGWATCH_H
@@ -46,11 +48,13 @@ struct watch_result {
 	unsigned node;	  /* the node that failed or matched last */
 	char line[1200];  /* the line that matched or broke the silence */
 	int cluster_gone; /* the cluster stopped while we waited */
+	int kvm_error;	  /* node was stopped by a KVM internal error; line
+			     holds the host's log text about it */
 };
 
 /* Watch the logs of nodes[0..count) from the given offsets. Returns 0 if
- * the expectation held, 1 if not (result says where), -1 if interrupted
- * (*stop set). */
+ * the expectation held, 1 if not (result says where and whether a KVM
+ * internal error was why), -1 if interrupted (*stop set). */
 int log_watch(const struct cluster_paths *p, const unsigned *nodes, int count,
 	      const off_t *offsets, const regex_t *re, enum watch_mode mode,
 	      uint64_t deadline_ms, const volatile sig_atomic_t *stop,

@@ -47,6 +47,9 @@ struct runner {
 	off_t scope[CLUSTER_MAX_NODES + 1]; /* per node, since the action */
 	char why[2048];			    /* failure detail */
 	unsigned tail_node;		    /* log to show on failure */
+	enum accel_kind accel;		    /* the wish for every boot */
+	/* A step failed on a node that a KVM internal error stopped. */
+	int kvm_error;
 };
 
 static int is_action(enum step_kind k)
@@ -134,6 +137,15 @@ static int watch(struct runner *r, const struct step *s, enum watch_mode mode)
 		return fail(r, "interrupted");
 	if (res.cluster_gone)
 		return fail(r, "the cluster stopped");
+	if (res.kvm_error) {
+		r->kvm_error = 1;
+		return fail(r,
+			    "node %u will never print a line matching "
+			    "\"%s\": a KVM internal error stopped it (the "
+			    "host's KVM cannot run the guest); run the "
+			    "scenario with --accel tcg",
+			    res.node, s->text);
+	}
 	format_duration(s->duration_ms, dur, sizeof(dur));
 	if (mode == WATCH_MATCH)
 		return fail(r,
@@ -179,6 +191,14 @@ static int check_state(struct runner *r, const struct step *s)
 			continue;
 		if (strcmp(states[i], want)) {
 			r->tail_node = i;
+			if (!strcmp(states[i], "kvm-internal-error")) {
+				r->kvm_error = 1;
+				return fail(r,
+					    "node %u is %s, not %s: the host's "
+					    "KVM cannot run the guest; run the "
+					    "scenario with --accel tcg",
+					    i, states[i], want);
+			}
 			return fail(r, "node %u is %s, not %s", i,
 				    states[i][0] ? states[i] : "unknown", want);
 		}
@@ -220,13 +240,18 @@ static int run_step(struct runner *r, const struct step *s)
 		take_scope(r);
 	switch (s->kind) {
 	case STEP_BOOT: {
-		struct up_options o = {r->cfg, r->pcap, getpid(), mono_ms(), 1};
+		struct accel_choice accel;
+		struct up_options o = {r->cfg, r->pcap,	 getpid(), mono_ms(),
+				       1,      r->accel, &accel};
 		int rc = cluster_up(r->p, &o);
 		if (rc)
 			return rc == EXIT_CANNOT_RUN
 				   ? EXIT_CANNOT_RUN
 				   : fail(r, "the cluster did not start");
 		r->up = 1;
+		snprintf(r->why, sizeof(r->why), "accel ");
+		accel_choice_describe(&accel, r->why + strlen(r->why),
+				      sizeof(r->why) - strlen(r->why));
 		take_scope(r); /* every log starts empty */
 		for (unsigned i = 1; i <= r->cfg->nodes; i++)
 			r->scope[i] = 0;
@@ -387,16 +412,22 @@ static void default_name(const char *file, char *buf, size_t len)
 int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 {
 	static const char usage[] =
-	    "run FILE [--keep] [--keep-going] [--save-logs DIR] [--pcap FILE]";
+	    "run FILE [--accel auto|kvm|tcg] [--keep] [--keep-going] "
+	    "[--save-logs DIR] [--pcap FILE]";
 	static struct scenario scn;
 	static struct cluster_config cfg;
 	const char *file = NULL, *save = NULL, *pcap = NULL;
-	int keep = 0, keep_going = 0;
+	int keep = 0, keep_going = 0, accel_given = 0, opt;
+	enum accel_kind accel = ACCEL_AUTO;
 	struct cluster_paths paths;
 	char name[CLUSTER_NAME_MAX], dur[32];
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--keep"))
+		if ((opt = accel_option(argc, argv, &i, &accel)) != 0) {
+			if (opt < 0)
+				return 2;
+			accel_given = 1;
+		} else if (!strcmp(argv[i], "--keep"))
 			keep = 1;
 		else if (!strcmp(argv[i], "--keep-going"))
 			keep_going = 1;
@@ -417,6 +448,11 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	}
 	if (load_scenario(file, &scn, &cfg))
 		return 2;
+	/* Resolved at each boot step; a bad $UK_ACCEL fails before one. */
+	if (accel_wish(accel_given, accel, &cfg, &accel)) {
+		scenario_free(&scn);
+		return 2;
+	}
 	if (name_given) {
 		paths = *given;
 	} else {
@@ -437,6 +473,7 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	r.p = &paths;
 	r.cfg = &cfg;
 	r.pcap = pcap;
+	r.accel = accel;
 	r.mark_ms = mono_ms();
 	uint64_t start = mono_ms();
 	unsigned passed = 0, failed = 0;
@@ -509,5 +546,7 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 		return EXIT_CANNOT_RUN;
 	if (stop_run)
 		return 130;
+	if (failed && r.kvm_error)
+		return EXIT_KVM_ERROR;
 	return failed ? 1 : 0;
 }

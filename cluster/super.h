@@ -10,6 +10,7 @@
 #ifndef UKCLUSTER_SUPER_H
 #define UKCLUSTER_SUPER_H
 
+#include "accel_choice.h"
 #include "config.h"
 #include "faults.h"
 #include "pcap.h"
@@ -48,6 +49,14 @@ struct node {
 	size_t notes_len;
 	unsigned char ring[CONSOLE_RING]; /* recent raw serial output */
 	size_t ring_next, ring_fill;
+	/* Why the VM is stopped, if it is (runstate.c). */
+	enum accel_kind accel;	/* what its QEMU runs on: the cluster's */
+	int stop_requested;	/* we asked QEMU to stop the VM (pause) */
+	int stop_check;		/* QEMU stopped it on its own: ask why */
+	int kvm_error;		/* stopped by a KVM internal error */
+	char kvm_line[256];	/* QEMU's line about it */
+	long long qemu_log_off; /* nodeN.qemu.log is read up to here */
+	uint64_t qemu_log_ms;	/* when it was last read */
 };
 
 struct client {
@@ -60,6 +69,7 @@ struct client {
 struct super {
 	struct cluster_paths paths;
 	struct cluster_config cfg;
+	struct accel_choice accel; /* from STATE/accel: every node's */
 	struct cluster_info info;
 	struct node *nodes; /* nodes[0] is node 1 */
 	pid_t dnsmasq;
@@ -80,6 +90,7 @@ struct super {
 };
 
 /* supervisor.c */
+void log_super(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int super_power_on(struct super *s, struct node *n, char *why, size_t len);
 void super_power_off(struct super *s, struct node *n, const char *reason);
 int super_apply_faults(struct super *s, char *why, size_t len);
@@ -91,6 +102,13 @@ void node_boot(struct node *n, const char *how);
 void node_serial_in(struct node *n, const unsigned char *buf, size_t len);
 void node_flush_idle(struct node *n, uint64_t now);
 void node_console_replay(struct node *n, int fd);
+
+/* runstate.c: why a node's VM is not running. */
+void runstate_power_on(struct node *n);
+void runstate_reset(struct node *n);
+void runstate_on_stop(struct node *n);
+void runstate_poll(struct node *n, uint64_t now);
+const char *runstate_name(struct node *n, const char *qemu_status);
 
 /* control.c: one request line from a client. Returns 1 if the client
  * stays connected (a console), 0 if it is to be closed. */

@@ -35,11 +35,8 @@
 #define TICK_MS 100
 #define QEMU_CONNECT_MS 15000
 
-static void log_super(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
 /* The supervisor's own diagnostics go to DIR/supervisor.log (stderr). */
-static void log_super(const char *fmt, ...)
+void log_super(const char *fmt, ...)
 {
 	char stamp[16];
 	va_list ap;
@@ -113,7 +110,8 @@ int super_power_on(struct super *s, struct node *n, char *why, size_t len)
 			return -1;
 		}
 	}
-	qemu_command_build(&cmd, &s->paths, &s->cfg, n->id);
+	runstate_power_on(n);
+	qemu_command_build(&cmd, &s->paths, &s->cfg, n->id, n->accel);
 	node_file(&s->paths, n->id, "qemu.log", out, sizeof(out));
 	o.output = out;
 	o.die_with_parent = 1;
@@ -156,7 +154,8 @@ int super_power_on(struct super *s, struct node *n, char *why, size_t len)
 		return -1;
 	}
 	node_boot(n, "power on");
-	log_super("node %u: QEMU pid %d", n->id, (int)n->pid);
+	log_super("node %u: QEMU pid %d (%s)", n->id, (int)n->pid,
+		  accel_name(n->accel));
 	return 0;
 }
 
@@ -455,8 +454,10 @@ static void loop(struct super *s)
 		if (pfd[P_CONTROL].revents & POLLIN)
 			accept_client(s);
 		uint64_t now = mono_ms();
-		for (unsigned i = 0; i < s->cfg.nodes; i++)
+		for (unsigned i = 0; i < s->cfg.nodes; i++) {
 			node_flush_idle(&s->nodes[i], now);
+			runstate_poll(&s->nodes[i], now);
+		}
 	}
 }
 
@@ -464,7 +465,7 @@ static void save_logs(struct super *s)
 {
 	char src[PATH_MAX], dst[PATH_MAX + 64];
 	static const char *const extra[] = {"dnsmasq.log", "supervisor.log",
-					    "cluster.conf"};
+					    "cluster.conf", "accel"};
 
 	if (!s->save_logs[0] || mkdir_p(s->save_logs, 0755))
 		return;
@@ -618,6 +619,15 @@ static int load_config(struct super *s, char *why, size_t len)
 		snprintf(why, len, "%s:%d: %s", path, err.line, err.message);
 		return -1;
 	}
+	/* Chosen by `up`, never here: every node and restart uses it. */
+	if (accel_choice_read(&s->paths, &s->accel)) {
+		cluster_file(&s->paths, "accel", path, sizeof(path));
+		snprintf(why, len,
+			 "no accelerator was chosen (%s is missing or "
+			 "malformed); start clusters with ukcluster up",
+			 path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -712,9 +722,11 @@ int supervisor_main(int argc, char **argv)
 			dprintf(ready_fd, "error: %s\n", why);
 		return 1;
 	}
-	log_super("cluster %s up: %u nodes, %u probes, %s", s.paths.name,
-		  s.cfg.nodes, s.cfg.probes,
-		  s.info.rootless ? "rootless" : "root");
+	char how[600];
+	log_super("cluster %s up: %u nodes, %u probes, %s, accel %s",
+		  s.paths.name, s.cfg.nodes, s.cfg.probes,
+		  s.info.rootless ? "rootless" : "root",
+		  accel_choice_describe(&s.accel, how, sizeof(how)));
 	if (ready_fd >= 0) {
 		dprintf(ready_fd, "ready\n");
 		close(ready_fd);

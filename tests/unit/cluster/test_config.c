@@ -147,6 +147,76 @@ static void name_kernel_and_archive_are_kept(void **state)
 	assert_string_equal(cfg.archive, "/tmp/my archive.cpio");
 }
 
+static void accel_is_unset_unless_the_file_says(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("nodes 2\n"), 0);
+	assert_false(cfg.accel_set);
+	config_default(&cfg);
+	assert_false(cfg.accel_set);
+}
+
+static void accel_takes_auto_kvm_or_tcg(void **state)
+{
+	static const struct {
+		const char *word;
+		enum accel_kind kind;
+	} cases[] = {
+	    {"auto", ACCEL_AUTO}, {"kvm", ACCEL_KVM}, {"tcg", ACCEL_TCG}};
+	char text[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "nodes 1\naccel %s\n",
+			 cases[i].word);
+		assert_int_equal(parse(text), 0);
+		assert_true(cfg.accel_set);
+		assert_int_equal(cfg.accel, cases[i].kind);
+	}
+}
+
+static void accel_bad_value_is_refused_with_the_choices(void **state)
+{
+	(void)state;
+	refused("nodes 1\naccel hvf\n", 2,
+		"accel must be auto, kvm or tcg, not 'hvf'");
+	refused("accel KVM\n", 1, "accel must be auto, kvm or tcg");
+	refused("accel\n", 1, "'accel' needs a value");
+	refused("accel kvm tcg\n", 1, "takes one value");
+}
+
+static void accel_is_cluster_wide(void **state)
+{
+	(void)state;
+	refused("node 1\naccel tcg\n", 2, "'accel' is cluster-wide");
+}
+
+static void accel_survives_format_and_parse(void **state)
+{
+	static struct cluster_config first;
+	char text[65536];
+
+	(void)state;
+	assert_int_equal(parse("accel tcg\nnodes 2\n"), 0);
+	first = cfg;
+	assert_int_equal(config_format(&first, text, sizeof(text)), 0);
+	assert_non_null(strstr(text, "accel tcg\n"));
+	assert_int_equal(parse(text), 0);
+	assert_true(cfg.accel_set);
+	assert_int_equal(cfg.accel, ACCEL_TCG);
+	/* Unset stays unset: $UK_ACCEL and auto still decide. */
+	assert_int_equal(parse("nodes 2\n"), 0);
+	first = cfg;
+	assert_int_equal(config_format(&first, text, sizeof(text)), 0);
+	assert_null(strstr(text, "accel"));
+}
+
+static void unknown_key_lists_accel_among_the_keys(void **state)
+{
+	(void)state;
+	refused("acel kvm\n", 1, "disk, accel, node");
+}
+
 static void unknown_key_is_refused_with_its_line(void **state)
 {
 	(void)state;
@@ -325,6 +395,12 @@ int main(void)
 	    cmocka_unit_test(memory_takes_mib_or_gib_units),
 	    cmocka_unit_test(args_lines_add_up),
 	    cmocka_unit_test(name_kernel_and_archive_are_kept),
+	    cmocka_unit_test(accel_is_unset_unless_the_file_says),
+	    cmocka_unit_test(accel_takes_auto_kvm_or_tcg),
+	    cmocka_unit_test(accel_bad_value_is_refused_with_the_choices),
+	    cmocka_unit_test(accel_is_cluster_wide),
+	    cmocka_unit_test(accel_survives_format_and_parse),
+	    cmocka_unit_test(unknown_key_lists_accel_among_the_keys),
 	    cmocka_unit_test(unknown_key_is_refused_with_its_line),
 	    cmocka_unit_test(bad_numbers_are_refused),
 	    cmocka_unit_test(missing_and_extra_values_are_refused),
