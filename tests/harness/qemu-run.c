@@ -45,6 +45,8 @@ struct options {
 	int nexpect;
 	const char *reject[MAX_PATTERNS];
 	int nreject;
+	const char *show[MAX_PATTERNS];	 /* --show: lines to print */
+	int nshow;
 	const char *extra[MAX_PATTERNS]; /* --qemu-arg, in order */
 	int nextra;
 	const char *disk;		 /* --disk: virtio-blk image */
@@ -77,6 +79,8 @@ static void usage(void)
 		"  --nic-user         a virtio-net NIC at PCI slot 3 on QEMU's user network\n"
 		"                     (10.0.2.0/24, host 10.0.2.2); not with --pxe\n"
 		"  --qemu-arg ARG     pass ARG to QEMU (repeatable)\n"
+		"  --show PATTERN     print the serial lines that contain PATTERN\n"
+		"                     (repeatable; \"bench: \" lines always are)\n"
 		"  --accel auto|kvm|tcg  accelerator (default $UK_ACCEL, else tcg);\n"
 		"                     kvm exits 77 (skipped) where KVM cannot run guests\n"
 		"  --cpu MODEL        QEMU's -cpu (default $UK_CPU, else host under\n"
@@ -239,7 +243,7 @@ int main(int argc, char **argv)
 		{ "log", 1, 0, 'l' },	 { "qemu", 1, 0, 'q' },
 		{ "disk", 1, 0, 'd' },	 { "nic-user", 0, 0, 'n' },
 		{ "qemu-arg", 1, 0, 'Q' }, { "accel", 1, 0, 'X' },
-		{ "cpu", 1, 0, 'c' },
+		{ "cpu", 1, 0, 'c' }, { "show", 1, 0, 's' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -280,6 +284,10 @@ int main(int argc, char **argv)
 			if (accel_parse(optarg, &o.accel) < 0) usage();
 			break;
 		case 'c': o.cpu = optarg; break;
+		case 's':
+			if (o.nshow == MAX_PATTERNS) usage();
+			o.show[o.nshow++] = optarg;
+			break;
 		case 'Q':
 			if (o.nextra == MAX_PATTERNS) usage();
 			o.extra[o.nextra++] = optarg;
@@ -496,7 +504,10 @@ int main(int argc, char **argv)
 	for (const char *line = text; *line;) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		if (!strncmp(line, "bench: ", 7))
+		bool show = !strncmp(line, "bench: ", 7);
+		for (int i = 0; i < o.nshow && !show; i++)
+			show = memmem(line, len, o.show[i], strlen(o.show[i])) != NULL;
+		if (show)
 			printf("%.*s\n", (int)len, line);
 		line += len + (end ? 1 : 0);
 	}
