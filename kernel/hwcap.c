@@ -35,11 +35,20 @@ struct irq_binding {
 	struct hw_cap *cap; /* the capability it was bound with (reference) */
 	uint64_t pending;   /* interrupts not yet reported */
 	bool outstanding;   /* a notice was sent and not acknowledged */
+	/* The binding's one notice, allocated at bind time and reused (kept):
+	 * an interrupt never needs memory, so no notice is lost and no line
+	 * stays masked for want of one. */
+	struct kmsg *notice;
 };
 static struct irq_binding irqs[IRQ_LINES][IRQ_SHARERS];
 
 static void binding_drop(struct irq_binding *b)
 {
+	if (b->notice->in_flight)
+		b->notice->kept = false; /* it frees itself when delivered */
+	else
+		kmsg_notice_free(b->notice);
+	b->notice = NULL;
 	port_unref(b->port);
 	hwcap_unref(b->cap);
 	b->port = NULL;
@@ -248,12 +257,11 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 				      : NULL;
 	if (!e)
 		return -ERR_BAD_NAME;
-	if (!(e->rights & (UK_RIGHT_SEND | UK_RIGHT_RECEIVE)) ||
-	    (e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE)))
+	/* Notices go only to a port the caller receives on (see
+	 * sys_port_request_notification). */
+	if (!(e->rights & UK_RIGHT_RECEIVE))
 		return -ERR_RIGHTS;
 	struct port *p = e->object;
-	if (!p->alive)
-		return -ERR_DEAD;
 	line_update(line); /* forget dead bindings first */
 	if (b)
 		return -ERR_BUSY; /* this capability is bound already */
@@ -262,9 +270,13 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 			b = &irqs[line][i];
 	if (!b)
 		return -ERR_BUSY; /* too many sharers */
+	struct kmsg *notice = kmsg_notice_alloc();
+	if (!notice)
+		return -ERR_NO_MEMORY;
+	notice->kept = true;
 	port_ref(p);
 	hwcap_ref(c);
-	*b = (struct irq_binding){ p, c, 0, false };
+	*b = (struct irq_binding){ p, c, 0, false, notice };
 	line_update(line);
 	return 0;
 }
@@ -307,7 +319,17 @@ bool hwcap_irq(unsigned line)
 		b->pending++;
 		if (!b->outstanding) {
 			b->outstanding = true;
-			port_notify(b->port, UK_MSG_ID_INTERRUPT, 0, line, b->pending);
+			if (b->notice->in_flight) {
+				/* Acknowledged before the notice was read: it
+				 * is still queued, so it reports these too. */
+				struct uk_notification *n =
+					(struct uk_notification *)b->notice->data;
+				n->count += b->pending;
+			} else {
+				kmsg_notice_post(b->notice, b->port,
+						 UK_MSG_ID_INTERRUPT, 0, line,
+						 b->pending);
+			}
 			b->pending = 0;
 		}
 	}

@@ -67,6 +67,10 @@ static void ool_release(struct kmsg_ool *o)
 
 static void kmsg_free(struct kmsg *m)
 {
+	if (m->kept) {
+		m->in_flight = false; /* back to its owner, to be posted again */
+		return;
+	}
 	for (uint32_t i = 0; i < m->n_ool; i++)
 		ool_release(&m->ool[i]);
 	for (uint32_t i = 0; i < m->data_frames; i++)
@@ -159,6 +163,7 @@ static void move_right(struct task *t, struct decoded_right *d,
 	switch (d->disposition) {
 	case UK_DISP_MOVE_RECEIVE:
 		r->right = UK_RIGHT_RECEIVE;
+		port_cancel_no_senders(p);
 		e->rights &= (uint8_t)~UK_RIGHT_RECEIVE;
 		p->receiver = NULL;
 		/* This task's threads can no longer receive here. */
@@ -170,6 +175,10 @@ static void move_right(struct task *t, struct decoded_right *d,
 		entry_keeps = e->rights != 0;
 		break;
 	case UK_DISP_MAKE_SEND:
+		p->make_send_count++;
+		r->right = UK_RIGHT_SEND;
+		p->send_rights++;
+		break;
 	case UK_DISP_COPY_SEND:
 		r->right = UK_RIGHT_SEND;
 		p->send_rights++;
@@ -557,13 +566,31 @@ void ipc_port_joined_set(struct port *p)
 	}
 }
 
-int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
-		     uint32_t irq, uint64_t count)
+struct kmsg *kmsg_notice_alloc(void)
 {
 	struct kmsg *m = kmsg_alloc(sizeof(struct uk_notification));
 
-	if (!m)
-		return -ERR_NO_MEMORY;
+	if (m)
+		m->kernel = true;
+	return m;
+}
+
+void kmsg_notice_free(struct kmsg *m)
+{
+	kassert(!m->in_flight);
+	m->kept = false;
+	kmsg_free(m);
+}
+
+void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
+		      uk_name_t name, uint32_t irq, uint64_t count)
+{
+	kassert(!m->in_flight);
+	if (!dest->alive) {
+		if (!m->kept)
+			kmsg_free(m);
+		return;
+	}
 	struct uk_notification *n = (struct uk_notification *)m->data;
 	memset(n, 0, sizeof(*n));
 	n->header.size = sizeof(*n);
@@ -571,13 +598,17 @@ int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
 	n->name = name;
 	n->irq = irq;
 	n->count = count;
-	m->kernel = true;
+	m->in_flight = true;
 	m->dest.object = dest;
-	m->dest.right = UK_RIGHT_SEND_ONCE; /* the kernel's own, never blocks */
+	/* The kernel's own send-once right: a notice never waits for queue
+	 * space. That is bounded: every notice was allocated by a request
+	 * (at most one per right and kind, UK_NOTIFY_REQUESTS_MAX per task)
+	 * or an IRQ binding (one each), or is a send-once right's one
+	 * message. */
+	m->dest.right = UK_RIGHT_SEND_ONCE;
 	dest->send_once_rights++;
 	port_ref(dest);
 	deliver(m);
-	return 0;
 }
 
 /* ---- send ---- */

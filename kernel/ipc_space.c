@@ -16,6 +16,7 @@ void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
 	s->size = 0;
 	s->free_head = 0;
 	s->used = 0;
+	s->notify_requests = 0;
 	s->alloc = alloc;
 	s->free = free_fn;
 }

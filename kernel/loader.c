@@ -115,6 +115,9 @@ int loader_create_task(const struct image_source *src,
 	if (!t)
 		return error;
 	su->self = t->id;
+	/* The first task holds all scheduling authority; the caller checked
+	 * any other against its creator's. */
+	t->mcp = req->parent ? req->mcp : UK_PRIORITY_MAX;
 	for (unsigned i = 0; i < img.nsegments; i++) {
 		rc = load_segment(t, src, &img.segments[i]);
 		if (rc < 0)

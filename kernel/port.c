@@ -3,6 +3,10 @@
  * Ports, port sets and the rights a task holds (see ipc.h for the
  * reference rule). Death goes through a work list (port_kill), so ports
  * nested in each other's queues to any depth die without recursion.
+ *
+ * Notification requests carry their notice from the moment they are made
+ * (see ipc.h): firing one posts a message that already exists, so no
+ * dead-name or no-senders notice is ever lost for want of memory.
  */
 #include <string.h>
 #include <uk/errors.h>
@@ -15,7 +19,9 @@
 #include "task.h"
 
 static struct slab_cache port_cache, set_cache, request_cache;
-static uint64_t notifications_dropped;
+/* Send-once-died notices are the one kind made when they fire (a send-once
+ * right is not a request); those memory could not hold are counted. */
+static uint64_t send_once_notices_lost;
 
 static void *table_alloc(uint64_t bytes)
 {
@@ -38,8 +44,8 @@ void ipc_init(void)
 {
 	slab_cache_init(&port_cache, "port", sizeof(struct port));
 	slab_cache_init(&set_cache, "port_set", sizeof(struct port_set));
-	slab_cache_init(&request_cache, "dn_request",
-			sizeof(struct dead_name_request));
+	slab_cache_init(&request_cache, "notify_req",
+			sizeof(struct notify_request));
 	slab_cache_init(&kmsg_cache, "kmsg", sizeof(struct kmsg));
 }
 
@@ -83,6 +89,59 @@ void port_unref(struct port *p)
 static struct list_node kill_list = LIST_INIT(kill_list);
 static bool killing;
 
+/* A request ends: its notice (if not posted) and its charge go. */
+static void request_free(struct notify_request *r)
+{
+	if (r->notice)
+		kmsg_notice_free(r->notice);
+	port_unref(r->notify);
+	kassert(r->task->space.notify_requests > 0);
+	r->task->space.notify_requests--;
+	slab_free(&request_cache, r);
+}
+
+/* Post r's notice (it exists since the request) and end r. */
+static void request_fire(struct notify_request *r, uint32_t id,
+			 uk_name_t name, uint64_t count)
+{
+	kmsg_notice_post(r->notice, r->notify, id, name, 0, count);
+	r->notice = NULL;
+	request_free(r);
+}
+
+/* A new request charged to t, notice included, or an error: the per-task
+ * limit bounds what one task can make the kernel hold. */
+static int request_new(struct task *t, struct port *notify,
+		       struct notify_request **out)
+{
+	struct notify_request *r;
+
+	if (t->space.notify_requests >= UK_NOTIFY_REQUESTS_MAX)
+		return -ERR_LIMIT;
+	if (!(r = slab_alloc(&request_cache)))
+		return -ERR_NO_MEMORY;
+	if (!(r->notice = kmsg_notice_alloc())) {
+		slab_free(&request_cache, r);
+		return -ERR_NO_MEMORY;
+	}
+	list_init(&r->link);
+	r->task = t;
+	r->name = 0;
+	r->notify = notify;
+	port_ref(notify);
+	t->space.notify_requests++;
+	*out = r;
+	return 0;
+}
+
+/* Asking again for the same right and kind only changes the notify port. */
+static void request_retarget(struct notify_request *r, struct port *notify)
+{
+	port_ref(notify);
+	port_unref(r->notify);
+	r->notify = notify;
+}
+
 static void port_teardown(struct port *p)
 {
 	struct list_node *n;
@@ -92,11 +151,17 @@ static void port_teardown(struct port *p)
 		kmsg_destroy(list_entry(n, struct kmsg, link));
 	}
 	while ((n = list_pop_front(&p->dead_name_requests))) {
-		struct dead_name_request *r =
-			list_entry(n, struct dead_name_request, link);
-		port_notify(r->notify, UK_MSG_ID_DEAD_NAME, r->name, 0, 0);
-		port_unref(r->notify);
-		slab_free(&request_cache, r);
+		struct notify_request *r =
+			list_entry(n, struct notify_request, link);
+		request_fire(r, UK_MSG_ID_DEAD_NAME, r->name, 0);
+	}
+}
+
+void port_cancel_no_senders(struct port *p)
+{
+	if (p->no_senders) {
+		request_free(p->no_senders);
+		p->no_senders = NULL;
 	}
 }
 
@@ -112,10 +177,7 @@ void port_kill(struct port *p)
 		list_remove(&p->set_link);
 		p->set = NULL;
 	}
-	if (p->no_senders_notify) {
-		port_unref(p->no_senders_notify);
-		p->no_senders_notify = NULL;
-	}
+	port_cancel_no_senders(p);
 	waitq_wake_all(&p->receivers, -ERR_DEAD);
 	waitq_wake_all(&p->senders, -ERR_DEAD);
 	/* Keep p while its queue and requests are torn down. */
@@ -136,11 +198,11 @@ void port_send_right_dropped(struct port *p, uint32_t count)
 {
 	kassert(p->send_rights >= count);
 	p->send_rights -= count;
-	if (p->send_rights == 0 && p->alive && p->no_senders_notify) {
-		struct port *notify = p->no_senders_notify;
-		p->no_senders_notify = NULL;
-		port_notify(notify, UK_MSG_ID_NO_SENDERS, p->receiver_name, 0, 0);
-		port_unref(notify);
+	if (p->send_rights == 0 && p->alive && p->no_senders) {
+		struct notify_request *r = p->no_senders;
+		p->no_senders = NULL;
+		request_fire(r, UK_MSG_ID_NO_SENDERS, p->receiver_name,
+			     p->make_send_count);
 	}
 }
 
@@ -157,7 +219,18 @@ void port_send_once_dropped(struct port *p)
 			waitq_wake_all(&p->receivers, -ERR_DEAD);
 		return;
 	}
-	port_notify(p, UK_MSG_ID_SEND_ONCE_DIED, p->receiver_name, 0, 0);
+	port_notify_send_once(p);
+}
+
+void port_notify_send_once(struct port *p)
+{
+	struct kmsg *m = kmsg_notice_alloc();
+
+	if (!m) {
+		send_once_notices_lost++;
+		return;
+	}
+	kmsg_notice_post(m, p, UK_MSG_ID_SEND_ONCE_DIED, p->receiver_name, 0, 0);
 }
 
 struct port_set *port_set_alloc(void)
@@ -247,15 +320,37 @@ void ipc_right_destroy(struct port *p, unsigned right)
 int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
 			   struct port *notify)
 {
-	struct dead_name_request *r = slab_alloc(&request_cache);
+	struct notify_request *r;
+	struct list_node *n;
 
-	if (!r)
-		return -ERR_NO_MEMORY;
-	r->task = t;
+	list_for_each(n, &p->dead_name_requests)
+	{
+		r = list_entry(n, struct notify_request, link);
+		if (r->task == t && r->name == name) {
+			request_retarget(r, notify);
+			return 0;
+		}
+	}
+	int rc = request_new(t, notify, &r);
+	if (rc < 0)
+		return rc;
 	r->name = name;
-	r->notify = notify;
-	port_ref(notify);
 	list_push_back(&p->dead_name_requests, &r->link);
+	return 0;
+}
+
+int port_request_no_senders(struct task *t, struct port *p,
+			    struct port *notify)
+{
+	if (p->no_senders) {
+		request_retarget(p->no_senders, notify);
+	} else {
+		int rc = request_new(t, notify, &p->no_senders);
+		if (rc < 0)
+			return rc;
+	}
+	if (p->send_rights == 0)
+		port_send_right_dropped(p, 0);
 	return 0;
 }
 
@@ -266,12 +361,11 @@ void port_drop_requests(struct task *t, struct port *p, uk_name_t name)
 
 	list_for_each_safe(n, tmp, &p->dead_name_requests)
 	{
-		struct dead_name_request *r =
-			list_entry(n, struct dead_name_request, link);
+		struct notify_request *r =
+			list_entry(n, struct notify_request, link);
 		if (r->task == t && (!name || r->name == name)) {
 			list_remove(n);
-			port_unref(r->notify);
-			slab_free(&request_cache, r);
+			request_free(r);
 		}
 	}
 }
@@ -307,12 +401,7 @@ void ipc_task_release(struct task *t)
 		if (e->rights)
 			ipc_entry_release(t, ((uint32_t)e->generation << 16) | i, e);
 	}
+	/* Every request hangs on a right of t: none may outlive it. */
+	kassert(s->notify_requests == 0);
 	ipc_space_release(s);
-}
-
-void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
-		 uint64_t count)
-{
-	if (!p->alive || kmsg_post_kernel(p, id, name, irq, count) < 0)
-		notifications_dropped++;
 }

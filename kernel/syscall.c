@@ -180,8 +180,14 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 		return -ERR_FAULT;
 	if (strnlen(ta->name, sizeof(ta->name)) == sizeof(ta->name))
 		return -ERR_INVALID;
-	if (ta->priority < 0 || ta->priority > UK_PRIORITY_MAX)
+	if (ta->priority < 0 || ta->priority > UK_PRIORITY_MAX ||
+	    (ta->flags & ~UK_TASK_ARGS_MCP) ||
+	    ((ta->flags & UK_TASK_ARGS_MCP) && ta->mcp > UK_PRIORITY_MAX))
 		return -ERR_INVALID;
+	/* Scheduling authority: nothing above the creator's MCP. */
+	unsigned mcp = (ta->flags & UK_TASK_ARGS_MCP) ? ta->mcp : current->task->mcp;
+	if ((uint64_t)ta->priority > current->task->mcp || mcp > current->task->mcp)
+		return -ERR_PERMISSION;
 	if (ta->argv_len != args_len - sizeof(*ta))
 		return -ERR_INVALID;
 	/* argv_blob must hold exactly argc NUL-terminated strings. */
@@ -218,6 +224,7 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 	struct loader_request req = {
 		.name = ta->name,
 		.priority = (unsigned)ta->priority,
+		.mcp = mcp,
 		.argc = ta->argc,
 		.argv_blob = ta->argv_blob,
 		.argv_len = ta->argv_len,
@@ -249,6 +256,8 @@ int64_t sys_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg,
 		return -ERR_FAULT;
 	if (priority < 0 || priority > UK_PRIORITY_MAX)
 		return -ERR_INVALID;
+	if ((uint64_t)priority > current->task->mcp)
+		return -ERR_PERMISSION;
 	/* The entry is a C function: start 8 bytes below the 16-byte aligned
 	 * top, as if called (it must end with thread_exit, not return). */
 	th = thread_create_user(current->task, entry, (stack_top & ~15ull) - 8, arg,
@@ -316,14 +325,13 @@ int64_t sys_task_kill(uint64_t id)
 	struct task *t = task_lookup(id);
 	struct uk_exit_status st = { .reason = UK_EXIT_KILLED, .code = -1 };
 
-	if (!t || t->state != TASK_ALIVE)
+	/* A task one may not see is one that does not exist (as for kinfo). */
+	if (!t || t->state != TASK_ALIVE || !task_visible(current->task, t))
 		return -ERR_NOT_FOUND;
-	/* Only an ancestor may kill: authority follows the task tree until
-	 * capabilities for tasks arrive with IPC. */
-	struct task *a = t->parent;
-	while (a && a != current->task)
-		a = a->parent;
-	if (!a && t != current->task)
+	/* Only an ancestor (init adopts orphans, so it is everyone's) or the
+	 * task itself may kill: authority follows the task tree until there
+	 * are capabilities for tasks. */
+	if (!task_is_ancestor(current->task, t))
 		return -ERR_PERMISSION;
 	task_terminate(t, &st);
 	return 0;
@@ -359,12 +367,25 @@ int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
 		unsigned max = (unsigned)(len / sizeof(list[0]));
 		if (max > TASK_MAX)
 			max = TASK_MAX;
-		unsigned n = task_list(list, max);
+		unsigned n = task_list(current->task, list, max);
 		unsigned copy = n < max ? n : max;
 		if (copy_to_user(current->task, buf, list,
 				 copy * sizeof(list[0])) < 0)
 			return -ERR_FAULT;
 		return n;
+	}
+	if (what == UK_KINFO_TASK) {
+		struct uk_kinfo_task e;
+		if (len < sizeof(e))
+			return -ERR_INVALID;
+		if (copy_from_user(current->task, &e, buf, sizeof(e.id)) < 0)
+			return -ERR_FAULT;
+		/* An invisible task looks like none: kinfo is no probe. */
+		if (!task_info(current->task, e.id, &e))
+			return -ERR_NOT_FOUND;
+		if (copy_to_user(current->task, buf, &e, sizeof(e)) < 0)
+			return -ERR_FAULT;
+		return sizeof(e);
 	}
 	if (what == UK_KINFO_CPU) {
 		struct uk_kinfo_cpu c;

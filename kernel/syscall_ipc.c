@@ -116,6 +116,7 @@ int64_t sys_port_insert_right(uint64_t name, uint64_t disposition)
 		e->rights |= UK_RIGHT_SEND;
 		e->send_refs++;
 		p->send_rights++;
+		p->make_send_count++;
 		return name;
 	case UK_DISP_COPY_SEND:
 		if (!(e->rights & UK_RIGHT_SEND))
@@ -180,42 +181,45 @@ int64_t sys_port_set_remove(uint64_t port)
 	return 0;
 }
 
+/*
+ * Decode: the notify port must be one whose receive right the caller
+ * holds. A notice is marked UK_MSG_KERNEL and carries a name from the
+ * caller's own table, so sending one to a port somebody else receives on
+ * would let the caller forge the kernel's word to that task.
+ */
 int64_t sys_port_request_notification(uint64_t name, uint64_t kind,
 				      uint64_t notify)
 {
+	struct task *t = current->task;
 	struct ipc_entry *e = lookup(name), *ne = lookup(notify);
 
 	if (!e || !ne)
 		return -ERR_BAD_NAME;
-	if (!(ne->rights & (UK_RIGHT_SEND | UK_RIGHT_RECEIVE)) ||
-	    (ne->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE)))
+	if (!(ne->rights & UK_RIGHT_RECEIVE))
 		return -ERR_RIGHTS;
-	struct port *np = ne->object;
-	if (!np->alive)
-		return -ERR_DEAD;
 	if (e->rights & (UK_RIGHT_PORT_SET | UK_RIGHT_HARDWARE))
 		return -ERR_RIGHTS;
-	struct port *p = e->object;
+	struct port *np = ne->object, *p = e->object;
 	if (kind == UK_NOTIFY_DEAD_NAME) {
 		if (!(e->rights & (UK_RIGHT_SEND | UK_RIGHT_SEND_ONCE)))
 			return -ERR_RIGHTS;
-		if (!p->alive) {
-			/* Already dead: the notice comes at once. */
-			port_notify(np, UK_MSG_ID_DEAD_NAME, (uk_name_t)name, 0, 0);
-			return 0;
-		}
-		return port_request_dead_name(current->task, (uk_name_t)name, p, np);
+		if (p->alive)
+			return port_request_dead_name(t, (uk_name_t)name, p, np);
+		/* Already dead: the notice comes at once, as an ordinary
+		 * message would, so asking again cannot grow the queue
+		 * past its limit. */
+		if (np->queued >= np->limit)
+			return -ERR_QUEUE_FULL;
+		struct kmsg *m = kmsg_notice_alloc();
+		if (!m)
+			return -ERR_NO_MEMORY;
+		kmsg_notice_post(m, np, UK_MSG_ID_DEAD_NAME, (uk_name_t)name, 0, 0);
+		return 0;
 	}
 	if (kind == UK_NOTIFY_NO_SENDERS) {
 		if (!(e->rights & UK_RIGHT_RECEIVE))
 			return -ERR_RIGHTS;
-		if (p->no_senders_notify)
-			port_unref(p->no_senders_notify);
-		port_ref(np);
-		p->no_senders_notify = np;
-		if (p->send_rights == 0)
-			port_send_right_dropped(p, 0);
-		return 0;
+		return port_request_no_senders(t, p, np);
 	}
 	return -ERR_INVALID;
 }
@@ -238,6 +242,7 @@ int64_t sys_port_info(uint64_t name, uaddr_t out)
 			info.queue_limit = p->limit;
 			info.senders = p->send_rights;
 			info.set = p->set ? p->set->name : 0;
+			info.make_send_count = p->make_send_count;
 		}
 	}
 	if (copy_to_user(current->task, out, &info, sizeof(info)) < 0)

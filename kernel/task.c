@@ -4,7 +4,13 @@
  * zombie until its parent collects the status with task_wait (or at once if
  * it has no parent). Its address space is freed when the last thread object
  * has been reaped, which happens on another thread's stack and page tables.
- * Orphans are collected by nobody: their status is dropped when they end.
+ * Orphans are adopted by init (the first task), which collects their ends
+ * and, as everyone's ancestor, may kill them; once init has ended nobody
+ * adopts and an orphan's status is dropped when it ends.
+ *
+ * Authority over a task follows the task tree: only an ancestor (or the
+ * task itself) may kill it, only its parent may wait for it, and kinfo
+ * shows it only to its ancestors and to holders of the top MCP.
  */
 #include "task.h"
 
@@ -26,6 +32,10 @@ struct task_slot {
 static struct task_slot slots[TASK_MAX];
 static struct slab_cache task_cache;
 static uint64_t tasks_alive;
+static struct task *init_task; /* the first task, while it lives */
+
+_Static_assert((int)TASK_ALIVE == UK_TASK_ALIVE && (int)TASK_ZOMBIE == UK_TASK_ZOMBIE,
+	       "kinfo task states");
 
 void task_init(void)
 {
@@ -68,6 +78,8 @@ struct task *task_create(const char *name, struct task *parent, int *error)
 	t->parent = parent;
 	if (parent)
 		list_push_back(&parent->children, &t->sibling);
+	else if (!init_task)
+		init_task = t;
 	tasks_alive++;
 	return t;
 }
@@ -106,6 +118,8 @@ static void maybe_free(struct task *t)
 		return;
 	release_address_space(t);
 	list_remove(&t->sibling);
+	if (t == init_task)
+		init_task = NULL;
 	slots[UK_ID_INDEX(t->id)].task = NULL;
 	tasks_alive--;
 	slab_free(&task_cache, t);
@@ -165,16 +179,28 @@ void task_terminate(struct task *t, const struct uk_exit_status *status)
 	 * this task's ports learn at once. */
 	ipc_task_release(t);
 
-	/* Children become orphans; zombie children are dropped now. */
+	/* Children go to init, which collects their ends; without init they
+	 * are orphans whose status nobody takes, and zombies go now. */
+	if (t == init_task)
+		init_task = NULL;
+	bool adopted_zombie = false;
 	list_for_each_safe(n, tmp, &t->children)
 	{
 		struct task *c = list_entry(n, struct task, sibling);
 		list_remove(&c->sibling);
+		if (init_task && !c->status_collected) {
+			c->parent = init_task;
+			list_push_back(&init_task->children, &c->sibling);
+			adopted_zombie |= c->state == TASK_ZOMBIE;
+			continue;
+		}
 		c->parent = NULL;
 		c->status_collected = true;
 		maybe_free(c);
 	}
 	waitq_wake_all(&t->child_waiters, -ERR_DEAD);
+	if (adopted_zombie)
+		waitq_wake_all(&init_task->child_waiters, 0);
 
 	if (t->parent)
 		waitq_wake_all(&t->parent->child_waiters, 0);
@@ -285,25 +311,57 @@ uint64_t task_count(void)
 	return tasks_alive;
 }
 
-unsigned task_list(struct uk_kinfo_task *info, unsigned max)
+bool task_is_ancestor(const struct task *a, const struct task *t)
+{
+	for (; t; t = t->parent)
+		if (t == a)
+			return true;
+	return false;
+}
+
+bool task_visible(const struct task *viewer, const struct task *t)
+{
+	return viewer->mcp == UK_PRIORITY_MAX || task_is_ancestor(viewer, t);
+}
+
+static void fill_info(const struct task *t, struct uk_kinfo_task *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->id = t->id;
+	e->parent = t->parent ? t->parent->id : 0;
+	e->threads = t->threads_alive;
+	e->state = t->state;
+	e->frames = t->frames;
+	e->mcp = t->mcp;
+	strlcpy(e->name, t->name, sizeof(e->name));
+}
+
+unsigned task_list(const struct task *viewer, struct uk_kinfo_task *info,
+		   unsigned max)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 1; i < TASK_MAX; i++) {
 		struct task *t = slots[i].task;
-		if (!t)
+		if (!t || !task_visible(viewer, t))
 			continue;
-		if (n < max) {
-			struct uk_kinfo_task *e = &info[n];
-			memset(e, 0, sizeof(*e));
-			e->id = t->id;
-			e->parent = t->parent ? t->parent->id : 0;
-			e->threads = t->threads_alive;
-			e->state = t->state;
-			e->frames = t->frames;
-			strlcpy(e->name, t->name, sizeof(e->name));
-		}
+		if (n < max)
+			fill_info(t, &info[n]);
 		n++;
 	}
 	return n;
+}
+
+bool task_info(const struct task *viewer, uint64_t id,
+	       struct uk_kinfo_task *info)
+{
+	uint32_t slot = UK_ID_INDEX(id);
+	struct task *t = UK_ID_GENERATION(id) ? task_lookup(id)
+			 : slot && slot < TASK_MAX ? slots[slot].task
+						   : NULL;
+
+	if (!t || !task_visible(viewer, t))
+		return false;
+	fill_info(t, info);
+	return true;
 }

@@ -97,25 +97,47 @@ _Static_assert(sizeof(struct uk_msg_ool) == 24, "uk_msg_ool layout");
 #define UK_PORT_QUEUE_DEFAULT 16u
 #define UK_PORT_QUEUE_MAX 1024u
 
-/* Notifications, sent by the kernel to a port of the requester's choice.
+/* Notifications, sent by the kernel to a notify port: a port whose receive
+ * right the requester holds (so a notice marked UK_MSG_KERNEL only ever
+ * names rights in the table of the task that reads it). The notice is
+ * allocated when it is requested, so it is never dropped; a request that
+ * cannot be allocated fails with ERR_NO_MEMORY. Each right has at most one
+ * request per kind (asking again replaces the notify port), and a task has
+ * at most UK_NOTIFY_REQUESTS_MAX requests outstanding (ERR_LIMIT).
  * The body is struct uk_notification. */
 enum uk_notify_kind {
 	UK_NOTIFY_DEAD_NAME = 1,  /* on a send right: its port died */
 	UK_NOTIFY_NO_SENDERS = 2, /* on a receive right: no send rights remain */
 	UK_NOTIFY_SEND_ONCE = 3,  /* internal: a send-once right died unused */
 };
+#define UK_NOTIFY_REQUESTS_MAX 1024u /* outstanding requests per task */
 #define UK_MSG_ID_DEAD_NAME 0x7f000001u
 #define UK_MSG_ID_NO_SENDERS 0x7f000002u
 #define UK_MSG_ID_SEND_ONCE_DIED 0x7f000003u
 #define UK_MSG_ID_INTERRUPT 0x7f000010u
 
+/*
+ * make_send_count (NO_SENDERS) is the port's make-send count (Mach's
+ * mscount) when the notice fired: how many send rights have ever been made
+ * from its receive right (UK_DISP_MAKE_SEND, in a message or with
+ * port_insert_right). port_info reports the current count; a notice whose
+ * count is lower is stale: a send right was made after it fired, so the
+ * port has senders again.
+ */
 struct uk_notification {
 	struct uk_msg_header header;
 	uk_name_t name;	    /* the requester's name the notice is about */
 	uint32_t irq;	    /* UK_MSG_ID_INTERRUPT: the line */
-	uint64_t count;	    /* interrupts since the last acknowledgement */
+	union {
+		uint64_t count;		  /* INTERRUPT: interrupts since the last acknowledgement */
+		uint64_t make_send_count; /* NO_SENDERS: see above */
+	};
 };
 _Static_assert(sizeof(struct uk_notification) == 48, "uk_notification layout");
+_Static_assert(__builtin_offsetof(struct uk_notification, name) == 32,
+	       "uk_notification layout");
+_Static_assert(__builtin_offsetof(struct uk_notification, make_send_count) == 40,
+	       "uk_notification layout");
 
 /* port_info result. */
 struct uk_port_info {
@@ -125,8 +147,10 @@ struct uk_port_info {
 	uint32_t queue_limit;  /* receive right */
 	uint32_t senders;      /* receive right: send rights in existence */
 	uint32_t set;	       /* receive right: name of its port set, or 0 */
+	uint32_t make_send_count; /* receive right: send rights ever made (see uk_notification) */
+	uint32_t reserved;     /* 0 */
 };
-_Static_assert(sizeof(struct uk_port_info) == 24, "uk_port_info layout");
+_Static_assert(sizeof(struct uk_port_info) == 32, "uk_port_info layout");
 
 /* Hardware capabilities. init starts with one of each kind covering
  * everything; cap_derive makes narrower ones that can be sent in messages. */

@@ -26,20 +26,33 @@ struct uk_task_right {
 };
 struct uk_task_args {
 	char name[UK_TASK_NAME_MAX]; /* NUL-terminated, shown in logs */
-	int64_t priority;	     /* 0 (lowest) .. UK_PRIORITY_MAX */
+	int64_t priority;	     /* 0 (lowest) .. the creator's MCP */
 	uint32_t argc;		     /* strings in argv_blob */
 	uint32_t argv_len;	     /* bytes used in argv_blob */
 	/* Rights the child starts with (uk_startup.rights); by convention
 	 * rights[0] is its bootstrap port. */
 	uint32_t n_rights;
-	uint32_t reserved;
+	uint16_t flags;		     /* UK_TASK_ARGS_* */
+	uint8_t mcp;		     /* with UK_TASK_ARGS_MCP: the child's MCP */
+	uint8_t reserved;	     /* 0 */
 	struct uk_task_right rights[UK_TASK_RIGHTS_MAX];
 	char argv_blob[];	     /* argc NUL-terminated strings */
 };
 _Static_assert(sizeof(struct uk_task_args) == 88, "uk_task_args layout");
+_Static_assert(__builtin_offsetof(struct uk_task_args, flags) == 52 &&
+		       __builtin_offsetof(struct uk_task_args, mcp) == 54,
+	       "uk_task_args layout");
 
+/*
+ * Scheduling authority (seL4's maximum controlled priority, MCP): a task
+ * may start threads and tasks at priorities up to its MCP and give a child
+ * an MCP up to its own. The first task (init) holds UK_PRIORITY_MAX; a child
+ * gets its creator's MCP unless the creator sets UK_TASK_ARGS_MCP and a
+ * lower one. Violations fail with ERR_PERMISSION.
+ */
 #define UK_PRIORITY_MAX 31
 #define UK_PRIORITY_DEFAULT 16
+#define UK_TASK_ARGS_MCP 0x1u /* uk_task_args.mcp is the child's MCP */
 
 /* Why a task ended. */
 enum uk_exit_reason {
@@ -87,6 +100,9 @@ enum uk_kinfo {
 	UK_KINFO_MEMORY = 1, /* struct uk_kinfo_memory */
 	UK_KINFO_TASKS = 2,  /* array of struct uk_kinfo_task */
 	UK_KINFO_CPU = 3,    /* struct uk_kinfo_cpu */
+	/* One struct uk_kinfo_task; the caller sets its id (generation 0:
+	 * whatever task holds that slot, as uk_msg_header.sender names it). */
+	UK_KINFO_TASK = 4,
 };
 
 struct uk_kinfo_memory {
@@ -99,15 +115,24 @@ struct uk_kinfo_memory {
 };
 _Static_assert(sizeof(struct uk_kinfo_memory) == 48, "uk_kinfo_memory layout");
 
+enum uk_task_state {
+	UK_TASK_ALIVE = 0,
+	UK_TASK_ZOMBIE = 1, /* ended; its status waits for the parent */
+};
+
 struct uk_kinfo_task {
 	uint64_t id;
 	uint64_t parent;
 	uint32_t threads;
-	uint32_t state;
+	uint32_t state; /* enum uk_task_state */
 	uint64_t frames; /* user frames owned */
 	char name[UK_TASK_NAME_MAX];
+	uint32_t mcp;	 /* maximum controlled priority */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct uk_kinfo_task) == 64, "uk_kinfo_task layout");
+/* UK_KINFO_TASKS and UK_KINFO_TASK show a task only to itself, to its
+ * ancestors, and to tasks holding the top MCP (UK_PRIORITY_MAX). */
+_Static_assert(sizeof(struct uk_kinfo_task) == 72, "uk_kinfo_task layout");
 
 /* CPU features in struct uk_kinfo_cpu: what CPUID reports, and what the
  * kernel turned on. */

@@ -9,6 +9,13 @@
  * exists (in a table or in flight); it is freed when its last reference
  * goes. Send rights are counted in send_rights (all user references in all
  * tables plus those in flight); reaching zero fires no-senders.
+ *
+ * Notices: a request (struct notify_request) is made only by the task that
+ * holds the notify port's receive right, and carries its notice, allocated
+ * when requested, so firing never allocates and never fails. A right has
+ * at most one request per kind and a task at most UK_NOTIFY_REQUESTS_MAX
+ * (counted in its ipc_space), so the notices that may bypass a queue limit
+ * are bounded by the requests, which are bounded per task.
  */
 #ifndef KERNEL_IPC_H
 #define KERNEL_IPC_H
@@ -43,6 +50,7 @@ struct ipc_space {
 	uint32_t size;	    /* entries in table */
 	uint32_t free_head; /* 0: none (entry 0 is never used) */
 	uint32_t used;
+	uint32_t notify_requests; /* outstanding notify_requests it made */
 	void *(*alloc)(uint64_t bytes);
 	void (*free)(void *p, uint64_t bytes);
 };
@@ -78,8 +86,9 @@ struct port {
 	uint32_t queued, limit;
 	uint32_t send_rights;	   /* see the reference rule */
 	uint32_t send_once_rights;
-	struct port *no_senders_notify;	  /* reference held, or NULL */
-	struct list_node dead_name_requests; /* struct dead_name_request */
+	uint32_t make_send_count;  /* send rights ever made (Mach's mscount) */
+	struct notify_request *no_senders;   /* by the receiver, or NULL */
+	struct list_node dead_name_requests; /* struct notify_request */
 	struct waitq receivers;	   /* threads in receive on this port */
 	struct waitq senders;	   /* threads waiting for queue space */
 	struct port_set *set;
@@ -99,11 +108,17 @@ struct port_set {
 	struct waitq receivers;
 };
 
-struct dead_name_request {
+struct kmsg;
+
+/* A notice asked for: dead-name (on the watched port's dead_name_requests,
+ * dropped when the task's name loses the right) or no-senders (the port's
+ * no_senders, dropped when the receive right moves or dies). */
+struct notify_request {
 	struct list_node link;
-	struct task *task;
-	uk_name_t name;
+	struct task *task;   /* the requester, charged for it */
+	uk_name_t name;	     /* dead-name: the requester's name of the right */
 	struct port *notify; /* reference held */
+	struct kmsg *notice; /* allocated with the request */
 };
 
 void ipc_init(void);
@@ -113,6 +128,9 @@ void port_unref(struct port *p);
 /* The receive right is gone: the port dies (queued messages destroyed,
  * waiters woken with ERR_DEAD, dead-name notifications sent). */
 void port_kill(struct port *p);
+/* The receive right leaves its task: a no-senders request goes with it
+ * (it was charged to that task; the next holder asks again). */
+void port_cancel_no_senders(struct port *p);
 /* A send right reference / send-once right was destroyed unused. */
 void port_send_right_dropped(struct port *p, uint32_t count);
 void port_send_once_dropped(struct port *p);
@@ -121,14 +139,14 @@ void port_send_once_dropped(struct port *p);
 void port_drop_requests(struct task *t, struct port *p, uk_name_t name);
 struct port_set *port_set_alloc(void);
 void port_set_destroy(struct port_set *s);
-/* Queue a kernel notification on p (never blocks, never fails silently:
- * if memory is short the notice is dropped and counted). */
-void port_notify(struct port *p, uint32_t id, uk_name_t name, uint32_t irq,
-		 uint64_t count);
-
-/* Ask for a dead-name notice to notify when p dies (t's name for it). */
+/* Ask for a dead-name notice to notify when p dies (t's name for it); p
+ * is alive. t holds notify's receive right. 0, ERR_LIMIT or ERR_NO_MEMORY. */
 int port_request_dead_name(struct task *t, uk_name_t name, struct port *p,
 			   struct port *notify);
+/* Ask for a no-senders notice on p (t holds its receive right and
+ * notify's); fires at once if p has no senders. */
+int port_request_no_senders(struct task *t, struct port *p,
+			    struct port *notify);
 
 /* Rights of a task (port.c). */
 int ipc_task_init(struct task *t);
@@ -170,6 +188,8 @@ struct kmsg {
 	uint32_t size;
 	uint32_t sender;
 	bool kernel;
+	bool kept;	/* see kmsg_notice_alloc */
+	bool in_flight;
 	struct kmsg_right dest, reply;
 	struct kmsg_right ports[UK_MSG_PORTS_MAX];
 	struct kmsg_ool ool[UK_MSG_OOL_MAX];
@@ -186,9 +206,19 @@ int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition);
 uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 		       struct task *to);
 void ipc_port_joined_set(struct port *p);
-/* Queue a kernel-made notification on dest (ipc.c; port_notify's worker). */
-int kmsg_post_kernel(struct port *dest, uint32_t id, uk_name_t name,
-		     uint32_t irq, uint64_t count);
+/* Kernel notices (ipc.c): allocate one ahead (NULL when memory is short),
+ * free one never posted, and post one: it is filled in and delivered to
+ * dest (or dropped if dest is dead). Posting never allocates and never
+ * waits for queue space: the caller's request or binding bounds it.
+ * A kept notice belongs to a long-lived owner (an IRQ binding): delivering
+ * or destroying it only clears in_flight, and the owner posts it again;
+ * clearing kept on a notice in flight makes it free itself. */
+struct kmsg *kmsg_notice_alloc(void);
+void kmsg_notice_free(struct kmsg *m);
+void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
+		      uk_name_t name, uint32_t irq, uint64_t count);
+/* Queue a send-once-died notice on p (allocated now; see port.c). */
+void port_notify_send_once(struct port *p);
 extern struct slab_cache kmsg_cache;
 /* Destroy an undelivered message: its rights and memory are released. */
 void kmsg_destroy(struct kmsg *m);

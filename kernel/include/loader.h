@@ -26,6 +26,7 @@ struct image_source {
 struct loader_request {
 	const char *name;
 	unsigned priority;
+	unsigned mcp; /* the new task's MCP (ignored for init: the top) */
 	uint32_t argc;
 	const char *argv_blob; /* argc NUL-terminated strings, kernel memory */
 	uint32_t argv_len;

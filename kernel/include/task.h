@@ -31,7 +31,8 @@ struct task {
 	struct list_node threads; /* struct thread.task_link */
 	unsigned threads_alive;
 	unsigned thread_objects;  /* threads not yet freed (alive + dead) */
-	struct task *parent;
+	unsigned mcp;		  /* maximum controlled priority (uk/types.h) */
+	struct task *parent;	  /* init adopts orphans; NULL only for init */
 	struct list_node children;
 	struct list_node sibling;
 	struct waitq child_waiters; /* this task's threads in task_wait */
@@ -64,7 +65,17 @@ int64_t task_wait(uint64_t child, struct uk_exit_status *status,
 /* The caller copied a child's status out: the zombie may be freed. */
 void task_collect(uint64_t child);
 uint64_t task_count(void);
-/* Fill up to max entries of info; returns the number of tasks. */
-unsigned task_list(struct uk_kinfo_task *info, unsigned max);
+/* Is a an ancestor of t (or t itself)? This is the authority to kill. */
+bool task_is_ancestor(const struct task *a, const struct task *t);
+/* May viewer see t in kinfo: t is viewer or its descendant, or viewer
+ * holds the top MCP. */
+bool task_visible(const struct task *viewer, const struct task *t);
+/* Fill up to max entries of info with the tasks viewer may see; returns
+ * how many it may see. */
+unsigned task_list(const struct task *viewer, struct uk_kinfo_task *info,
+		   unsigned max);
+/* One entry; false if there is no such task or viewer may not see it. */
+bool task_info(const struct task *viewer, uint64_t id,
+	       struct uk_kinfo_task *info);
 
 #endif

@@ -156,7 +156,7 @@ long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
 	return n;
 }
 
-/* The device server, found once. */
+/* The device server's public port, found once. */
 static uk_name_t dev_port(void)
 {
 	static uk_name_t port;
@@ -169,13 +169,28 @@ static uk_name_t dev_port(void)
 	return port;
 }
 
+/* Our claim port, if init's configuration gave us one: "dev.claim" is
+ * bound for our client port alone, before we run. Without it claims and
+ * configuration access are ERR_PERMISSION. */
+static uk_name_t dev_claim_port(void)
+{
+	static uk_name_t port;
+
+	if (!port) {
+		long rc = ns_lookup("dev.claim", 0);
+		if (rc > 0)
+			port = (uk_name_t)rc;
+	}
+	return port;
+}
+
 static long dev_call(union svc_buf *b, uint32_t id, const void *req,
 		     size_t req_len, uk_name_t owner, uint32_t want)
 {
-	uk_name_t dev = dev_port();
+	uk_name_t dev = id == DEV_INFO ? dev_port() : dev_claim_port();
 
 	if (!dev)
-		return -ERR_NOT_FOUND;
+		return id == DEV_INFO ? -ERR_NOT_FOUND : -ERR_PERMISSION;
 	memset(&b->h, 0, sizeof(b->h));
 	b->h.id = id;
 	b->h.dest = dev;

@@ -17,6 +17,14 @@ long spawn_image_rights(const void *image, size_t len, const char *name,
 			const char *const argv[], int priority,
 			const struct uk_task_right *rights, unsigned n_rights)
 {
+	return spawn_image_mcp(image, len, name, argv, priority, SPAWN_MCP_INHERIT,
+			       rights, n_rights);
+}
+
+long spawn_image_mcp(const void *image, size_t len, const char *name,
+		     const char *const argv[], int priority, unsigned mcp,
+		     const struct uk_task_right *rights, unsigned n_rights)
+{
 	static union {
 		struct uk_task_args a;
 		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
@@ -27,6 +35,10 @@ long spawn_image_rights(const void *image, size_t len, const char *name,
 	memset(&req.a, 0, sizeof(req.a));
 	strlcpy(req.a.name, name, sizeof(req.a.name));
 	req.a.priority = priority;
+	if (mcp != SPAWN_MCP_INHERIT) {
+		req.a.flags = UK_TASK_ARGS_MCP;
+		req.a.mcp = (uint8_t)(mcp > 255 ? 255 : mcp); /* >31 is refused */
+	}
 	for (; argv && argv[argc]; argc++) {
 		size_t n = strlen(argv[argc]) + 1;
 		if (used + n > UK_TASK_ARGS_MAX)

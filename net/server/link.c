@@ -294,7 +294,10 @@ static bool open_device(uint64_t wait_ns)
 	for (uint32_t i = 0; i < tx_slots; i++)
 		tx_free[n_tx_free++] = (uint16_t)(rx_slots + tx_slots - 1 - i);
 	have_device = true;
-	uk_port_request_notification(dev_port, UK_NOTIFY_DEAD_NAME, netd_service);
+	rc = uk_port_request_notification(dev_port, UK_NOTIFY_DEAD_NAME,
+					  netd_notify);
+	if (rc < 0)
+		printf("netd: cannot watch %s: %s\n", cfg.device, err_str(rc));
 
 	printf("netd: %s open, mac %02x:%02x:%02x:%02x:%02x:%02x, mtu %u, link %s\n",
 	       cfg.device, or->mac[0], or->mac[1], or->mac[2], or->mac[3], or->mac[4],

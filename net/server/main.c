@@ -11,10 +11,10 @@
  * the driver are sent with short timeouts, and a request that has to wait
  * keeps its reply right and is answered later (a deferred reply).
  *
- * Every port of the server is in one port set: the service port (which
- * also takes the kernel's notifications), the driver event port, and one
- * port per socket. Messages that claim to be notifications are believed
- * only with UK_MSG_KERNEL set.
+ * Every port of the server is in one port set: the service port, a private
+ * notify port for the kernel's notifications, the driver event port, and
+ * one port per socket. A notification is believed only when it has
+ * UK_MSG_KERNEL set and arrived on the notify port.
  *
  * Arguments: dev=net0 (the netdev name), ip=A.B.C.D/N gw=A.B.C.D (a static
  * address: the fallback when DHCP gets no lease within dhcp_wait=S
@@ -30,7 +30,7 @@
 #include "netd.h"
 
 union netd_msg netd_in, netd_out;
-uk_name_t netd_set, netd_service;
+uk_name_t netd_set, netd_service, netd_notify;
 uint64_t netd_bad_requests;
 
 static uint64_t wake_deadline = UINT64_MAX;
@@ -164,7 +164,7 @@ static long dispatch(const struct uk_msg_header *h)
 {
 	if (h->flags & UK_MSG_KERNEL) {
 		const struct uk_notification *n = (const void *)h;
-		if (h->size < sizeof(*n))
+		if (h->size < sizeof(*n) || h->dest != netd_notify)
 			return NETD_DEFERRED;
 		if (h->id == UK_MSG_ID_NO_SENDERS)
 			sock_no_senders(n->name);
@@ -232,6 +232,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	netd_set = (uk_name_t)set;
+	long notify = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (notify <= 0 || uk_port_set_add(netd_set, (uk_name_t)notify) < 0) {
+		printf("netd: no notify port: %s\n", err_str(notify));
+		return 1;
+	}
+	netd_notify = (uk_name_t)notify;
+	/* One notice per socket and one for the driver can be pending. */
+	uk_port_set_limit(netd_notify, UK_PORT_QUEUE_MAX);
 
 	lwip_init();
 	sock_init();

@@ -33,7 +33,10 @@ union netd_msg {
 extern union netd_msg netd_in, netd_out;
 
 extern uk_name_t netd_set;     /* port set every port of ours is in */
-extern uk_name_t netd_service; /* "net"; also receives notifications */
+extern uk_name_t netd_service; /* "net" */
+/* Our private port for kernel notices: nobody else holds a right to it,
+ * and the kernel sends notices only to a port the requester receives on. */
+extern uk_name_t netd_notify;
 extern uint64_t netd_bad_requests;
 /* Set by a handler that keeps the request's out-of-line region (it frees
  * it itself later). */

@@ -97,7 +97,7 @@ long sock_make_port(struct sock *s)
 	uk_name_t port = (uk_name_t)p;
 	long rc = uk_port_insert_right(port, UK_DISP_MAKE_SEND);
 	if (rc >= 0)
-		rc = uk_port_request_notification(port, UK_NOTIFY_NO_SENDERS, netd_service);
+		rc = uk_port_request_notification(port, UK_NOTIFY_NO_SENDERS, netd_notify);
 	if (rc >= 0)
 		rc = uk_port_set_add(netd_set, port);
 	if (rc < 0) {

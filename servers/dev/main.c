@@ -7,27 +7,47 @@
  * legacy devices of a PC (COM1) join the table. A driver claims a device
  * and gets exactly those capabilities; nothing else of the machine.
  *
- * Configuration writes by a driver are limited to the command register and
- * offsets 0x40 and up: a driver may not move a BAR over RAM.
+ * Authority comes from the port a request arrives on (uk/proto/dev.h): the
+ * public port "dev" answers DEV_INFO only; the admin port (private name
+ * "dev.admin", seen only by init) makes claim ports; a claim port claims
+ * the devices init's configuration gave its driver, never a bridge, and
+ * reaches the configuration space of those claims only: the enable bits of
+ * the command register and the body of vendor-specific capabilities. So a
+ * driver can neither move a BAR over RAM nor point MSI at it. Notices (an
+ * owner port died, a claim port lost its last sender) arrive on a private
+ * port.
  */
 #include <string.h>
 #include <ulib.h>
 #include <uk/proto/dev.h>
 
 #define MAX_DEVICES 64
+#define MAX_DRIVERS 24
+#define PCI_CLASS_BRIDGE 0x06
+#define PCI_CAP_VENDOR 0x09
 #define PCI_ADDR 0xcf8
 #define PCI_DATA 0xcfc
+
+/* A claim port, made for one driver by init. */
+struct driver {
+	uk_name_t port; /* receive right */
+	struct uk_dev_spec specs[UK_DEV_SPECS_MAX];
+	unsigned n_specs;
+	bool used;
+};
 
 struct device {
 	struct uk_dev_info info;
 	uk_name_t caps[UK_DEV_RES_MAX + 1]; /* derived at start, copied out */
 	unsigned n_caps;
 	uk_name_t owner; /* dead-name watched send right of the claimant */
+	struct driver *driver; /* the claim port it was claimed through */
 };
 
 static struct device devices[MAX_DEVICES];
+static struct driver drivers[MAX_DRIVERS];
 static unsigned n_devices;
-static uk_name_t root_io, root_mem, root_irq, service;
+static uk_name_t root_io, root_mem, root_irq, service, admin, notify, port_set;
 static uint64_t bad_requests;
 
 union msgbuf {
@@ -249,10 +269,32 @@ static bool matches(const struct device *d, const struct uk_dev_claim_req *rq)
 	       (rq->subclass == UK_DEV_ANY || rq->subclass == d->info.subclass);
 }
 
-static int claim(const struct uk_msg_header *h, const struct uk_dev_claim_req *rq)
+static bool spec_allows(const struct uk_dev_spec *sp, const struct device *d)
+{
+	return (sp->vendor == UK_DEV_ANY || sp->vendor == d->info.vendor) &&
+	       (sp->device == UK_DEV_ANY || sp->device == d->info.device) &&
+	       (sp->class_code == UK_DEV_ANY || sp->class_code == d->info.class_code) &&
+	       (sp->subclass == UK_DEV_ANY || sp->subclass == d->info.subclass) &&
+	       (!sp->name[0] || !strncmp(sp->name, d->info.name, sizeof(sp->name)));
+}
+
+/* May drv claim d? Never a bridge, whatever the configuration says: its
+ * windows and bus numbers are the machine's address map. */
+static bool allowed(const struct driver *drv, const struct device *d)
+{
+	if (d->info.bus == UK_DEV_BUS_PCI && d->info.class_code == PCI_CLASS_BRIDGE)
+		return false;
+	for (unsigned i = 0; i < drv->n_specs; i++)
+		if (spec_allows(&drv->specs[i], d))
+			return true;
+	return false;
+}
+
+static int claim(const struct uk_msg_header *h, struct driver *drv,
+		 const struct uk_dev_claim_req *rq)
 {
 	struct device *d = NULL;
-	bool busy = false;
+	bool busy = false, refused = false;
 
 	if (h->n_ports != 1 || !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND))
 		return -ERR_INVALID;
@@ -261,19 +303,22 @@ static int claim(const struct uk_msg_header *h, const struct uk_dev_claim_req *r
 		if (!matches(&devices[i], rq) ||
 		    (devices[i].info.bus == UK_DEV_BUS_LEGACY && rq->index == UK_DEV_ANY))
 			continue;
-		if (devices[i].owner)
+		if (!allowed(drv, &devices[i]))
+			refused = true;
+		else if (devices[i].owner)
 			busy = true;
 		else
 			d = &devices[i];
 	}
 	if (!d)
-		return busy ? -ERR_BUSY : -ERR_NOT_FOUND;
+		return busy ? -ERR_BUSY : refused ? -ERR_PERMISSION : -ERR_NOT_FOUND;
 	uk_name_t owner = uk_msg_ports(h)[0].name;
-	long rc = uk_port_request_notification(owner, UK_NOTIFY_DEAD_NAME, service);
+	long rc = uk_port_request_notification(owner, UK_NOTIFY_DEAD_NAME, notify);
 	if (rc < 0)
 		return rc == -ERR_DEAD ? -ERR_DEAD : (int)rc;
 	d->owner = owner;
-	d->info.owner_task = h->sender;
+	d->driver = drv;
+	d->info.owner_task = h->sender; /* for display only */
 	if (d->info.bus == UK_DEV_BUS_PCI) {
 		uint32_t cmd = cfg_read(d->info.address, 4, 2);
 		cfg_write(d->info.address, 4, 2, cmd | 0x7);
@@ -298,15 +343,34 @@ static void release(struct device *d)
 	printf("dev: %s (device %u) released\n", d->info.name, d->info.index);
 	uk_port_deallocate(d->owner);
 	d->owner = 0;
+	d->driver = NULL;
 	d->info.owner_task = 0;
 }
 
-static int config_access(const struct uk_msg_header *h, const struct uk_dev_config_req *rq)
+/* Is [off, off + width) inside the body of a vendor-specific capability
+ * (past its id, next and length bytes)? */
+static bool in_vendor_capability(uint32_t bdf, unsigned off, unsigned width)
+{
+	if (!(cfg_read(bdf, 6, 2) & 0x10)) /* no capability list */
+		return false;
+	unsigned p = cfg_read(bdf, 0x34, 1) & 0xfc;
+	for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
+		unsigned id = cfg_read(bdf, p, 1), len = cfg_read(bdf, p + 2, 1);
+		if (id == PCI_CAP_VENDOR && off >= p + 3 && off + width <= p + len &&
+		    p + len <= 256)
+			return true;
+		p = cfg_read(bdf, p + 1, 1) & 0xfc;
+	}
+	return false;
+}
+
+static int config_access(const struct uk_msg_header *h, const struct driver *drv,
+			 const struct uk_dev_config_req *rq)
 {
 	if (rq->index >= n_devices)
 		return -ERR_NOT_FOUND;
 	struct device *d = &devices[rq->index];
-	if (!d->owner || (uint32_t)d->info.owner_task != h->sender)
+	if (!d->owner || d->driver != drv)
 		return -ERR_PERMISSION;
 	if (d->info.bus != UK_DEV_BUS_PCI)
 		return -ERR_UNSUPPORTED;
@@ -320,10 +384,84 @@ static int config_access(const struct uk_msg_header *h, const struct uk_dev_conf
 		out.h.size += sizeof(*r);
 		return 1;
 	}
-	if (!(rq->offset >= 0x40 || (rq->offset == 4 && rq->width == 2)))
+	uint32_t a = d->info.address;
+	if (rq->offset == 4 && rq->width == 2) {
+		uint32_t cmd = cfg_read(a, 4, 2);
+		if ((rq->value ^ cmd) & ~UK_DEV_COMMAND_WRITABLE & 0xffffu)
+			return -ERR_PERMISSION;
+	} else if (!in_vendor_capability(a, rq->offset, rq->width)) {
 		return -ERR_PERMISSION;
-	cfg_write(d->info.address, rq->offset, rq->width, rq->value);
+	}
+	cfg_write(a, rq->offset, rq->width, rq->value);
 	return 0;
+}
+
+static struct driver *driver_by_port(uk_name_t port)
+{
+	for (unsigned i = 0; i < MAX_DRIVERS; i++)
+		if (drivers[i].used && drivers[i].port == port)
+			return &drivers[i];
+	return NULL;
+}
+
+/* Admin: a claim port for one driver, allowing the specs in body. */
+static int add_driver(const struct uk_msg_header *h, const void *body, uint32_t len)
+{
+	struct driver *drv = NULL;
+	unsigned n = len / sizeof(struct uk_dev_spec);
+
+	if (h->n_ports != 1 || !(uk_msg_ports(h)[0].disposition & UK_RIGHT_RECEIVE) ||
+	    n == 0 || n > UK_DEV_SPECS_MAX || len % sizeof(struct uk_dev_spec))
+		return -ERR_INVALID;
+	for (unsigned i = 0; i < MAX_DRIVERS && !drv; i++)
+		if (!drivers[i].used)
+			drv = &drivers[i];
+	if (!drv)
+		return -ERR_LIMIT;
+	uk_name_t port = uk_msg_ports(h)[0].name;
+	long rc = uk_port_set_add(port_set, port);
+	if (rc >= 0)
+		rc = uk_port_request_notification(port, UK_NOTIFY_NO_SENDERS, notify);
+	if (rc < 0)
+		return (int)rc;
+	memset(drv, 0, sizeof(*drv));
+	memcpy(drv->specs, body, n * sizeof(struct uk_dev_spec));
+	for (unsigned i = 0; i < n; i++)
+		drv->specs[i].name[sizeof(drv->specs[i].name) - 1] = '\0';
+	drv->n_specs = n;
+	drv->port = port;
+	drv->used = true;
+	return 0;
+}
+
+/* The claim port has no senders left: its driver is gone. */
+static void driver_ended(uk_name_t port)
+{
+	struct driver *drv = driver_by_port(port);
+
+	if (!drv)
+		return;
+	for (unsigned i = 0; i < n_devices; i++)
+		if (devices[i].owner && devices[i].driver == drv)
+			release(&devices[i]);
+	uk_port_destroy(drv->port);
+	drv->used = false;
+}
+
+static void notice(const struct uk_msg_header *h)
+{
+	const struct uk_notification *n = (const void *)h;
+
+	if (!(h->flags & UK_MSG_KERNEL) || h->size < sizeof(*n))
+		return;
+	if (h->id == UK_MSG_ID_DEAD_NAME) {
+		/* Each claim holds one reference; release drops it. */
+		for (unsigned i = 0; i < n_devices; i++)
+			if (devices[i].owner == n->name)
+				release(&devices[i]);
+	} else if (h->id == UK_MSG_ID_NO_SENDERS) {
+		driver_ended(n->name);
+	}
 }
 
 /* Returns true if out holds the reply. */
@@ -334,19 +472,40 @@ static bool handle(void)
 	uint32_t len = uk_msg_body_len(h);
 	int status;
 
-	if (h->flags & UK_MSG_KERNEL) {
-		if (h->id == UK_MSG_ID_DEAD_NAME && h->size >= sizeof(struct uk_notification)) {
-			uk_name_t n = ((const struct uk_notification *)h)->name;
-			/* Each claim holds one reference; release drops it. */
-			for (unsigned i = 0; i < n_devices; i++)
-				if (devices[i].owner == n)
-					release(&devices[i]);
-		}
+	if (h->dest == notify) {
+		notice(h);
 		return false;
 	}
-	if (!h->reply) {
+	struct driver *drv = driver_by_port(h->dest);
+	if (!h->reply || (h->flags & UK_MSG_KERNEL)) {
 		bad_requests++;
+		for (unsigned i = 0; i < h->n_ports; i++)
+			if (uk_msg_ports(h)[i].name)
+				uk_port_deallocate(uk_msg_ports(h)[i].name);
 		return false;
+	}
+	/* A reply right that is not send-once is answered once, moved back,
+	 * and forgotten: we never wait on a client or keep its right. */
+	struct uk_port_info info;
+	if (uk_port_info(h->reply, &info) < 0 || !(info.rights & UK_RIGHT_SEND_ONCE)) {
+		bad_requests++;
+		for (unsigned i = 0; i < h->n_ports; i++)
+			if (uk_msg_ports(h)[i].name)
+				uk_port_deallocate(uk_msg_ports(h)[i].name);
+		reply_start(h->id, -ERR_RIGHTS);
+		out.h.dest = h->reply;
+		out.h.dest_disposition = UK_DISP_MOVE_SEND;
+		if (uk_ipc_send(&out.h, out.h.size, 0) < 0)
+			uk_port_deallocate(h->reply);
+		return false;
+	}
+	/* Claims and configuration access need a claim port; the admin port
+	 * does nothing else than make them. */
+	if ((h->dest == admin) != (h->id == DEV_ADMIN_DRIVER) ||
+	    (!drv && (h->id == DEV_CLAIM || h->id == DEV_RELEASE ||
+		      h->id == DEV_CONFIG_READ || h->id == DEV_CONFIG_WRITE))) {
+		status = -ERR_PERMISSION;
+		goto done;
 	}
 	switch (h->id) {
 	case DEV_INFO: {
@@ -372,7 +531,7 @@ static bool handle(void)
 			break;
 		}
 		memcpy(&rq, body, sizeof(rq));
-		status = claim(h, &rq);
+		status = claim(h, drv, &rq);
 		if (status > 0)
 			return true;
 		break;
@@ -389,7 +548,7 @@ static bool handle(void)
 			break;
 		}
 		struct device *d = &devices[rq.index];
-		if (!d->owner || (uint32_t)d->info.owner_task != h->sender) {
+		if (!d->owner || d->driver != drv) {
 			status = -ERR_PERMISSION;
 			break;
 		}
@@ -405,15 +564,19 @@ static bool handle(void)
 			break;
 		}
 		memcpy(&rq, body, sizeof(rq));
-		status = config_access(h, &rq);
+		status = config_access(h, drv, &rq);
 		if (status > 0)
 			return true;
 		break;
 	}
+	case DEV_ADMIN_DRIVER:
+		status = add_driver(h, body, len);
+		break;
 	default:
 		status = -ERR_UNSUPPORTED;
 		break;
 	}
+done:
 	if (status == -ERR_INVALID || status == -ERR_UNSUPPORTED)
 		bad_requests++;
 	for (unsigned i = 0; status < 0 && i < h->n_ports; i++)
@@ -421,6 +584,34 @@ static bool handle(void)
 			uk_port_deallocate(uk_msg_ports(h)[i].name);
 	reply_start(h->id, status);
 	return true;
+}
+
+static int setup_ports(void)
+{
+	long rc = uk_port_allocate(UK_RIGHT_PORT_SET);
+
+	if (rc < 0)
+		return (int)rc;
+	port_set = (uk_name_t)rc;
+	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (rc < 0)
+		return (int)rc;
+	notify = (uk_name_t)rc;
+	if ((rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0 ||
+	    (rc = uk_port_set_add(port_set, notify)) < 0)
+		return (int)rc;
+	uk_port_set_limit(notify, 256);
+	/* The admin port first: init looks for it before starting drivers. */
+	if ((rc = service_create("dev.admin")) < 0)
+		return (int)rc;
+	admin = (uk_name_t)rc;
+	if ((rc = service_create("dev")) < 0)
+		return (int)rc;
+	service = (uk_name_t)rc;
+	if ((rc = uk_port_set_add(port_set, admin)) < 0 ||
+	    (rc = uk_port_set_add(port_set, service)) < 0)
+		return (int)rc;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -453,15 +644,15 @@ int main(int argc, char **argv)
 			printf("dev: %u: legacy %s io %lx irq %u\n", i, d->name,
 			       (unsigned long)d->res[0].base, d->irq);
 	}
-	long port = service_create("dev");
-	if (port < 0) {
-		printf("dev: cannot register \"dev\": %s\n", err_str(port));
+	int err = setup_ports();
+	if (err < 0) {
+		printf("dev: cannot register \"dev\" and \"dev.admin\": %s\n",
+		       err_str(err));
 		return 1;
 	}
-	service = (uk_name_t)port;
 	bool have_reply = false;
 	for (;;) {
-		long r = server_next(service, &in.h, sizeof(in),
+		long r = server_next(port_set, &in.h, sizeof(in),
 				     have_reply ? &out.h : NULL, UK_TIMEOUT_INFINITE);
 		have_reply = r >= 0 && handle();
 		if (r < 0 && r != -ERR_TOO_BIG)

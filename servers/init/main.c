@@ -10,25 +10,38 @@
  *     as bin/NAME, then each NAME of servers=NAME,NAME... (the cluster
  *     configuration chooses these per node), and init collects orphans
  *     forever, restarting services that crash or are killed.
- * The name server (bin/name) always starts first: init makes the bootstrap
- * port, gives it the receive right, and gives every other program a send
- * right to it as uk_startup.rights[0]. Test programs and "+hw" services
- * also get copies of init's hardware roots at rights[1..3]. In test mode
- * only the services of with=NAME,NAME... are started before the test.
+ * The name server (bin/name) always starts first: init makes its admin
+ * port, gives it the receive right and keeps the only send right. Every
+ * other program init starts gets a client port of its own as
+ * uk_startup.rights[0] (its bootstrap right), made through the admin port
+ * before the program runs; then init reserves the names the configuration
+ * gives the program, lets it see the private names of the services it
+ * +uses, and binds "dev.claim" for it to a claim port of the device server
+ * that allows exactly its +dev devices (docs/ARCHITECTURE.md, "Protection
+ * model"). Test programs and "+hw" services also get copies of init's
+ * hardware roots at rights[1..3]. In test mode only the services of
+ * with=NAME,NAME... are started before the test.
  */
 #include <cmdline.h>
 #include <cpio.h>
 #include <string.h>
 #include <ulib.h>
+#include <uk/proto/dev.h>
+#include <uk/proto/name.h>
 
 #define MAX_ARGS 16
 #define MAX_SERVICES 24u
 #define RESTART_WINDOW_NS (10ull * 1000000000ull)
 #define RESTART_MAX 5u
+#define MAX_NAMES 4u
+#define MAX_USES 4u
+#define DEV_ADMIN_WAIT_NS (10ull * 1000000000ull)
+#define ADMIN_CALL_NS (10ull * 1000000000ull) /* deadline of one admin call */
 
 static const void *archive;
 static size_t archive_len;
-static uk_name_t name_server; /* our send right to it */
+static uk_name_t name_admin; /* our send right to the name server's admin port */
+static uk_name_t dev_admin;  /* the device server's admin port, once found */
 
 struct service {
 	char name[24];
@@ -36,6 +49,18 @@ struct service {
 	bool hw;	 /* gets the hardware roots at rights[1..3] */
 	bool restart;	 /* restarted when it crashes or is killed */
 	bool wanted;	 /* started in this boot */
+	bool program;	 /* a "program" line: started only when asked for */
+	bool resolver;	 /* may register name resolvers */
+	unsigned mcp;	 /* highest priority it may give (+mcp=N; default 16) */
+	char names[MAX_NAMES][UK_NAME_MAX]; /* system names it owns */
+	bool private_name[MAX_NAMES];	    /* seen only by its +use clients */
+	unsigned n_names;
+	char uses[MAX_USES][24]; /* services whose private names it sees */
+	unsigned n_uses;
+	struct uk_dev_spec devs[UK_DEV_SPECS_MAX]; /* what it may claim */
+	unsigned n_devs;
+	uint32_t client;   /* its client id at the name server, 0 if none */
+	uk_name_t bootstrap; /* send right to its client port, until spawned */
 	uint64_t task;	 /* running task, 0 if none */
 	uint64_t window_start;
 	unsigned restarts;
@@ -44,7 +69,7 @@ static struct service services[MAX_SERVICES];
 static unsigned n_services;
 
 static long start_program_rights(const char *path, const char *const argv[],
-				 const struct uk_task_right *rights,
+				 unsigned mcp, const struct uk_task_right *rights,
 				 unsigned n_rights)
 {
 	struct cpio_entry e;
@@ -55,19 +80,23 @@ static long start_program_rights(const char *path, const char *const argv[],
 		return -ERR_NOT_FOUND;
 	}
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long id = spawn_image_rights(e.data, e.size, name, argv,
-				     UK_PRIORITY_DEFAULT, rights, n_rights);
+	/* A program may not freeze the node: it runs at the default priority
+	 * and can give no thread or child more than its MCP. */
+	int priority = mcp < UK_PRIORITY_DEFAULT ? (int)mcp : UK_PRIORITY_DEFAULT;
+	long id = spawn_image_mcp(e.data, e.size, name, argv, priority, mcp,
+				  rights, n_rights);
 	if (id < 0)
 		printf("init: cannot start %s: %s\n", path, err_str(id));
 	return id;
 }
 
-/* The bootstrap right, and with hw the copies of our hardware roots. */
-static unsigned standard_rights(struct uk_task_right *r, bool hw)
+/* The bootstrap right (moved: the program's own client port), and with hw
+ * copies of our hardware roots. */
+static unsigned standard_rights(struct uk_task_right *r, uk_name_t bootstrap, bool hw)
 {
 	unsigned n = 0;
 
-	r[n++] = (struct uk_task_right){ name_server, UK_DISP_COPY_SEND };
+	r[n++] = (struct uk_task_right){ bootstrap, UK_DISP_MOVE_SEND };
 	for (unsigned i = UK_STARTUP_HW_IO; hw && i <= UK_STARTUP_HW_IRQ; i++)
 		if (i < uk_startup_info->n_rights && uk_startup_info->rights[i])
 			r[n++] = (struct uk_task_right){ uk_startup_info->rights[i],
@@ -75,37 +104,209 @@ static unsigned standard_rights(struct uk_task_right *r, bool hw)
 	return n;
 }
 
-/* The name server gets the receive right of the bootstrap port; init keeps
- * a send right and hands copies to everything it starts. */
+/* The name server gets the receive right of the admin port; init keeps
+ * the only send right. */
 static int start_name_server(const char *node)
 {
 	static char node_arg[32];
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
 
 	if (port <= 0) {
-		printf("init: cannot make the bootstrap port: %s\n", err_str(port));
+		printf("init: cannot make the name server's port: %s\n", err_str(port));
 		return -1;
 	}
 	long send = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
 	if (send < 0) {
-		printf("init: cannot make the bootstrap right: %s\n", err_str(send));
+		printf("init: cannot make the admin right: %s\n", err_str(send));
 		return -1;
 	}
 	snprintf(node_arg, sizeof(node_arg), "node=%s", node);
 	const char *argv[] = { "name", node_arg, NULL };
 	struct uk_task_right r = { (uk_name_t)port, UK_DISP_MOVE_RECEIVE };
-	long id = start_program_rights("bin/name", argv, &r, 1);
+	long id = start_program_rights("bin/name", argv, UK_PRIORITY_DEFAULT, &r, 1);
 	if (id < 0)
 		return -1;
-	name_server = (uk_name_t)port;
+	name_admin = (uk_name_t)port;
 	return 0;
+}
+
+union admin_buf {
+	struct uk_msg_header h;
+	uint8_t bytes[sizeof(struct uk_msg_header) + 2 * sizeof(struct uk_msg_port) +
+		      sizeof(struct uk_rpc_status) + 512];
+	uint64_t align_;
+};
+
+/* One call to an admin port: body of len bytes and at most one right.
+ * Returns the reply status (or a call error); the reply stays in b. */
+static long admin_call(union admin_buf *b, uk_name_t dest, uint32_t id,
+		       const void *body, size_t len, uk_name_t right,
+		       uint32_t disposition, uint64_t timeout_ns)
+{
+	memset(&b->h, 0, sizeof(b->h) + sizeof(struct uk_msg_port));
+	b->h.id = id;
+	b->h.dest = dest;
+	if (right) {
+		b->h.n_ports = 1;
+		uk_msg_ports(&b->h)[0] = (struct uk_msg_port){ right, disposition };
+	}
+	memcpy(uk_msg_body(&b->h), body, len);
+	b->h.size = (uint32_t)((uint8_t *)uk_msg_body(&b->h) + len - b->bytes);
+	long rc = uk_ipc_call(&b->h, b->h.size, &b->h, sizeof(*b), timeout_ns);
+	if (rc < 0)
+		return rc;
+	if (b->h.id != id || uk_msg_body_len(&b->h) < sizeof(struct uk_rpc_status))
+		return -ERR_INVALID;
+	return ((const struct uk_rpc_status *)uk_msg_body(&b->h))->status;
+}
+
+static long name_admin_op(uint32_t id, const char *name, uint32_t client,
+			  uint32_t flags, uk_name_t right, uint32_t disposition)
+{
+	union admin_buf b;
+	struct uk_name_admin_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	strlcpy(rq.name, name, sizeof(rq.name));
+	rq.client = client;
+	rq.flags = flags;
+	long rc = admin_call(&b, name_admin, id, &rq, sizeof(rq), right, disposition,
+			     ADMIN_CALL_NS);
+	if (rc == 0 && id == NAME_ADMIN_CLIENT) {
+		if (uk_msg_body_len(&b.h) < sizeof(struct uk_rpc_status) +
+						    sizeof(struct uk_name_admin_reply))
+			return -ERR_INVALID;
+		const struct uk_name_admin_reply *r =
+			(const void *)((const uint8_t *)uk_msg_body(&b.h) +
+				       sizeof(struct uk_rpc_status));
+		return r->client;
+	}
+	return rc;
+}
+
+static struct service *find_service(const char *name);
+
+/* The device server's admin port, found once through our admin right
+ * (the name is private: nobody else sees it). */
+static uk_name_t find_dev_admin(void)
+{
+	union admin_buf b;
+	struct uk_name_req rq;
+	const struct service *dev = find_service("dev");
+
+	if (dev_admin || !dev || !dev->task)
+		return dev_admin;
+	memset(&rq, 0, sizeof(rq));
+	strlcpy(rq.name, "dev.admin", sizeof(rq.name));
+	rq.timeout_ns = DEV_ADMIN_WAIT_NS;
+	long rc = admin_call(&b, name_admin, NAME_LOOKUP, &rq, sizeof(rq), 0, 0,
+			     DEV_ADMIN_WAIT_NS + ADMIN_CALL_NS);
+	if (rc == 0 && b.h.n_ports == 1)
+		dev_admin = uk_msg_ports(&b.h)[0].name;
+	else
+		printf("init: no device server admin port: %s\n", err_str(rc));
+	return dev_admin;
+}
+
+/* Is name a system name of a wanted service other than s? */
+static bool owned_by_other(const struct service *s, const char *name)
+{
+	for (unsigned i = 0; i < n_services; i++)
+		for (unsigned j = 0; services[i].wanted && &services[i] != s &&
+				     j < services[i].n_names; j++)
+			if (!strcmp(services[i].names[j], name))
+				return true;
+	return false;
+}
+
+/* Pass 1 of a start: a client port for s and its reserved names. A
+ * previous instance's names move to the new client. */
+static int prepare(struct service *s)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+
+	if (port <= 0)
+		return (int)(port ? port : -ERR_NO_MEMORY);
+	long rc = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
+	if (rc >= 0)
+		rc = name_admin_op(NAME_ADMIN_CLIENT, "", 0,
+				   s->resolver ? UK_NAME_CLIENT_RESOLVER : 0,
+				   (uk_name_t)port, UK_DISP_MOVE_RECEIVE);
+	if (rc <= 0) {
+		printf("init: no client port for %s: %s\n", s->name, err_str(rc));
+		uk_port_destroy((uk_name_t)port);
+		return rc < 0 ? (int)rc : -ERR_INVALID;
+	}
+	if (s->bootstrap)
+		uk_port_deallocate(s->bootstrap);
+	s->bootstrap = (uk_name_t)port;
+	s->client = (uint32_t)rc;
+	for (unsigned i = 0; i < s->n_names; i++) {
+		if (owned_by_other(s, s->names[i]))
+			continue;
+		rc = name_admin_op(NAME_ADMIN_RESERVE, s->names[i], s->client,
+				   s->private_name[i] ? UK_NAME_PRIVATE : 0, 0, 0);
+		if (rc < 0)
+			printf("init: cannot reserve %s for %s: %s\n", s->names[i],
+			       s->name, err_str(rc));
+	}
+	return 0;
+}
+
+/* Pass 2: what s may see and claim. */
+static void grant(struct service *s)
+{
+	for (unsigned u = 0; u < s->n_uses; u++) {
+		const struct service *t = find_service(s->uses[u]);
+		for (unsigned i = 0; t && t->wanted && i < t->n_names; i++) {
+			long rc = name_admin_op(NAME_ADMIN_ALLOW, t->names[i], s->client,
+						0, 0, 0);
+			if (rc < 0)
+				printf("init: %s cannot be given %s: %s\n", s->name,
+				       t->names[i], err_str(rc));
+		}
+	}
+	if (!s->n_devs || !find_dev_admin())
+		return;
+	/* A claim port of the device server that allows exactly these
+	 * devices, bound as "dev.claim" for this client only. */
+	union admin_buf b;
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long rc = port > 0 ? uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND)
+			   : (port ? port : -ERR_NO_MEMORY);
+	if (rc >= 0)
+		rc = admin_call(&b, dev_admin, DEV_ADMIN_DRIVER, s->devs,
+				s->n_devs * sizeof(s->devs[0]), (uk_name_t)port,
+				UK_DISP_MOVE_RECEIVE, ADMIN_CALL_NS);
+	if (rc >= 0)
+		rc = name_admin_op(NAME_ADMIN_BIND, "dev.claim", s->client, 0,
+				   (uk_name_t)port, UK_DISP_MOVE_SEND);
+	else if (port > 0)
+		uk_port_destroy((uk_name_t)port);
+	if (rc < 0)
+		printf("init: no device claim right for %s: %s\n", s->name, err_str(rc));
+}
+
+static long spawn(struct service *s, const char *path, const char *const argv[])
+{
+	struct uk_task_right r[UK_TASK_RIGHTS_MAX];
+	long id;
+
+	if (!s->bootstrap && prepare(s) < 0)
+		return -ERR_INVALID;
+	grant(s);
+	id = start_program_rights(path, argv, s->mcp, r,
+				  standard_rights(r, s->bootstrap, s->hw));
+	if (id < 0)
+		uk_port_deallocate(s->bootstrap); /* the client ends with it */
+	s->bootstrap = 0;
+	return id;
 }
 
 static long start_service(struct service *s)
 {
 	static char buf[160], path[64];
 	const char *argv[MAX_ARGS + 1];
-	struct uk_task_right r[UK_TASK_RIGHTS_MAX];
 	int argc = 0;
 
 	strlcpy(buf, s->args, sizeof(buf));
@@ -116,27 +317,104 @@ static long start_service(struct service *s)
 		argv[argc++] = w;
 	argv[argc] = NULL;
 	snprintf(path, sizeof(path), "bin/%s", s->name);
-	long id = start_program_rights(path, argv, r, standard_rights(r, s->hw));
+	long id = spawn(s, path, argv);
 	s->task = id > 0 ? (uint64_t)id : 0;
 	return id;
 }
 
-static struct service *add_service(const char *name)
+static struct service *find_service(const char *name)
 {
 	for (unsigned i = 0; i < n_services; i++)
 		if (!strcmp(services[i].name, name))
 			return &services[i];
+	return NULL;
+}
+
+static struct service *add_service(const char *name)
+{
+	struct service *found = find_service(name);
+
+	if (found)
+		return found;
 	if (n_services == MAX_SERVICES || strlen(name) >= sizeof(services[0].name))
 		return NULL;
 	struct service *s = &services[n_services++];
 	memset(s, 0, sizeof(*s));
 	strlcpy(s->name, name, sizeof(s->name));
 	s->restart = true;
+	s->mcp = UK_PRIORITY_DEFAULT;
 	return s;
 }
 
-/* etc/init.conf: "service NAME [+hw] [+once] [ARG...]" lines, in start
- * order; '#' starts a comment. */
+/* "+dev=" values: VVVV:DDDD (PCI ids, hex), class:CC[:SS] (PCI class,
+ * hex) or a device name as the device server reports it (com1). */
+static bool parse_dev_spec(const char *v, struct uk_dev_spec *d)
+{
+	char *end;
+
+	memset(d, 0, sizeof(*d));
+	d->vendor = d->device = d->class_code = d->subclass = UK_DEV_ANY;
+	if (!strncmp(v, "class:", 6)) {
+		d->class_code = (uint16_t)strtoul(v + 6, &end, 16);
+		if (end == v + 6 || d->class_code > 0xff)
+			return false;
+		if (*end == ':')
+			d->subclass = (uint16_t)strtoul(end + 1, &end, 16);
+		return *end == '\0';
+	}
+	unsigned long vendor = strtoul(v, &end, 16);
+	if (end != v && *end == ':') {
+		const char *dev = end + 1;
+		unsigned long device = strtoul(dev, &end, 16);
+		if (end == dev || *end || vendor > 0xfffe || device > 0xfffe)
+			return false;
+		d->vendor = (uint16_t)vendor;
+		d->device = (uint16_t)device;
+		return true;
+	}
+	if (!*v || strlen(v) >= sizeof(d->name))
+		return false;
+	strlcpy(d->name, v, sizeof(d->name));
+	return true;
+}
+
+static bool option(struct service *s, const char *w)
+{
+	if (!strcmp(w, "+hw")) {
+		s->hw = true;
+	} else if (!strcmp(w, "+once")) {
+		s->restart = false;
+	} else if (!strcmp(w, "+resolver")) {
+		s->resolver = true;
+	} else if (!strncmp(w, "+mcp=", 5)) {
+		char *end;
+		unsigned long v = strtoul(w + 5, &end, 10);
+		if (end == w + 5 || *end || v > UK_PRIORITY_MAX)
+			return false;
+		s->mcp = (unsigned)v;
+	} else if (!strncmp(w, "+name=", 6) || !strncmp(w, "+private=", 9)) {
+		bool priv = w[1] == 'p';
+		const char *n = w + (priv ? 9 : 6);
+		if (s->n_names == MAX_NAMES || !*n || strlen(n) >= UK_NAME_MAX)
+			return false;
+		strlcpy(s->names[s->n_names], n, UK_NAME_MAX);
+		s->private_name[s->n_names++] = priv;
+	} else if (!strncmp(w, "+use=", 5)) {
+		if (s->n_uses == MAX_USES || !w[5] || strlen(w + 5) >= sizeof(s->uses[0]))
+			return false;
+		strlcpy(s->uses[s->n_uses++], w + 5, sizeof(s->uses[0]));
+	} else if (!strncmp(w, "+dev=", 5)) {
+		return s->n_devs < UK_DEV_SPECS_MAX &&
+		       parse_dev_spec(w + 5, &s->devs[s->n_devs++]);
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* etc/init.conf: "service NAME [+OPTION...] [ARG...]" lines, in start
+ * order, and "program NAME [+OPTION...]" lines (the same rights for a
+ * program started only by servers= or test=); '#' starts a comment. */
 static void read_config(void)
 {
 	struct cpio_entry e;
@@ -161,19 +439,22 @@ static void read_config(void)
 		char *save = NULL, *w = strtok_r(line, " \t", &save);
 		if (!w)
 			continue;
-		char *name = strcmp(w, "service") ? NULL : strtok_r(NULL, " \t", &save);
+		bool program = !strcmp(w, "program");
+		char *name = strcmp(w, "service") && !program ? NULL
+							      : strtok_r(NULL, " \t", &save);
 		struct service *s = name ? add_service(name) : NULL;
 		if (!s) {
 			printf("init: etc/init.conf line %u: expected \"service NAME "
-			       "[+hw] [+once] [ARG...]\" (at most %u services)\n",
+			       "[+OPTION...] [ARG...]\" (at most %u services)\n",
 			       lineno, MAX_SERVICES);
 			continue;
 		}
+		s->program = program;
 		while ((w = strtok_r(NULL, " \t", &save))) {
-			if (!strcmp(w, "+hw")) {
-				s->hw = true;
-			} else if (!strcmp(w, "+once")) {
-				s->restart = false;
+			if (w[0] == '+') {
+				if (!option(s, w))
+					printf("init: etc/init.conf line %u: bad or too "
+					       "many %s\n", lineno, w);
 			} else if (strlen(s->args) + strlen(w) + 2 < sizeof(s->args)) {
 				if (s->args[0])
 					strcat(s->args, " ");
@@ -200,8 +481,21 @@ static void want_list(const char *list)
 	}
 }
 
+/* Every wanted service's names are reserved before any of them runs, so
+ * a +use may name a service that starts later. */
 static void start_wanted(void)
 {
+	for (unsigned i = 0; i < n_services; i++)
+		if (services[i].wanted)
+			prepare(&services[i]);
+	/* The names of configured programs that do not run are nobody's:
+	 * no task can take "proxy" on a node without the proxy. */
+	for (unsigned i = 0; i < n_services; i++)
+		for (unsigned j = 0; !services[i].wanted && j < services[i].n_names; j++)
+			if (!owned_by_other(&services[i], services[i].names[j]))
+				name_admin_op(NAME_ADMIN_RESERVE, services[i].names[j], 0,
+					      services[i].private_name[j] ? UK_NAME_PRIVATE : 0,
+					      0, 0);
 	for (unsigned i = 0; i < n_services; i++)
 		if (services[i].wanted)
 			start_service(&services[i]);
@@ -236,6 +530,8 @@ static void child_ended(const struct uk_exit_status *st)
 			       (unsigned long)(RESTART_WINDOW_NS / 1000000000ull));
 			return;
 		}
+		if (!strcmp(s->name, "dev"))
+			dev_admin = 0; /* the old one died with it */
 		if (start_service(s) > 0)
 			printf("init: restarted %s\n", s->name);
 		return;
@@ -246,7 +542,6 @@ static int run_test(const char *spec)
 {
 	static char buf[256], path[64];
 	const char *argv[MAX_ARGS + 1];
-	struct uk_task_right r[UK_TASK_RIGHTS_MAX];
 	int argc = 0;
 	uint64_t timeout_s = 600, v;
 	struct uk_exit_status st;
@@ -268,8 +563,18 @@ static int run_test(const char *spec)
 	}
 	argv[argc] = NULL;
 
-	/* Test programs get the bootstrap right and the hardware roots. */
-	long id = start_program_rights(path, argv, r, standard_rights(r, true));
+	/* Test programs get the rights of their "program" line (or none)
+	 * and the hardware roots. */
+	struct service *s = add_service(buf);
+	static struct service plain;
+	if (!s) {
+		s = &plain;
+		strlcpy(s->name, buf, sizeof(s->name));
+	}
+	s->hw = true;
+	/* Tests probe priorities and see every task. */
+	s->mcp = UK_PRIORITY_MAX;
+	long id = spawn(s, path, argv);
 	if (id < 0)
 		return 2;
 	uint64_t deadline = uk_clock() + timeout_s * 1000000000ull;
@@ -325,7 +630,7 @@ int main(int argc, char **argv)
 		return run_test(test);
 	}
 	for (unsigned i = 0; i < n_services; i++)
-		services[i].wanted = true;
+		services[i].wanted = !services[i].program;
 	/* servers=a,b: more services, chosen per node by the cluster. */
 	if (cmdline_value("servers", list, sizeof(list)))
 		want_list(list);

@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * name: the name server (include/uk/proto/name.h). init starts it first and
- * gives it the receive right of the port every other program gets a send
- * right to as its bootstrap right. It maps service names to send rights,
- * lets lookups wait for names that are not registered yet, drops services
- * whose port dies (dead-name notifications arrive on the same port, marked
- * UK_MSG_KERNEL so nobody can forge them), and forwards lookups for other
- * nodes to the resolver registered for them (the network proxy).
+ * gives it the receive right of the admin port (rights[0]); init keeps the
+ * only send right to it. Through the admin port init hands in one client
+ * port per program it starts (that program's bootstrap right), reserves the
+ * system names for the services its configuration names, lets chosen
+ * clients see private names (blk0, net0) and binds per-client names
+ * (dev.claim). All ports live in one port set; a request is authorized by
+ * the port it arrived on (header.dest), never by its sender.
+ *
+ * The server maps names to send rights, lets lookups wait (at most
+ * UK_NAME_WAIT_MAX_NS) for names not registered yet, drops bindings whose
+ * port dies and clients whose port has no senders left (notices arrive on a
+ * private port whose receive right only we hold), and forwards lookups for
+ * other nodes to the resolver registered for them (the network proxy).
+ * Every table has a per-client limit, so one client cannot starve another.
  *
  * Arguments: node=N (this node's number, from init).
  */
@@ -17,11 +25,34 @@
 #define MAX_ENTRIES 128
 #define MAX_WAITERS 64
 #define MAX_RESOLVERS 16
+#define MAX_CLIENTS 48
+#define ENTRY_READERS 6
+#define CLIENT_QUEUE 64
+#define ADMIN 0u /* the client id of requests on the admin port */
+#define NOBODY                                                                 \
+	0xffffffffu /* owner of a system name whose program is not running */
 
+struct client {
+	uk_name_t port; /* receive right; its senders are the client's tasks */
+	uint32_t id;	/* generation << 8 | slot + 1; never 0 */
+	uint32_t flags; /* UK_NAME_CLIENT_* */
+	unsigned entries, waiters, resolvers;
+	bool used;
+};
+
+/* A global entry (scope 0) is a name everyone may look up, unless it is
+ * private; a scoped entry is a binding only client scope sees. A reserved
+ * entry (owner != 0) stays while unbound (port 0), so its name cannot be
+ * taken between two instances of its service. */
 struct entry {
 	char name[UK_NAME_MAX];
-	uk_name_t port; /* our send right */
-	uint64_t owner;
+	uk_name_t port;	 /* our send right, 0 if unbound */
+	uint64_t task;	 /* who registered it, for display only */
+	uint32_t client; /* who bound it (charged for it), ADMIN for init */
+	uint32_t owner;	 /* reserved for this client, 0 if not reserved */
+	uint32_t scope;	 /* 0, or the only client that sees it */
+	uint32_t flags;	 /* UK_NAME_PRIVATE */
+	uint32_t readers[ENTRY_READERS]; /* clients allowed a private name */
 	bool used;
 };
 
@@ -29,21 +60,24 @@ struct waiter {
 	char name[UK_NAME_MAX];
 	uk_name_t reply; /* send-once right of the caller */
 	uint64_t deadline;
+	uint32_t client;
 	bool used;
 };
 
 struct resolver {
 	uint32_t node;
 	uk_name_t port;
-	uint64_t owner;
+	uint64_t task;
+	uint32_t client;
 	bool used;
 };
 
+static struct client clients[MAX_CLIENTS];
 static struct entry entries[MAX_ENTRIES];
 static struct waiter waiters[MAX_WAITERS];
 static struct resolver resolvers[MAX_RESOLVERS];
-static uk_name_t service;
-static uint32_t self_node;
+static uk_name_t admin, notify, port_set;
+static uint32_t self_node, generation;
 static uint64_t bad_requests;
 
 union msgbuf {
@@ -62,18 +96,102 @@ static bool name_ok(const char *n)
 	for (size_t i = 0; i < len; i++) {
 		char c = n[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
 			return false;
 	}
 	return true;
 }
 
-static struct entry *find(const char *name)
+static struct client *client_by_id(uint32_t id)
+{
+	for (unsigned i = 0; id && i < MAX_CLIENTS; i++)
+		if (clients[i].used && clients[i].id == id)
+			return &clients[i];
+	return NULL;
+}
+
+static struct client *client_by_port(uk_name_t port)
+{
+	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].used && clients[i].port == port)
+			return &clients[i];
+	return NULL;
+}
+
+static struct entry *find_global(const char *name)
 {
 	for (unsigned i = 0; i < MAX_ENTRIES; i++)
-		if (entries[i].used && !strcmp(entries[i].name, name))
+		if (entries[i].used && !entries[i].scope &&
+		    !strcmp(entries[i].name, name))
 			return &entries[i];
 	return NULL;
+}
+
+static struct entry *find_scoped(const char *name, uint32_t client)
+{
+	for (unsigned i = 0; client && i < MAX_ENTRIES; i++)
+		if (entries[i].used && entries[i].scope == client &&
+		    !strcmp(entries[i].name, name))
+			return &entries[i];
+	return NULL;
+}
+
+static struct entry *new_entry(const char *name)
+{
+	for (unsigned i = 0; i < MAX_ENTRIES; i++)
+		if (!entries[i].used) {
+			struct entry *e = &entries[i];
+			memset(e, 0, sizeof(*e));
+			strlcpy(e->name, name, sizeof(e->name));
+			e->used = true;
+			return e;
+		}
+	return NULL;
+}
+
+static bool may_see(const struct entry *e, uint32_t client)
+{
+	if (client == ADMIN || !(e->flags & UK_NAME_PRIVATE))
+		return true;
+	for (unsigned i = 0; i < ENTRY_READERS; i++)
+		if (e->readers[i] == client)
+			return true;
+	return false;
+}
+
+/* What a lookup by client sees under name: its own binding first. Sets
+ * *hidden when a private name exists that client may not see. */
+static struct entry *visible(const char *name, uint32_t client, bool *hidden)
+{
+	struct entry *e = find_scoped(name, client);
+
+	*hidden = false;
+	if (e)
+		return e;
+	e = find_global(name);
+	if (e && !may_see(e, client)) {
+		*hidden = true;
+		return NULL;
+	}
+	return e;
+}
+
+/* Drop the binding of e (its port died, was unregistered or replaced);
+ * a reserved name stays reserved. */
+static void unbind(struct entry *e)
+{
+	struct client *c = client_by_id(e->client);
+
+	if (c && c->entries)
+		c->entries--;
+	if (e->port)
+		uk_port_deallocate(e->port);
+	e->port = 0;
+	e->client = 0;
+	e->task = 0;
+	if (!e->owner || e->scope)
+		e->used = false;
 }
 
 /* Start a reply in out: status, then room for body bytes. */
@@ -91,59 +209,94 @@ static void reply_to(uk_name_t reply)
 		uk_port_deallocate(reply);
 }
 
-static void answer_lookup(uk_name_t reply, const struct entry *e)
+static void end_waiter(struct waiter *w, const struct entry *e)
 {
+	struct client *c = client_by_id(w->client);
+
+	if (c && c->waiters)
+		c->waiters--;
+	w->used = false;
 	if (e) {
 		reply_start(NAME_LOOKUP, 0, 1);
-		uk_msg_ports(&out.h)[0] = (struct uk_msg_port){ e->port, UK_DISP_COPY_SEND };
+		uk_msg_ports(&out.h)[0] =
+		    (struct uk_msg_port){e->port, UK_DISP_COPY_SEND};
 	} else {
 		reply_start(NAME_LOOKUP, -ERR_TIMED_OUT, 0);
 	}
-	reply_to(reply);
+	reply_to(w->reply);
 }
 
-static int do_register(const struct uk_msg_header *h, const struct uk_name_req *rq)
+static int watch(uk_name_t port)
 {
-	if (h->n_ports != 1 || !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND))
+	long rc =
+	    uk_port_request_notification(port, UK_NOTIFY_DEAD_NAME, notify);
+
+	return rc < 0 && rc != -ERR_EXISTS ? (int)rc : 0;
+}
+
+/* Bind e to port for client and wake the lookups that may now see it. */
+static void bind(struct entry *e, uk_name_t port, uint32_t client,
+		 uint64_t task)
+{
+	struct client *c = client_by_id(client);
+
+	e->port = port;
+	e->client = client;
+	e->task = task;
+	if (c)
+		c->entries++;
+	int rc = watch(port);
+	if (rc < 0 && rc != -ERR_DEAD)
+		printf("name: cannot watch %s: %s\n", e->name, err_str(rc));
+	for (unsigned w = 0; w < MAX_WAITERS; w++) {
+		bool hidden;
+		if (waiters[w].used && !strcmp(waiters[w].name, e->name) &&
+		    visible(e->name, waiters[w].client, &hidden) == e)
+			end_waiter(&waiters[w], e);
+	}
+	if (rc == -ERR_DEAD)
+		unbind(e); /* it died on the way here */
+}
+
+static bool port_alive(uk_name_t port)
+{
+	struct uk_port_info info;
+
+	return uk_port_info(port, &info) == 0 &&
+	       !(info.rights & UK_RIGHT_DEAD_NAME);
+}
+
+static int do_register(const struct uk_msg_header *h,
+		       const struct uk_name_req *rq, uint32_t client)
+{
+	struct client *c = client_by_id(client);
+
+	if (h->n_ports != 1 ||
+	    !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND))
 		return -ERR_INVALID;
-	uk_name_t port = uk_msg_ports(h)[0].name;
 	if (!name_ok(rq->name))
 		return -ERR_INVALID;
-	struct entry *e = find(rq->name);
-	if (e) {
-		struct uk_port_info info;
-		if (uk_port_info(e->port, &info) == 0 &&
-		    !(info.rights & UK_RIGHT_DEAD_NAME))
+	struct entry *e = find_global(rq->name);
+	if (e && e->owner && e->owner != client && client != ADMIN)
+		return -ERR_PERMISSION; /* a system name of another service */
+	if (e && e->port) {
+		if (port_alive(e->port))
 			return -ERR_EXISTS;
-		/* The old service died and its notice is still queued. */
-		uk_port_deallocate(e->port);
-		e->used = false;
+		unbind(e); /* the old service died and its notice is queued */
+		if (!e->used)
+			e = NULL;
 	}
-	for (unsigned i = 0; i < MAX_ENTRIES; i++) {
-		if (entries[i].used)
-			continue;
-		e = &entries[i];
-		strlcpy(e->name, rq->name, sizeof(e->name));
-		e->port = port;
-		e->owner = h->sender;
-		e->used = true;
-		long rc = uk_port_request_notification(port, UK_NOTIFY_DEAD_NAME, service);
-		if (rc < 0 && rc != -ERR_DEAD && rc != -ERR_EXISTS)
-			printf("name: cannot watch %s: %s\n", e->name, err_str(rc));
-		/* Wake every lookup that waits for it. */
-		for (unsigned w = 0; w < MAX_WAITERS; w++)
-			if (waiters[w].used && !strcmp(waiters[w].name, e->name)) {
-				waiters[w].used = false;
-				answer_lookup(waiters[w].reply, e);
-			}
-		return 0;
-	}
-	return -ERR_LIMIT;
+	if (c && c->entries >= UK_NAME_CLIENT_ENTRIES)
+		return -ERR_LIMIT;
+	if (!e && !(e = new_entry(rq->name)))
+		return -ERR_LIMIT;
+	bind(e, uk_msg_ports(h)[0].name, client, h->sender);
+	return 0;
 }
 
-/* 1: answered or parked, so the caller must not reply. */
-static int do_lookup(const struct uk_msg_header *h, const struct uk_name_req *rq,
-		     int *status)
+/* 1: answered, forwarded or parked, so the caller must not reply. */
+static int do_lookup(const struct uk_msg_header *h,
+		     const struct uk_name_req *rq, uint32_t client, int *status)
 {
 	if (!name_ok(rq->name)) {
 		*status = -ERR_INVALID;
@@ -155,7 +308,8 @@ static int do_lookup(const struct uk_msg_header *h, const struct uk_name_req *rq
 			if (resolvers[i].used && resolvers[i].node == rq->node)
 				r = &resolvers[i];
 		for (unsigned i = 0; !r && i < MAX_RESOLVERS; i++)
-			if (resolvers[i].used && resolvers[i].node == UK_NAME_ANY_NODE)
+			if (resolvers[i].used &&
+			    resolvers[i].node == UK_NAME_ANY_NODE)
 				r = &resolvers[i];
 		if (!r) {
 			*status = -ERR_UNREACHABLE;
@@ -176,10 +330,17 @@ static int do_lookup(const struct uk_msg_header *h, const struct uk_name_req *rq
 		}
 		return 1;
 	}
-	struct entry *e = find(rq->name);
-	if (e) {
+	bool hidden;
+	struct entry *e = visible(rq->name, client, &hidden);
+	if (hidden) {
+		/* A private name is absent for those who may not use it. */
+		*status = -ERR_NOT_FOUND;
+		return 0;
+	}
+	if (e && e->port) {
 		reply_start(NAME_LOOKUP, 0, 1);
-		uk_msg_ports(&out.h)[0] = (struct uk_msg_port){ e->port, UK_DISP_COPY_SEND };
+		uk_msg_ports(&out.h)[0] =
+		    (struct uk_msg_port){e->port, UK_DISP_COPY_SEND};
 		reply_to(h->reply);
 		return 1;
 	}
@@ -187,31 +348,39 @@ static int do_lookup(const struct uk_msg_header *h, const struct uk_name_req *rq
 		*status = -ERR_NOT_FOUND;
 		return 0;
 	}
+	struct client *c = client_by_id(client);
+	if (c && c->waiters >= UK_NAME_CLIENT_WAITERS) {
+		*status = -ERR_LIMIT;
+		return 0;
+	}
 	for (unsigned w = 0; w < MAX_WAITERS; w++) {
 		if (waiters[w].used)
 			continue;
+		uint64_t wait = rq->timeout_ns < UK_NAME_WAIT_MAX_NS
+				    ? rq->timeout_ns
+				    : UK_NAME_WAIT_MAX_NS;
 		strlcpy(waiters[w].name, rq->name, sizeof(waiters[w].name));
 		waiters[w].reply = h->reply;
-		waiters[w].deadline = rq->timeout_ns == UK_TIMEOUT_INFINITE
-					      ? UINT64_MAX
-					      : uk_clock() + rq->timeout_ns;
+		waiters[w].deadline = uk_clock() + wait;
+		waiters[w].client = client;
 		waiters[w].used = true;
+		if (c)
+			c->waiters++;
 		return 1;
 	}
 	*status = -ERR_LIMIT;
 	return 0;
 }
 
-static int do_unregister(const struct uk_msg_header *h, const struct uk_name_req *rq)
+static int do_unregister(const struct uk_name_req *rq, uint32_t client)
 {
-	struct entry *e = name_ok(rq->name) ? find(rq->name) : NULL;
+	struct entry *e = name_ok(rq->name) ? find_global(rq->name) : NULL;
 
-	if (!e)
+	if (!e || !e->port)
 		return -ERR_NOT_FOUND;
-	if ((uint32_t)e->owner != h->sender)
+	if (e->client != client && client != ADMIN)
 		return -ERR_PERMISSION;
-	uk_port_deallocate(e->port);
-	e->used = false;
+	unbind(e);
 	return 0;
 }
 
@@ -224,17 +393,18 @@ static void do_list(const struct uk_name_list_req *rq)
 		struct uk_name_entry ne;
 		memset(&ne, 0, sizeof(ne));
 		if (i < MAX_ENTRIES) {
-			if (!entries[i].used)
+			if (!entries[i].used || !entries[i].port ||
+			    entries[i].scope)
 				continue;
 			strlcpy(ne.name, entries[i].name, sizeof(ne.name));
-			ne.owner = entries[i].owner;
+			ne.owner = entries[i].task;
 			ne.node = self_node;
 		} else {
 			const struct resolver *s = &resolvers[i - MAX_ENTRIES];
 			if (!s->used)
 				continue;
 			snprintf(ne.name, sizeof(ne.name), "resolver");
-			ne.owner = s->owner;
+			ne.owner = s->task;
 			ne.node = s->node;
 			ne.flags = UK_NAME_ENTRY_RESOLVER;
 		}
@@ -243,12 +413,20 @@ static void do_list(const struct uk_name_list_req *rq)
 	}
 	r->total = total;
 	r->count = count;
-	out.h.size += (uint32_t)(sizeof(*r) + count * sizeof(struct uk_name_entry));
+	out.h.size +=
+	    (uint32_t)(sizeof(*r) + count * sizeof(struct uk_name_entry));
 }
 
-static int do_resolver(const struct uk_msg_header *h, const struct uk_name_req *rq)
+static int do_resolver(const struct uk_msg_header *h,
+		       const struct uk_name_req *rq, uint32_t client)
 {
-	if (h->n_ports != 1 || !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND) ||
+	struct client *c = client_by_id(client);
+
+	/* The capability comes first: without it nothing else is told. */
+	if (client != ADMIN && !(c && (c->flags & UK_NAME_CLIENT_RESOLVER)))
+		return -ERR_PERMISSION;
+	if (h->n_ports != 1 ||
+	    !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND) ||
 	    rq->node == 0 || rq->node == self_node)
 		return -ERR_INVALID;
 	for (unsigned i = 0; i < MAX_RESOLVERS; i++) {
@@ -262,27 +440,137 @@ static int do_resolver(const struct uk_msg_header *h, const struct uk_name_req *
 			continue;
 		r->node = rq->node;
 		r->port = uk_msg_ports(h)[0].name;
-		r->owner = h->sender;
+		r->task = h->sender;
+		r->client = client;
 		r->used = true;
-		uk_port_request_notification(r->port, UK_NOTIFY_DEAD_NAME, service);
+		if (watch(r->port) < 0) {
+			r->used = false;
+			return -ERR_DEAD;
+		}
 		return 0;
 	}
 	return -ERR_LIMIT;
+}
+
+/* Admin: a new client port. */
+static int admin_client(const struct uk_msg_header *h,
+			const struct uk_name_admin_req *rq)
+{
+	struct client *c = NULL;
+
+	if (h->n_ports != 1 ||
+	    !(uk_msg_ports(h)[0].disposition & UK_RIGHT_RECEIVE))
+		return -ERR_INVALID;
+	for (unsigned i = 0; i < MAX_CLIENTS && !c; i++)
+		if (!clients[i].used)
+			c = &clients[i];
+	if (!c)
+		return -ERR_LIMIT;
+	uk_name_t port = uk_msg_ports(h)[0].name;
+	long rc = uk_port_set_add(port_set, port);
+	if (rc >= 0)
+		rc = uk_port_request_notification(port, UK_NOTIFY_NO_SENDERS,
+						  notify);
+	if (rc < 0)
+		return (int)rc;
+	uk_port_set_limit(port, CLIENT_QUEUE);
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	c->id = (++generation & 0xffffffu) << 8 | (uint32_t)(c - clients + 1);
+	c->flags = rq->flags & UK_NAME_CLIENT_RESOLVER;
+	c->used = true;
+	struct uk_name_admin_reply *r = reply_start(NAME_ADMIN_CLIENT, 0, 0);
+	r->client = c->id;
+	r->reserved = 0;
+	out.h.size += sizeof(*r);
+	return 1;
+}
+
+/* Client 0: reserved for nobody (only init may bind it). */
+static int admin_reserve(const struct uk_name_admin_req *rq)
+{
+	if (!name_ok(rq->name) || (rq->client && !client_by_id(rq->client)))
+		return -ERR_INVALID;
+	uint32_t owner = rq->client ? rq->client : NOBODY;
+	struct entry *e = find_global(rq->name);
+	if (e && e->port && e->client != owner)
+		unbind(e); /* the previous instance's binding */
+	if (!e || !e->used)
+		e = new_entry(rq->name);
+	if (!e)
+		return -ERR_LIMIT;
+	e->owner = owner;
+	e->flags = rq->flags & UK_NAME_PRIVATE;
+	return 0;
+}
+
+static int admin_allow(const struct uk_name_admin_req *rq)
+{
+	struct entry *e = name_ok(rq->name) ? find_global(rq->name) : NULL;
+
+	if (!e || !e->owner)
+		return -ERR_NOT_FOUND;
+	if (!client_by_id(rq->client))
+		return -ERR_INVALID;
+	for (unsigned i = 0; i < ENTRY_READERS; i++)
+		if (e->readers[i] == rq->client)
+			return 0;
+	/* A slot of a client that has ended is free again. */
+	for (unsigned i = 0; i < ENTRY_READERS; i++)
+		if (!client_by_id(e->readers[i])) {
+			e->readers[i] = rq->client;
+			return 0;
+		}
+	return -ERR_LIMIT;
+}
+
+static int admin_bind(const struct uk_msg_header *h,
+		      const struct uk_name_admin_req *rq)
+{
+	if (h->n_ports != 1 ||
+	    !(uk_msg_ports(h)[0].disposition & UK_RIGHT_SEND) ||
+	    !name_ok(rq->name) || !client_by_id(rq->client))
+		return -ERR_INVALID;
+	struct entry *e = find_scoped(rq->name, rq->client);
+	if (e)
+		unbind(e);
+	if (!(e = new_entry(rq->name)))
+		return -ERR_LIMIT;
+	e->scope = rq->client;
+	bind(e, uk_msg_ports(h)[0].name, ADMIN, h->sender);
+	return 0;
 }
 
 static void dead_name(uk_name_t port)
 {
 	for (unsigned i = 0; i < MAX_ENTRIES; i++)
 		if (entries[i].used && entries[i].port == port) {
-			printf("name: %s is gone\n", entries[i].name);
-			entries[i].used = false;
-			uk_port_deallocate(port);
+			if (!entries[i].scope)
+				printf("name: %s is gone\n", entries[i].name);
+			unbind(&entries[i]);
 		}
 	for (unsigned i = 0; i < MAX_RESOLVERS; i++)
 		if (resolvers[i].used && resolvers[i].port == port) {
 			resolvers[i].used = false;
 			uk_port_deallocate(port);
 		}
+}
+
+/* Every task holding the client port has ended: forget the client. */
+static void client_ended(uk_name_t port)
+{
+	struct client *c = client_by_port(port);
+
+	if (!c)
+		return;
+	for (unsigned w = 0; w < MAX_WAITERS; w++)
+		if (waiters[w].used && waiters[w].client == c->id)
+			end_waiter(&waiters[w], NULL);
+	for (unsigned i = 0; i < MAX_ENTRIES; i++)
+		if (entries[i].used && entries[i].scope == c->id)
+			unbind(&entries[i]);
+	uk_port_destroy(c->port);
+	c->used = false;
 }
 
 /* Fail expired waits; returns the time until the next deadline. */
@@ -293,15 +581,59 @@ static uint64_t expire_waiters(void)
 	for (unsigned w = 0; w < MAX_WAITERS; w++) {
 		if (!waiters[w].used)
 			continue;
-		if (waiters[w].deadline <= now) {
-			waiters[w].used = false;
-			answer_lookup(waiters[w].reply, NULL);
-		} else if (waiters[w].deadline != UINT64_MAX &&
-			   waiters[w].deadline - now < next) {
+		if (waiters[w].deadline <= now)
+			end_waiter(&waiters[w], NULL);
+		else if (waiters[w].deadline - now < next)
 			next = waiters[w].deadline - now;
-		}
 	}
 	return next;
+}
+
+static void drop_ports(const struct uk_msg_header *h)
+{
+	for (unsigned i = 0; i < h->n_ports; i++)
+		if (uk_msg_ports(h)[i].name)
+			uk_port_deallocate(uk_msg_ports(h)[i].name);
+}
+
+/* A reply right that is not send-once could block us or be kept forever:
+ * answer once through it (moving it back) and forget it. */
+static bool reply_right_ok(const struct uk_msg_header *h)
+{
+	struct uk_port_info info;
+
+	if (uk_port_info(h->reply, &info) == 0 &&
+	    (info.rights & UK_RIGHT_SEND_ONCE))
+		return true;
+	bad_requests++;
+	drop_ports(h);
+	reply_start(h->id, -ERR_RIGHTS, 0);
+	out.h.dest = h->reply;
+	out.h.dest_disposition = UK_DISP_MOVE_SEND;
+	if (uk_ipc_send(&out.h, out.h.size, 0) < 0)
+		uk_port_deallocate(h->reply);
+	return false;
+}
+
+static int admin_request(const struct uk_msg_header *h, const void *body,
+			 uint32_t len)
+{
+	struct uk_name_admin_req rq;
+
+	if (len < sizeof(rq))
+		return -ERR_INVALID;
+	memcpy(&rq, body, sizeof(rq));
+	rq.name[UK_NAME_MAX - 1] = '\0';
+	switch (h->id) {
+	case NAME_ADMIN_CLIENT:
+		return admin_client(h, &rq);
+	case NAME_ADMIN_RESERVE:
+		return admin_reserve(&rq);
+	case NAME_ADMIN_ALLOW:
+		return admin_allow(&rq);
+	default:
+		return admin_bind(h, &rq);
+	}
 }
 
 /* Handle the request in in; returns true if out holds a reply for it. */
@@ -312,16 +644,28 @@ static bool handle(void)
 	uint32_t len = uk_msg_body_len(h);
 	int status;
 
-	if (h->flags & UK_MSG_KERNEL) {
-		if (h->id == UK_MSG_ID_DEAD_NAME &&
-		    h->size >= sizeof(struct uk_notification))
-			dead_name(((const struct uk_notification *)h)->name);
+	if (h->dest == notify) {
+		const struct uk_notification *n = (const void *)h;
+		if (!(h->flags & UK_MSG_KERNEL) || h->size < sizeof(*n))
+			return false;
+		if (h->id == UK_MSG_ID_DEAD_NAME)
+			dead_name(n->name);
+		else if (h->id == UK_MSG_ID_NO_SENDERS)
+			client_ended(n->name);
 		return false;
 	}
-	if (!h->reply) {
+	struct client *c = h->dest == admin ? NULL : client_by_port(h->dest);
+	uint32_t client = c ? c->id : ADMIN;
+	if ((h->dest != admin && !c) || !h->reply ||
+	    (h->flags & UK_MSG_KERNEL)) {
 		bad_requests++;
+		drop_ports(h);
+		if (h->reply)
+			uk_port_deallocate(h->reply);
 		return false;
 	}
+	if (!reply_right_ok(h))
+		return false;
 	switch (h->id) {
 	case NAME_REGISTER:
 	case NAME_LOOKUP:
@@ -335,12 +679,12 @@ static bool handle(void)
 		memcpy(&rq, body, sizeof(rq));
 		rq.name[UK_NAME_MAX - 1] = '\0';
 		if (h->id == NAME_REGISTER)
-			status = do_register(h, &rq);
+			status = do_register(h, &rq, client);
 		else if (h->id == NAME_UNREGISTER)
-			status = do_unregister(h, &rq);
+			status = do_unregister(&rq, client);
 		else if (h->id == NAME_REGISTER_RESOLVER)
-			status = do_resolver(h, &rq);
-		else if (do_lookup(h, &rq, &status))
+			status = do_resolver(h, &rq, client);
+		else if (do_lookup(h, &rq, client, &status))
 			return false;
 		break;
 	}
@@ -354,6 +698,15 @@ static bool handle(void)
 		do_list(&rq);
 		return true;
 	}
+	case NAME_ADMIN_CLIENT:
+	case NAME_ADMIN_RESERVE:
+	case NAME_ADMIN_ALLOW:
+	case NAME_ADMIN_BIND:
+		status = client == ADMIN ? admin_request(h, body, len)
+					 : -ERR_PERMISSION;
+		if (status > 0)
+			return true;
+		break;
 	default:
 		status = -ERR_UNSUPPORTED;
 		break;
@@ -362,36 +715,61 @@ static bool handle(void)
 		bad_requests++;
 	/* Rights that came with a refused request are not kept. */
 	if (status < 0)
-		for (unsigned i = 0; i < h->n_ports; i++)
-			if (uk_msg_ports(h)[i].name)
-				uk_port_deallocate(uk_msg_ports(h)[i].name);
+		drop_ports(h);
 	reply_start(h->id, status, 0);
 	return true;
 }
 
+static int setup_ports(void)
+{
+	long rc = uk_port_allocate(UK_RIGHT_PORT_SET);
+
+	if (rc < 0)
+		return (int)rc;
+	port_set = (uk_name_t)rc;
+	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (rc < 0)
+		return (int)rc;
+	notify = (uk_name_t)rc;
+	if ((rc = uk_port_set_add(port_set, admin)) < 0 ||
+	    (rc = uk_port_set_add(port_set, notify)) < 0 ||
+	    (rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0)
+		return (int)rc;
+	uk_port_set_limit(admin, 256);
+	uk_port_set_limit(notify, 256);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	service = uk_startup_info->n_rights ? uk_startup_info->rights[0] : 0;
+	admin = uk_startup_info->n_rights ? uk_startup_info->rights[0] : 0;
 	for (int i = 1; i < argc; i++)
 		if (!strncmp(argv[i], "node=", 5))
 			self_node = (uint32_t)strtoul(argv[i] + 5, NULL, 10);
-	if (!service) {
-		printf("name: started without a service port\n");
+	if (!admin) {
+		printf("name: started without the admin port\n");
 		return 1;
 	}
-	uk_port_set_limit(service, 256);
+	int err = setup_ports();
+	if (err < 0) {
+		printf("name: cannot make its ports: %s\n", err_str(err));
+		return 1;
+	}
 	printf("name: serving on node %u\n", self_node);
 	bool have_reply = false;
 	for (;;) {
 		uint64_t timeout = expire_waiters();
-		long rc = server_next(service, &in.h, sizeof(in),
+		long rc = server_next(port_set, &in.h, sizeof(in),
 				      have_reply ? &out.h : NULL, timeout);
 		have_reply = false;
 		if (rc == -ERR_TIMED_OUT)
 			continue;
 		if (rc < 0) {
-			printf("name: receive failed: %s\n", err_str(rc));
-			uk_sleep(10000000);
+			/* Our reply could not be sent (the caller's right is
+			 * gone): nothing to sleep for, just go on. */
+			if (rc != -ERR_TOO_BIG)
+				printf("name: receive failed: %s\n",
+				       err_str(rc));
 			continue;
 		}
 		have_reply = handle();

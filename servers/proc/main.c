@@ -9,6 +9,16 @@
  * server) and rights[1] = the console stream that came with the request,
  * if one did, which becomes its standard input and output.
  *
+ * Authority. Each request is judged by its sender, which the kernel names
+ * (uk_msg_header.sender) and kinfo(UK_KINFO_TASK) turns into a full id and
+ * MCP; proc holds the top MCP, so it may see every task. A program is
+ * started at most at its client's MCP (ERR_PERMISSION above it; the
+ * default priority is lowered to it) and gets that priority as its own
+ * MCP, so nothing started through proc outranks whoever asked for it.
+ * PROC_KILL is allowed to the task's owner (the client that asked for it)
+ * and the owner's owners and ancestors, which always include init;
+ * PROC_WAIT stays open to all (an exit status grants nothing).
+ *
  * Two threads. The main thread serves requests and never blocks on a
  * child: waits are deferred (the caller's send-once right is kept and
  * answered later). The reaper thread sits in task_wait(any child) and
@@ -155,6 +165,40 @@ static bool split_args(char *blob, uint32_t len, uint32_t argc, const char **arg
 	return true;
 }
 
+/* The sending task of h (full id and MCP); false if it is gone. The sender
+ * is named by its slot only: a slot freed and refilled between the send
+ * and this query would be misread, which a kernel-stamped full id in the
+ * header would rule out (see docs/ARCHITECTURE.md). */
+static bool client_of(const struct uk_msg_header *h, struct uk_kinfo_task *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = h->sender;
+	return h->sender && uk_kinfo(UK_KINFO_TASK, c, sizeof(*c)) > 0 &&
+	       c->state == UK_TASK_ALIVE;
+}
+
+/* May task asker control task (kill it)? Yes if it is task's owner or an
+ * owner or ancestor of that owner, following proc's records first (our
+ * children's kernel parent is proc itself) and the kernel's tree above
+ * them. init is an ancestor of every task. */
+static bool may_control(uint64_t asker, const struct proc_task *task)
+{
+	uint64_t x = task->owner;
+
+	for (unsigned depth = 0; x && depth < 2 * PROC_TASKS_MAX; depth++) {
+		if (x == asker)
+			return true;
+		const struct proc_task *p = proc_task_find(&table, x);
+		if (p) {
+			x = p->owner;
+			continue;
+		}
+		struct uk_kinfo_task k = { .id = x };
+		x = uk_kinfo(UK_KINFO_TASK, &k, sizeof(k)) > 0 ? k.parent : 0;
+	}
+	return false;
+}
+
 static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
 {
 	static char path[UK_FS_PATH_MAX + 1], args[UK_TASK_ARGS_MAX];
@@ -178,6 +222,15 @@ static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
 	memcpy(args, body + sizeof(rq) + rq.path_len, rq.argv_len);
 	if (!split_args(args, rq.argv_len, rq.argc, argv))
 		return -ERR_INVALID;
+	struct uk_kinfo_task client;
+	if (!client_of(h, &client))
+		return -ERR_PERMISSION;
+	int32_t priority = rq.priority;
+	if (priority < 0)
+		priority = UK_PRIORITY_DEFAULT < client.mcp ? UK_PRIORITY_DEFAULT
+							    : (int32_t)client.mcp;
+	if ((uint32_t)priority > client.mcp)
+		return -ERR_PERMISSION;
 	if (!proc_task_room(&table))
 		return -ERR_LIMIT;
 	void *image = NULL;
@@ -190,14 +243,15 @@ static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
 		{ *stdio, UK_DISP_MOVE_SEND },
 	};
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long id = spawn_image_rights(image, image_len, name, argv,
-				     rq.priority < 0 ? UK_PRIORITY_DEFAULT : rq.priority,
-				     rights, *stdio ? 2 : 1);
+	long id = spawn_image_mcp(image, image_len, name, argv, priority,
+				  (unsigned)priority, rights, *stdio ? 2 : 1);
 	uk_vm_free((uint64_t)(uintptr_t)image, alloc);
 	if (id < 0)
 		return (int)id;
 	*stdio = 0; /* moved to the child */
-	proc_task_add(&table, (uint64_t)id, path);
+	struct proc_task *p = proc_task_add(&table, (uint64_t)id, path);
+	if (p)
+		p->owner = client.id;
 	/* The reaper may be asleep for want of children. */
 	struct uk_msg_header k = { .size = sizeof(k), .dest = kick,
 				   .dest_disposition = UK_DISP_COPY_SEND };
@@ -241,12 +295,15 @@ static int do_wait(const struct uk_msg_header *h, const struct uk_proc_wait_req 
 	return rc;
 }
 
-static int do_kill(const struct uk_proc_wait_req *rq)
+static int do_kill(const struct uk_msg_header *h, const struct uk_proc_wait_req *rq)
 {
 	struct proc_task *p = proc_task_find(&table, rq->task);
+	struct uk_kinfo_task client;
 
 	if (!p)
 		return -ERR_NO_CHILD;
+	if (!client_of(h, &client) || !may_control(client.id, p))
+		return -ERR_PERMISSION;
 	/* An ended task is already where kill would take it. */
 	long rc = p->ended ? 0 : uk_task_kill(rq->task);
 	if (rc < 0)
@@ -330,7 +387,7 @@ static int handle_request(const struct uk_msg_header *h)
 		if (len < sizeof(rq))
 			return -ERR_INVALID;
 		memcpy(&rq, uk_msg_body(h), sizeof(rq));
-		return h->id == PROC_WAIT ? do_wait(h, &rq) : do_kill(&rq);
+		return h->id == PROC_WAIT ? do_wait(h, &rq) : do_kill(h, &rq);
 	default:
 		return -ERR_UNSUPPORTED;
 	}

@@ -23,6 +23,7 @@
 
 struct proc_task {
 	uint64_t id; /* 0: free slot */
+	uint64_t owner; /* full id of the client that asked for it */
 	char path[PROC_PATH_SHOWN];
 	bool ended;
 	uint64_t end_seq; /* order of ends, for eviction */

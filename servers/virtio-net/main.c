@@ -17,7 +17,9 @@
  * queue stays pending and is sent, batched, at the next chance; while
  * anything is pending the main loop wakes every RETRY_NS to try again.
  * When the client's event port dies (dead-name notification) every slot
- * it held comes back and a new client may open the device.
+ * it held comes back and a new client may open the device. Notices come
+ * to a private port (notify) that nobody else can send to; a message is
+ * believed to be the kernel's only with UK_MSG_KERNEL on that port.
  */
 #include <string.h>
 #include <ulib.h>
@@ -68,7 +70,7 @@ static uint64_t hdrs_phys;
 static uint8_t mac[6];
 static bool link_up;
 static struct uk_netdev_stats stats;
-static uk_name_t service, irq_port, port_set;
+static uk_name_t service, irq_port, port_set, notify;
 static union msgbuf in, out;
 
 static struct {
@@ -343,7 +345,7 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 	}
 	uk_name_t ev = uk_msg_ports(h)[0].name;
 	long rc =
-	    uk_port_request_notification(ev, UK_NOTIFY_DEAD_NAME, service);
+	    uk_port_request_notification(ev, UK_NOTIFY_DEAD_NAME, notify);
 	if (rc < 0)
 		return (int)rc;
 	client.open = true;
@@ -452,7 +454,7 @@ static void handle_request(void)
 	int rc;
 
 	if (h->flags & UK_MSG_KERNEL) {
-		if (h->id == UK_MSG_ID_DEAD_NAME &&
+		if (h->dest == notify && h->id == UK_MSG_ID_DEAD_NAME &&
 		    h->size >= sizeof(struct uk_notification)) {
 			uk_name_t n =
 			    ((const struct uk_notification *)(const void *)h)
@@ -556,6 +558,15 @@ int main(int argc, char **argv)
 
 	if (setup() < 0) {
 		printf("virtio-net: giving up on the device\n");
+		return 1;
+	}
+	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (rc > 0) {
+		notify = (uk_name_t)rc;
+		rc = uk_port_set_add(port_set, notify);
+	}
+	if (rc < 0) {
+		printf("virtio-net: no notify port: %s\n", err_str(rc));
 		return 1;
 	}
 	uk_port_insert_right(service, UK_DISP_MAKE_SEND);

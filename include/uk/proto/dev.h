@@ -10,6 +10,18 @@
  * A claim names an owner port (a send right to a port the driver holds the
  * receive right of, usually its own service port). When that port dies the
  * claim is released, so a restarted driver can claim the device again.
+ *
+ * Authority (docs/ARCHITECTURE.md, "Protection model"): anyone may read
+ * DEV_INFO on the public port "dev". Claims, configuration access and
+ * releases are accepted only on a claim port, which the device server
+ * makes for init (DEV_ADMIN_DRIVER on its admin port, a private name only
+ * init sees) with the list of devices one driver may claim; init binds it
+ * as "dev.claim" for that driver alone. A bridge (PCI class 06) is never
+ * claimable. A driver may write only the enable bits of the command
+ * register (UK_DEV_COMMAND_WRITABLE) and the body of a vendor-specific
+ * capability (virtio's PCI configuration access window); anything else is
+ * ERR_PERMISSION. When the claim port has no senders left (the driver and
+ * its children are gone), its claims are released.
  */
 #ifndef UK_PROTO_DEV_H
 #define UK_PROTO_DEV_H
@@ -26,9 +38,10 @@ enum uk_dev_op {
 	 * the IRQ capability if irq != UK_DEV_NO_IRQ. Claiming also enables
 	 * memory, I/O and bus-master decoding in the PCI command register.
 	 * ERR_NOT_FOUND: no unclaimed device matches; ERR_BUSY: it is
-	 * claimed. */
+	 * claimed; ERR_PERMISSION: not on a claim port, or a match that this
+	 * claim port does not allow (a bridge is never allowed). */
 	DEV_CLAIM = UK_PROTO_DEV + 2,
-	/* Configuration space of a device the sender has claimed
+	/* Configuration space of a device claimed through this claim port
 	 * (ERR_PERMISSION otherwise): struct uk_dev_config_req; reply value in
 	 * struct uk_dev_config_reply. Width 1, 2 or 4, naturally aligned,
 	 * offset < 256. */
@@ -36,7 +49,15 @@ enum uk_dev_op {
 	DEV_CONFIG_WRITE = UK_PROTO_DEV + 4,
 	/* Give up a claim (struct uk_dev_claim_req with index set). */
 	DEV_RELEASE = UK_PROTO_DEV + 5,
+	/* The admin port only (init): port[0] = MOVE_RECEIVE of a new claim
+	 * port; body: 1 to UK_DEV_SPECS_MAX struct uk_dev_spec, the devices
+	 * claims on that port may take. */
+	DEV_ADMIN_DRIVER = UK_PROTO_DEV + 16,
 };
+
+/* Command register bits a driver may change: I/O, memory and bus-master
+ * enable, and INTx disable. */
+#define UK_DEV_COMMAND_WRITABLE 0x0407u
 
 #define UK_DEV_ANY 0xffffu
 #define UK_DEV_NO_IRQ 0xffu
@@ -84,6 +105,16 @@ struct uk_dev_claim_req {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct uk_dev_claim_req) == 16, "uk_dev_claim_req layout");
+
+/* A device a claim port allows: every id field not UK_DEV_ANY must match,
+ * and a nonempty name must equal uk_dev_info.name. */
+#define UK_DEV_SPECS_MAX 4
+struct uk_dev_spec {
+	uint16_t vendor, device;
+	uint16_t class_code, subclass;
+	char name[16];
+};
+_Static_assert(sizeof(struct uk_dev_spec) == 24, "uk_dev_spec layout");
 
 struct uk_dev_claim_reply {
 	struct uk_dev_info info;

@@ -13,6 +13,23 @@
  * caller's reply right, to the resolver registered for that node (or the
  * wildcard resolver, node UK_NAME_ANY_NODE), which is how the network proxy
  * answers for names on other nodes without the caller noticing.
+ *
+ * Authority (docs/ARCHITECTURE.md, "Protection model"): the name server
+ * decides by the port a request arrived on, never by its sender. init holds
+ * the only send right to the admin port (the NAME_ADMIN_* operations) and
+ * gives every program it starts its own client port as bootstrap right; a
+ * task's children share their parent's client port and its limits. init
+ * reserves the system names for the services its configuration names, so
+ * only their client port may register them (ERR_PERMISSION for anyone
+ * else); a private name (blk0, net0) is visible only to the clients init
+ * allowed, and a scoped binding (dev.claim) only to one client.
+ * Registering a resolver needs a client port init made with
+ * UK_NAME_CLIENT_RESOLVER. Per client: UK_NAME_CLIENT_ENTRIES names and
+ * UK_NAME_CLIENT_WAITERS waiting lookups (ERR_LIMIT beyond); a lookup
+ * waits at most UK_NAME_WAIT_MAX_NS (longer timeouts, infinite included,
+ * are clamped). A request whose reply right is not a send-once right is
+ * answered ERR_RIGHTS through that right (which is consumed) and not
+ * served.
  */
 #ifndef UK_PROTO_NAME_H
 #define UK_PROTO_NAME_H
@@ -22,6 +39,10 @@
 #define UK_NAME_MAX 32 /* including the NUL */
 #define UK_NAME_ANY_NODE 0xffffffffu
 
+#define UK_NAME_CLIENT_ENTRIES 16	   /* names one client may register */
+#define UK_NAME_CLIENT_WAITERS 8	   /* lookups one client may park */
+#define UK_NAME_WAIT_MAX_NS (60ull * 1000000000ull) /* longest lookup wait */
+
 enum uk_name_op {
 	/* port: the send right to publish (COPY_SEND or MOVE_SEND).
 	 * ERR_EXISTS if the name is taken by a live port, ERR_INVALID for a
@@ -30,16 +51,49 @@ enum uk_name_op {
 	/* Reply: one port (a send right) on success. ERR_NOT_FOUND, or
 	 * ERR_TIMED_OUT when timeout_ns passed without the name appearing. */
 	NAME_LOOKUP = UK_PROTO_NAME + 2,
-	/* Only the task that registered the name may remove it
-	 * (ERR_PERMISSION). */
+	/* Only the client that registered the name may remove it
+	 * (ERR_PERMISSION); a reserved name stays reserved. */
 	NAME_UNREGISTER = UK_PROTO_NAME + 3,
 	/* Reply: struct uk_name_list_reply with up to UK_NAME_LIST_MAX
 	 * entries from index start. */
 	NAME_LIST = UK_PROTO_NAME + 4,
 	/* port: a send right to the resolver; node: the node it answers for,
 	 * or UK_NAME_ANY_NODE. The resolver receives NAME_LOOKUP requests
-	 * unchanged and replies to their reply right itself. */
+	 * unchanged and replies to their reply right itself. ERR_PERMISSION
+	 * unless the client port carries UK_NAME_CLIENT_RESOLVER. */
 	NAME_REGISTER_RESOLVER = UK_PROTO_NAME + 5,
+
+	/* The admin port only (init); struct uk_name_admin_req. ERR_PERMISSION
+	 * on any other port. */
+	/* port[0]: MOVE_RECEIVE of a new client port; flags UK_NAME_CLIENT_*.
+	 * Reply: struct uk_name_admin_reply with the client's id. The client
+	 * ends when its port has no senders left. */
+	NAME_ADMIN_CLIENT = UK_PROTO_NAME + 16,
+	/* Reserve name for client (owner): only it may register the name
+	 * from now on; a binding by a previous owner (a dead instance of a
+	 * restarted service) is dropped. flags UK_NAME_PRIVATE: only clients
+	 * given NAME_ADMIN_ALLOW see it. */
+	NAME_ADMIN_RESERVE = UK_PROTO_NAME + 17,
+	/* client may look up the private reserved name. */
+	NAME_ADMIN_ALLOW = UK_PROTO_NAME + 18,
+	/* port[0]: a send right; bind name to it for client only (a lookup
+	 * by that client sees it before any other binding of the name). */
+	NAME_ADMIN_BIND = UK_PROTO_NAME + 19,
+};
+
+#define UK_NAME_CLIENT_RESOLVER 0x1u /* may register resolvers */
+#define UK_NAME_PRIVATE 0x1u	     /* NAME_ADMIN_RESERVE */
+
+struct uk_name_admin_req {
+	char name[UK_NAME_MAX];
+	uint32_t client; /* id from NAME_ADMIN_CLIENT */
+	uint32_t flags;
+};
+_Static_assert(sizeof(struct uk_name_admin_req) == 40, "uk_name_admin_req layout");
+
+struct uk_name_admin_reply {
+	uint32_t client;
+	uint32_t reserved;
 };
 
 struct uk_name_req {
@@ -57,7 +111,7 @@ struct uk_name_list_req {
 
 struct uk_name_entry {
 	char name[UK_NAME_MAX];
-	uint64_t owner; /* task id that registered it */
+	uint64_t owner; /* task id that registered it (for display only) */
 	uint32_t node;	/* this node's number, or the resolver's node */
 	uint32_t flags; /* UK_NAME_ENTRY_* */
 };

@@ -37,6 +37,12 @@ long spawn_image(const void *image, size_t len, const char *name,
 long spawn_image_rights(const void *image, size_t len, const char *name,
 			const char *const argv[], int priority,
 			const struct uk_task_right *rights, unsigned n_rights);
+/* The same, with the child's maximum controlled priority (at most ours;
+ * SPAWN_MCP_INHERIT: ours). */
+#define SPAWN_MCP_INHERIT (~0u)
+long spawn_image_mcp(const void *image, size_t len, const char *name,
+		     const char *const argv[], int priority, unsigned mcp,
+		     const struct uk_task_right *rights, unsigned n_rights);
 /* Wait for a child (0: any) with a timeout; fills status. */
 long wait_task(uint64_t task, struct uk_exit_status *status, uint64_t timeout_ns);
 
@@ -48,6 +54,8 @@ int cmdline_value(const char *key, char *out, size_t out_len);
  * bootstrap right (include/uk/proto/name.h). ns_lookup returns a send
  * right's name or a negative error, waiting up to timeout_ns for the name
  * to be registered. dev_*: the device server "dev" (uk/proto/dev.h);
+ * claims and configuration access go to "dev.claim", which init binds only
+ * for the drivers its configuration names (ERR_PERMISSION otherwise);
  * dev_claim's owner is a receive right of the caller (a send right is made
  * from it), caps get one capability per nonzero resource, then the IRQ. */
 struct uk_name_entry;

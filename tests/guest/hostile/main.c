@@ -5,6 +5,7 @@
  * get away with; the kernel has to kill just this task and report why.
  * Other modes exercise exit paths and resource exhaustion.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <ulib.h>
 #include <uk/proto/dev.h>
@@ -58,6 +59,109 @@ static int exhaust(void)
 	       regions, err_name(vm_error), threads, err_name(rc));
 	/* Exit code: the two errors, so the parent can check both. */
 	return (int)(-vm_error * 100 - rc);
+}
+
+static void spin_thread(uint64_t arg)
+{
+	(void)arg;
+	for (;;)
+		sink++;
+}
+
+int main(int argc, char **argv);
+
+/* Modes of the authority tests (ktest AUTH*); each returns 0 when the
+ * kernel refused what it must, or the number of the first check that
+ * failed. */
+static int authority(const char *mode, const char *arg)
+{
+	static uint64_t stack[256] __attribute__((aligned(16)));
+	uint64_t top = (uint64_t)&stack[254];
+
+	/* mcp-probe N: our MCP is N: nothing above it, everything at it. */
+	if (!strcmp(mode, "mcp-probe")) {
+		long mcp = atoi(arg);
+		struct uk_task_args a;
+		memset(&a, 0, sizeof(a));
+		strlcpy(a.name, "above", sizeof(a.name));
+		if (uk_thread_create((uint64_t)spin_thread, top, 0, mcp + 1) !=
+		    -ERR_PERMISSION)
+			return 1;
+		a.priority = mcp + 1;
+		/* The image is our own code: refused before it is read, or
+		 * read and found no ELF once the priority is allowed. */
+		if (uk_task_create((const void *)(uintptr_t)main, 4096, &a, sizeof(a)) != -ERR_PERMISSION)
+			return 2;
+		a.priority = mcp;
+		a.flags = UK_TASK_ARGS_MCP;
+		a.mcp = (uint8_t)(mcp + 1);
+		if (uk_task_create((const void *)(uintptr_t)main, 4096, &a, sizeof(a)) != -ERR_PERMISSION)
+			return 3;
+		a.mcp = (uint8_t)mcp;
+		if (uk_task_create((const void *)(uintptr_t)main, 4096, &a, sizeof(a)) != -ERR_BAD_IMAGE)
+			return 4;
+		if (uk_thread_create((uint64_t)exiting_thread, top, 0, mcp) <= 0)
+			return 5;
+		return 0;
+	}
+	/* escalate: a busy loop at the highest priority we can get. */
+	if (!strcmp(mode, "escalate")) {
+		uk_thread_create((uint64_t)spin_thread, top, 0, UK_PRIORITY_MAX);
+		spin_thread(0);
+	}
+	/* sibling ID: a task made by our parent is not ours to kill, wait
+	 * for or see. */
+	if (!strcmp(mode, "sibling")) {
+		static struct uk_kinfo_task list[64];
+		struct uk_exit_status st;
+		uint64_t id = strtoul(arg, NULL, 16);
+		if (uk_task_kill(id) != -ERR_NOT_FOUND) /* unseen, so unknown */
+			return 1;
+		if (uk_task_wait(id, &st, 0) != -ERR_NO_CHILD)
+			return 2;
+		long n = uk_kinfo(UK_KINFO_TASKS, list, sizeof(list));
+		if (n != 1 || list[0].id != uk_startup_info->self)
+			return 3;
+		list[0].id = id;
+		if (uk_kinfo(UK_KINFO_TASK, list, sizeof(list[0])) != -ERR_NOT_FOUND)
+			return 4;
+		list[0].id = uk_startup_info->self;
+		if (uk_kinfo(UK_KINFO_TASK, list, sizeof(list[0])) != sizeof(list[0]) ||
+		    list[0].mcp != UK_PRIORITY_DEFAULT - 1)
+			return 5;
+		return 0;
+	}
+	/* nap: a short life, then exit 0. */
+	if (!strcmp(mode, "nap")) {
+		uk_sleep(300000000ull);
+		return 0;
+	}
+	/* adopt: receive an image on rights[0], start it as "hostile nap",
+	 * reply with the new task's id and end, leaving it an orphan. */
+	if (!strcmp(mode, "adopt")) {
+		static union {
+			struct uk_msg_header h;
+			uint8_t bytes[1024];
+			uint64_t align_;
+		} m;
+		const char *argv[] = { "hostile", "nap", NULL };
+		if (uk_ipc_receive(uk_startup_info->rights[0], &m.h, sizeof(m),
+				   10000000000ull) < 0 || m.h.n_ool != 1 || !m.h.reply)
+			return 1;
+		const struct uk_msg_ool *o = uk_msg_ools(&m.h);
+		long id = spawn_image_rights((const void *)o->address, o->size, "orphan",
+					     argv, UK_PRIORITY_DEFAULT - 1, NULL, 0);
+		uk_name_t reply = m.h.reply;
+		memset(&m.h, 0, sizeof(m.h));
+		m.h.size = sizeof(m.h) + sizeof(id);
+		m.h.dest = reply;
+		m.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+		memcpy(&m.h + 1, &id, sizeof(id));
+		if (uk_ipc_send(&m.h, m.h.size, 1000000000ull) < 0)
+			return 2;
+		return id > 0 ? 0 : 3;
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
@@ -182,6 +286,9 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "last-thread-exit")) {
 		uk_thread_exit(); /* only thread: the task ends with code 0 */
 	}
+	int rc = authority(mode, argc > 2 ? argv[2] : "0");
+	if (rc >= 0)
+		return rc;
 	printf("hostile: unknown mode '%s' or the fault did not happen\n", mode);
 	return 99;
 }

@@ -45,7 +45,17 @@ enum ipcpeer_op {
 	IPCPEER_HELLO = 0x1080,
 	/* Sent by `ipcpeer report`. */
 	IPCPEER_STARTUP = 0x1081,
+	/* Sent by `ipcpeer notify-flood`: struct ipcpeer_flood. */
+	IPCPEER_FLOOD = 0x1082,
 };
+
+/* `ipcpeer notify-flood`: dead-name requests made before the first
+ * failure, and that failure (a negative error). */
+struct ipcpeer_flood {
+	uint32_t made;
+	int32_t error;
+};
+_Static_assert(sizeof(struct ipcpeer_flood) == 8, "ipcpeer_flood layout");
 
 /* A right as the peer sees it after receiving it. */
 struct ipcpeer_right {

@@ -5,6 +5,9 @@
  *   report  send IPCPEER_STARTUP describing every startup right to
  *           rights[0] (a send right), then exit 0
  *   hold    keep the startup rights and sleep until killed
+ *   notify-flood  ask for dead-name notices on new ports until the kernel
+ *           refuses, send IPCPEER_FLOOD to rights[0], then sleep until
+ *           killed (its requests die with it)
  * It trusts its client (ktest) and stops on any IPC error with code 1.
  */
 #include <string.h>
@@ -320,6 +323,39 @@ static int report(void)
 	return rc < 0;
 }
 
+static int notify_flood(void)
+{
+	static struct {
+		struct uk_msg_header h;
+		struct ipcpeer_flood f;
+	} msg;
+	const struct uk_startup *su = uk_startup_info;
+	long notify = uk_port_allocate(UK_RIGHT_RECEIVE), rc = 0;
+
+	memset(&msg, 0, sizeof(msg));
+	/* Far more than any limit: the loop ends at the kernel's refusal. */
+	while (notify > 0 && msg.f.made < 4000) {
+		long p = uk_port_allocate(UK_RIGHT_RECEIVE);
+		rc = p;
+		if (p > 0 && (rc = uk_port_insert_right((uk_name_t)p,
+							UK_DISP_MAKE_SEND)) >= 0)
+			rc = uk_port_request_notification(
+			    (uk_name_t)p, UK_NOTIFY_DEAD_NAME, (uk_name_t)notify);
+		if (rc < 0)
+			break;
+		msg.f.made++;
+	}
+	msg.f.error = (int32_t)(notify > 0 ? rc : notify);
+	msg.h.size = sizeof(msg);
+	msg.h.id = IPCPEER_FLOOD;
+	msg.h.dest = su->n_rights ? su->rights[0] : 0;
+	rc = uk_ipc_send(&msg.h, msg.h.size, 1000000000ull);
+	if (rc < 0)
+		printf("ipcpeer: notify-flood: %s\n", err_name(rc));
+	uk_sleep(UK_TIMEOUT_INFINITE);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -329,6 +365,8 @@ int main(int argc, char **argv)
 		return serve(su->rights[0]);
 	if (!strcmp(mode, "report"))
 		return report();
+	if (!strcmp(mode, "notify-flood"))
+		return notify_flood();
 	if (!strcmp(mode, "hold")) {
 		uk_sleep(UK_TIMEOUT_INFINITE);
 		return 0;

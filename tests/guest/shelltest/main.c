@@ -189,6 +189,9 @@ int main(int argc, char **argv)
 	static const struct st_test *order[MAX_TESTS];
 	int passed = 0, failed = 0, n = 0;
 
+	if (argc > 2 && !strcmp(argv[1], "proc-probe"))
+		return proc_probe(argv[2]);
+
 	for (const struct st_test *t = __start_shelltests; t < __stop_shelltests && n < MAX_TESTS;
 	     t++) {
 		int i = n++;

@@ -86,6 +86,8 @@ long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio);
 /* PROC_WAIT with a timeout; fills st. */
 long proc_wait(uint64_t task, uint64_t timeout_ns, struct uk_exit_status *st);
 long proc_kill(uint64_t task);
+/* "shelltest proc-probe VICTIM": PROC0006's second client (test_proc.c). */
+int proc_probe(const char *victim_hex);
 
 /* ---- the fake console (fakecons.c) ---- */
 struct fakecons {

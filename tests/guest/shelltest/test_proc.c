@@ -5,6 +5,8 @@
  * holds every program).
  */
 #include <fcntl.h>
+#include <fmt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <uk/proto/proc.h>
@@ -160,4 +162,68 @@ DEFINE_TEST(PROC0005, child_writes_to_the_stream_it_was_given)
 	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
 	EXPECT_EQ(st.code, 0);
 	EXPECT_STR(fc.output, "hello: a b c\n");
+}
+
+/* PROC0006's second client, run as "shelltest proc-probe VICTIM" through
+ * proc (so at the MCP proc gives ordinary programs, UK_PRIORITY_DEFAULT):
+ * 0 if proc refused what it must and allowed the rest, else the number of
+ * the first check that failed. */
+int proc_probe(const char *victim_hex)
+{
+	uint64_t victim = strtoul(victim_hex, NULL, 16);
+	struct uk_proc_spawn_req rq = { 10, 1, 5, UK_PRIORITY_DEFAULT + 1, 0 };
+	static const char hello_args[] = "/bin/helloexit\0";
+
+	if (proc_kill(victim) != -ERR_PERMISSION)
+		return 1;
+	if (uk_task_kill(victim) != -ERR_NOT_FOUND) /* not even visible */
+		return 2;
+	if (spawn_raw(&rq, hello_args, 15) != -ERR_PERMISSION)
+		return 3;
+	rq.priority = UK_PRIORITY_MAX;
+	if (spawn_raw(&rq, hello_args, 15) != -ERR_PERMISSION)
+		return 4;
+	rq.priority = UK_PRIORITY_DEFAULT;
+	if (spawn_raw(&rq, hello_args, 15) != 0)
+		return 5;
+	/* Its own child it may kill. */
+	const char *argv[] = { "hello", "read", NULL };
+	uk_name_t silent = st_port();
+	long id = proc_spawn("/bin/hello", argv, silent);
+	if (id <= 0)
+		return 6;
+	if (proc_kill((uint64_t)id) != 0)
+		return 7;
+	return 0;
+}
+
+DEFINE_TEST(PROC0006, priorities_and_kills_stay_within_the_clients_authority)
+{
+	static char victim_hex[24];
+	uk_name_t silent = st_port();
+	const char *hello[] = { "hello", "read", NULL };
+	struct uk_exit_status st;
+
+	long victim = proc_spawn("/bin/hello", hello, silent);
+	EXPECT(victim > 0);
+	if (victim <= 0)
+		return;
+	snprintf(victim_hex, sizeof(victim_hex), "%lx", (unsigned long)victim);
+	/* Another client (not the owner, at an ordinary MCP) may neither
+	 * kill our task nor start one above its own MCP. */
+	const char *probe[] = { "shelltest", "proc-probe", victim_hex, NULL };
+	long id = proc_spawn("/bin/shelltest", probe, 0);
+	EXPECT(id > 0);
+	if (id > 0) {
+		memset(&st, 0, sizeof(st));
+		EXPECT_EQ(proc_wait((uint64_t)id, 30 * SECOND, &st), 0);
+		EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+		EXPECT_EQ(st.code, 0);
+	}
+	EXPECT_ERR(proc_wait((uint64_t)victim, 0, &st), ERR_TIMED_OUT);
+	/* The owner may. */
+	EXPECT_EQ(proc_kill((uint64_t)victim), 0);
+	EXPECT_EQ(proc_wait((uint64_t)victim, 10 * SECOND, &st), 0);
+	EXPECT_EQ(st.reason, UK_EXIT_KILLED);
+	uk_port_destroy(silent);
 }

@@ -74,10 +74,10 @@ int ipc_teardown(void **state)
 	if (fake_slab_total_in_use() || fake_frames_in_use()) {
 		print_error(
 		    "leak after every task ended: port %llu, port_set %llu, "
-		    "dn_request %llu, kmsg %llu, frames %llu\n",
+		    "notify_req %llu, kmsg %llu, frames %llu\n",
 		    (unsigned long long)fake_slab_in_use("port"),
 		    (unsigned long long)fake_slab_in_use("port_set"),
-		    (unsigned long long)fake_slab_in_use("dn_request"),
+		    (unsigned long long)fake_slab_in_use("notify_req"),
 		    (unsigned long long)fake_slab_in_use("kmsg"),
 		    (unsigned long long)fake_frames_in_use());
 		rc = -1;

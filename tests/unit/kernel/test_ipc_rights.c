@@ -435,7 +435,8 @@ port_destroy_kills_the_ports_whose_receive_rights_were_queued(void **state)
 	assert_int_equal(request(A, p, UK_NOTIFY_NO_SENDERS, a_notify), 0);
 	assert_int_equal(send_right(A, m, p, UK_DISP_MOVE_SEND), 0);
 	assert_int_equal(send_right(A, sq, m, UK_DISP_MOVE_RECEIVE), 0);
-	assert_int_equal(fake_slab_in_use("kmsg"), 2);
+	/* Two queued messages and the two requests' notices. */
+	assert_int_equal(fake_slab_in_use("kmsg"), 4);
 
 	assert_int_equal(destroy(B, q), 0);
 	assert_int_equal(rights_of(C, cm), UK_RIGHT_DEAD_NAME);
@@ -458,23 +459,27 @@ dead_name_notification_fires_to_the_requesters_notify_port(void **state)
 	uk_name_t s = give_send(A, r, B);
 
 	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, notify), 0);
-	assert_int_equal(fake_slab_in_use("dn_request"), 1);
+	assert_int_equal(fake_slab_in_use("notify_req"), 1);
 	assert_int_equal(queued_on(B, notify), 0);
 	assert_int_equal(destroy(A, r), 0);
 	expect_notification(B, notify, UK_MSG_ID_DEAD_NAME, s);
 	expect_empty(B, notify);
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 }
 
 static void
-dead_name_notification_goes_through_a_send_right_to_another_task(void **state)
+a_notice_cannot_be_aimed_at_another_tasks_port(void **state)
 {
 	uk_name_t r = port_new(A), cn = port_new(C);
 	uk_name_t s = give_send(A, r, B), bn = give_send(C, cn, B);
 
-	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, bn), 0);
+	/* B holds only a send right to C's port: a notice there would carry
+	 * B's name under the kernel's mark. */
+	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, bn), -ERR_RIGHTS);
+	assert_int_equal(request(B, s, UK_NOTIFY_NO_SENDERS, bn), -ERR_RIGHTS);
 	assert_int_equal(destroy(A, r), 0);
-	expect_notification(C, cn, UK_MSG_ID_DEAD_NAME, s);
+	expect_empty(C, cn);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 }
 
 static void dead_name_request_on_a_dead_name_fires_at_once(void **state)
@@ -506,17 +511,17 @@ dead_name_request_on_a_receive_right_returns_rights_error(void **state)
 
 	assert_int_equal(request(A, r, UK_NOTIFY_DEAD_NAME, notify),
 			 -ERR_RIGHTS);
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 }
 
-static void dead_name_request_with_a_dead_notify_port_returns_dead(void **state)
+static void dead_name_request_with_a_dead_notify_port_returns_rights(void **state)
 {
 	uk_name_t r = port_new(A), cn = port_new(C);
 	uk_name_t s = give_send(A, r, B), bn = give_send(C, cn, B);
 
 	assert_int_equal(destroy(C, cn), 0);
-	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, bn), -ERR_DEAD);
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, bn), -ERR_RIGHTS);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 }
 
 static void
@@ -530,7 +535,7 @@ port_deallocate_of_the_last_send_reference_cancels_its_dead_name_request(
 	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, notify), 0);
 	assert_int_equal(deallocate(B, s), 0);
 	/* B no longer holds the right: the request goes with it. */
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 	assert_int_equal(port_of(B, notify)->refs, notify_refs);
 	assert_int_equal(destroy(A, r), 0);
 	expect_empty(B, notify);
@@ -545,7 +550,7 @@ moving_away_the_last_send_reference_cancels_its_dead_name_request(void **state)
 	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, notify), 0);
 	assert_int_equal(send_right(B, sc, s, UK_DISP_MOVE_SEND), 0);
 	assert_null(ipc_entry_lookup(&B->task.space, s));
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 	assert_int_equal(destroy(A, r), 0);
 	expect_empty(B, notify);
 }
@@ -558,7 +563,7 @@ port_deallocate_of_a_send_once_right_cancels_its_dead_name_request(void **state)
 
 	assert_int_equal(request(B, so, UK_NOTIFY_DEAD_NAME, notify), 0);
 	assert_int_equal(deallocate(B, so), 0);
-	assert_int_equal(fake_slab_in_use("dn_request"), 0);
+	assert_int_equal(fake_slab_in_use("notify_req"), 0);
 	assert_int_equal(destroy(A, r), 0);
 	expect_empty(B, notify);
 }
@@ -734,11 +739,11 @@ static const struct CMUnitTest ipc_rights_tests[] = {
     IPC_TEST(port_destroy_of_queued_send_once_rights_fires_send_once_died),
     IPC_TEST(port_destroy_kills_the_ports_whose_receive_rights_were_queued),
     IPC_TEST(dead_name_notification_fires_to_the_requesters_notify_port),
-    IPC_TEST(dead_name_notification_goes_through_a_send_right_to_another_task),
+    IPC_TEST(a_notice_cannot_be_aimed_at_another_tasks_port),
     IPC_TEST(dead_name_request_on_a_dead_name_fires_at_once),
     IPC_TEST(dead_name_request_on_a_send_once_right_fires_when_the_port_dies),
     IPC_TEST(dead_name_request_on_a_receive_right_returns_rights_error),
-    IPC_TEST(dead_name_request_with_a_dead_notify_port_returns_dead),
+    IPC_TEST(dead_name_request_with_a_dead_notify_port_returns_rights),
     IPC_TEST(
 	port_deallocate_of_the_last_send_reference_cancels_its_dead_name_request),
     IPC_TEST(moving_away_the_last_send_reference_cancels_its_dead_name_request),

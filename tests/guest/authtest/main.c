@@ -1,0 +1,552 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * authtest [ID...]: what an ordinary task cannot do with names and devices
+ * (docs/ARCHITECTURE.md, "Protection model"; issue #11, attacks 3, 6, 8).
+ * Run as test=authtest with=dev,virtio-blk,virtio-net,authsvc on a machine
+ * with a disk and a NIC; etc/init.conf gives it claim rights for bridges
+ * (which must still be refused) and the IDE controller 8086:7010, and
+ * nothing else: no resolver right and no driver endpoint.
+ *
+ * Every test has a stable id and prints "authtest: ID name ok" or
+ * "... FAILED"; the run ends with "authtest: N passed, M failed". With
+ * arguments only the tests named run.
+ */
+#include <string.h>
+#include <ulib.h>
+#include <uk/proto/dev.h>
+#include <uk/proto/name.h>
+
+#include "authtest.h"
+
+#define MS 1000000ull
+#define SECOND 1000000000ull
+
+union msg {
+	struct uk_msg_header h;
+	uint8_t bytes[sizeof(struct uk_msg_header) +
+		      8 * sizeof(struct uk_msg_port) +
+		      sizeof(struct uk_rpc_status) +
+		      sizeof(struct uk_dev_claim_reply)];
+	uint64_t align_;
+};
+
+static unsigned failures_in_test;
+
+#define EXPECT(c)                                                              \
+	do {                                                                   \
+		if (!(c)) {                                                    \
+			printf("authtest:   line %d: %s\n", __LINE__, #c);     \
+			failures_in_test++;                                    \
+		}                                                              \
+	} while (0)
+#define EXPECT_ERR(e, want)                                                    \
+	do {                                                                   \
+		long got_ = (e);                                               \
+		if (got_ != -(long)(want)) {                                   \
+			printf(                                                \
+			    "authtest:   line %d: %s is %ld (%s), not %s\n",   \
+			    __LINE__, #e, got_,                                \
+			    got_ < 0 ? err_name(got_) : "ok",                  \
+			    err_name(-(long)(want)));                          \
+			failures_in_test++;                                    \
+		}                                                              \
+	} while (0)
+
+static uint64_t now(void)
+{
+	return uk_clock();
+}
+
+static long port_new(void)
+{
+	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
+
+	return p > 0 ? p : -ERR_NO_MEMORY;
+}
+
+static int32_t status_of(const union msg *m)
+{
+	if (uk_msg_body_len(&m->h) < sizeof(struct uk_rpc_status))
+		return -ERR_INVALID;
+	return ((const struct uk_rpc_status *)uk_msg_body(&m->h))->status;
+}
+
+/* Send a name request without waiting: its reply goes to reply_port as a
+ * right of the given disposition. */
+static long name_send(uint32_t id, const char *name, uint32_t node,
+		      uint64_t timeout_ns, uk_name_t reply_port,
+		      uint8_t reply_disposition)
+{
+	union msg m;
+
+	memset(&m.h, 0, sizeof(m.h));
+	struct uk_name_req *rq = uk_msg_body(&m.h);
+	m.h.id = id;
+	m.h.dest = ns_port();
+	m.h.reply = reply_port;
+	m.h.reply_disposition = reply_disposition;
+	memset(rq, 0, sizeof(*rq));
+	strlcpy(rq->name, name, sizeof(rq->name));
+	rq->node = node;
+	rq->timeout_ns = timeout_ns;
+	m.h.size = sizeof(m.h) + sizeof(*rq);
+	return uk_ipc_send(&m.h, m.h.size, SECOND);
+}
+
+#define NO_REPLY 1 /* reply_on: nothing arrived in time */
+
+/* The status of the next reply on port, NO_REPLY, or a receive error. */
+static long reply_on(uk_name_t port, uint64_t timeout_ns)
+{
+	union msg m;
+	long rc = uk_ipc_receive(port, &m.h, sizeof(m), timeout_ns);
+
+	if (rc == -ERR_TIMED_OUT)
+		return NO_REPLY;
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < m.h.n_ports; i++)
+		if (uk_msg_ports(&m.h)[i].name)
+			uk_port_deallocate(uk_msg_ports(&m.h)[i].name);
+	return status_of(&m);
+}
+
+static long find_device(const char *name)
+{
+	struct uk_dev_info d;
+
+	for (uint32_t i = 0; i < 64; i++) {
+		long rc = dev_info(i, &d);
+		if (rc < 0)
+			return rc;
+		if (!strcmp(d.name, name))
+			return i;
+	}
+	return -ERR_NOT_FOUND;
+}
+
+static long claim(uint16_t vendor, uint16_t device, uint32_t index,
+		  uk_name_t owner, uk_name_t *caps, unsigned *n)
+{
+	static struct uk_dev_claim_reply r;
+	struct uk_dev_claim_req rq = {vendor,	  device, UK_DEV_ANY,
+				      UK_DEV_ANY, index,  0};
+
+	return dev_claim(&rq, owner, &r, caps, 8, n);
+}
+
+/* A waiter with an infinite timeout, parked at the start and checked at
+ * the end, so the clamp's minute overlaps the other tests. */
+static uk_name_t infinite_reply;
+static uint64_t infinite_sent;
+
+static void test_claim_needs_claim_port(void)
+{
+	union msg m;
+	long dev = ns_lookup("dev", 10 * SECOND), owner = port_new();
+	long ide = find_device("storage");
+
+	EXPECT(dev > 0 && owner > 0 && ide >= 0);
+	/* Straight to the public port, as any task could. */
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = DEV_CLAIM;
+	m.h.dest = (uk_name_t)dev;
+	m.h.n_ports = 1;
+	uk_msg_ports(&m.h)[0] =
+	    (struct uk_msg_port){(uk_name_t)owner, UK_DISP_MAKE_SEND};
+	struct uk_dev_claim_req *rq = uk_msg_body(&m.h);
+	*rq = (struct uk_dev_claim_req){UK_DEV_ANY, UK_DEV_ANY,	   UK_DEV_ANY,
+					UK_DEV_ANY, (uint32_t)ide, 0};
+	m.h.size = sizeof(m.h) + sizeof(struct uk_msg_port) + sizeof(*rq);
+	EXPECT(uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND) >= 0);
+	EXPECT_ERR(status_of(&m), ERR_PERMISSION);
+	for (unsigned i = 0; i < m.h.n_ports; i++)
+		uk_port_deallocate(uk_msg_ports(&m.h)[i].name);
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = DEV_CONFIG_WRITE;
+	m.h.dest = (uk_name_t)dev;
+	struct uk_dev_config_req *cw = uk_msg_body(&m.h);
+	*cw = (struct uk_dev_config_req){(uint32_t)ide, 0x40, 4, 0, 0};
+	m.h.size = sizeof(m.h) + sizeof(*cw);
+	EXPECT(uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND) >= 0);
+	EXPECT_ERR(status_of(&m), ERR_PERMISSION);
+	uk_port_destroy((uk_name_t)owner);
+}
+
+static void test_unconfigured_device_refused(void)
+{
+	uk_name_t caps[8];
+	unsigned n = 0;
+	long owner = port_new(), com1 = find_device("com1");
+
+	EXPECT(owner > 0 && com1 >= 0);
+	EXPECT_ERR(claim(UK_DEV_ANY, UK_DEV_ANY, (uint32_t)com1,
+			 (uk_name_t)owner, caps, &n),
+		   ERR_PERMISSION);
+	uk_port_destroy((uk_name_t)owner);
+}
+
+static void test_bridges_never_claimable(void)
+{
+	uk_name_t caps[8];
+	unsigned n = 0;
+	long owner = port_new(), isa = find_device("isa-bridge");
+	struct uk_dev_info d;
+
+	EXPECT(owner > 0 && isa >= 0);
+	EXPECT(dev_info(0, &d) == 0 && d.class_code == 0x06);
+	/* Configured by class (class:06), and still refused. */
+	EXPECT_ERR(claim(UK_DEV_ANY, UK_DEV_ANY, 0, (uk_name_t)owner, caps, &n),
+		   ERR_PERMISSION);
+	EXPECT_ERR(claim(UK_DEV_ANY, UK_DEV_ANY, (uint32_t)isa,
+			 (uk_name_t)owner, caps, &n),
+		   ERR_PERMISSION);
+	EXPECT_ERR(
+	    claim(d.vendor, d.device, UK_DEV_ANY, (uk_name_t)owner, caps, &n),
+	    ERR_PERMISSION);
+	uk_port_destroy((uk_name_t)owner);
+}
+
+static void test_config_writes_limited(void)
+{
+	uk_name_t caps[8];
+	unsigned n = 0;
+	long owner = port_new();
+	uint32_t cmd = 0, v = 0;
+
+	EXPECT(owner > 0);
+	long rc = claim(0x8086, 0x7010, UK_DEV_ANY, (uk_name_t)owner, caps, &n);
+	EXPECT(rc == 0);
+	if (rc < 0) {
+		uk_port_destroy((uk_name_t)owner);
+		return;
+	}
+	long ide = find_device("storage");
+	EXPECT(dev_config_read((uint32_t)ide, 4, 2, &cmd) == 0);
+	/* The enable bits may change... */
+	EXPECT(dev_config_write((uint32_t)ide, 4, 2, cmd & ~0x4u) == 0);
+	EXPECT(dev_config_read((uint32_t)ide, 4, 2, &v) == 0 &&
+	       v == (cmd & ~0x4u));
+	EXPECT(dev_config_write((uint32_t)ide, 4, 2, cmd) == 0);
+	/* ...nothing else of the command register, */
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 4, 2, cmd ^ 0x100),
+		   ERR_PERMISSION);
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 4, 2, cmd ^ 0x040),
+		   ERR_PERMISSION);
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 4, 4, cmd), ERR_PERMISSION);
+	/* no BAR, */
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 0x20, 4, 0), ERR_PERMISSION);
+	/* and nothing past the header that is not a vendor capability. */
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 0x40, 4, 0), ERR_PERMISSION);
+	EXPECT_ERR(dev_config_write((uint32_t)ide, 0xfc, 4, 0), ERR_PERMISSION);
+	uk_port_destroy((uk_name_t)owner);
+	for (unsigned i = 0; i < n; i++)
+		uk_port_deallocate(caps[i]);
+}
+
+/* Is name registered (listed), whoever may look it up? */
+static bool listed(const char *name)
+{
+	static struct uk_name_entry e[UK_NAME_LIST_MAX];
+	uint32_t total = 0;
+
+	for (uint32_t start = 0;; start += UK_NAME_LIST_MAX) {
+		long n = ns_list(start, e, UK_NAME_LIST_MAX, &total);
+		if (n <= 0)
+			return false;
+		for (long i = 0; i < n; i++)
+			if (!strcmp(e[i].name, name))
+				return true;
+	}
+}
+
+static void test_driver_endpoints_private(void)
+{
+	const char *names[] = {"blk0", "net0"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t deadline = now() + 30 * SECOND;
+		while (!listed(names[i]) && now() < deadline)
+			uk_sleep(50 * MS);
+		EXPECT(listed(names[i]));
+		long rc = ns_lookup(names[i], 0);
+		if (rc >= 0)
+			printf("authtest:   %s is usable by anyone\n",
+			       names[i]);
+		EXPECT(rc < 0);
+		/* Waiting does not help either. */
+		rc = ns_lookup(names[i], 100 * MS);
+		EXPECT(rc < 0);
+	}
+}
+
+static void test_system_names_reserved(void)
+{
+	/* Running (dev), configured but not started in this boot (console,
+	 * fs, proxy), and a driver endpoint. */
+	const char *names[] = {"dev", "console", "fs", "proxy", "net", "blk0"};
+	long p = port_new();
+
+	EXPECT(p > 0 &&
+	       uk_port_insert_right((uk_name_t)p, UK_DISP_MAKE_SEND) >= 0);
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		long rc = ns_register(names[i], (uk_name_t)p);
+		if (rc != -ERR_PERMISSION)
+			printf("authtest:   register %s: %s\n", names[i],
+			       rc < 0 ? err_name(rc) : "ok");
+		EXPECT(rc == -ERR_PERMISSION);
+	}
+	/* An ordinary name is still anyone's. */
+	EXPECT(ns_register("authtest-free", (uk_name_t)p) == 0);
+	EXPECT(ns_unregister("authtest-free") == 0);
+	uk_port_destroy((uk_name_t)p);
+}
+
+static void test_resolver_needs_capability(void)
+{
+	long r = port_new();
+
+	EXPECT(r > 0 &&
+	       uk_port_insert_right((uk_name_t)r, UK_DISP_MAKE_SEND) >= 0);
+	const uint32_t nodes[] = {7, UK_NAME_ANY_NODE};
+	for (unsigned i = 0; i < 2; i++) {
+		union msg m;
+		memset(&m.h, 0, sizeof(m.h));
+		m.h.id = NAME_REGISTER_RESOLVER;
+		m.h.dest = ns_port();
+		m.h.n_ports = 1;
+		uk_msg_ports(&m.h)[0] =
+		    (struct uk_msg_port){(uk_name_t)r, UK_DISP_COPY_SEND};
+		struct uk_name_req *rq =
+		    (struct uk_name_req *)uk_msg_body(&m.h);
+		memset(rq, 0, sizeof(*rq));
+		rq->node = nodes[i];
+		m.h.size =
+		    sizeof(m.h) + sizeof(struct uk_msg_port) + sizeof(*rq);
+		EXPECT(uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m),
+				   5 * SECOND) >= 0);
+		EXPECT_ERR(status_of(&m), ERR_PERMISSION);
+	}
+	/* No resolver is registered (a lookup for node 7 would now reach
+	 * us and wait for our answer). */
+	static struct uk_name_entry e[UK_NAME_LIST_MAX];
+	uint32_t total = 0;
+	long n = ns_list(0, e, UK_NAME_LIST_MAX, &total);
+	unsigned resolvers = 0;
+	for (long i = 0; i < n; i++)
+		if (e[i].flags & UK_NAME_ENTRY_RESOLVER)
+			resolvers++;
+	EXPECT(n >= 0 && resolvers == 0);
+	uk_port_destroy((uk_name_t)r);
+}
+
+static unsigned filled;
+
+static void test_name_limit_per_client(void)
+{
+	static char name[32];
+	long p = port_new(), rc = 0;
+
+	EXPECT(p > 0 &&
+	       uk_port_insert_right((uk_name_t)p, UK_DISP_MAKE_SEND) >= 0);
+	for (filled = 0; filled < 40; filled++) {
+		snprintf(name, sizeof(name), "authtest-fill-%u", filled);
+		if ((rc = ns_register(name, (uk_name_t)p)) < 0)
+			break;
+	}
+	printf("authtest:   %u names, then %s\n", filled,
+	       rc < 0 ? err_name(rc) : "ok");
+	EXPECT(rc == -ERR_LIMIT && filled == UK_NAME_CLIENT_ENTRIES);
+	/* Lookups still work, and so does everyone else (authsvc registers
+	 * again after its restart in PROT0007). */
+	long dev = ns_lookup("dev", 0);
+	EXPECT(dev > 0);
+	/* p stays registered until PROT0007 has run. */
+}
+
+static void test_waiter_limit_per_client(void)
+{
+	long r = port_new();
+	static char name[32];
+	unsigned parked = 0;
+	long rc = 0;
+
+	EXPECT(r > 0);
+	/* One of our waiters is already parked (PROT0011's). */
+	for (unsigned i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "authtest-never-%u", i);
+		EXPECT(name_send(NAME_LOOKUP, name, 0, 3 * SECOND, (uk_name_t)r,
+				 UK_DISP_MAKE_SEND_ONCE) == 0);
+		rc = reply_on((uk_name_t)r, 300 * MS);
+		if (rc != NO_REPLY) /* answered at once: not parked */
+			break;
+		parked++;
+	}
+	printf("authtest:   %u more lookups parked, then %s\n", parked,
+	       rc < 0		? err_name(rc)
+	       : rc == NO_REPLY ? "no answer"
+				: "ok");
+	EXPECT(rc == -ERR_LIMIT &&
+	       parked + (infinite_reply ? 1 : 0) == UK_NAME_CLIENT_WAITERS);
+	/* A lookup that needs no waiting is still answered. */
+	long dev = ns_lookup("dev", 5 * SECOND);
+	EXPECT(dev > 0);
+	/* The parked ones end at their deadline. */
+	unsigned timed_out = 0;
+	for (unsigned i = 0; i < parked; i++)
+		if (reply_on((uk_name_t)r, 5 * SECOND) == -ERR_TIMED_OUT)
+			timed_out++;
+	EXPECT(timed_out == parked);
+	uk_port_destroy((uk_name_t)r);
+}
+
+static void test_name_kept_across_restart(void)
+{
+	long old = ns_lookup("authsvc", 20 * SECOND);
+	long p = port_new();
+
+	EXPECT(old > 0);
+	EXPECT(p > 0 &&
+	       uk_port_insert_right((uk_name_t)p, UK_DISP_MAKE_SEND) >= 0);
+	if (old <= 0)
+		return;
+	/* Crash it; init restarts it, which re-registers after a delay. */
+	union msg m;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = AUTHSVC_CRASH;
+	m.h.dest = (uk_name_t)old;
+	m.h.size = sizeof(m.h);
+	EXPECT(uk_ipc_send(&m.h, m.h.size, SECOND) == 0);
+	uint64_t deadline = now() + 20 * SECOND;
+	unsigned tries = 0, taken = 0;
+	long fresh = -ERR_NOT_FOUND;
+	/* Our own table is full (PROT0009): free one so a refusal cannot be
+	 * the limit. */
+	EXPECT(ns_unregister("authtest-fill-0") == 0);
+	while (now() < deadline) {
+		long rc = ns_register("authsvc", (uk_name_t)p);
+		tries++;
+		if (rc == 0) {
+			taken++;
+			ns_unregister("authsvc");
+		} else {
+			EXPECT_ERR(rc, ERR_PERMISSION);
+			if (rc != -ERR_PERMISSION)
+				break;
+		}
+		struct uk_port_info info;
+		fresh = ns_lookup("authsvc", 0);
+		if (fresh > 0 && fresh != old &&
+		    uk_port_info((uk_name_t)fresh, &info) == 0 &&
+		    !(info.rights & UK_RIGHT_DEAD_NAME))
+			break;
+		uk_sleep(5 * MS);
+	}
+	printf("authtest:   %u registrations tried during the restart, %u took "
+	       "it\n",
+	       tries, taken);
+	EXPECT(taken == 0);
+	EXPECT(fresh > 0 && fresh != old);
+	uk_port_destroy((uk_name_t)p);
+}
+
+static void test_infinite_wait_clamped(void)
+{
+	long rc = reply_on(infinite_reply, 0);
+
+	if (rc == NO_REPLY) /* not answered yet: wait for the clamp */
+		rc = reply_on(
+		    infinite_reply,
+		    infinite_sent + UK_NAME_WAIT_MAX_NS + 15 * SECOND > now()
+			? infinite_sent + UK_NAME_WAIT_MAX_NS + 15 * SECOND -
+			      now()
+			: 0);
+	uint64_t waited = now() - infinite_sent;
+	printf("authtest:   an infinite lookup %s after %lu s: %s\n",
+	       rc == NO_REPLY ? "still waits" : "ended",
+	       (unsigned long)(waited / SECOND),
+	       rc < 0		? err_name(rc)
+	       : rc == NO_REPLY ? "no answer"
+				: "ok");
+	EXPECT_ERR(rc, ERR_TIMED_OUT);
+	EXPECT(waited + SECOND >= UK_NAME_WAIT_MAX_NS);
+}
+
+static void test_send_right_reply_refused(void)
+{
+	long r = port_new();
+
+	EXPECT(r > 0);
+	for (unsigned i = 0; i < 3; i++) {
+		EXPECT(name_send(NAME_LOOKUP, "dev", 0, 0, (uk_name_t)r,
+				 UK_DISP_MAKE_SEND) == 0);
+		EXPECT_ERR(reply_on((uk_name_t)r, 2 * SECOND), ERR_RIGHTS);
+	}
+	/* Served as before. */
+	long dev = ns_lookup("dev", 0);
+	EXPECT(dev > 0);
+	uk_port_destroy((uk_name_t)r);
+}
+
+struct test {
+	const char *id, *name;
+	void (*run)(void);
+};
+
+/* In this order: PROT0007 needs PROT0009's full table, PROT0011 ends the
+ * waiter parked before the first test. */
+static const struct test tests[] = {
+    {"PROT0001", "claim_needs_a_claim_port", test_claim_needs_claim_port},
+    {"PROT0002", "unconfigured_device_refused",
+     test_unconfigured_device_refused},
+    {"PROT0003", "bridges_never_claimable", test_bridges_never_claimable},
+    {"PROT0004", "config_writes_limited", test_config_writes_limited},
+    {"PROT0005", "driver_endpoints_are_private", test_driver_endpoints_private},
+    {"PROT0006", "system_names_reserved", test_system_names_reserved},
+    {"PROT0008", "resolver_needs_capability", test_resolver_needs_capability},
+    {"PROT0009", "name_limit_per_client", test_name_limit_per_client},
+    {"PROT0010", "waiter_limit_per_client", test_waiter_limit_per_client},
+    {"PROT0007", "name_kept_across_restart", test_name_kept_across_restart},
+    {"PROT0012", "send_right_reply_refused", test_send_right_reply_refused},
+    {"PROT0011", "infinite_wait_clamped", test_infinite_wait_clamped},
+};
+
+static bool selected(const char *id, int argc, char **argv)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], id))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned passed = 0, failed = 0;
+
+	if (selected("PROT0011", argc, argv)) {
+		long r = port_new();
+		if (r > 0 && name_send(NAME_LOOKUP, "authtest-never-inf", 0,
+				       UK_TIMEOUT_INFINITE, (uk_name_t)r,
+				       UK_DISP_MAKE_SEND_ONCE) == 0) {
+			infinite_reply = (uk_name_t)r;
+			infinite_sent = now();
+		}
+	}
+	for (unsigned i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		const struct test *t = &tests[i];
+		if (!selected(t->id, argc, argv))
+			continue;
+		failures_in_test = 0;
+		t->run();
+		printf("authtest: %s %s %s\n", t->id, t->name,
+		       failures_in_test ? "FAILED" : "ok");
+		if (failures_in_test)
+			failed++;
+		else
+			passed++;
+	}
+	printf("authtest: %u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
