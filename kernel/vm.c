@@ -218,7 +218,9 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	if (!r)
 		return -ERR_NOT_FOUND;
-	if (r->kind != VM_ANONYMOUS || r->size != size)
+	/* Device memory (phys_map) is unmapped like anonymous memory; its
+	 * frames are not the task's, so unmap_range leaves them alone. */
+	if ((r->kind != VM_ANONYMOUS && r->kind != VM_PHYSICAL) || r->size != size)
 		return -ERR_INVALID;
 	unmap_range(t, r->start, r->size);
 	region_destroy(r);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz [CALLS [SEED]]: a syscall fuzzer for ports, messages and memory.
+ * fuzz [CALLS [SEED]]: a syscall fuzzer for ports, messages and memory
+ * (and, now and then, thread and task creation at random priorities,
+ * hardware capabilities derived from the roots a test program gets, and
+ * DMA memory).
  *
  * It makes CALLS (default 20000) IPC, port and memory syscalls with random
  * and boundary arguments: names it owns, stale names, made-up and 64-bit
@@ -46,11 +49,15 @@ enum outcome {
 	WITH_OOL,
 	ALLOCATED,
 	REFUSED,
+	CAPS_DERIVED,
+	DEVICE_MAPS,
+	DMA_REGIONS,
 	OUTCOMES
 };
 static const char *const outcome_name[OUTCOMES] = {
     "sent",	  "received",	   "received rights", "received memory",
-    "ports made", "sends refused",
+    "ports made", "sends refused", "capabilities derived",
+    "device maps", "DMA regions",
 };
 static uint64_t outcomes[OUTCOMES];
 
@@ -390,7 +397,10 @@ static uint32_t build_message(void)
 			o[i].address = regions[k].addr;
 			o[i].size = chance(80) ? regions[k].size
 					       : pick_size(regions[k].size);
-			o[i].flags = chance(70) ? UK_OOL_MOVE : UK_OOL_COPY;
+			unsigned f = (unsigned)below(10);
+			o[i].flags = f < 6 ? UK_OOL_MOVE
+				     : f < 8 ? UK_OOL_COPY
+					     : UK_OOL_SHARE;
 		} else if (r < 8 || plausible) {
 			o[i].address = (uint64_t)scratch + below(4096);
 			o[i].size =
@@ -512,6 +522,163 @@ static void try_cycle(void)
 }
 
 /* One random syscall. */
+static unsigned self_mcp = UK_PRIORITY_MAX; /* ours, read at the start */
+/* Priority calls draw from their own generator, so the other calls see
+ * the same sequence for a seed as without them. */
+static uint64_t prio_state;
+
+static uint64_t prio_rng(void)
+{
+	prio_state ^= prio_state >> 12;
+	prio_state ^= prio_state << 25;
+	prio_state ^= prio_state >> 27;
+	return prio_state * 0x2545F4914F6CDD1Dull;
+}
+
+static int64_t pick_priority(void)
+{
+	switch (prio_rng() % 4) {
+	case 0: return (int64_t)(prio_rng() % (UK_PRIORITY_MAX + 1));
+	case 1: return (int64_t)self_mcp + (int64_t)(prio_rng() % 3) - 1;
+	case 2: return UK_PRIORITY_MAX + (int64_t)(prio_rng() % 3);
+	default: return (int64_t)prio_rng();
+	}
+}
+
+static void exiting_thread(uint64_t arg)
+{
+	(void)arg;
+	uk_thread_exit();
+}
+
+/* thread_create and task_create at random priorities and MCPs: each must be
+ * refused with ERR_INVALID (no priority), then ERR_PERMISSION (above our
+ * MCP), or accepted. task_create gets an image that is no ELF, so an
+ * accepted request ends in ERR_BAD_IMAGE and no task is made. */
+static void fuzz_priorities(void)
+{
+	static uint64_t stack[64] __attribute__((aligned(16)));
+	static const uint8_t not_elf[16];
+	int64_t p = pick_priority();
+	bool invalid = p < 0 || p > UK_PRIORITY_MAX;
+	bool above = (uint64_t)p > self_mcp;
+	long rc;
+
+	if (prio_rng() % 2) {
+		rc = uk_thread_create((uint64_t)exiting_thread, (uint64_t)&stack[62], 0, p);
+		if (invalid ? rc != -ERR_INVALID
+		    : above ? rc != -ERR_PERMISSION
+			    : rc <= 0 && rc != -ERR_LIMIT && rc != -ERR_NO_MEMORY)
+			fail("thread_create priority", (long)p, rc);
+		return;
+	}
+	struct uk_task_args a;
+	memset(&a, 0, sizeof(a));
+	strlcpy(a.name, "fuzz", sizeof(a.name));
+	a.priority = p;
+	if (prio_rng() % 2) {
+		a.flags = UK_TASK_ARGS_MCP;
+		a.mcp = (uint8_t)pick_priority();
+		invalid |= a.mcp > UK_PRIORITY_MAX;
+		above |= a.mcp > self_mcp;
+	}
+	if (prio_rng() % 20 == 0) {
+		a.flags |= (uint16_t)(1u << (prio_rng() % 16));
+		invalid |= (a.flags & ~UK_TASK_ARGS_MCP) != 0;
+	}
+	rc = uk_task_create(not_elf, sizeof(not_elf), &a, sizeof(a));
+	if (rc != (invalid ? -ERR_INVALID : above ? -ERR_PERMISSION : -ERR_BAD_IMAGE))
+		fail("task_create priority", (long)p, rc);
+}
+
+/* A hardware capability: one of the roots a test program gets, a derived
+ * one we hold, or any name. */
+static uint64_t pick_capability(void)
+{
+	const struct uk_startup *su = uk_startup_info;
+	unsigned root = UK_STARTUP_HW_IO + (unsigned)below(3);
+
+	if (chance(40) && su && root < su->n_rights && su->rights[root])
+		return su->rights[root];
+	return pick_name64();
+}
+
+/* cap_derive, cap_info, io_enable, phys_map and irq_bind with random
+ * ranges: each either fails with an error or yields what it promises.
+ * Nothing here touches a device: port I/O and mapped device memory are
+ * never used, and interrupts only queue notices on our own ports. */
+static void fuzz_hardware(void)
+{
+	static struct uk_hw_info info;
+	uint64_t cap = pick_capability();
+	long rc;
+
+	switch (below(6)) {
+	case 0:
+	case 1: {
+		uint64_t base = chance(50) ? below(0x10000) : rng();
+		uint64_t size = chance(70) ? below(0x2000) + 1 : pick_size(4096);
+		rc = uk_cap_derive(cap, base, size);
+		if (rc > 0) {
+			outcomes[CAPS_DERIVED]++;
+			remember_name((uk_name_t)rc);
+		} else if (rc == 0) {
+			fail("cap_derive", (long)cap, rc);
+		}
+		break;
+	}
+	case 2:
+		rc = uk_cap_info(cap, chance(80) ? &info
+						 : (struct uk_hw_info *)pick_out_pointer());
+		if (rc > 0)
+			fail("cap_info", (long)cap, rc);
+		break;
+	case 3:
+		rc = uk_io_enable(cap);
+		if (rc > 0)
+			fail("io_enable", (long)cap, rc);
+		break;
+	case 4: {
+		uint64_t size = chance(70) ? 4096 * (below(4) + 1) : pick_size(4096);
+		rc = uk_phys_map(cap, chance(60) ? 0 : pick_size(4096), size,
+				 chance(80) ? (UK_VM_READ | UK_VM_WRITE) : below(8));
+		if (rc > 0) {
+			outcomes[DEVICE_MAPS]++;
+			remember_region((uint64_t)rc, (size + 4095) & ~4095ull);
+		} else if (rc == 0) {
+			fail("phys_map", (long)cap, rc);
+		}
+		break;
+	}
+	default:
+		rc = uk_irq_bind(cap, pick_name64());
+		if (rc > 0)
+			fail("irq_bind", (long)cap, rc);
+		break;
+	}
+}
+
+/* DMA memory: contiguous frames with their physical address. */
+static void fuzz_dma(void)
+{
+	static const uint64_t sizes[] = { 0, 1, 4096, 4097, 65536, 1 << 20,
+					  64ull << 20, UINT64_MAX };
+	static uint64_t phys;
+	uint64_t size = chance(10) ? rng() : sizes[below(8)];
+	uint64_t out = chance(80) ? (uint64_t)&phys : pick_out_pointer();
+
+	if (n_regions == REGIONS_MAX)
+		return;
+	phys = 0;
+	long rc = uk_vm_allocate_dma(size, (uint64_t *)out);
+	if (rc > 0) {
+		if (size > (64ull << 20) || (out == (uint64_t)&phys && !phys))
+			fail("vm_allocate_dma", (long)size, rc);
+		outcomes[DMA_REGIONS]++;
+		remember_region((uint64_t)rc, (size + 4095) & ~4095ull);
+	}
+}
+
 static void fuzz_one(void)
 {
 	long rc;
@@ -521,7 +688,14 @@ static void fuzz_one(void)
 		try_cycle();
 		return;
 	}
-	switch (below(20)) {
+	switch (below(22)) {
+	case 19:
+		fuzz_hardware();
+		break;
+	case 20:
+		if (chance(20))
+			fuzz_dma();
+		break;
 	case 0:
 	case 1: {
 		static const uint64_t kinds[] = {UK_RIGHT_RECEIVE,
@@ -579,13 +753,24 @@ static void fuzz_one(void)
 		if (rc > 0)
 			fail("port_set_add/remove", 0, rc);
 		break;
-	case 6:
+	case 6: {
+		/* Random names, kinds and notify ports, often a held send
+		 * right as the notify port: the kernel must only ever accept
+		 * a port this task receives on. */
+		struct uk_port_info ni;
+		a0 = chance(50) ? pick_holding(UK_RIGHT_SEND) : pick_name64();
 		a1 = chance(90) ? below(4) : rng();
-		rc = uk_port_request_notification(pick_name64(), a1,
-						  pick_name64());
+		a2 = chance(50) ? pick_holding(UK_RIGHT_SEND) : pick_name64();
+		rc = uk_port_request_notification(a0, a1, a2);
 		if (rc > 0)
 			fail("port_request_notification", (long)a1, rc);
+		if (rc == 0 && (a2 > UINT32_MAX ||
+				uk_port_info((uk_name_t)a2, &ni) < 0 ||
+				!(ni.rights & UK_RIGHT_RECEIVE)))
+			fail("notice accepted for a port not received on",
+			     (long)a1, rc);
 		break;
+	}
 	case 7:
 		rc = uk_port_info(pick_name64(),
 				  (struct uk_port_info *)pick_out_pointer());
@@ -712,7 +897,7 @@ static void fuzz_one(void)
 			a2 = 4096; /* never write past the scratch area */
 		rc = uk_kinfo(a0, (void *)a1, a2);
 		if (rc > 0 && a0 != UK_KINFO_MEMORY && a0 != UK_KINFO_TASKS &&
-		    a0 != UK_KINFO_CPU)
+		    a0 != UK_KINFO_CPU && a0 != UK_KINFO_TASK)
 			fail("kinfo", (long)a0, rc);
 		break;
 	}
@@ -837,6 +1022,7 @@ int main(int argc, char **argv)
 	if (!seed)
 		seed = 0x9e3779b97f4a7c15ull;
 	rng_state = seed;
+	prio_state = seed ^ 0x5bd1e995u;
 	/* Drop the bootstrap right: a message to the name server would make
 	 * another task use memory, which blurs the leak check, and the
 	 * fuzzer is about the kernel alone. */
@@ -846,14 +1032,23 @@ int main(int argc, char **argv)
 	printf("fuzz: seed 0x%lx, %lu calls (repeat: test=fuzz:%lu,0x%lx)\n",
 	       seed, n, n, seed);
 	hole_page = page_before_hole();
+	struct uk_kinfo_task me = { .id = uk_startup_info->self };
+	if (uk_kinfo(UK_KINFO_TASK, &me, sizeof(me)) == sizeof(me))
+		self_mcp = me.mcp;
 	if (uk_kinfo(UK_KINFO_MEMORY, &before, sizeof(before)) !=
 	    sizeof(before)) {
 		printf("fuzz: kinfo failed\n");
 		return 1;
 	}
 	uint64_t start = (uint64_t)uk_clock();
+	/* The hardware roots die early to the random deallocations below,
+	 * so the capability calls get a phase of their own first. */
+	for (uint64_t i = 0; i < n / 20 && i < 5000; i++)
+		fuzz_hardware();
 	for (calls = 0; calls < n; calls++) {
 		fuzz_one();
+		if (calls % 100 == 99)
+			fuzz_priorities();
 		if (calls % 1000 == 999)
 			drain();
 		if (calls % 200 == 199)
@@ -863,6 +1058,7 @@ int main(int argc, char **argv)
 			       calls + 1, (uint64_t)n_names, n_regions);
 	}
 	release_all();
+	uk_sleep(20 * MS); /* threads below our priority run, end and go */
 	uk_kinfo(UK_KINFO_MEMORY, &after, sizeof(after));
 	uint64_t ms = ((uint64_t)uk_clock() - start) / MS;
 	printf("fuzz:");
