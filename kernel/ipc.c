@@ -419,7 +419,7 @@ static int copyin_commit(struct task *t, struct copyin *c, struct kmsg **out)
 		kmsg_free(m);
 		return -ERR_FAULT;
 	}
-	m->sender = (uint32_t)t->id;
+	m->sender = t->id;
 	int rc = ool_copyin(t, c, m);
 	if (rc < 0) {
 		kmsg_free(m);
@@ -498,7 +498,8 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 		ools[i].flags &= UK_OOL_MOVE | UK_OOL_SHARE;
 		ools[i].reserved = 0;
 	}
-	h->sender = m->sender;
+	h->sender = (uint32_t)m->sender;
+	h->sender_generation = (uint32_t)(m->sender >> 32);
 	h->flags = m->kernel ? UK_MSG_KERNEL : 0;
 	copy_to_user(t, buf, m->data, m->size);
 	int64_t size = m->size;
@@ -904,6 +905,7 @@ static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 	h->dest = p->receiver_name;
 	h->reply = reply_name;
 	h->sender = (uint32_t)t->id;
+	h->sender_generation = (uint32_t)(t->id >> 32);
 	h->flags = 0;
 	fast_copy_out(server, direct, words, size);
 	sched_unblock(server, (int64_t)size);
@@ -960,6 +962,7 @@ static int64_t fast_reply_receive(uaddr_t reply, uint64_t reply_size,
 	h->dest = 0;
 	h->reply = 0;
 	h->sender = (uint32_t)t->id;
+	h->sender_generation = (uint32_t)(t->id >> 32);
 	h->flags = 0;
 	fast_copy_out(client, direct, words, reply_size);
 	sched_unblock(client, (int64_t)reply_size);

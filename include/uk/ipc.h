@@ -55,12 +55,20 @@ struct uk_msg_header {
 	uint16_t n_ports;
 	uint16_t n_ool;
 	uint16_t flags;		   /* UK_MSG_* (kernel-set on receive) */
-	uint32_t sender;	   /* receive: low 32 bits of the sending task id */
-	uint32_t reserved;	   /* 0 */
+	uint32_t sender;	   /* receive: low 32 bits of the sending task id (its slot) */
+	uint32_t sender_generation; /* receive: the high 32 bits (its generation):
+				     * with sender, the task's full id, which
+				     * never names a later task; send: ignored */
 };
 _Static_assert(sizeof(struct uk_msg_header) == 32, "uk_msg_header layout");
 
 #define UK_MSG_KERNEL 0x1u /* the kernel sent it (notification, interrupt) */
+
+/* The full id of a received message's sending task (0 from the kernel). */
+static inline uint64_t uk_msg_sender(const struct uk_msg_header *h)
+{
+	return (uint64_t)h->sender_generation << 32 | h->sender;
+}
 
 struct uk_msg_port {
 	uk_name_t name;	      /* send: sender's name; receive: receiver's name */

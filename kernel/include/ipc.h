@@ -186,7 +186,7 @@ struct kmsg_ool {
 struct kmsg {
 	struct list_node link;
 	uint32_t size;
-	uint32_t sender;
+	uint64_t sender; /* the sending task's full id; 0 from the kernel */
 	bool kernel;
 	bool kept;	/* see kmsg_notice_alloc */
 	bool in_flight;

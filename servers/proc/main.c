@@ -45,7 +45,7 @@
 
 static struct proc_table table;
 static uk_name_t service, kick;
-static uint32_t self_id32;
+static uint64_t self_id;
 static uint64_t bad_requests;
 
 union msgbuf {
@@ -165,15 +165,14 @@ static bool split_args(char *blob, uint32_t len, uint32_t argc, const char **arg
 	return true;
 }
 
-/* The sending task of h (full id and MCP); false if it is gone. The sender
- * is named by its slot only: a slot freed and refilled between the send
- * and this query would be misread, which a kernel-stamped full id in the
- * header would rule out (see docs/ARCHITECTURE.md). */
+/* The sending task of h (full id and MCP); false if it is gone. The kernel
+ * stamps the sender's full id, generation included, so a task that ended
+ * and whose slot went to another is never mistaken for it. */
 static bool client_of(const struct uk_msg_header *h, struct uk_kinfo_task *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->id = h->sender;
-	return h->sender && uk_kinfo(UK_KINFO_TASK, c, sizeof(*c)) > 0 &&
+	c->id = uk_msg_sender(h);
+	return c->id && uk_kinfo(UK_KINFO_TASK, c, sizeof(*c)) > 0 &&
 	       c->state == UK_TASK_ALIVE;
 }
 
@@ -398,7 +397,7 @@ static bool handle(void)
 {
 	const struct uk_msg_header *h = &in.h;
 
-	if (h->id == PROC_EXITED && h->sender == self_id32 && !h->reply &&
+	if (h->id == PROC_EXITED && uk_msg_sender(h) == self_id && !h->reply &&
 	    !(h->flags & UK_MSG_KERNEL)) {
 		struct uk_exit_status st;
 		if (uk_msg_body_len(h) >= sizeof(st)) {
@@ -473,7 +472,7 @@ static long setup(void)
 	static union msgbuf kick_buf;
 	long rc;
 
-	self_id32 = (uint32_t)uk_task_self();
+	self_id = (uint64_t)uk_task_self();
 	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
 	long k = uk_port_allocate(UK_RIGHT_RECEIVE);
 	if (p <= 0 || k <= 0)

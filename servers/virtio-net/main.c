@@ -76,7 +76,7 @@ static union msgbuf in, out;
 static struct {
 	bool open;
 	uk_name_t events; /* send right to its event port */
-	uint32_t task;	  /* low 32 bits of its task id */
+	uint64_t task;	  /* its full task id (never a later task's) */
 } client;
 
 /* Events not yet delivered. Each slot is in at most one list, so a list
@@ -216,7 +216,7 @@ static void client_gone(void)
 	if (!client.open)
 		return;
 	printf("virtio-net: client task %u went away; slots reclaimed\n",
-	       client.task);
+	       (unsigned)client.task);
 	uk_port_deallocate(client.events);
 	client = (typeof(client)){0};
 	n_pending_rx = n_pending_tx = 0;
@@ -350,7 +350,7 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 		return (int)rc;
 	client.open = true;
 	client.events = ev;
-	client.task = h->sender;
+	client.task = uk_msg_sender(h);
 	*keep_port = true;
 
 	struct uk_netdev_open_reply *r = reply_begin(NETDEV_OPEN, 0, 1);
@@ -373,7 +373,7 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 		if (slots.state[s] == SLOT_DRIVER)
 			post_rx(s);
 	kick_rx();
-	printf("virtio-net: net0 opened by task %u\n", client.task);
+	printf("virtio-net: net0 opened by task %u\n", (unsigned)client.task);
 	return 1;
 }
 
@@ -382,7 +382,7 @@ static int do_rx_done(const struct uk_msg_header *h)
 	struct uk_netdev_slots list;
 	int bad = 0;
 
-	if (!client.open || h->sender != client.task)
+	if (!client.open || uk_msg_sender(h) != client.task)
 		return -ERR_PERMISSION;
 	if (netdev_slots_decode(h, &list) < 0)
 		return -ERR_INVALID;
@@ -402,7 +402,7 @@ static int do_tx(const struct uk_msg_header *h)
 	struct uk_netdev_slots list;
 	int bad = 0;
 
-	if (!client.open || h->sender != client.task)
+	if (!client.open || uk_msg_sender(h) != client.task)
 		return -ERR_PERMISSION;
 	if (netdev_slots_decode(h, &list) < 0)
 		return -ERR_INVALID;

@@ -369,7 +369,7 @@ static uint32_t build_message(void)
 	if (chance(5))
 		h->sender = (uint32_t)rng();
 	if (chance(5))
-		h->reserved = (uint32_t)rng();
+		h->sender_generation = (uint32_t)rng(); /* a forged sender is ignored */
 	struct uk_msg_port *p = (struct uk_msg_port *)(h + 1);
 	for (unsigned i = 0;
 	     i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++) {

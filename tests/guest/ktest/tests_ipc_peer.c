@@ -41,6 +41,8 @@ static void expect_echo(uk_name_t svc, uint32_t len, uint8_t seed, long peer)
 	EXPECT_EQ(reply.h.n_ports, 0);
 	EXPECT_EQ(reply.h.flags, 0);
 	EXPECT_EQ(reply.h.sender, (uint32_t)peer);
+	/* The whole id, generation included: never a later task's. */
+	EXPECT_EQ(uk_msg_sender(&reply.h), (uint64_t)peer);
 	if (memcmp(msg_body(&reply.h), body, len))
 		ktest_fail(__FILE__, __LINE__,
 			   "echo of %u bytes (seed %u) differs", len, seed);

@@ -283,7 +283,7 @@ static struct sent_msg *take_request(const struct uk_msg_header *msg,
 	CHECK(s->h.dest_disposition == 0 ||
 		  s->h.dest_disposition == UK_DISP_COPY_SEND,
 	      "dest disposition %u", s->h.dest_disposition);
-	CHECK(s->h.flags == 0 && s->h.reserved == 0 && s->h.sender == 0,
+	CHECK(s->h.flags == 0 && s->h.sender_generation == 0 && s->h.sender == 0,
 	      "header flags/reserved/sender not zero");
 	check_held(s->h.dest, "request dest");
 	memcpy(s->ports, uk_msg_ports(msg),
