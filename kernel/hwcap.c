@@ -4,6 +4,17 @@
  * per-task I/O permission bitmaps, device memory mappings, interrupt
  * delivery as messages, and DMA memory. The kernel keeps IRQ 0 (its tick)
  * and IRQ 2 (the PIC cascade); RAM is never mapped through a capability.
+ *
+ * Revocation (cap_revoke) is bounded by the objects there are, with no
+ * per-capability lists to keep: one pass over every live capability (each
+ * checks its ancestors: capabilities x tree depth) marks the descendants;
+ * one pass over the interrupt table drops their bindings; one pass over
+ * every task's regions and io_enabled slots unmaps their device memory
+ * and rebuilds the I/O bitmap of each task that lost an enable (8 KiB plus
+ * the ports of its remaining enables). Freeing a capability that some task
+ * io_enabled takes the same pass over the tasks' slots. Nothing allocates, so
+ * it cannot fail half-way. The kernel runs syscalls and interrupts with
+ * interrupts off on one CPU, so nothing runs in between.
  */
 #include "hwcap.h"
 
@@ -24,6 +35,7 @@
 #define IRQ_LINES 16u
 
 static struct slab_cache cap_cache;
+static struct list_node all_caps;
 
 /* PCI interrupt lines are shared: up to IRQ_SHARERS drivers bind one line,
  * each with its own capability. An interrupt masks the line and notifies
@@ -86,6 +98,7 @@ static struct irq_binding *binding_of(unsigned line, const struct hw_cap *c)
 void hwcap_init(void)
 {
 	slab_cache_init(&cap_cache, "hw_cap", sizeof(struct hw_cap));
+	list_init(&all_caps);
 }
 
 void hwcap_ref(struct hw_cap *c)
@@ -93,14 +106,24 @@ void hwcap_ref(struct hw_cap *c)
 	c->refs++;
 }
 
+static void io_forget(struct task *t, void *cap);
+
+/* A loop, not recursion: the last reference to a deep chain frees it all. */
 void hwcap_unref(struct hw_cap *c)
 {
-	if (--c->refs == 0)
+	while (c && --c->refs == 0) {
+		struct hw_cap *parent = c->parent;
+		if (c->io_enables)
+			task_for_each(io_forget, c); /* its ports close */
+		list_remove(&c->link);
 		slab_free(&cap_cache, c);
+		c = parent;
+	}
 }
 
-static uk_name_t insert(struct task *t, uint32_t kind, uint64_t base,
-			uint64_t size)
+/* A new capability derived from parent (NULL: a root) in t's name table. */
+static uk_name_t insert(struct task *t, struct hw_cap *parent, uint32_t kind,
+			uint64_t base, uint64_t size)
 {
 	struct hw_cap *c = slab_alloc(&cap_cache);
 	uk_name_t name;
@@ -117,6 +140,12 @@ static uk_name_t insert(struct task *t, uint32_t kind, uint64_t base,
 	c->kind = kind;
 	c->base = base;
 	c->size = size;
+	c->parent = parent;
+	c->io_enables = 0;
+	c->revoked = false;
+	if (parent)
+		hwcap_ref(parent);
+	list_push_back(&all_caps, &c->link);
 	e->object = c;
 	e->rights = UK_RIGHT_HARDWARE;
 	return name;
@@ -125,14 +154,16 @@ static uk_name_t insert(struct task *t, uint32_t kind, uint64_t base,
 void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX])
 {
 	out[UK_STARTUP_BOOTSTRAP] = UK_NAME_NULL;
-	out[UK_STARTUP_HW_IO] = insert(t, UK_HW_IO_PORTS, 0, IO_PORTS);
+	out[UK_STARTUP_HW_IO] = insert(t, NULL, UK_HW_IO_PORTS, 0, IO_PORTS);
 	/* Physical addresses end at 2^MAXPHYADDR: beyond it a page-table entry
 	 * would have reserved bits set (and arch_map_page asserts). */
-	out[UK_STARTUP_HW_MEMORY] = insert(t, UK_HW_MEMORY, 0, arch_phys_limit());
-	out[UK_STARTUP_HW_IRQ] = insert(t, UK_HW_IRQ, 1, IRQ_LINES - 1);
+	out[UK_STARTUP_HW_MEMORY] =
+	    insert(t, NULL, UK_HW_MEMORY, 0, arch_phys_limit());
+	out[UK_STARTUP_HW_IRQ] = insert(t, NULL, UK_HW_IRQ, 1, IRQ_LINES - 1);
 }
 
-/* Decode: the capability a name holds, of the wanted kind (0: any). */
+/* Decode: the capability a name holds, of the wanted kind (0: any), not
+ * revoked. */
 static int lookup(uint64_t name, uint32_t kind, struct hw_cap **out)
 {
 	struct ipc_entry *e = name <= UINT32_MAX
@@ -145,6 +176,8 @@ static int lookup(uint64_t name, uint32_t kind, struct hw_cap **out)
 	if (!(e->rights & UK_RIGHT_HARDWARE))
 		return -ERR_RIGHTS;
 	*out = e->object;
+	if ((*out)->revoked)
+		return -ERR_DEAD;
 	if (kind && (*out)->kind != kind)
 		return -ERR_RIGHTS;
 	return 0;
@@ -162,7 +195,7 @@ int64_t sys_cap_derive(uint64_t name, uint64_t base, uint64_t size)
 		return -ERR_INVALID;
 	if (c->kind == UK_HW_MEMORY && ((base | size) & (PAGE_SIZE - 1)))
 		return -ERR_INVALID;
-	uk_name_t n = insert(current->task, c->kind, base, size);
+	uk_name_t n = insert(current->task, c, c->kind, base, size);
 	return n ? (int64_t)n : -ERR_NO_MEMORY;
 }
 
@@ -177,14 +210,29 @@ int64_t sys_cap_info(uint64_t name, uaddr_t info)
 	return copy_to_user(current->task, info, &out, sizeof(out)) < 0 ? -ERR_FAULT : 0;
 }
 
+static void io_open(struct task *t, const struct hw_cap *c)
+{
+	for (uint64_t p = c->base; p < c->base + c->size; p++)
+		t->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+}
+
 int64_t sys_io_enable(uint64_t name)
 {
 	struct hw_cap *c;
 	struct task *t = current->task;
 	int rc = lookup(name, UK_HW_IO_PORTS, &c);
+	unsigned slot = HWCAP_IO_ENABLES_MAX;
 
 	if (rc < 0)
 		return rc;
+	for (unsigned i = 0; i < HWCAP_IO_ENABLES_MAX; i++) {
+		if (t->io_enabled[i] == c)
+			return 0; /* open already */
+		if (!t->io_enabled[i] && slot == HWCAP_IO_ENABLES_MAX)
+			slot = i;
+	}
+	if (slot == HWCAP_IO_ENABLES_MAX)
+		return -ERR_LIMIT;
 	if (!t->io_bitmap) {
 		uint64_t pa;
 		if (!kframe_alloc_contiguous(UK_IO_BITMAP_BYTES / PAGE_SIZE, &pa))
@@ -192,14 +240,23 @@ int64_t sys_io_enable(uint64_t name)
 		t->io_bitmap = arch_phys_to_virt(pa);
 		memset(t->io_bitmap, 0xff, UK_IO_BITMAP_BYTES); /* 1 = denied */
 	}
-	for (uint64_t p = c->base; p < c->base + c->size; p++)
-		t->io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
-	arch_set_io_bitmap(t->io_bitmap, t); /* takes effect now */
+	c->io_enables++;
+	t->io_enabled[slot] = c;
+	io_open(t, c);
+	/* Takes effect now; forget first, or an unchanged owner skips the
+	 * copy into the TSS. */
+	arch_forget_io_bitmap(t);
+	arch_set_io_bitmap(t->io_bitmap, t);
 	return 0;
 }
 
 void hwcap_task_release(struct task *t)
 {
+	for (unsigned i = 0; i < HWCAP_IO_ENABLES_MAX; i++) {
+		if (t->io_enabled[i])
+			t->io_enabled[i]->io_enables--;
+		t->io_enabled[i] = NULL;
+	}
 	if (!t->io_bitmap)
 		return;
 	arch_forget_io_bitmap(t);
@@ -228,7 +285,8 @@ int64_t sys_phys_map(uint64_t name, uint64_t offset, uint64_t size,
 		if (phys_is_ram(pa + off))
 			return -ERR_PERMISSION;
 	rc = vm_map_physical(current->task, 0, pa, size,
-			     (unsigned)flags | UK_VM_READ | VM_UNCACHED, &addr);
+			     (unsigned)flags | UK_VM_READ | VM_UNCACHED, c,
+			     &addr);
 	return rc < 0 ? rc : (int64_t)addr;
 }
 
@@ -336,6 +394,84 @@ bool hwcap_irq(unsigned line)
 	if (any)
 		line_update(line);
 	return any;
+}
+
+/* Is c derived from a, directly or not? */
+static bool derived_from(const struct hw_cap *c, const struct hw_cap *a)
+{
+	for (c = c->parent; c; c = c->parent)
+		if (c == a)
+			return true;
+	return false;
+}
+
+/* Close the I/O ports t opened with cap (NULL: with any revoked
+ * capability): its bitmap is rebuilt from the enables that remain. */
+static void io_forget(struct task *t, void *cap)
+{
+	bool changed = false;
+
+	for (unsigned i = 0; i < HWCAP_IO_ENABLES_MAX; i++) {
+		struct hw_cap *c = t->io_enabled[i];
+		if (c && (cap ? c == cap : c->revoked)) {
+			c->io_enables--;
+			t->io_enabled[i] = NULL;
+			changed = true;
+		}
+	}
+	if (changed && t->io_bitmap) {
+		memset(t->io_bitmap, 0xff, UK_IO_BITMAP_BYTES);
+		for (unsigned i = 0; i < HWCAP_IO_ENABLES_MAX; i++)
+			if (t->io_enabled[i])
+				io_open(t, t->io_enabled[i]);
+		/* The TSS holds a copy of the running task's bitmap. */
+		arch_forget_io_bitmap(t);
+		if (current->task == t)
+			arch_set_io_bitmap(t->io_bitmap, t);
+	}
+}
+
+/* Undo in t what revoked capabilities allowed: ports, device memory. */
+static void revoke_in_task(struct task *t, void *unused)
+{
+	(void)unused;
+	io_forget(t, NULL);
+	vm_unmap_revoked(t);
+}
+
+int64_t sys_cap_revoke(uint64_t name)
+{
+	struct hw_cap *a;
+	struct list_node *n;
+	int64_t revoked = 0;
+	int rc = lookup(name, 0, &a);
+
+	if (rc < 0)
+		return rc;
+	list_for_each(n, &all_caps)
+	{
+		struct hw_cap *c = list_entry(n, struct hw_cap, link);
+		if (!c->revoked && derived_from(c, a)) {
+			c->revoked = true;
+			revoked++;
+		}
+	}
+	if (!revoked)
+		return 0;
+	for (unsigned line = 0; line < IRQ_LINES; line++) {
+		bool dropped = false;
+		for (unsigned i = 0; i < IRQ_SHARERS; i++) {
+			struct irq_binding *b = &irqs[line][i];
+			if (b->port && b->cap->revoked) {
+				binding_drop(b);
+				dropped = true;
+			}
+		}
+		if (dropped)
+			line_update(line);
+	}
+	task_for_each(revoke_in_task, NULL);
+	return revoked;
 }
 
 int64_t sys_vm_allocate_dma(uint64_t size, uaddr_t phys)

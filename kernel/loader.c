@@ -130,7 +130,8 @@ int loader_create_task(const struct image_source *src,
 	if (req->boot_archive_len) {
 		rc = vm_map_physical(t, VM_BOOT_ARCHIVE_BASE,
 				     req->boot_archive_phys,
-				     req->boot_archive_len, UK_VM_READ, &addr);
+				     req->boot_archive_len, UK_VM_READ, NULL,
+				     &addr);
 		if (rc < 0)
 			goto fail;
 		su->boot_archive = addr;

@@ -84,6 +84,13 @@ struct task *task_create(const char *name, struct task *parent, int *error)
 	return t;
 }
 
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
+{
+	for (unsigned slot = 1; slot < TASK_MAX; slot++)
+		if (slots[slot].task)
+			fn(slots[slot].task, arg);
+}
+
 struct task *task_lookup(uint64_t id)
 {
 	uint32_t slot = UK_ID_INDEX(id);
@@ -103,6 +110,9 @@ static void free_user_frame(uint64_t pa)
  * (so none runs on these page tables). */
 static void release_address_space(struct task *t)
 {
+	/* Here and not in task_terminate: a dying thread still runs with
+	 * this bitmap in the TSS until it switches away. */
+	hwcap_task_release(t);
 	if (!t->aspace_root)
 		return;
 	vm_release_all(t);
@@ -128,8 +138,6 @@ static void maybe_free(struct task *t)
 void task_destroy_unstarted(struct task *t)
 {
 	ipc_task_release(t);
-	hwcap_task_release(t);
-	hwcap_task_release(t);
 	t->state = TASK_ZOMBIE;
 	t->status_collected = true;
 	maybe_free(t);

@@ -7,6 +7,7 @@
 #include <uk/types.h>
 
 #include "arch.h"
+#include "hwcap.h"
 #include "kernel.h"
 #include "slab.h"
 #include "task.h"
@@ -51,6 +52,8 @@ static void region_destroy(struct vm_region *r)
 	list_remove(&r->link);
 	if (r->shared)
 		vm_shared_unref(r->shared);
+	if (r->cap)
+		hwcap_unref(r->cap);
 	slab_free(&region_cache, r);
 }
 
@@ -133,6 +136,7 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 	if (!r)
 		return -ERR_NO_MEMORY;
 	r->shared = NULL;
+	r->cap = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -161,8 +165,8 @@ fail:
 	return -ERR_NO_MEMORY;
 }
 
-int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
-		    uint64_t size, unsigned flags, uint64_t *out)
+int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys, uint64_t size,
+		    unsigned flags, struct hw_cap *cap, uint64_t *out)
 {
 	struct vm_region *r;
 
@@ -177,6 +181,7 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
 	if (!r)
 		return -ERR_NO_MEMORY;
 	r->shared = NULL;
+	r->cap = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -194,8 +199,26 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
 			return -ERR_NO_MEMORY;
 		}
 	}
+	if (cap) {
+		hwcap_ref(cap);
+		r->cap = cap;
+	}
 	*out = addr;
 	return 0;
+}
+
+void vm_unmap_revoked(struct task *t)
+{
+	struct list_node *n, *tmp;
+
+	list_for_each_safe(n, tmp, &t->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		if (r->cap && r->cap->revoked) {
+			unmap_range(t, r->start, r->size);
+			region_destroy(r);
+		}
+	}
 }
 
 static struct vm_region *find_region(struct task *t, uint64_t addr)
@@ -239,6 +262,8 @@ void vm_release_all(struct task *t)
 		 * teardown leaves them alone. */
 		if (r->shared)
 			vm_shared_unref(r->shared);
+		if (r->cap)
+			hwcap_unref(r->cap);
 		slab_free(&region_cache, r);
 	}
 	t->frames = 0;
@@ -263,6 +288,7 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 		return -ERR_NO_MEMORY;
 	}
 	r->shared = NULL;
+	r->cap = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = flags;
@@ -360,6 +386,7 @@ int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out)
 	r->flags = UK_VM_READ | UK_VM_WRITE;
 	r->kind = VM_ANONYMOUS;
 	r->shared = NULL;
+	r->cap = NULL;
 	region_insert(t, r);
 	for (uint64_t i = 0; i < s->npages; i++) {
 		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE, s->frames[i],
@@ -408,6 +435,7 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 	if (!r)
 		return -ERR_NO_MEMORY;
 	r->shared = NULL;
+	r->cap = NULL;
 	r->start = addr;
 	r->size = size;
 	r->flags = UK_VM_READ | UK_VM_WRITE;

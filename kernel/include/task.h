@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <uk/types.h>
 
+#include "hwcap.h"
 #include "ipc.h"
 #include "list.h"
 #include "sched.h"
@@ -42,6 +43,10 @@ struct task {
 	uint64_t frames;	  /* user frames this task owns */
 	struct ipc_space space;	  /* names of rights */
 	uint8_t *io_bitmap;	  /* port I/O permissions, NULL: none */
+	/* The capabilities io_enable opened io_bitmap with (not counted: a
+	 * capability's end removes it); the bitmap is rebuilt from the rest
+	 * when one is revoked or freed. */
+	struct hw_cap *io_enabled[HWCAP_IO_ENABLES_MAX];
 	uint64_t vm_version;	  /* bumped whenever a user page is unmapped */
 };
 
@@ -65,6 +70,8 @@ int64_t task_wait(uint64_t child, struct uk_exit_status *status,
 /* The caller copied a child's status out: the zombie may be freed. */
 void task_collect(uint64_t child);
 uint64_t task_count(void);
+/* Call fn(t, arg) for every task object, alive or zombie (cap_revoke). */
+void task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 /* Is a an ancestor of t (or t itself)? This is the authority to kill. */
 bool task_is_ancestor(const struct task *a, const struct task *t);
 /* May viewer see t in kinfo: t is viewer or its descendant, or viewer

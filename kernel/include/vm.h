@@ -13,6 +13,7 @@
 
 #include "list.h"
 
+struct hw_cap;
 struct task;
 struct vm_shared;
 
@@ -31,6 +32,9 @@ struct vm_region {
 	/* Frames shared with other tasks (UK_OOL_SHARE): mapped as not
 	 * owned here, freed when the last region referring to them goes. */
 	struct vm_shared *shared;
+	/* VM_PHYSICAL through phys_map: the capability it was made with
+	 * (reference), so cap_revoke can find and unmap it. */
+	struct hw_cap *cap;
 };
 
 /* Where vm_allocate places memory when the caller does not choose. */
@@ -74,9 +78,12 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
  * on failure nothing stays mapped. */
 int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 		     unsigned flags, enum vm_region_kind kind, uint64_t *out);
-/* Map physical frames the task does not own, read-only unless flags say. */
-int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys,
-		    uint64_t size, unsigned flags, uint64_t *out);
+/* Map physical frames the task does not own, read-only unless flags say.
+ * cap (may be NULL) is what allowed it; the region takes a reference. */
+int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys, uint64_t size,
+		    unsigned flags, struct hw_cap *cap, uint64_t *out);
+/* Unmap and forget every region of t made with a revoked capability. */
+void vm_unmap_revoked(struct task *t);
 /* Free exactly one region made by vm_allocate. */
 int vm_free_region(struct task *t, uint64_t addr, uint64_t size);
 /* Unmap and free everything (task teardown). */

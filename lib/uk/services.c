@@ -265,3 +265,12 @@ long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val
 
 	return dev_call(&b, DEV_CONFIG_WRITE, &rq, sizeof(rq), 0, 0);
 }
+
+long dev_release(uint32_t index)
+{
+	static union svc_buf b;
+	struct uk_dev_claim_req rq = { UK_DEV_ANY, UK_DEV_ANY, UK_DEV_ANY,
+				       UK_DEV_ANY, index, 0 };
+
+	return dev_call(&b, DEV_RELEASE, &rq, sizeof(rq), 0, 0);
+}

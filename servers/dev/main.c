@@ -5,7 +5,11 @@
  * configuration space through ports 0xcf8/0xcfc, sizes every BAR, and
  * derives one capability per BAR and one for the interrupt line; the fixed
  * legacy devices of a PC (COM1) join the table. A driver claims a device
- * and gets exactly those capabilities; nothing else of the machine.
+ * and gets a fresh child of each of those capabilities; nothing else of the
+ * machine. When the claim ends (DEV_RELEASE, the owner port dies, the claim
+ * port loses its last sender) cap_revoke on the device's capabilities kills
+ * the children and everything the driver made with them or gave away:
+ * its ports close, its device memory is unmapped, its interrupts unbound.
  *
  * Authority comes from the port a request arrives on (uk/proto/dev.h): the
  * public port "dev" answers DEV_INFO only; the admin port (private name
@@ -38,7 +42,8 @@ struct driver {
 
 struct device {
 	struct uk_dev_info info;
-	uk_name_t caps[UK_DEV_RES_MAX + 1]; /* derived at start, copied out */
+	uk_name_t caps[UK_DEV_RES_MAX + 1]; /* derived at start, kept */
+	uk_name_t claim_caps[UK_DEV_RES_MAX + 1]; /* the claim's, caps' children */
 	unsigned n_caps;
 	uk_name_t owner; /* dead-name watched send right of the claimant */
 	struct driver *driver; /* the claim port it was claimed through */
@@ -254,6 +259,43 @@ static void add_legacy(const char *name, uint16_t io, uint16_t n, uint8_t irq)
 	n_devices++;
 }
 
+/* Revoke everything derived from d's capabilities: the claim's children,
+ * the copies the driver holds and all it derived from them. */
+static void revoke_claim(struct device *d)
+{
+	for (unsigned i = 0; i < d->n_caps; i++) {
+		if (!d->caps[i])
+			continue;
+		long rc = uk_cap_revoke(d->caps[i]);
+		if (rc < 0)
+			printf("dev: cannot revoke %s's capability %u: %s\n",
+			       d->info.name, i, err_str(rc));
+		if (d->claim_caps[i])
+			uk_port_deallocate(d->claim_caps[i]);
+		d->claim_caps[i] = 0;
+	}
+}
+
+/* A fresh child of each of d's capabilities for one claim. */
+static int derive_claim(struct device *d)
+{
+	for (unsigned i = 0; i < d->n_caps; i++) {
+		struct uk_hw_info hw;
+		d->claim_caps[i] = 0;
+		if (!d->caps[i])
+			continue; /* its derivation failed at start */
+		long rc = uk_cap_info(d->caps[i], &hw);
+		if (rc >= 0)
+			rc = uk_cap_derive(d->caps[i], hw.base, hw.size);
+		if (rc < 0) {
+			revoke_claim(d);
+			return (int)rc;
+		}
+		d->claim_caps[i] = (uk_name_t)rc;
+	}
+	return 0;
+}
+
 static void *reply_start(uint32_t id, int32_t status)
 {
 	return uk_rpc_reply_start(&out.h, id, status, 0, 0);
@@ -313,9 +355,14 @@ static int claim(const struct uk_msg_header *h, struct driver *drv,
 	if (!d)
 		return busy ? -ERR_BUSY : refused ? -ERR_PERMISSION : -ERR_NOT_FOUND;
 	uk_name_t owner = uk_msg_ports(h)[0].name;
-	long rc = uk_port_request_notification(owner, UK_NOTIFY_DEAD_NAME, notify);
+	long rc = derive_claim(d);
 	if (rc < 0)
-		return rc == -ERR_DEAD ? -ERR_DEAD : (int)rc;
+		return (int)rc;
+	rc = uk_port_request_notification(owner, UK_NOTIFY_DEAD_NAME, notify);
+	if (rc < 0) {
+		revoke_claim(d);
+		return (int)rc;
+	}
 	d->owner = owner;
 	d->driver = drv;
 	d->info.owner_task = h->sender; /* for display only */
@@ -325,7 +372,7 @@ static int claim(const struct uk_msg_header *h, struct driver *drv,
 	}
 	struct uk_dev_claim_reply *r = uk_rpc_reply_start(&out.h, DEV_CLAIM, 0, d->n_caps, 0);
 	for (unsigned i = 0; i < d->n_caps; i++)
-		uk_msg_ports(&out.h)[i] = (struct uk_msg_port){ d->caps[i],
+		uk_msg_ports(&out.h)[i] = (struct uk_msg_port){ d->claim_caps[i],
 								UK_DISP_COPY_HARDWARE };
 	r->info = d->info;
 	for (unsigned off = 0; off < 256; off += 4) {
@@ -341,6 +388,7 @@ static int claim(const struct uk_msg_header *h, struct driver *drv,
 static void release(struct device *d)
 {
 	printf("dev: %s (device %u) released\n", d->info.name, d->info.index);
+	revoke_claim(d);
 	uk_port_deallocate(d->owner);
 	d->owner = 0;
 	d->driver = NULL;

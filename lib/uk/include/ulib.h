@@ -57,7 +57,9 @@ int cmdline_value(const char *key, char *out, size_t out_len);
  * claims and configuration access go to "dev.claim", which init binds only
  * for the drivers its configuration names (ERR_PERMISSION otherwise);
  * dev_claim's owner is a receive right of the caller (a send right is made
- * from it), caps get one capability per nonzero resource, then the IRQ. */
+ * from it), caps get one capability per nonzero resource, then the IRQ;
+ * dev_release ends a claim, and the device server revokes its capabilities
+ * (they answer ERR_DEAD from then on). */
 struct uk_name_entry;
 struct uk_dev_info;
 struct uk_dev_claim_req;
@@ -78,6 +80,7 @@ long dev_claim(const struct uk_dev_claim_req *req, uk_name_t owner,
 	       unsigned *n_caps);
 long dev_config_read(uint32_t index, uint16_t off, uint16_t width, uint32_t *val);
 long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val);
+long dev_release(uint32_t index);
 
 /* One step of a server's loop: with a reply (to the send-once right
  * request->reply), send it and receive the next request on port in one

@@ -244,6 +244,52 @@ static void test_config_writes_limited(void)
 		uk_port_deallocate(caps[i]);
 }
 
+/* A claim's capabilities die when it ends, with what the driver derived
+ * from them; the device can be claimed again with fresh ones. */
+static void test_claim_caps_die_on_release(void)
+{
+	uk_name_t caps[8], again[8];
+	unsigned n = 0, n_again = 0;
+	long owner = port_new(), ide = find_device("storage");
+	struct uk_hw_info info;
+	long child = -ERR_NOT_FOUND;
+
+	EXPECT(owner > 0 && ide >= 0);
+	long rc = claim(0x8086, 0x7010, UK_DEV_ANY, (uk_name_t)owner, caps, &n);
+	EXPECT(rc == 0 && n > 0);
+	if (rc < 0 || n == 0) {
+		uk_port_destroy((uk_name_t)owner);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		EXPECT(uk_cap_info(caps[i], &info) == 0);
+		if (info.kind == UK_HW_IO_PORTS && child < 0) {
+			EXPECT(uk_io_enable(caps[i]) == 0);
+			child = uk_cap_derive(caps[i], info.base, 1);
+		}
+	}
+	EXPECT(child > 0);
+	EXPECT(dev_release((uint32_t)ide) == 0);
+	for (unsigned i = 0; i < n; i++) {
+		EXPECT_ERR(uk_cap_info(caps[i], &info), ERR_DEAD);
+		EXPECT_ERR(uk_io_enable(caps[i]), ERR_DEAD);
+	}
+	EXPECT_ERR(uk_cap_info((uint64_t)child, &info), ERR_DEAD);
+	EXPECT_ERR(dev_release((uint32_t)ide), ERR_PERMISSION);
+	rc = claim(0x8086, 0x7010, UK_DEV_ANY, (uk_name_t)owner, again,
+		   &n_again);
+	EXPECT(rc == 0 && n_again == n);
+	for (unsigned i = 0; rc == 0 && i < n_again; i++)
+		EXPECT(uk_cap_info(again[i], &info) == 0);
+	uk_port_destroy((uk_name_t)owner); /* ends the second claim */
+	for (unsigned i = 0; i < n; i++)
+		uk_port_deallocate(caps[i]);
+	for (unsigned i = 0; rc == 0 && i < n_again; i++)
+		uk_port_deallocate(again[i]);
+	if (child > 0)
+		uk_port_deallocate((uint64_t)child);
+}
+
 /* Is name registered (listed), whoever may look it up? */
 static bool listed(const char *name)
 {
@@ -501,6 +547,7 @@ static const struct test tests[] = {
      test_unconfigured_device_refused},
     {"PROT0003", "bridges_never_claimable", test_bridges_never_claimable},
     {"PROT0004", "config_writes_limited", test_config_writes_limited},
+    {"PROT0013", "claim_caps_die_on_release", test_claim_caps_die_on_release},
     {"PROT0005", "driver_endpoints_are_private", test_driver_endpoints_private},
     {"PROT0006", "system_names_reserved", test_system_names_reserved},
     {"PROT0008", "resolver_needs_capability", test_resolver_needs_capability},

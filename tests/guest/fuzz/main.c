@@ -2,8 +2,8 @@
 /*
  * fuzz [CALLS [SEED]]: a syscall fuzzer for ports, messages and memory
  * (and, now and then, thread and task creation at random priorities,
- * hardware capabilities derived from the roots a test program gets, and
- * DMA memory).
+ * hardware capabilities derived from the roots a test program gets and
+ * revoked, and DMA memory).
  *
  * It makes CALLS (default 20000) IPC, port and memory syscalls with random
  * and boundary arguments: names it owns, stale names, made-up and 64-bit
@@ -50,6 +50,7 @@ enum outcome {
 	ALLOCATED,
 	REFUSED,
 	CAPS_DERIVED,
+	CAPS_REVOKED,
 	DEVICE_MAPS,
 	DMA_REGIONS,
 	OUTCOMES
@@ -57,7 +58,7 @@ enum outcome {
 static const char *const outcome_name[OUTCOMES] = {
     "sent",	  "received",	   "received rights", "received memory",
     "ports made", "sends refused", "capabilities derived",
-    "device maps", "DMA regions",
+    "capabilities revoked", "device maps", "DMA regions",
 };
 static uint64_t outcomes[OUTCOMES];
 
@@ -603,17 +604,37 @@ static uint64_t pick_capability(void)
 	return pick_name64();
 }
 
-/* cap_derive, cap_info, io_enable, phys_map and irq_bind with random
- * ranges: each either fails with an error or yields what it promises.
- * Nothing here touches a device: port I/O and mapped device memory are
- * never used, and interrupts only queue notices on our own ports. */
+/* Is name one of the hardware roots we started with? */
+static bool is_root(uint64_t name)
+{
+	const struct uk_startup *su = uk_startup_info;
+
+	for (unsigned i = UK_STARTUP_HW_IO; su && i <= UK_STARTUP_HW_IRQ; i++)
+		if (i < su->n_rights && su->rights[i] && su->rights[i] == name)
+			return true;
+	return false;
+}
+
+/* cap_derive, cap_info, io_enable, phys_map, irq_bind and cap_revoke with
+ * random ranges: each either fails with an error or yields what it
+ * promises. Nothing here touches a device: port I/O and mapped device
+ * memory are never used, and interrupts only queue notices on our own
+ * ports. Revocation spares the roots: their descendants include the other
+ * programs' capabilities. */
 static void fuzz_hardware(void)
 {
 	static struct uk_hw_info info;
 	uint64_t cap = pick_capability();
 	long rc;
 
-	switch (below(6)) {
+	switch (below(7)) {
+	case 6:
+		if (is_root(cap))
+			break;
+		rc = uk_cap_revoke(cap);
+		if (rc >= 0)
+			outcomes[CAPS_REVOKED] += (uint64_t)rc;
+		break;
 	case 0:
 	case 1: {
 		uint64_t base = chance(50) ? below(0x10000) : rng();

@@ -283,6 +283,23 @@ int main(int argc, char **argv)
 			__asm__ volatile("inb $0x64, %%al" : : : "rax");
 		return 42;
 	}
+	if (!strcmp(mode, "io-revoked")) {
+		/* rights[0]: port 0x80; rights[1]: where to say it is open.
+		 * Port I/O goes on until the capability is revoked (#GP) or
+		 * two seconds have passed. */
+		struct uk_msg_header h = { .size = sizeof(h),
+					   .dest = uk_startup_info->rights[1] };
+		if (uk_io_enable(uk_startup_info->rights[0]) < 0)
+			return 90;
+		__asm__ volatile("outb %%al, $0x80" : : "a"(0x42));
+		if (uk_ipc_send(&h, sizeof(h), 1000000000ull) < 0)
+			return 91;
+		for (int i = 0; i < 200; i++) {
+			__asm__ volatile("outb %%al, $0x80" : : "a"(0x42));
+			uk_sleep(10000000);
+		}
+		return 42;
+	}
 	if (!strcmp(mode, "last-thread-exit")) {
 		uk_thread_exit(); /* only thread: the task ends with code 0 */
 	}

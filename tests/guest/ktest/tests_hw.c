@@ -229,3 +229,113 @@ DEFINE_TEST(HW0007, capabilities_travel_in_messages)
 	uk_port_deallocate(in.p.name);
 	uk_port_destroy((uint64_t)port);
 }
+
+/* Send a copy of capability c to ourselves; the copy's name. */
+static long copy_through_message(long c)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long send = uk_port_insert_right((uint64_t)port, UK_DISP_MAKE_SEND);
+	struct {
+		struct uk_msg_header h;
+		struct uk_msg_port p;
+	} msg = { { .size = sizeof(msg), .dest = (uint32_t)send, .n_ports = 1 },
+		  { (uint32_t)c, UK_DISP_COPY_HARDWARE } }, in;
+	long rc = port > 0 && send == port ? uk_ipc_send(&msg.h, sizeof(msg), 0) : -ERR_INVALID;
+
+	if (rc == 0)
+		rc = uk_ipc_receive((uint64_t)port, &in.h, sizeof(in), 0);
+	uk_port_destroy((uint64_t)port);
+	uk_port_deallocate((uint64_t)send); /* the dead name left */
+	return rc == sizeof(in) ? (long)in.p.name : rc;
+}
+
+DEFINE_TEST(HW0008, cap_revoke_kills_descendants_and_undoes_what_they_allowed)
+{
+	struct uk_kinfo_memory before = kernel_memory();
+	struct uk_hw_info info;
+
+	/* Device memory: A from the root, B from A, a mapping through B. */
+	long a_mem = uk_cap_derive(root(UK_STARTUP_HW_MEMORY), LAPIC_BASE, 4096);
+	long b_mem = uk_cap_derive((uint64_t)a_mem, LAPIC_BASE, 4096);
+	long map = uk_phys_map((uint64_t)b_mem, 0, 4096, UK_VM_READ);
+	EXPECT(a_mem > 0 && b_mem > 0 && map > 0);
+	/* I/O ports (COM2, unused): B enabled, C derived from B, a copy of B. */
+	long a_io = uk_cap_derive(root(UK_STARTUP_HW_IO), 0x2f8, 8);
+	long b_io = uk_cap_derive((uint64_t)a_io, 0x2f8, 8);
+	EXPECT_EQ(uk_io_enable((uint64_t)b_io), 0);
+	long c_io = uk_cap_derive((uint64_t)b_io, 0x2f8, 1);
+	long copy_io = copy_through_message(b_io);
+	EXPECT(a_io > 0 && b_io > 0 && c_io > 0 && copy_io > 0);
+	/* An interrupt line (COM2's, unused) bound through B. */
+	long a_irq = uk_cap_derive(root(UK_STARTUP_HW_IRQ), 3, 1);
+	long b_irq = uk_cap_derive((uint64_t)a_irq, 3, 1);
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	EXPECT_EQ(uk_irq_bind((uint64_t)b_irq, (uint64_t)port), 0);
+
+	EXPECT_EQ(uk_cap_revoke((uint64_t)a_mem), 1);
+	EXPECT_EQ(uk_cap_revoke((uint64_t)a_io), 2); /* B and C; the copy is B */
+	EXPECT_EQ(uk_cap_revoke((uint64_t)a_irq), 1);
+	EXPECT_EQ(uk_cap_revoke((uint64_t)a_io), 0); /* nothing left below A */
+
+	long dead[] = { b_mem, b_io, c_io, copy_io, b_irq };
+	for (unsigned i = 0; i < sizeof(dead) / sizeof(dead[0]); i++) {
+		EXPECT_ERR(uk_cap_info((uint64_t)dead[i], &info), ERR_DEAD);
+		EXPECT_ERR(uk_cap_derive((uint64_t)dead[i], 0x2f8, 1), ERR_DEAD);
+		EXPECT_ERR(uk_cap_revoke((uint64_t)dead[i]), ERR_DEAD);
+	}
+	EXPECT_ERR(uk_phys_map((uint64_t)b_mem, 0, 4096, UK_VM_READ), ERR_DEAD);
+	EXPECT_ERR(uk_io_enable((uint64_t)b_io), ERR_DEAD);
+	EXPECT_ERR(uk_irq_ack((uint64_t)b_irq), ERR_DEAD);
+	EXPECT_ERR(uk_irq_bind((uint64_t)b_irq, UK_NAME_NULL), ERR_DEAD);
+	/* The mapping is gone (reading it would fault). */
+	EXPECT_ERR(uk_vm_free((uint64_t)map, 4096), ERR_NOT_FOUND);
+
+	/* A itself stays valid and usable. */
+	EXPECT_EQ(uk_cap_info((uint64_t)a_mem, &info), 0);
+	EXPECT_EQ(info.base, LAPIC_BASE);
+	long again = uk_phys_map((uint64_t)a_mem, 0, 4096, UK_VM_READ);
+	EXPECT(again > 0);
+	EXPECT_EQ(uk_vm_free((uint64_t)again, 4096), 0);
+	long child = uk_cap_derive((uint64_t)a_io, 0x2f8, 2);
+	EXPECT(child > 0);
+	EXPECT_EQ(uk_port_deallocate((uint64_t)child), 0);
+	/* The line is free of B's binding: A binds and unbinds. */
+	EXPECT_EQ(uk_irq_bind((uint64_t)a_irq, (uint64_t)port), 0);
+	EXPECT_EQ(uk_irq_bind((uint64_t)a_irq, UK_NAME_NULL), 0);
+
+	/* Dead names still drop; then every object is back: the region, the
+	 * binding's notice, the enable's and the mapping's references. */
+	long names[] = { b_mem, a_mem, c_io, copy_io, b_io, a_io, b_irq, a_irq };
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		EXPECT_EQ(uk_port_deallocate((uint64_t)names[i]), 0);
+	uk_port_destroy((uint64_t)port);
+	EXPECT_EQ(kernel_memory().kobjects_in_use, before.kobjects_in_use);
+}
+
+DEFINE_TEST(HW0009, cap_revoke_closes_ports_another_task_opened)
+{
+	long a = uk_cap_derive(root(UK_STARTUP_HW_IO), 0x80, 1);
+	long b = uk_cap_derive((uint64_t)a, 0x80, 1);
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long send = uk_port_insert_right((uint64_t)port, UK_DISP_MAKE_SEND);
+	struct uk_task_right rights[2] = { { (uint32_t)b, UK_DISP_COPY_HARDWARE },
+					   { (uint32_t)send, UK_DISP_COPY_SEND } };
+	const char *argv[] = { "hostile", "io-revoked", NULL };
+	struct uk_msg_header h;
+	struct uk_exit_status st;
+
+	EXPECT(a > 0 && b > 0 && send == port);
+	long id = spawn_image_rights(hostile_image, HOSTILE_SIZE, "hostile", argv,
+				     UK_PRIORITY_DEFAULT, rights, 2);
+	EXPECT(id > 0);
+	/* Its ports are open (it says so), then revoked under it. */
+	EXPECT_EQ(uk_ipc_receive((uint64_t)port, &h, sizeof(h), 10000000000ull), sizeof(h));
+	EXPECT_EQ(uk_cap_revoke((uint64_t)a), 1);
+	EXPECT_EQ(wait_task((uint64_t)id, &st, 10000000000ull), 0);
+	EXPECT_EQ(st.reason, UK_EXIT_FAULT);
+	EXPECT_EQ(st.vector, 13);
+	uk_port_destroy((uint64_t)port);
+	uk_port_deallocate((uint64_t)send);
+	uk_port_deallocate((uint64_t)b);
+	uk_port_deallocate((uint64_t)a);
+}
