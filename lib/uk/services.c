@@ -82,6 +82,20 @@ long ns_register(const char *name, uk_name_t send_right)
 	return name_call(NAME_REGISTER, name, send_right, 0, 0, NULL);
 }
 
+long port_in_set(uk_name_t set)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long rc;
+
+	if (port <= 0)
+		return port ? port : -ERR_NO_MEMORY;
+	if ((rc = uk_port_set_add(set, (uk_name_t)port)) < 0) {
+		uk_port_destroy((uk_name_t)port);
+		return rc;
+	}
+	return port;
+}
+
 long service_create(const char *name)
 {
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);

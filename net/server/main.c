@@ -232,8 +232,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	netd_set = (uk_name_t)set;
-	long notify = uk_port_allocate(UK_RIGHT_RECEIVE);
-	if (notify <= 0 || uk_port_set_add(netd_set, (uk_name_t)notify) < 0) {
+	long notify = port_in_set(netd_set);
+	if (notify < 0) {
 		printf("netd: no notify port: %s\n", err_str(notify));
 		return 1;
 	}

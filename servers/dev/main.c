@@ -641,12 +641,10 @@ static int setup_ports(void)
 	if (rc < 0)
 		return (int)rc;
 	port_set = (uk_name_t)rc;
-	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
-	if (rc < 0)
+	if ((rc = port_in_set(port_set)) < 0)
 		return (int)rc;
 	notify = (uk_name_t)rc;
-	if ((rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0 ||
-	    (rc = uk_port_set_add(port_set, notify)) < 0)
+	if ((rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0)
 		return (int)rc;
 	uk_port_set_limit(notify, 256);
 	/* The admin port first: init looks for it before starting drivers. */

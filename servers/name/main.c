@@ -727,13 +727,11 @@ static int setup_ports(void)
 	if (rc < 0)
 		return (int)rc;
 	port_set = (uk_name_t)rc;
-	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
-	if (rc < 0)
+	if ((rc = uk_port_set_add(port_set, admin)) < 0 ||
+	    (rc = port_in_set(port_set)) < 0)
 		return (int)rc;
 	notify = (uk_name_t)rc;
-	if ((rc = uk_port_set_add(port_set, admin)) < 0 ||
-	    (rc = uk_port_set_add(port_set, notify)) < 0 ||
-	    (rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0)
+	if ((rc = uk_port_insert_right(notify, UK_DISP_MAKE_SEND)) < 0)
 		return (int)rc;
 	uk_port_set_limit(admin, 256);
 	uk_port_set_limit(notify, 256);

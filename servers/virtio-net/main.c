@@ -560,11 +560,9 @@ int main(int argc, char **argv)
 		printf("virtio-net: giving up on the device\n");
 		return 1;
 	}
-	rc = uk_port_allocate(UK_RIGHT_RECEIVE);
-	if (rc > 0) {
+	rc = port_in_set(port_set);
+	if (rc > 0)
 		notify = (uk_name_t)rc;
-		rc = uk_port_set_add(port_set, notify);
-	}
 	if (rc < 0) {
 		printf("virtio-net: no notify port: %s\n", err_str(rc));
 		return 1;

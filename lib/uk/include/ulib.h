@@ -70,6 +70,10 @@ long ns_unregister(const char *name);
 /* A new port (receive right plus a send right under the same name)
  * registered as name; returns its name or a negative error. */
 long service_create(const char *name);
+/* A new port whose receive right is ours, already in port set `set` (a
+ * server's private notify port, for one): its name, or a negative error
+ * with nothing left behind. */
+long port_in_set(uk_name_t set);
 long ns_lookup(const char *name, uint64_t timeout_ns);
 long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns);
 long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
