@@ -151,7 +151,7 @@ static uk_name_t insert(struct task *t, struct hw_cap *parent, uint32_t kind,
 	return name;
 }
 
-void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX])
+void hwcap_grant_roots(struct task *t, uk_name_t out[UK_TASK_RIGHTS_MAX])
 {
 	out[UK_STARTUP_BOOTSTRAP] = UK_NAME_NULL;
 	out[UK_STARTUP_HW_IO] = insert(t, NULL, UK_HW_IO_PORTS, 0, IO_PORTS);
@@ -166,10 +166,7 @@ void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX])
  * revoked. */
 static int lookup(uint64_t name, uint32_t kind, struct hw_cap **out)
 {
-	struct ipc_entry *e = name <= UINT32_MAX
-				      ? ipc_entry_lookup(&current->task->space,
-							 (uk_name_t)name)
-				      : NULL;
+	struct ipc_entry *e = ipc_entry_lookup(&current->task->space, name);
 
 	if (!e)
 		return -ERR_BAD_NAME;
@@ -309,10 +306,7 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 		line_update(line);
 		return 0;
 	}
-	struct ipc_entry *e = port <= UINT32_MAX
-				      ? ipc_entry_lookup(&current->task->space,
-							 (uk_name_t)port)
-				      : NULL;
+	struct ipc_entry *e = ipc_entry_lookup(&current->task->space, port);
 	if (!e)
 		return -ERR_BAD_NAME;
 	/* Notices go only to a port the caller receives on (see

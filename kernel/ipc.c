@@ -151,6 +151,7 @@ static void move_right(struct task *t, struct decoded_right *d,
 	bool entry_keeps = true;
 
 	r->object = p;
+	r->badge = 0;
 	if (d->disposition == UK_DISP_COPY_HARDWARE ||
 	    d->disposition == UK_DISP_MOVE_HARDWARE) {
 		r->right = UK_RIGHT_HARDWARE;
@@ -181,10 +182,12 @@ static void move_right(struct task *t, struct decoded_right *d,
 		break;
 	case UK_DISP_COPY_SEND:
 		r->right = UK_RIGHT_SEND;
+		r->badge = e->badge;
 		p->send_rights++;
 		break;
 	case UK_DISP_MOVE_SEND:
 		r->right = UK_RIGHT_SEND;
+		r->badge = e->badge;
 		if (--e->send_refs == 0) {
 			e->rights &= (uint8_t)~UK_RIGHT_SEND;
 			entry_keeps = e->rights != 0;
@@ -326,7 +329,9 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 	for (unsigned i = 0; i < h->n_ports; i++) {
 		struct decoded_right *d = &c->ports[i];
 		d->name = c->descs[i].name;
-		d->disposition = c->descs[i].disposition;
+		if (c->descs[i].disposition > UK_DISP_MOVE_HARDWARE)
+			return -ERR_INVALID;
+		d->disposition = (unsigned)c->descs[i].disposition;
 		d->entry = ipc_entry_lookup(&t->space, d->name);
 		if ((rc = check_right(d->entry, d->disposition)) < 0)
 			return rc;
@@ -460,6 +465,7 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 		if (!arch_translate(t->aspace_root, at, true, &pa))
 			return -ERR_FAULT;
 	h->dest = dest->receiver == t ? dest->receiver_name : 0;
+	h->badge = m->dest.badge;
 	/* Delivery uses the destination right up. */
 	if (m->dest.right == UK_RIGHT_SEND_ONCE) {
 		dest->send_once_rights--;
@@ -470,14 +476,17 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 	m->dest.right = 0;
 	h->reply = 0;
 	if (m->reply.right) {
-		h->reply = ipc_right_copyout(t, m->reply.object, m->reply.right);
+		h->reply = ipc_right_copyout(t, m->reply.object, m->reply.right,
+					     m->reply.badge);
 		m->reply.right = 0;
 	}
 	struct uk_msg_port *descs = (struct uk_msg_port *)(m->data + PORTS_OFFSET);
 	for (unsigned i = 0; i < h->n_ports; i++) {
 		struct kmsg_right *r = &m->ports[i];
 		descs[i].disposition = r->right;
-		descs[i].name = r->right ? ipc_right_copyout(t, r->object, r->right) : 0;
+		descs[i].name = r->right ? ipc_right_copyout(t, r->object,
+							     r->right, r->badge)
+					 : 0;
 		r->right = 0;
 	}
 	struct uk_msg_ool *ools = (struct uk_msg_ool *)(m->data + PORTS_OFFSET +
@@ -498,8 +507,7 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 		ools[i].flags &= UK_OOL_MOVE | UK_OOL_SHARE;
 		ools[i].reserved = 0;
 	}
-	h->sender = (uint32_t)m->sender;
-	h->sender_generation = (uint32_t)(m->sender >> 32);
+	h->sender = m->sender;
 	h->flags = m->kernel ? UK_MSG_KERNEL : 0;
 	copy_to_user(t, buf, m->data, m->size);
 	int64_t size = m->size;
@@ -714,8 +722,7 @@ static int64_t receive_on(struct port *p, struct port_set *s, uaddr_t buf,
 static int decode_receive_name(uint64_t name, struct port **p,
 			       struct port_set **s)
 {
-	struct ipc_entry *e = name > UINT32_MAX ? NULL
-			      : ipc_entry_lookup(&current->task->space, (uk_name_t)name);
+	struct ipc_entry *e = ipc_entry_lookup(&current->task->space, name);
 
 	*p = NULL;
 	*s = NULL;
@@ -804,13 +811,13 @@ static int64_t slow_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 
 /*
  * Fast path (see docs/ARCHITECTURE.md): a plain message of a header and up
- * to FAST_MAX - 32 inline bytes, to a port whose receiver already waits with
+ * to FAST_MAX - 48 inline bytes, to a port whose receiver already waits with
  * a large enough buffer. The message goes from the sender's memory to the
  * receiver's buffer through one small kernel copy, and the CPU goes straight
  * to the receiver. Every check that fails falls back to the general path
  * before anything has changed.
  */
-#define FAST_MAX 152
+#define FAST_MAX 168
 
 /* h was filled by arch_copy_user (assembly), which cppcheck cannot see. */
 static bool fast_plain(const struct uk_msg_header *h, uint64_t size)
@@ -904,8 +911,8 @@ static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 
 	h->dest = p->receiver_name;
 	h->reply = reply_name;
-	h->sender = (uint32_t)t->id;
-	h->sender_generation = (uint32_t)(t->id >> 32);
+	h->sender = t->id;
+	h->badge = e->badge;
 	h->flags = 0;
 	fast_copy_out(server, direct, words, size);
 	sched_unblock(server, (int64_t)size);
@@ -961,8 +968,8 @@ static int64_t fast_reply_receive(uaddr_t reply, uint64_t reply_size,
 
 	h->dest = 0;
 	h->reply = 0;
-	h->sender = (uint32_t)t->id;
-	h->sender_generation = (uint32_t)(t->id >> 32);
+	h->sender = t->id;
+	h->badge = 0;
 	h->flags = 0;
 	fast_copy_out(client, direct, words, reply_size);
 	sched_unblock(client, (int64_t)reply_size);
@@ -1040,5 +1047,5 @@ uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 	if (ipc_check_transfer(from, name, disposition) < 0)
 		return 0;
 	move_right(from, &d, &r);
-	return ipc_right_copyout(to, r.object, r.right);
+	return ipc_right_copyout(to, r.object, r.right, r.badge);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-task name tables. A name is (generation << 16 | index); entry 0 is
- * never used so name 0 is null. Freeing an entry bumps its generation, so
- * an old name no longer matches. The table grows by doubling. Pure: storage
+ * Per-task name tables. A name is (index << 32 | generation); entry 0 is
+ * never used so name 0 is null. Freeing an entry bumps its 32-bit
+ * generation, so an old name no longer matches until the entry has been
+ * reused 2^32 times. The table grows by doubling. Pure: storage
  * comes from the callbacks, so host tests link this file directly.
  */
 #include "ipc.h"
@@ -60,9 +61,10 @@ struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name)
 	e->next_free = 0;
 	e->object = NULL;
 	e->send_refs = 0;
+	e->badge = 0;
 	e->rights = 0;
 	s->used++;
-	*name = ((uint32_t)e->generation << 16) | i;
+	*name = ipc_name_make(i, e->generation);
 	return e;
 }
 
@@ -73,7 +75,7 @@ struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name)
 	if (i == 0 || i >= s->size)
 		return NULL;
 	struct ipc_entry *e = &s->table[i];
-	if (!e->rights || e->generation != (name >> 16))
+	if (!e->rights || e->generation != (uint32_t)name)
 		return NULL;
 	return e;
 }
@@ -86,6 +88,7 @@ void ipc_entry_free(struct ipc_space *s, uk_name_t name)
 	e->rights = 0;
 	e->object = NULL;
 	e->send_refs = 0;
+	e->badge = 0;
 	/* Generation 0 never appears in a name. */
 	e->generation++;
 	if (e->generation == 0)
@@ -95,13 +98,14 @@ void ipc_entry_free(struct ipc_space *s, uk_name_t name)
 	s->used--;
 }
 
-uk_name_t ipc_space_find(struct ipc_space *s, const void *object)
+uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
+			 uint64_t badge)
 {
 	for (uint32_t i = 1; i < s->size; i++) {
 		struct ipc_entry *e = &s->table[i];
-		if (e->object == object &&
+		if (e->object == object && e->badge == badge &&
 		    (e->rights & (UK_RIGHT_RECEIVE | UK_RIGHT_SEND)))
-			return ((uint32_t)e->generation << 16) | i;
+			return ipc_name_make(i, e->generation);
 	}
 	return 0;
 }

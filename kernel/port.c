@@ -263,7 +263,8 @@ int ipc_task_init(struct task *t)
 	return 0;
 }
 
-uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
+uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
+			     uint64_t badge)
 {
 	struct ipc_entry *e;
 	uk_name_t name = 0;
@@ -278,8 +279,15 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
 		e->rights = UK_RIGHT_HARDWARE;
 		return name;
 	}
-	if (right != UK_RIGHT_SEND_ONCE && (name = ipc_space_find(&t->space, p))) {
+	if (right != UK_RIGHT_SEND)
+		badge = 0;
+	if (right != UK_RIGHT_SEND_ONCE &&
+	    (name = ipc_space_find(&t->space, p, badge))) {
 		e = ipc_entry_lookup(&t->space, name);
+		if (right == UK_RIGHT_SEND && e->send_refs == UINT32_MAX) {
+			ipc_right_destroy(p, right); /* no room, as a full table */
+			return 0;
+		}
 		e->rights |= (uint8_t)right;
 		if (right == UK_RIGHT_SEND)
 			e->send_refs++;
@@ -293,6 +301,7 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right)
 		e->object = p;
 		e->rights = (uint8_t)right;
 		e->send_refs = right == UK_RIGHT_SEND ? 1 : 0;
+		e->badge = badge;
 	}
 	if (right == UK_RIGHT_RECEIVE) {
 		p->receiver = t;
@@ -399,7 +408,7 @@ void ipc_task_release(struct task *t)
 	for (uint32_t i = 1; i < s->size; i++) {
 		struct ipc_entry *e = &s->table[i];
 		if (e->rights)
-			ipc_entry_release(t, ((uint32_t)e->generation << 16) | i, e);
+			ipc_entry_release(t, ipc_name_make(i, e->generation), e);
 	}
 	/* Every request hangs on a right of t: none may outlive it. */
 	kassert(s->notify_requests == 0);

@@ -202,7 +202,9 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 	if (ta->n_rights > UK_TASK_RIGHTS_MAX)
 		return -ERR_TOO_BIG;
 	for (uint32_t i = 0; i < ta->n_rights; i++) {
-		unsigned d = ta->rights[i].disposition;
+		if (ta->rights[i].disposition > UK_DISP_MOVE_HARDWARE)
+			return -ERR_INVALID;
+		unsigned d = (unsigned)ta->rights[i].disposition;
 		int rc = ipc_check_transfer(current->task, ta->rights[i].name, d);
 		if (rc < 0)
 			return rc;

@@ -10,9 +10,7 @@
 
 static struct ipc_entry *lookup(uint64_t name)
 {
-	if (name > UINT32_MAX)
-		return NULL;
-	return ipc_entry_lookup(&current->task->space, (uk_name_t)name);
+	return ipc_entry_lookup(&current->task->space, name);
 }
 
 int64_t sys_port_allocate(uint64_t rights)
@@ -244,6 +242,8 @@ int64_t sys_port_info(uint64_t name, uaddr_t out)
 			info.set = p->set ? p->set->name : 0;
 			info.make_send_count = p->make_send_count;
 		}
+		if (e->rights & UK_RIGHT_SEND)
+			info.badge = e->badge;
 	}
 	if (copy_to_user(current->task, out, &info, sizeof(info)) < 0)
 		return -ERR_FAULT;
@@ -264,4 +264,28 @@ int64_t sys_port_set_limit(uint64_t name, uint64_t limit)
 	p->limit = (uint32_t)limit;
 	waitq_wake_all(&p->senders, 0);
 	return 0;
+}
+
+int64_t sys_port_mint(uint64_t name, uint64_t badge)
+{
+	struct task *t = current->task;
+	struct ipc_entry *e = lookup(name);
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	if (badge == 0)
+		return -ERR_INVALID; /* an unbadged right: port_insert_right */
+	struct port *p = e->object;
+	uk_name_t have = ipc_space_find(&t->space, p, badge);
+	if (have && ipc_entry_lookup(&t->space, have)->send_refs == UINT32_MAX)
+		return -ERR_LIMIT;
+	port_ref(p); /* for the new right's entry, or dropped on merge */
+	p->send_rights++;
+	p->make_send_count++;
+	uk_name_t n = ipc_right_copyout(t, p, UK_RIGHT_SEND, badge);
+	if (!n) /* copyout destroyed the right */
+		return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT : -ERR_NO_MEMORY;
+	return (int64_t)n;
 }

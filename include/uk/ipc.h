@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-typedef uint32_t uk_name_t;
+typedef uint64_t uk_name_t;
 #define UK_NAME_NULL 0u
 
 /* Right types held under a name (uk_port_info.rights); a name may hold
@@ -32,12 +32,24 @@ enum uk_disposition {
 	UK_DISP_MOVE_RECEIVE = 1,   /* the receive right moves */
 	UK_DISP_COPY_SEND = 2,	    /* sender keeps its send right */
 	UK_DISP_MOVE_SEND = 3,	    /* sender gives up one send reference */
-	UK_DISP_MAKE_SEND = 4,	    /* a new send right from a receive right */
+	UK_DISP_MAKE_SEND = 4,	    /* a new (unbadged) send right from a receive right */
 	UK_DISP_MAKE_SEND_ONCE = 5, /* a new send-once right from a receive right */
 	UK_DISP_MOVE_SEND_ONCE = 6,
 	UK_DISP_COPY_HARDWARE = 7,  /* hardware capabilities: copy or move */
 	UK_DISP_MOVE_HARDWARE = 8,
 };
+
+/*
+ * Badges (seL4's badged endpoints, Zircon's per-handle keys): port_mint
+ * makes, from a receive right, a send right stamped with a nonzero 64-bit
+ * badge; every message sent through it or through a copy of it arrives with
+ * that badge in uk_msg_header.badge. A task holds one name per (port,
+ * badge): send rights with different badges never merge, and an unbadged
+ * send right shares its name with the receive right as in Mach. Copies and
+ * moves keep the badge; MAKE_SEND and MAKE_SEND_ONCE make unbadged rights.
+ * A server mints one badge per client (or per session, per open file, per
+ * remote caller of the proxy) and decides by it, not by the sender's id.
+ */
 
 /*
  * A message in user memory: the header, then n_ports port descriptors,
@@ -55,26 +67,35 @@ struct uk_msg_header {
 	uint16_t n_ports;
 	uint16_t n_ool;
 	uint16_t flags;		   /* UK_MSG_* (kernel-set on receive) */
-	uint32_t sender;	   /* receive: low 32 bits of the sending task id (its slot) */
-	uint32_t sender_generation; /* receive: the high 32 bits (its generation):
-				     * with sender, the task's full id, which
-				     * never names a later task; send: ignored */
+	/* Receive: the sending task's full id (slot | generation << 32), which
+	 * never names a later task; 0 from the kernel. For logs: a server
+	 * decides what a request may do by badge, not by sender. */
+	uint64_t sender;
+	/* Receive: the badge of the send right the message came through (0:
+	 * an unbadged right, a send-once right or the kernel). Only the holder
+	 * of the receive right can make a badged right (port_mint), and a
+	 * badged right cannot be changed or rebadged, so the badge tells a
+	 * server which of the clients it gave rights to is calling. */
+	uint64_t badge;
 };
-_Static_assert(sizeof(struct uk_msg_header) == 32, "uk_msg_header layout");
+_Static_assert(sizeof(struct uk_msg_header) == 48, "uk_msg_header layout");
+_Static_assert(__builtin_offsetof(struct uk_msg_header, dest_disposition) == 24 &&
+		       __builtin_offsetof(struct uk_msg_header, sender) == 32,
+	       "uk_msg_header layout");
 
 #define UK_MSG_KERNEL 0x1u /* the kernel sent it (notification, interrupt) */
 
 /* The full id of a received message's sending task (0 from the kernel). */
 static inline uint64_t uk_msg_sender(const struct uk_msg_header *h)
 {
-	return (uint64_t)h->sender_generation << 32 | h->sender;
+	return h->sender;
 }
 
 struct uk_msg_port {
 	uk_name_t name;	      /* send: sender's name; receive: receiver's name */
-	uint32_t disposition; /* send: enum uk_disposition; receive: UK_RIGHT_* got */
+	uint64_t disposition; /* send: enum uk_disposition; receive: UK_RIGHT_* got */
 };
-_Static_assert(sizeof(struct uk_msg_port) == 8, "uk_msg_port layout");
+_Static_assert(sizeof(struct uk_msg_port) == 16, "uk_msg_port layout");
 
 /* Out-of-line memory: whole pages. MOVE takes the pages from the sender (the
  * range must be exactly one vm_allocate region) and gives them to the
@@ -99,7 +120,7 @@ _Static_assert(sizeof(struct uk_msg_ool) == 24, "uk_msg_ool layout");
 #define UK_MSG_OOL_MAX 8u
 #define UK_MSG_OOL_SIZE_MAX (64u << 20)
 #define UK_MSG_SIZE_MAX                                                  \
-	(sizeof(struct uk_msg_header) + UK_MSG_PORTS_MAX * 8u +          \
+	(sizeof(struct uk_msg_header) + UK_MSG_PORTS_MAX * 16u +          \
 	 UK_MSG_OOL_MAX * 24u + UK_MSG_INLINE_MAX)
 
 #define UK_PORT_QUEUE_DEFAULT 16u
@@ -128,7 +149,7 @@ enum uk_notify_kind {
  * make_send_count (NO_SENDERS) is the port's make-send count (Mach's
  * mscount) when the notice fired: how many send rights have ever been made
  * from its receive right (UK_DISP_MAKE_SEND, in a message or with
- * port_insert_right). port_info reports the current count; a notice whose
+ * port_insert_right, and port_mint). port_info reports the current count; a notice whose
  * count is lower is stale: a send right was made after it fired, so the
  * port has senders again.
  */
@@ -136,15 +157,16 @@ struct uk_notification {
 	struct uk_msg_header header;
 	uk_name_t name;	    /* the requester's name the notice is about */
 	uint32_t irq;	    /* UK_MSG_ID_INTERRUPT: the line */
+	uint32_t reserved;
 	union {
 		uint64_t count;		  /* INTERRUPT: interrupts since the last acknowledgement */
 		uint64_t make_send_count; /* NO_SENDERS: see above */
 	};
 };
-_Static_assert(sizeof(struct uk_notification) == 48, "uk_notification layout");
-_Static_assert(__builtin_offsetof(struct uk_notification, name) == 32,
+_Static_assert(sizeof(struct uk_notification) == 72, "uk_notification layout");
+_Static_assert(__builtin_offsetof(struct uk_notification, name) == 48,
 	       "uk_notification layout");
-_Static_assert(__builtin_offsetof(struct uk_notification, make_send_count) == 40,
+_Static_assert(__builtin_offsetof(struct uk_notification, make_send_count) == 64,
 	       "uk_notification layout");
 
 /* port_info result. */
@@ -154,11 +176,11 @@ struct uk_port_info {
 	uint32_t queued;       /* receive right: messages waiting */
 	uint32_t queue_limit;  /* receive right */
 	uint32_t senders;      /* receive right: send rights in existence */
-	uint32_t set;	       /* receive right: name of its port set, or 0 */
 	uint32_t make_send_count; /* receive right: send rights ever made (see uk_notification) */
-	uint32_t reserved;     /* 0 */
+	uk_name_t set;	       /* receive right: name of its port set, or 0 */
+	uint64_t badge;	       /* send right: its badge (0: none) */
 };
-_Static_assert(sizeof(struct uk_port_info) == 32, "uk_port_info layout");
+_Static_assert(sizeof(struct uk_port_info) == 40, "uk_port_info layout");
 
 /* Hardware capabilities. init starts with one of each kind covering
  * everything; cap_derive makes narrower ones that can be sent in messages. */

@@ -21,8 +21,8 @@
 #define UK_TASK_ARGS_MAX 2048
 #define UK_TASK_RIGHTS_MAX 4
 struct uk_task_right {
-	uint32_t name;	      /* a name in the creating task */
-	uint32_t disposition; /* enum uk_disposition (uk/ipc.h) */
+	uint64_t name;	      /* a name (uk_name_t) in the creating task */
+	uint64_t disposition; /* enum uk_disposition (uk/ipc.h) */
 };
 struct uk_task_args {
 	char name[UK_TASK_NAME_MAX]; /* NUL-terminated, shown in logs */
@@ -38,7 +38,7 @@ struct uk_task_args {
 	struct uk_task_right rights[UK_TASK_RIGHTS_MAX];
 	char argv_blob[];	     /* argc NUL-terminated strings */
 };
-_Static_assert(sizeof(struct uk_task_args) == 88, "uk_task_args layout");
+_Static_assert(sizeof(struct uk_task_args) == 120, "uk_task_args layout");
 _Static_assert(__builtin_offsetof(struct uk_task_args, flags) == 52 &&
 		       __builtin_offsetof(struct uk_task_args, mcp) == 54,
 	       "uk_task_args layout");
@@ -83,12 +83,13 @@ struct uk_startup {
 	uint64_t boot_archive_len;
 	uint64_t cmdline_offset; /* init only: kernel command line, or 0 */
 	uint32_t n_rights;	 /* names in rights[] */
-	/* Rights given by the creator (uk_task_args.rights), as names in this
-	 * task. init gets its hardware capabilities here (UK_STARTUP_HW_*). */
-	uint32_t rights[UK_TASK_RIGHTS_MAX];
 	uint32_t reserved;
+	/* Rights given by the creator (uk_task_args.rights), as names
+	 * (uk_name_t) in this task. init gets its hardware capabilities here
+	 * (UK_STARTUP_HW_*). */
+	uint64_t rights[UK_TASK_RIGHTS_MAX];
 };
-_Static_assert(sizeof(struct uk_startup) == 72, "uk_startup layout");
+_Static_assert(sizeof(struct uk_startup) == 88, "uk_startup layout");
 
 /* vm_allocate flags */
 #define UK_VM_READ 0x1u

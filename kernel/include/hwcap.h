@@ -44,7 +44,7 @@ void hwcap_init(void);
 void hwcap_ref(struct hw_cap *c);
 void hwcap_unref(struct hw_cap *c);
 /* The three root capabilities into t's table (init); names in out[3]. */
-void hwcap_grant_roots(struct task *t, uint32_t out[UK_TASK_RIGHTS_MAX]);
+void hwcap_grant_roots(struct task *t, uk_name_t out[UK_TASK_RIGHTS_MAX]);
 /* An interrupt on a line that is not the kernel's: true if a driver's
  * port takes it (the line stays masked until irq_ack). */
 bool hwcap_irq(unsigned line);

@@ -35,13 +35,14 @@ struct thread;
 
 struct ipc_entry {
 	void *object;	    /* struct port, struct port_set or struct hw_cap */
+	uint64_t badge;	    /* of the send or send-once right (0: none) */
 	uint32_t send_refs; /* user references of UK_RIGHT_SEND */
 	uint32_t next_free; /* index of the next free entry when free */
-	uint16_t generation;
+	uint32_t generation; /* never 0 */
 	uint8_t rights;	    /* UK_RIGHT_*; 0 = free */
-	uint8_t pad[5];
+	uint8_t pad[3];
 };
-_Static_assert(sizeof(struct ipc_entry) == 24, "ipc_entry size");
+_Static_assert(sizeof(struct ipc_entry) == 32, "ipc_entry size");
 
 #define IPC_SPACE_MAX 4096 /* names per task */
 
@@ -55,9 +56,15 @@ struct ipc_space {
 	void (*free)(void *p, uint64_t bytes);
 };
 
+/* A name is (index << 32 | generation) (uk/ipc.h). */
 static inline uint32_t ipc_name_index(uk_name_t name)
 {
-	return name & 0xffffu;
+	return (uint32_t)(name >> 32);
+}
+
+static inline uk_name_t ipc_name_make(uint32_t index, uint32_t generation)
+{
+	return (uk_name_t)index << 32 | generation;
 }
 
 void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
@@ -67,8 +74,11 @@ struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name);
 /* The entry a name denotes, or NULL for a free, stale or invalid name. */
 struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name);
 void ipc_entry_free(struct ipc_space *s, uk_name_t name);
-/* The name of the entry holding RECEIVE or SEND for object, or 0. */
-uk_name_t ipc_space_find(struct ipc_space *s, const void *object);
+/* The name of the entry a send right to object with this badge merges
+ * into (one holding RECEIVE or SEND for object, with that badge), or 0. A
+ * receive right counts as badge 0. */
+uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
+			 uint64_t badge);
 /* Release the table storage (entries must have been released). */
 void ipc_space_release(struct ipc_space *s);
 
@@ -155,9 +165,10 @@ void ipc_task_release(struct task *t);
 /* Release every right held under one name of t, then the name. */
 void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
 /* Insert a right into t's table; returns the name or 0 (the right is then
- * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE; the caller's
- * reference to p moves into the table. */
-uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right);
+ * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE (badge: that of
+ * a send right, else 0); the caller's reference to p moves into the table. */
+uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
+			     uint64_t badge);
 /* Destroy a right that was in flight (its reference is consumed). */
 void ipc_right_destroy(struct port *p, unsigned right);
 
@@ -167,6 +178,7 @@ struct kmsg_right {
 	void *object;
 	uint32_t right; /* UK_RIGHT_* carried, 0 = none */
 	uint32_t pad;
+	uint64_t badge; /* of a send right (0: none) */
 };
 
 #define KMSG_SMALL 256

@@ -443,7 +443,7 @@ long sock_open(const struct uk_msg_header *h)
 	struct sock *s = sock_alloc((uint8_t)rq->type, (uint8_t)rq->family, (uint8_t)proto);
 	if (!s)
 		return -ERR_LIMIT;
-	s->owner = h->sender;
+	s->owner = UK_ID_INDEX(h->sender); /* for display only */
 	switch (rq->type) {
 	case UK_SOCK_STREAM: {
 		struct tcp_pcb *pcb = tcp_new_ip_type(iptype);

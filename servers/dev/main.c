@@ -381,7 +381,7 @@ static int claim(const struct uk_msg_header *h, struct driver *drv,
 	}
 	out.h.size = (uint32_t)((uint8_t *)(r + 1) - out.bytes);
 	printf("dev: %s (device %u) claimed by task %u\n", d->info.name,
-	       d->info.index, h->sender);
+	       d->info.index, UK_ID_INDEX(h->sender));
 	return 1;
 }
 

@@ -86,7 +86,7 @@ static void bad_request(const struct uk_msg_header *h, long err)
 	stats.bad_requests++;
 	if (stats.bad_requests <= BAD_REQUEST_LOG_MAX)
 		printf("fs: malformed request 0x%x from task %u: %s%s\n", h->id,
-		       h->sender, err_name(err),
+		       UK_ID_INDEX(h->sender), err_name(err),
 		       stats.bad_requests == BAD_REQUEST_LOG_MAX
 			   ? " (no more of these logged)"
 			   : "");

@@ -419,7 +419,7 @@ static bool handle(void)
 	/* Counted always, logged a few times: a client cannot flood the log. */
 	if ((rc == -ERR_INVALID || rc == -ERR_UNSUPPORTED) && ++bad_requests <= 10)
 		printf("proc: refused a malformed request (id %x) from task %x%s\n",
-		       h->id, h->sender, bad_requests == 10 ? "; not logging more" : "");
+		       h->id, UK_ID_INDEX(h->sender), bad_requests == 10 ? "; not logging more" : "");
 	if (h->id != PROC_SPAWN)
 		drop_carried(h);
 	reply_start(&out, h->id, rc);

@@ -149,23 +149,23 @@ static void forget_region(unsigned i)
 	regions[i] = regions[--n_regions];
 }
 
-static uint32_t pick_name(void)
+static uk_name_t pick_name(void)
 {
 	switch (below(12)) {
 	case 0:
 		return 0;
 	case 1:
-		return (uint32_t)below(32); /* generation 0: never valid */
+		return (uk_name_t)below(32) << 32; /* generation 0: never valid */
 	case 2:
-		return (1u << 16) | (uint32_t)below(32); /* plausible */
+		return (uk_name_t)below(32) << 32 | 1u; /* plausible */
 	case 3:
-		return UINT32_MAX;
+		return chance(50) ? UINT32_MAX : UINT64_MAX;
 	case 4:
-		return (uint32_t)rng();
+		return chance(50) ? rng() : (uint32_t)rng();
 	case 5:
 		if (n_names)
 			return names[below(n_names)] ^
-			       (1u << 16); /* wrong generation */
+			       (chance(50) ? 1u : 0x10000u); /* wrong generation */
 		return 0;
 	case 6:
 		return n_stale ? stale[below(n_stale)] : 0;
@@ -180,7 +180,7 @@ static uint64_t pick_name64(void)
 	if (chance(6))
 		return rng();
 	if (chance(4))
-		return (1ull << 32) | pick_name();
+		return pick_name() ^ (1ull << (32 + below(32))); /* another index */
 	return pick_name();
 }
 
@@ -372,9 +372,9 @@ static uint32_t build_message(void)
 	if (chance(5))
 		h->flags = (uint16_t)rng();
 	if (chance(5))
-		h->sender = (uint32_t)rng();
+		h->sender = rng(); /* a forged sender is ignored */
 	if (chance(5))
-		h->sender_generation = (uint32_t)rng(); /* a forged sender is ignored */
+		h->badge = rng(); /* so is a forged badge */
 	struct uk_msg_port *p = (struct uk_msg_port *)(h + 1);
 	for (unsigned i = 0;
 	     i < n_ports && (uint8_t *)(p + i + 1) <= msgbuf + size; i++) {
@@ -479,7 +479,7 @@ static void received(uint64_t buf, long rc)
 	remember_name(h->reply);
 	const struct uk_msg_port *p = (const struct uk_msg_port *)(h + 1);
 	for (unsigned i = 0; i < h->n_ports; i++) {
-		uint32_t d = p[i].disposition;
+		uint64_t d = p[i].disposition;
 		if (d != 0 && d != UK_RIGHT_RECEIVE && d != UK_RIGHT_SEND &&
 		    d != UK_RIGHT_SEND_ONCE && d != UK_RIGHT_HARDWARE)
 			fail("received descriptor has a bad right", d, (long)d);
@@ -714,7 +714,7 @@ static void fuzz_one(void)
 		try_cycle();
 		return;
 	}
-	switch (below(22)) {
+	switch (below(23)) {
 	case 19:
 		fuzz_hardware();
 		break;
@@ -790,8 +790,7 @@ static void fuzz_one(void)
 		rc = uk_port_request_notification(a0, a1, a2);
 		if (rc > 0)
 			fail("port_request_notification", (long)a1, rc);
-		if (rc == 0 && (a2 > UINT32_MAX ||
-				uk_port_info((uk_name_t)a2, &ni) < 0 ||
+		if (rc == 0 && (uk_port_info((uk_name_t)a2, &ni) < 0 ||
 				!(ni.rights & UK_RIGHT_RECEIVE)))
 			fail("notice accepted for a port not received on",
 			     (long)a1, rc);
@@ -913,6 +912,25 @@ static void fuzz_one(void)
 		if (rc > 0)
 			fail("vm_free", 0, rc);
 		break;
+	case 22: {
+		/* Badges: only a receive right mints, never badge 0, and the
+		 * new name holds exactly a send right with that badge. */
+		struct uk_port_info mi;
+		a0 = chance(60) ? pick_holding(UK_RIGHT_RECEIVE) : pick_name64();
+		a1 = chance(10) ? 0 : chance(50) ? below(4) + 1 : rng();
+		rc = uk_port_mint(a0, a1);
+		if (rc > 0) {
+			if (a1 == 0 || uk_port_info((uk_name_t)rc, &mi) < 0 ||
+			    !(mi.rights & UK_RIGHT_SEND) || mi.badge != a1 ||
+			    (uk_name_t)rc == a0)
+				fail("port_mint made a wrong right", (long)a1, rc);
+			else
+				remember_name((uk_name_t)rc);
+		} else if (rc == 0) {
+			fail("port_mint", (long)a1, rc);
+		}
+		break;
+	}
 	default: {
 		a0 = chance(90) ? below(5) : rng();
 		a1 = pick_out_pointer();
@@ -972,9 +990,9 @@ static void release_all(void)
 		struct uk_port_info info;
 		long rc = uk_port_info(names[i], &info);
 		if (rc != -ERR_BAD_NAME) {
-			printf("fuzz: name %x still holds rights %x after "
+			printf("fuzz: name %llx still holds rights %x after "
 			       "release\n",
-			       names[i], info.rights);
+			       (unsigned long long)names[i], info.rights);
 			failures++;
 		}
 	}

@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The server gets the receive right; we keep the send right. */
-	struct uk_task_right right = { (uint32_t)port, UK_DISP_MOVE_RECEIVE };
+	struct uk_task_right right = { (uk_name_t)port, UK_DISP_MOVE_RECEIVE };
 	const char *args[] = { "ipcecho", NULL };
 	long server = spawn_image_rights(ipcecho_image,
 					 (size_t)(ipcecho_image_end - ipcecho_image),

@@ -59,12 +59,13 @@ _Static_assert(sizeof(struct ipcpeer_flood) == 8, "ipcpeer_flood layout");
 
 /* A right as the peer sees it after receiving it. */
 struct ipcpeer_right {
+	uint64_t name;	    /* the peer's name (uk_name_t) for it */
 	uint32_t got;	    /* UK_RIGHT_* the descriptor said arrived */
-	uint32_t name;	    /* the peer's name for it */
 	uint32_t rights;    /* port_info(name).rights in the peer */
 	uint32_t send_refs; /* port_info(name).send_refs in the peer */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct ipcpeer_right) == 16, "ipcpeer_right layout");
+_Static_assert(sizeof(struct ipcpeer_right) == 24, "ipcpeer_right layout");
 
 /* An out-of-line region as the peer received it. */
 struct ipcpeer_ool {
@@ -81,7 +82,7 @@ struct ipcpeer_report {
 	uint32_t held;	/* rights the peer keeps in all */
 	struct ipcpeer_right r[UK_MSG_PORTS_MAX];
 };
-_Static_assert(sizeof(struct ipcpeer_report) == 8 + 16 * UK_MSG_PORTS_MAX,
+_Static_assert(sizeof(struct ipcpeer_report) == 8 + 24 * UK_MSG_PORTS_MAX,
 	       "ipcpeer_report layout");
 
 #endif

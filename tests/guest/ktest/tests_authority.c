@@ -127,7 +127,7 @@ DEFINE_TEST(AUTH0004, orphans_are_adopted_and_collected_by_init)
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
 	EXPECT(port > 0);
 	EXPECT(uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND) >= 0);
-	struct uk_task_right r = {(uint32_t)port, UK_DISP_MOVE_RECEIVE};
+	struct uk_task_right r = {(uk_name_t)port, UK_DISP_MOVE_RECEIVE};
 	const char *argv[] = {"hostile", "adopt", NULL};
 	long middle = spawn_image_mcp(hostile_image, HOSTILE_SIZE, "hostile",
 				      argv, UK_PRIORITY_DEFAULT - 1,

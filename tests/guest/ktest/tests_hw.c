@@ -66,7 +66,7 @@ DEFINE_TEST(HW0002, cap_derive_only_narrows)
 DEFINE_TEST(HW0003, port_io_works_only_where_granted)
 {
 	long c = uk_cap_derive(root(UK_STARTUP_HW_IO), 0x80, 1);
-	struct uk_task_right right = { (uint32_t)c, UK_DISP_COPY_HARDWARE };
+	struct uk_task_right right = { (uk_name_t)c, UK_DISP_COPY_HARDWARE };
 	struct uk_exit_status st;
 	const char *ok[] = { "hostile", "io-granted", NULL };
 	const char *bad[] = { "hostile", "io-ungranted", NULL };
@@ -215,8 +215,8 @@ DEFINE_TEST(HW0007, capabilities_travel_in_messages)
 	struct {
 		struct uk_msg_header h;
 		struct uk_msg_port p;
-	} msg = { { .size = sizeof(msg), .dest = (uint32_t)send, .n_ports = 1 },
-		  { (uint32_t)c, UK_DISP_MOVE_HARDWARE } }, in;
+	} msg = { { .size = sizeof(msg), .dest = (uk_name_t)send, .n_ports = 1 },
+		  { (uk_name_t)c, UK_DISP_MOVE_HARDWARE } }, in;
 	struct uk_hw_info info;
 
 	EXPECT(send == port);
@@ -238,8 +238,8 @@ static long copy_through_message(long c)
 	struct {
 		struct uk_msg_header h;
 		struct uk_msg_port p;
-	} msg = { { .size = sizeof(msg), .dest = (uint32_t)send, .n_ports = 1 },
-		  { (uint32_t)c, UK_DISP_COPY_HARDWARE } }, in;
+	} msg = { { .size = sizeof(msg), .dest = (uk_name_t)send, .n_ports = 1 },
+		  { (uk_name_t)c, UK_DISP_COPY_HARDWARE } }, in;
 	long rc = port > 0 && send == port ? uk_ipc_send(&msg.h, sizeof(msg), 0) : -ERR_INVALID;
 
 	if (rc == 0)
@@ -318,8 +318,8 @@ DEFINE_TEST(HW0009, cap_revoke_closes_ports_another_task_opened)
 	long b = uk_cap_derive((uint64_t)a, 0x80, 1);
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
 	long send = uk_port_insert_right((uint64_t)port, UK_DISP_MAKE_SEND);
-	struct uk_task_right rights[2] = { { (uint32_t)b, UK_DISP_COPY_HARDWARE },
-					   { (uint32_t)send, UK_DISP_COPY_SEND } };
+	struct uk_task_right rights[2] = { { (uk_name_t)b, UK_DISP_COPY_HARDWARE },
+					   { (uk_name_t)send, UK_DISP_COPY_SEND } };
 	const char *argv[] = { "hostile", "io-revoked", NULL };
 	struct uk_msg_header h;
 	struct uk_exit_status st;

@@ -307,7 +307,7 @@ DEFINE_TEST(IPC0008, inline_messages_arrive_intact_up_to_the_inline_limit)
 	    200, 224, 225, 1000, 4064, 4065, UK_MSG_INLINE_MAX};
 	static uint8_t body[UK_MSG_INLINE_MAX];
 	uk_name_t p = port_new_send(1);
-	uint32_t self = (uint32_t)uk_task_self();
+	uint64_t self = (uint64_t)uk_task_self();
 
 	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		uint32_t len = sizes[i];
@@ -572,11 +572,13 @@ DEFINE_TEST(IPC0012, bad_names_fail_without_touching_other_rights)
 	uk_port_destroy((uint64_t)set);
 }
 
-DEFINE_TEST(IPC0013, names_with_bits_above_32_are_bad_names)
+/* A name is (index << 32 | generation): a high index bit or a generation
+ * 2^16 on (where 16-bit generations wrapped) names nothing. */
+DEFINE_TEST(IPC0013, names_with_a_wrong_index_or_generation_are_bad_names)
 {
 	uk_name_t p = port_new_send(1);
 	long set = uk_port_allocate(UK_RIGHT_PORT_SET);
-	uint64_t hi = (1ull << 32) | p, hiset = (1ull << 32) | (uint64_t)set;
+	uint64_t hi = p | (1ull << 62), hiset = (uint64_t)set + 0x10000;
 	struct uk_port_info info;
 
 	EXPECT_EQ(msg_send_id(p, 1, 0), 0);
@@ -660,8 +662,9 @@ DEFINE_TEST(IPC0014, bad_message_pointers_fault_and_lose_nothing)
 	if (!page)
 		return;
 	/* The descriptors fit, the body does not (found when copied). */
-	struct uk_msg_header *h = (struct uk_msg_header *)(page + 4096 - 40);
-	memset(h, 0, 40);
+	const uint64_t fits = sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port);
+	struct uk_msg_header *h = (struct uk_msg_header *)(page + 4096 - fits);
+	memset(h, 0, fits);
 	h->size = 200;
 	h->dest = p;
 	h->n_ports = 1;
@@ -670,12 +673,12 @@ DEFINE_TEST(IPC0014, bad_message_pointers_fault_and_lose_nothing)
 	d->disposition = UK_DISP_MAKE_SEND;
 	EXPECT_ERR(uk_ipc_send(h, 200, 0), ERR_FAULT);
 	/* The descriptor itself runs off the page. */
-	h = (struct uk_msg_header *)(page + 4096 - 36);
-	memset(h, 0, 36);
-	h->size = 40;
+	h = (struct uk_msg_header *)(page + 4096 - (fits - 4));
+	memset(h, 0, fits - 4);
+	h->size = (uint32_t)fits;
 	h->dest = p;
 	h->n_ports = 1;
-	EXPECT_ERR(uk_ipc_send(h, 40, 0), ERR_FAULT);
+	EXPECT_ERR(uk_ipc_send(h, fits, 0), ERR_FAULT);
 	EXPECT_EQ(queued_on(p), 0);
 	EXPECT_EQ(senders_of(carried), 0);
 
@@ -691,7 +694,7 @@ DEFINE_TEST(IPC0014, bad_message_pointers_fault_and_lose_nothing)
 			     .body = body,
 			     .len = sizeof(body)};
 	EXPECT_EQ(msg_send(&s, 0), 0);
-	uint64_t size = sizeof(struct uk_msg_header) + 8 + sizeof(body);
+	uint64_t size = sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port) + sizeof(body);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		long rc =
 		    uk_ipc_receive(p, (struct uk_msg_header *)bad[i], 8192, 0);
@@ -810,7 +813,7 @@ DEFINE_TEST(IPC0017, a_receive_right_moves_with_its_queue)
 	struct msg_spec s = {.dest = q, .id = 12, .ports = &d, .n_ports = 1};
 	EXPECT_EQ(msg_send(&s, 0), 0);
 	EXPECT_ERR(rights_of(p), ERR_BAD_NAME);
-	EXPECT_EQ(msg_receive(q, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(q, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	struct uk_msg_port *got = msg_ports(&rx.h);
 	EXPECT_EQ(got->disposition, UK_RIGHT_RECEIVE);
 	uk_name_t np = got->name;
@@ -1007,8 +1010,8 @@ DEFINE_TEST(IPC0020, port_sets_receive_from_every_member)
 		else if (rx.h.id == 2 && rx.h.dest == p2)
 			seen |= 2;
 		else
-			ktest_fail(__FILE__, __LINE__, "id %u from %x", rx.h.id,
-				   rx.h.dest);
+			ktest_fail(__FILE__, __LINE__, "id %u from %llx", rx.h.id,
+				   (unsigned long long)rx.h.dest);
 	}
 	EXPECT_EQ(seen, 3);
 	EXPECT_ERR(msg_receive((uk_name_t)set, &rx, 0), ERR_TIMED_OUT);
@@ -1043,7 +1046,7 @@ DEFINE_TEST(IPC0020, port_sets_receive_from_every_member)
 			     .ports = &mv,
 			     .n_ports = 1};
 	EXPECT_EQ(msg_send(&s, 0), 0);
-	EXPECT_EQ(msg_receive(p3, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(p3, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	uk_name_t moved = msg_ports(&rx.h)[0].name;
 	EXPECT_EQ(moved, p1); /* we still had a send right under p1 */
 	EXPECT_EQ(msg_send_id(p1, 6, 0), 0);
@@ -1222,7 +1225,7 @@ DEFINE_TEST(IPC0025,
 	EXPECT_EQ(msg_send(&hello, 0), 0);
 	EXPECT(bg_wait(&b, 2 * SECOND));
 	EXPECT(b.rc < 0);
-	EXPECT_EQ(msg_receive(q, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(q, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	uk_name_t np = msg_ports(&rx.h)[0].name;
 	EXPECT_EQ(queued_on(np), 1);
 	EXPECT_EQ(msg_receive(np, &rx, 0), sizeof(struct uk_msg_header));
@@ -1335,11 +1338,13 @@ DEFINE_TEST(IPC0029, a_full_name_table_is_a_limit_and_loses_nothing)
 	EXPECT(n > 3000);
 	EXPECT_ERR(uk_port_allocate(UK_RIGHT_PORT_SET), ERR_LIMIT);
 	EXPECT_ERR(uk_port_insert_right(x, UK_DISP_MAKE_SEND_ONCE), ERR_LIMIT);
+	EXPECT_ERR(uk_port_mint(x, 5), ERR_LIMIT); /* a badged right needs a name */
 	EXPECT_EQ(uk_port_insert_right(x, UK_DISP_MAKE_SEND),
 		  x); /* no new name */
 	/* The send-once right finds no room: it arrives as no name and dies
 	 * (its port hears of it); the send right joins q's name. */
-	EXPECT_EQ(msg_receive(q, &rx, 0), sizeof(struct uk_msg_header) + 16);
+	EXPECT_EQ(msg_receive(q, &rx, 0),
+		  sizeof(struct uk_msg_header) + 2 * sizeof(struct uk_msg_port));
 	EXPECT_EQ(msg_ports(&rx.h)[0].name, 0);
 	EXPECT_EQ(msg_ports(&rx.h)[1].name, q);
 	EXPECT_EQ(port_info_of(q).send_refs, 2);
@@ -1385,11 +1390,11 @@ DEFINE_TEST(IPC0028, a_receive_right_cannot_enter_a_queue_held_inside_it)
 	/* Out of the chain it is fine: c goes into d. */
 	EXPECT_EQ(move_receive_into(c, d), 0);
 	/* Received back, the rights may go wherever makes no ring. */
-	EXPECT_EQ(msg_receive(d, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(d, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	EXPECT_EQ(msg_ports(&rx.h)[0].name, c);
-	EXPECT_EQ(msg_receive(c, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(c, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	EXPECT_EQ(msg_ports(&rx.h)[0].name, b);
-	EXPECT_EQ(msg_receive(b, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(b, &rx, 0), sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	EXPECT_EQ(msg_ports(&rx.h)[0].name, a);
 	EXPECT_EQ(move_receive_into(b, a), 0);
 	EXPECT_EQ(move_receive_into(a, c), 0);

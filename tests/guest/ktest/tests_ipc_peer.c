@@ -40,7 +40,7 @@ static void expect_echo(uk_name_t svc, uint32_t len, uint8_t seed, long peer)
 	EXPECT_EQ(reply.h.reply, 0);
 	EXPECT_EQ(reply.h.n_ports, 0);
 	EXPECT_EQ(reply.h.flags, 0);
-	EXPECT_EQ(reply.h.sender, (uint32_t)peer);
+	EXPECT_EQ(reply.h.sender, (uint64_t)peer);
 	/* The whole id, generation included: never a later task's. */
 	EXPECT_EQ(uk_msg_sender(&reply.h), (uint64_t)peer);
 	if (memcmp(msg_body(&reply.h), body, len))
@@ -213,9 +213,9 @@ DEFINE_TEST(IPC0033, rights_travel_from_client_to_server_and_back)
 		    rep->r[i].name == 0)
 			ktest_fail(
 			    __FILE__, __LINE__,
-			    "right %u: got %x, held %x under %x, want %x", i,
-			    rep->r[i].got, rep->r[i].rights, rep->r[i].name,
-			    want[i]);
+			    "right %u: got %x, held %x under %llx, want %x", i,
+			    rep->r[i].got, rep->r[i].rights,
+			    (unsigned long long)rep->r[i].name, want[i]);
 		EXPECT_EQ(rep->r[i].send_refs,
 			  want[i] == UK_RIGHT_SEND ? 1 : 0);
 	}
@@ -319,7 +319,7 @@ DEFINE_TEST(IPC0034, rights_travel_from_server_to_client)
 		EXPECT_EQ(msg_receive(r, &note, 0),
 			  sizeof(struct uk_msg_header) + sizeof(hello));
 		EXPECT_EQ(note.h.id, IPCPEER_HELLO);
-		EXPECT_EQ(note.h.sender, (uint32_t)peer);
+		EXPECT_EQ(note.h.sender, (uint64_t)peer);
 		EXPECT_EQ(note.h.dest, r);
 		EXPECT(!memcmp(msg_body(&note.h), hello, sizeof(hello)));
 		EXPECT_EQ(senders_of(r), 0);
@@ -601,7 +601,7 @@ DEFINE_TEST(IPC0041, task_create_gives_the_child_its_rights)
 	EXPECT_EQ(rc,
 		  sizeof(struct uk_msg_header) + sizeof(struct ipcpeer_report));
 	EXPECT_EQ(note.h.id, IPCPEER_STARTUP);
-	EXPECT_EQ(note.h.sender, (uint32_t)peer);
+	EXPECT_EQ(note.h.sender, (uint64_t)peer);
 	const struct ipcpeer_report *rep =
 	    (const struct ipcpeer_report *)msg_body(&note.h);
 	static const uint32_t want[4] = {UK_RIGHT_SEND, UK_RIGHT_SEND,

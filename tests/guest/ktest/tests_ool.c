@@ -392,7 +392,8 @@ DEFINE_TEST(HW0101, hardware_dispositions_apply_to_capabilities_only)
 	d = (struct uk_msg_port){(uk_name_t)cap, UK_DISP_COPY_HARDWARE};
 	EXPECT_EQ(msg_send(&s, 0), 0);
 	EXPECT_EQ(uk_cap_info((uint64_t)cap, &info), 0);
-	EXPECT_EQ(msg_receive(p, &rx, 0), sizeof(struct uk_msg_header) + 8);
+	EXPECT_EQ(msg_receive(p, &rx, 0),
+		  sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port));
 	uk_name_t copy = msg_ports(&rx.h)[0].name;
 	EXPECT_EQ(msg_ports(&rx.h)[0].disposition, UK_RIGHT_HARDWARE);
 	EXPECT(copy != (uk_name_t)cap);

@@ -445,9 +445,22 @@ int64_t sched_block(struct waitq *wq, uint64_t timeout_ns)
 	abort();
 }
 
+static bool switch_armed;
+static int64_t switch_result;
+
+void fake_sched_switch_returns(int64_t rc)
+{
+	switch_armed = true;
+	switch_result = rc;
+}
+
 int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 			   struct thread *next)
 {
+	if (switch_armed) {
+		switch_armed = false;
+		return switch_result;
+	}
 	fail_msg("sched_block_switch: the test would block");
 	abort();
 }
@@ -472,6 +485,7 @@ void fake_kernel_reset(void)
 	fail_next_cache = NULL;
 	pool_reset();
 	readied = 0;
+	switch_armed = false;
 	current = NULL;
 }
 

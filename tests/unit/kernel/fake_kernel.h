@@ -60,4 +60,9 @@ void fake_anonymous_region(struct task *t, uint64_t addr, uint64_t size);
 /* How many threads the fake scheduler made ready. */
 uint64_t fake_sched_readied(void);
 
+/* The next sched_block_switch (the fast paths' switch to the other
+ * thread) returns rc at once, as if the thread had been woken with it;
+ * without this it fails the test. One use. */
+void fake_sched_switch_returns(int64_t rc);
+
 #endif

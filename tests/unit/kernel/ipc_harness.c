@@ -57,9 +57,9 @@ int ipc_setup(void **state)
 {
 	fake_kernel_reset();
 	ipc_init();
-	task_start(A, (7ull << 32) | A_SENDER);
-	task_start(B, (7ull << 32) | B_SENDER);
-	task_start(C, (7ull << 32) | C_SENDER);
+	task_start(A, A_SENDER);
+	task_start(B, B_SENDER);
+	task_start(C, C_SENDER);
 	run_as(A);
 	return 0;
 }
@@ -112,6 +112,20 @@ uk_name_t make_send_once(struct fake_task *ft, uk_name_t name)
 	int64_t so = insert_right(ft, name, UK_DISP_MAKE_SEND_ONCE);
 	assert_true(so > 0);
 	return (uk_name_t)so;
+}
+
+int64_t port_mint(struct fake_task *ft, uk_name_t name, uint64_t badge)
+{
+	run_as(ft);
+	return sys_port_mint(name, badge);
+}
+
+uk_name_t mint(struct fake_task *ft, uk_name_t name, uint64_t badge)
+{
+	int64_t n = port_mint(ft, name, badge);
+
+	assert_true(n > 0);
+	return (uk_name_t)n;
 }
 
 int64_t deallocate(struct fake_task *ft, uk_name_t name)
@@ -173,6 +187,11 @@ uint32_t queued_on(struct fake_task *ft, uk_name_t name)
 	return info(ft, name).queued;
 }
 
+uint64_t badge_of(struct fake_task *ft, uk_name_t name)
+{
+	return info(ft, name).badge;
+}
+
 struct port *port_of(struct fake_task *ft, uk_name_t name)
 {
 	struct ipc_entry *e = ipc_entry_lookup(&ft->task.space, name);
@@ -195,6 +214,16 @@ uk_name_t give_send_once(struct fake_task *owner, uk_name_t receive,
 {
 	uk_name_t name = ipc_transfer(&owner->task, receive,
 				      UK_DISP_MAKE_SEND_ONCE, &to->task);
+	assert_int_not_equal(name, 0);
+	return name;
+}
+
+uk_name_t give_badged(struct fake_task *owner, uk_name_t receive,
+		      uint64_t badge, struct fake_task *to)
+{
+	uk_name_t minted = mint(owner, receive, badge);
+	uk_name_t name =
+	    ipc_transfer(&owner->task, minted, UK_DISP_MOVE_SEND, &to->task);
 	assert_int_not_equal(name, 0);
 	return name;
 }
@@ -327,6 +356,8 @@ void expect_notification(struct fake_task *ft, uk_name_t port, uint32_t id,
 	assert_int_equal(n->header.flags & UK_MSG_KERNEL, UK_MSG_KERNEL);
 	assert_int_equal(n->header.dest, port);
 	assert_int_equal(n->header.reply, 0);
+	assert_int_equal(n->header.sender, 0);
+	assert_int_equal(n->header.badge, 0);
 	assert_int_equal(n->name, name);
 }
 
@@ -363,6 +394,7 @@ void assert_table_unchanged(struct fake_task *ft, const struct snapshot *snap)
 		assert_int_equal(is->rights, was->rights);
 		assert_int_equal(is->generation, was->generation);
 		assert_int_equal(is->send_refs, was->send_refs);
+		assert_int_equal(is->badge, was->badge);
 		assert_ptr_equal(is->object, was->object);
 	}
 }
@@ -447,7 +479,7 @@ uk_name_t caller_waiting_for_reply(struct fake_task *caller,
 	rp->send_once_rights++;
 	port_ref(rp);
 	uk_name_t reply =
-	    ipc_right_copyout(&server->task, rp, UK_RIGHT_SEND_ONCE);
+	    ipc_right_copyout(&server->task, rp, UK_RIGHT_SEND_ONCE, 0);
 	assert_int_not_equal(reply, 0);
 
 	th->state = THREAD_BLOCKED;

@@ -48,11 +48,20 @@ struct fake_task {
 
 #define MSG_ID 0x1234u
 #define BODY "payload"
+/* What msg_init plus one msg_port makes. */
+#define ONE_RIGHT_MSG_SIZE                                                     \
+	(sizeof(struct uk_msg_header) + sizeof(struct uk_msg_port) +           \
+	 sizeof(BODY))
 
-/* Task ids: the low 32 bits are what a receiver sees as sender. */
-#define A_SENDER 0x11u
-#define B_SENDER 0x22u
-#define C_SENDER 0x33u
+/* Task ids (slot | generation << 32): a receiver sees the whole id as
+ * uk_msg_header.sender. */
+#define A_SENDER ((7ull << 32) | 0x11u)
+#define B_SENDER ((7ull << 32) | 0x22u)
+#define C_SENDER ((7ull << 32) | 0x33u)
+
+/* Badges the tests mint: nonzero, and using all 64 bits. */
+#define BADGE_1 0x8000000000000001ull
+#define BADGE_2 0x00000000b0b0b0b0ull
 
 extern struct fake_task ipc_tasks[3];
 static struct fake_task *const A = &ipc_tasks[0];
@@ -74,6 +83,9 @@ int64_t insert_right(struct fake_task *ft, uk_name_t name,
 		     unsigned disposition);
 void make_send(struct fake_task *ft, uk_name_t name); /* MAKE_SEND, checked */
 uk_name_t make_send_once(struct fake_task *ft, uk_name_t name);
+/* port_mint as ft; and checked: the new name (> 0). */
+int64_t port_mint(struct fake_task *ft, uk_name_t name, uint64_t badge);
+uk_name_t mint(struct fake_task *ft, uk_name_t name, uint64_t badge);
 int64_t deallocate(struct fake_task *ft, uk_name_t name);
 int64_t destroy(struct fake_task *ft, uk_name_t name);
 int64_t request(struct fake_task *ft, uk_name_t name, unsigned kind,
@@ -84,6 +96,20 @@ struct uk_port_info info(struct fake_task *ft, uk_name_t name); /* checked */
 uint32_t rights_of(struct fake_task *ft, uk_name_t name);
 uint32_t send_refs_of(struct fake_task *ft, uk_name_t name);
 uint32_t queued_on(struct fake_task *ft, uk_name_t name);
+uint64_t badge_of(struct fake_task *ft, uk_name_t name); /* port_info's */
+
+/* Names in the encoding of uk/ipc.h (index << 32 | generation). */
+static inline uk_name_t name_at(uint32_t index, uint32_t generation)
+{
+	return ipc_name_make(index, generation);
+}
+/* The same index with the next generation: a name that is not (yet)
+ * valid. */
+static inline uk_name_t name_next_generation(uk_name_t name)
+{
+	uint32_t g = (uint32_t)name + 1;
+	return ipc_name_make(ipc_name_index(name), g ? g : 1);
+}
 
 /* The kernel object behind a name (white box). */
 struct port *port_of(struct fake_task *ft, uk_name_t name);
@@ -93,6 +119,10 @@ uk_name_t give_send(struct fake_task *owner, uk_name_t receive,
 		    struct fake_task *to);
 uk_name_t give_send_once(struct fake_task *owner, uk_name_t receive,
 			 struct fake_task *to);
+/* A send right with badge to a port owner receives on, for task to: owner
+ * mints it and moves it to (ipc_transfer, MOVE_SEND). */
+uk_name_t give_badged(struct fake_task *owner, uk_name_t receive,
+		      uint64_t badge, struct fake_task *to);
 /* A hardware capability entry in ft's table (holding one reference). */
 uk_name_t hw_insert(struct fake_task *ft, struct hw_cap *cap);
 
@@ -128,7 +158,8 @@ struct uk_msg_port *received_port(struct fake_task *ft, unsigned i);
 struct uk_msg_ool *received_ool(struct fake_task *ft, unsigned i);
 /* Receive a user message carrying one right of type right; its name. */
 uk_name_t receive_right(struct fake_task *ft, uk_name_t port, uint32_t right);
-/* The next message on port is a kernel notification id about name. */
+/* The next message on port is a kernel notification id about name (from
+ * the kernel: sender 0, badge 0). */
 void expect_notification(struct fake_task *ft, uk_name_t port, uint32_t id,
 			 uk_name_t name);
 void expect_empty(struct fake_task *ft, uk_name_t port);

@@ -2,7 +2,10 @@
 /*
  * Getting messages to a receiver: queue limits (and what bypasses them),
  * order, receive errors that keep the message, direct delivery to a thread
- * already waiting, call and reply without blocking, and out-of-line memory.
+ * already waiting, call and reply without blocking, out-of-line memory,
+ * and badges: the badge of the right a message came through, on every
+ * path (queued, direct, the call and reply fast paths), kept when a badged
+ * right is copied or moved, one receiver's name per (port, badge).
  * Runs inside unit.ipc_rights (see test_ipc_rights.c).
  */
 #include <stdlib.h>
@@ -143,7 +146,8 @@ static void ipc_receive_on_a_name_without_a_receive_right_fails(void **state)
 
 	assert_int_equal(msg_receive(A, sq), -ERR_RIGHTS);
 	assert_int_equal(msg_receive(A, 0), -ERR_BAD_NAME);
-	assert_int_equal(msg_receive(A, sq + (1u << 16)), -ERR_BAD_NAME);
+	assert_int_equal(msg_receive(A, name_next_generation(sq)),
+			 -ERR_BAD_NAME);
 }
 
 static void
@@ -155,7 +159,7 @@ ipc_receive_into_a_small_buffer_keeps_the_message_and_reports_its_size(
 	uint32_t used = B->task.space.used;
 
 	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
-	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	uint32_t size = ONE_RIGHT_MSG_SIZE;
 	run_as(B);
 	uint32_t *need = fake_user_ptr(&B->task, RECV_ADDR, 4);
 	*need = 0;
@@ -197,7 +201,7 @@ ipc_send_to_a_waiting_receiver_delivers_straight_into_its_buffer(void **state)
 	uint64_t readied = fake_sched_readied();
 
 	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
-	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	uint32_t size = ONE_RIGHT_MSG_SIZE;
 	assert_int_equal(th->state, THREAD_READY);
 	assert_int_equal(th->wait_result, size);
 	assert_null(th->waiting_on);
@@ -225,7 +229,7 @@ ipc_send_to_a_waiting_receiver_with_a_small_buffer_wakes_it_with_too_big(
 	uint32_t used = B->task.space.used;
 
 	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
-	uint32_t size = sizeof(struct uk_msg_header) + 8 + sizeof(BODY);
+	uint32_t size = ONE_RIGHT_MSG_SIZE;
 	assert_int_equal(th->state, THREAD_READY);
 	assert_int_equal(th->wait_result, -ERR_TOO_BIG);
 	assert_int_equal(*(uint32_t *)fake_user_ptr(&B->task, WAIT_ADDR, 4),
@@ -313,8 +317,7 @@ message_sent_after_a_receive_right_moved_reaches_the_new_holder(void **state)
 
 	assert_int_equal(send_right(C, cm, p, UK_DISP_MAKE_SEND), 0);
 	assert_int_equal(A->task.space.used, a_used); /* no right went to A */
-	assert_int_not_equal(waiter->wait_result,
-			     sizeof(struct uk_msg_header) + 8 + sizeof(BODY));
+	assert_int_not_equal(waiter->wait_result, ONE_RIGHT_MSG_SIZE);
 	uk_name_t bp = receive_right(B, bm, UK_RIGHT_SEND);
 	assert_ptr_equal(port_of(B, bp), port_of(C, p));
 }
@@ -677,6 +680,395 @@ ipc_receive_without_room_for_a_region_gets_address_and_size_zero(void **state)
 	assert_int_equal(fake_frames_in_use(), frames);
 }
 
+/* ---- badges ---- */
+
+static void ipc_send_through_a_badged_right_arrives_with_its_badge(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uk_name_t b1 = give_badged(B, q, BADGE_1, A);
+	uk_name_t b2 = give_badged(B, q, BADGE_2, A);
+	const uint64_t expected[] = {BADGE_1, 0, BADGE_2, BADGE_1};
+
+	assert_int_equal(send_plain(A, b1, 0), 0);
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(send_plain(A, b2, UK_DISP_COPY_SEND), 0);
+	assert_int_equal(send_plain(A, b1, UK_DISP_MOVE_SEND), 0);
+	assert_null(ipc_entry_lookup(&A->task.space, b1)); /* moved away */
+	for (unsigned i = 0; i < 4; i++) {
+		assert_true(msg_receive(B, q) > 0);
+		struct uk_msg_header *h = received(B);
+		assert_int_equal(h->badge, expected[i]);
+		assert_int_equal(h->dest, q);
+		assert_int_equal(h->sender, A_SENDER);
+		assert_int_equal(h->flags, 0);
+	}
+	expect_empty(B, q);
+	assert_int_equal(info(B, q).senders, 2); /* sq and b2 */
+}
+
+static void
+ipc_send_ignores_a_badge_or_sender_written_by_the_sender(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A), b1 = give_badged(B, q, BADGE_1, A);
+	struct test_msg m;
+
+	msg_init(&m, b1, 0);
+	m.h.badge = BADGE_2;
+	m.h.sender = C_SENDER;
+	assert_int_equal(msg_send(A, &m), 0);
+	msg_init(&m, sq, 0);
+	m.h.badge = BADGE_2;
+	m.h.sender = C_SENDER;
+	assert_int_equal(msg_send(A, &m), 0);
+
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, BADGE_1);
+	assert_int_equal(received(B)->sender, A_SENDER);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, 0);
+	assert_int_equal(received(B)->sender, A_SENDER);
+}
+
+static void
+ipc_send_to_a_waiting_receiver_through_a_badged_right_carries_the_badge(
+    void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t b2 = give_badged(B, q, BADGE_2, A);
+	struct thread *th = wait_in_receive(B, q, WAIT_SIZE);
+
+	assert_int_equal(send_plain(A, b2, 0), 0);
+	assert_int_equal(th->state, THREAD_READY);
+	assert_true(th->wait_result > 0);
+	struct uk_msg_header *h =
+	    fake_user_ptr(&B->task, WAIT_ADDR, sizeof(*h));
+	assert_int_equal(h->badge, BADGE_2);
+	assert_int_equal(h->dest, q);
+	assert_int_equal(h->sender, A_SENDER);
+}
+
+static void ipc_send_copy_send_of_a_badged_right_keeps_the_badge(void **state)
+{
+	uk_name_t q = port_new(B), c = port_new(C);
+	uk_name_t sq = give_send(B, q, A), ac = give_badged(C, c, BADGE_1, A);
+
+	assert_int_equal(send_right(A, sq, ac, UK_DISP_COPY_SEND), 0);
+	assert_int_equal(send_refs_of(A, ac), 1);
+	assert_int_equal(badge_of(A, ac), BADGE_1);
+	uk_name_t bc = receive_right(B, q, UK_RIGHT_SEND);
+	assert_int_equal(received(B)->badge, 0); /* sq is unbadged */
+	assert_int_equal(badge_of(B, bc), BADGE_1);
+	assert_int_equal(info(C, c).senders, 2);
+	/* B's messages through its copy carry the badge. */
+	assert_int_equal(send_plain(B, bc, 0), 0);
+	assert_true(msg_receive(C, c) > 0);
+	assert_int_equal(received(C)->badge, BADGE_1);
+	assert_int_equal(received(C)->sender, B_SENDER);
+}
+
+static void ipc_send_move_send_of_a_badged_right_keeps_the_badge(void **state)
+{
+	uk_name_t q = port_new(B), c = port_new(C);
+	uk_name_t sq = give_send(B, q, A), ac = give_badged(C, c, BADGE_2, A);
+
+	assert_int_equal(send_right(A, sq, ac, UK_DISP_MOVE_SEND), 0);
+	assert_null(ipc_entry_lookup(&A->task.space, ac));
+	uk_name_t bc = receive_right(B, q, UK_RIGHT_SEND);
+	assert_int_equal(badge_of(B, bc), BADGE_2);
+	assert_int_equal(send_refs_of(B, bc), 1);
+	assert_int_equal(info(C, c).senders, 1);
+	assert_int_equal(send_plain(B, bc, UK_DISP_MOVE_SEND), 0);
+	assert_true(msg_receive(C, c) > 0);
+	assert_int_equal(received(C)->badge, BADGE_2);
+	assert_int_equal(info(C, c).senders, 0);
+}
+
+static void
+ipc_receive_of_rights_with_other_badges_to_one_port_gives_one_name_each(
+    void **state)
+{
+	uk_name_t q = port_new(B), c = port_new(C);
+	uk_name_t sq = give_send(B, q, A);
+	uk_name_t a1 = give_badged(C, c, BADGE_1, A);
+	uk_name_t a2 = give_badged(C, c, BADGE_2, A);
+	uk_name_t a0 = give_send(C, c, A);
+	uint32_t used = B->task.space.used;
+	struct test_msg m;
+
+	assert_int_not_equal(a0, a1);
+	assert_int_not_equal(a0, a2);
+	assert_int_not_equal(a1, a2);
+	msg_init(&m, sq, 0);
+	msg_port(&m, a1, UK_DISP_COPY_SEND);
+	msg_port(&m, a2, UK_DISP_COPY_SEND);
+	msg_port(&m, a0, UK_DISP_COPY_SEND);
+	msg_port(&m, a1, UK_DISP_COPY_SEND);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_true(msg_receive(B, q) > 0);
+	uk_name_t n1 = received_port(B, 0)->name,
+		  n2 = received_port(B, 1)->name,
+		  n0 = received_port(B, 2)->name;
+	assert_int_not_equal(n1, n2);
+	assert_int_not_equal(n0, n1);
+	assert_int_not_equal(n0, n2);
+	assert_int_equal(received_port(B, 3)->name, n1); /* same badge */
+	assert_int_equal(badge_of(B, n1), BADGE_1);
+	assert_int_equal(badge_of(B, n2), BADGE_2);
+	assert_int_equal(badge_of(B, n0), 0);
+	assert_int_equal(send_refs_of(B, n1), 2);
+	assert_int_equal(send_refs_of(B, n2), 1);
+	assert_int_equal(send_refs_of(B, n0), 1);
+	assert_int_equal(B->task.space.used, used + 3);
+	assert_ptr_equal(port_of(B, n1), port_of(C, c));
+	assert_ptr_equal(port_of(B, n2), port_of(C, c));
+	assert_int_equal(port_of(C, c)->refs, 1 + 3 + 3); /* C, A, B */
+	assert_int_equal(info(C, c).senders, 3 + 4);
+}
+
+static void
+ipc_receive_of_a_badged_right_to_its_own_port_does_not_join_the_receive_name(
+    void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A), bq = give_badged(B, q, BADGE_1, A);
+	struct test_msg m;
+
+	msg_init(&m, sq, 0);
+	msg_port(&m, sq, UK_DISP_COPY_SEND);
+	msg_port(&m, bq, UK_DISP_COPY_SEND);
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, 0);
+	/* The unbadged right joins the receive name, as in Mach... */
+	assert_int_equal(received_port(B, 0)->name, q);
+	assert_int_equal(rights_of(B, q), UK_RIGHT_RECEIVE | UK_RIGHT_SEND);
+	assert_int_equal(send_refs_of(B, q), 1);
+	assert_int_equal(badge_of(B, q), 0);
+	/* ...the badged one has a name of its own. */
+	uk_name_t nb = received_port(B, 1)->name;
+	assert_int_not_equal(nb, q);
+	assert_int_equal(rights_of(B, nb), UK_RIGHT_SEND);
+	assert_int_equal(badge_of(B, nb), BADGE_1);
+	/* B's own message through it is marked too. */
+	assert_int_equal(send_plain(B, nb, 0), 0);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, BADGE_1);
+	assert_int_equal(received(B)->sender, B_SENDER);
+}
+
+static void
+ipc_receive_of_a_receive_right_keeps_its_badged_send_name_apart(void **state)
+{
+	/* B holds a badged send right to A's port m; then m's receive right
+	 * arrives: it takes a name of its own, not the badged one. */
+	uk_name_t q = port_new(B), m = port_new(A);
+	uk_name_t sq = give_send(B, q, A), bm = give_badged(A, m, BADGE_2, B);
+
+	assert_int_equal(send_right(A, sq, m, UK_DISP_MOVE_RECEIVE), 0);
+	uk_name_t rm = receive_right(B, q, UK_RIGHT_RECEIVE);
+	assert_int_not_equal(rm, bm);
+	assert_int_equal(rights_of(B, rm), UK_RIGHT_RECEIVE);
+	assert_int_equal(rights_of(B, bm), UK_RIGHT_SEND);
+	assert_int_equal(badge_of(B, bm), BADGE_2);
+	assert_int_equal(port_of(B, rm)->receiver_name, rm);
+	assert_int_equal(send_plain(B, bm, 0), 0);
+	assert_true(msg_receive(B, rm) > 0);
+	assert_int_equal(received(B)->badge, BADGE_2);
+	assert_int_equal(received(B)->dest, rm);
+}
+
+static void
+make_send_gives_an_unbadged_right_even_next_to_a_badged_one(void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t sq = give_send(B, q, A);
+	uk_name_t pb = mint(A, p, BADGE_1);
+
+	assert_int_equal(send_right(A, sq, p, UK_DISP_MAKE_SEND), 0);
+	uk_name_t bp = receive_right(B, q, UK_RIGHT_SEND);
+	assert_int_equal(badge_of(B, bp), 0);
+	/* A badged send right makes nothing. */
+	assert_int_equal(send_right(A, sq, pb, UK_DISP_MAKE_SEND), -ERR_RIGHTS);
+	assert_int_equal(insert_right(A, pb, UK_DISP_MAKE_SEND), -ERR_RIGHTS);
+	assert_int_equal(send_plain(B, bp, 0), 0);
+	assert_int_equal(send_plain(A, pb, 0), 0);
+	assert_true(msg_receive(A, p) > 0);
+	assert_int_equal(received(A)->badge, 0);
+	assert_int_equal(received(A)->sender, B_SENDER);
+	assert_true(msg_receive(A, p) > 0);
+	assert_int_equal(received(A)->badge, BADGE_1);
+	assert_int_equal(received(A)->sender, A_SENDER);
+}
+
+static void send_once_rights_and_their_messages_have_badge_zero(void **state)
+{
+	uk_name_t q = port_new(B), p = port_new(A);
+	uk_name_t bq = give_badged(B, q, BADGE_1, A);
+	uk_name_t so = give_send_once(B, q, A);
+	struct test_msg m;
+
+	/* A call through a badged right with a reply right made from p. */
+	msg_init(&m, bq, 0);
+	m.h.reply = p;
+	m.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, BADGE_1);
+	uk_name_t reply = received(B)->reply;
+	assert_int_not_equal(reply, 0);
+	assert_int_equal(rights_of(B, reply), UK_RIGHT_SEND_ONCE);
+	assert_int_equal(badge_of(B, reply), 0);
+	/* The reply comes through the send-once right: no badge. */
+	assert_int_equal(send_plain(B, reply, UK_DISP_MOVE_SEND_ONCE), 0);
+	assert_true(msg_receive(A, p) > 0);
+	assert_int_equal(received(A)->badge, 0);
+	assert_int_equal(received(A)->sender, B_SENDER);
+	/* Nor does a message through any other send-once right. */
+	assert_int_equal(badge_of(A, so), 0);
+	assert_int_equal(send_plain(A, so, UK_DISP_MOVE_SEND_ONCE), 0);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(received(B)->badge, 0);
+}
+
+static void reply_right_copied_from_a_badged_right_keeps_the_badge(void **state)
+{
+	/* A passes its badged right to C's port as the reply right. */
+	uk_name_t q = port_new(B), c = port_new(C);
+	uk_name_t sq = give_send(B, q, A), ac = give_badged(C, c, BADGE_2, A);
+	struct test_msg m;
+
+	msg_init(&m, sq, 0);
+	m.h.reply = ac;
+	m.h.reply_disposition = UK_DISP_COPY_SEND;
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_true(msg_receive(B, q) > 0);
+	uk_name_t reply = received(B)->reply;
+	assert_int_equal(rights_of(B, reply), UK_RIGHT_SEND);
+	assert_int_equal(badge_of(B, reply), BADGE_2);
+	assert_int_equal(send_plain(B, reply, 0), 0);
+	assert_true(msg_receive(C, c) > 0);
+	assert_int_equal(received(C)->badge, BADGE_2);
+}
+
+static void ipc_transfer_of_a_badged_right_keeps_the_badge(void **state)
+{
+	/* What task_create does with the rights it hands over. */
+	uk_name_t q = port_new(B);
+	uk_name_t ab = give_badged(B, q, BADGE_1, A);
+
+	assert_int_equal(badge_of(A, ab), BADGE_1);
+	uk_name_t cb = ipc_transfer(&A->task, ab, UK_DISP_COPY_SEND, &C->task);
+	assert_int_not_equal(cb, 0);
+	assert_int_equal(badge_of(C, cb), BADGE_1);
+	assert_int_equal(send_refs_of(A, ab), 1);
+	assert_int_equal(
+	    ipc_transfer(&A->task, ab, UK_DISP_MOVE_SEND, &C->task), cb);
+	assert_null(ipc_entry_lookup(&A->task.space, ab));
+	assert_int_equal(send_refs_of(C, cb), 2);
+	/* MAKE_SEND from the receive right: unbadged, another name. */
+	uk_name_t c0 = give_send(B, q, C);
+	assert_int_not_equal(c0, cb);
+	assert_int_equal(badge_of(C, c0), 0);
+	assert_int_equal(info(B, q).senders, 3);
+}
+
+/* A receiver's buffer across a page boundary: the fast paths then copy
+ * with copy_to_user (the fake kernel has no direct map of user pages). */
+static void buffer_across_a_page(struct thread *th)
+{
+	th->ipc_buf = WAIT_ADDR + 0x1000 - 16;
+	th->ipc_buf_size = 0x1000;
+}
+
+static void ipc_call_fast_path_carries_the_badge_of_the_dest_right(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t bq = give_badged(B, q, BADGE_2, A);
+	struct thread *server = wait_in_receive(B, q, WAIT_SIZE);
+	struct test_msg m;
+
+	buffer_across_a_page(server);
+	/* The caller's reply port, as reply_port_of makes it. */
+	struct port *rp = port_alloc();
+	assert_non_null(rp);
+	rp->reply_owner = &A->thread;
+	rp->limit = 1;
+	A->thread.reply_port = rp;
+
+	msg_init(&m, bq, 0);
+	m.h.badge = BADGE_1; /* the sender's word counts for nothing */
+	m.h.sender = C_SENDER;
+	uint32_t size = msg_write(A, MSG_ADDR, &m);
+	uint64_t readied = fake_sched_readied();
+	/* The switch to the server comes back as if the call timed out. */
+	fake_sched_switch_returns(-ERR_TIMED_OUT);
+	run_as(A);
+	assert_int_equal(
+	    sys_ipc_call(MSG_ADDR, size, RECV_ADDR, RECV_SIZE, 1000000),
+	    -ERR_TIMED_OUT);
+	/* The fast path: straight into the server's buffer, no wake-up. */
+	assert_int_equal(fake_sched_readied(), readied);
+	assert_int_equal(server->wait_result, size);
+	assert_null(server->waiting_on);
+	struct uk_msg_header *h =
+	    fake_user_ptr(&B->task, server->ipc_buf, size);
+	assert_int_equal(h->id, MSG_ID);
+	assert_int_equal(h->dest, q);
+	assert_int_equal(h->sender, A_SENDER);
+	assert_int_equal(h->badge, BADGE_2);
+	assert_int_not_equal(h->reply, 0);
+	assert_int_equal(badge_of(B, h->reply), 0);
+	/* The caller gave up: its reply port is gone, B holds a dead name. */
+	assert_null(A->thread.reply_port);
+	assert_int_equal(rights_of(B, h->reply), UK_RIGHT_DEAD_NAME);
+}
+
+static void ipc_reply_receive_fast_path_delivers_badge_zero(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t reply = caller_waiting_for_reply(A, B);
+	struct thread *caller = &A->thread;
+	struct test_msg m;
+
+	buffer_across_a_page(caller);
+	msg_init(&m, reply, UK_DISP_MOVE_SEND_ONCE);
+	m.h.badge = BADGE_1; /* a server cannot forge one either */
+	m.h.sender = C_SENDER;
+	uint32_t size = msg_write(B, MSG_ADDR, &m);
+	uint64_t readied = fake_sched_readied();
+	fake_sched_switch_returns(-ERR_TIMED_OUT);
+	run_as(B);
+	assert_int_equal(sys_ipc_reply_receive(MSG_ADDR, size, q, RECV_ADDR,
+					       RECV_SIZE, 1000000),
+			 -ERR_TIMED_OUT);
+	assert_int_equal(fake_sched_readied(), readied);
+	assert_int_equal(caller->wait_result, size);
+	struct uk_msg_header *h =
+	    fake_user_ptr(&A->task, caller->ipc_buf, size);
+	assert_int_equal(h->id, MSG_ID);
+	assert_int_equal(h->badge, 0);
+	assert_int_equal(h->sender, B_SENDER);
+	assert_int_equal(h->dest, 0);
+	assert_int_equal(h->reply, 0);
+	assert_null(ipc_entry_lookup(&B->task.space, reply));
+}
+
+static void kernel_notices_have_badge_zero_on_a_badged_port(void **state)
+{
+	/* The notify port has badged senders; a notice still has no badge
+	 * (expect_notification checks badge and sender are 0). */
+	uk_name_t r = port_new(A), notify = port_new(B);
+	uk_name_t s = give_send(A, r, B);
+
+	give_badged(B, notify, BADGE_1, C);
+	assert_int_equal(request(B, s, UK_NOTIFY_DEAD_NAME, notify), 0);
+	assert_int_equal(destroy(A, r), 0);
+	expect_notification(B, notify, UK_MSG_ID_DEAD_NAME, s);
+	assert_int_equal(received(B)->badge, 0);
+}
+
 const struct CMUnitTest ipc_delivery_tests[] = {
     /* queues and delivery */
     IPC_TEST(ipc_send_beyond_the_queue_limit_times_out_and_moves_nothing),
@@ -720,6 +1112,25 @@ const struct CMUnitTest ipc_delivery_tests[] = {
     IPC_TEST(ipc_send_ool_copy_that_faults_keeps_the_senders_region_and_rights),
     IPC_TEST(ipc_send_rejects_bad_ool_descriptors),
     IPC_TEST(ipc_receive_without_room_for_a_region_gets_address_and_size_zero),
+    /* badges */
+    IPC_TEST(ipc_send_through_a_badged_right_arrives_with_its_badge),
+    IPC_TEST(ipc_send_ignores_a_badge_or_sender_written_by_the_sender),
+    IPC_TEST(
+	ipc_send_to_a_waiting_receiver_through_a_badged_right_carries_the_badge),
+    IPC_TEST(ipc_send_copy_send_of_a_badged_right_keeps_the_badge),
+    IPC_TEST(ipc_send_move_send_of_a_badged_right_keeps_the_badge),
+    IPC_TEST(
+	ipc_receive_of_rights_with_other_badges_to_one_port_gives_one_name_each),
+    IPC_TEST(
+	ipc_receive_of_a_badged_right_to_its_own_port_does_not_join_the_receive_name),
+    IPC_TEST(ipc_receive_of_a_receive_right_keeps_its_badged_send_name_apart),
+    IPC_TEST(make_send_gives_an_unbadged_right_even_next_to_a_badged_one),
+    IPC_TEST(send_once_rights_and_their_messages_have_badge_zero),
+    IPC_TEST(reply_right_copied_from_a_badged_right_keeps_the_badge),
+    IPC_TEST(ipc_transfer_of_a_badged_right_keeps_the_badge),
+    IPC_TEST(ipc_call_fast_path_carries_the_badge_of_the_dest_right),
+    IPC_TEST(ipc_reply_receive_fast_path_delivers_badge_zero),
+    IPC_TEST(kernel_notices_have_badge_zero_on_a_badged_port),
 };
 const size_t ipc_delivery_tests_count =
     sizeof(ipc_delivery_tests) / sizeof(ipc_delivery_tests[0]);

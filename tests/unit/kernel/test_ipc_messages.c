@@ -26,7 +26,7 @@ static void ipc_send_move_send_moves_one_reference_to_the_receiver(void **state)
 	assert_int_equal(port_of(A, p)->send_rights, 2); /* one in flight */
 
 	int64_t size = msg_receive(B, q);
-	assert_int_equal(size, sizeof(struct uk_msg_header) + 8 + sizeof(BODY));
+	assert_int_equal(size, ONE_RIGHT_MSG_SIZE);
 	struct uk_msg_header *h = received(B);
 	assert_int_equal(h->size, size);
 	assert_int_equal(h->dest, q);
@@ -35,7 +35,9 @@ static void ipc_send_move_send_moves_one_reference_to_the_receiver(void **state)
 	assert_int_equal(h->flags, 0);
 	assert_int_equal(received_port(B, 0)->disposition, UK_RIGHT_SEND);
 	uk_name_t bp = received_port(B, 0)->name;
-	assert_memory_equal((uint8_t *)h + sizeof(*h) + 8, BODY, sizeof(BODY));
+	assert_memory_equal((uint8_t *)h + sizeof(*h) +
+				sizeof(struct uk_msg_port),
+			    BODY, sizeof(BODY));
 	struct uk_port_info i = info(B, bp);
 	assert_int_equal(i.rights, UK_RIGHT_SEND);
 	assert_int_equal(i.send_refs, 1);
@@ -149,7 +151,7 @@ ipc_send_with_a_good_move_and_a_bad_name_leaves_the_sender_unchanged(
 	msg_init(&m, f.sq, 0);
 	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
 	msg_port(&m, f.sc, UK_DISP_MOVE_SEND);
-	msg_port(&m, (5u << 16) | 77u, UK_DISP_MOVE_SEND);
+	msg_port(&m, name_at(77, 5), UK_DISP_MOVE_SEND);
 	assert_int_equal(msg_send(A, &m), -ERR_BAD_NAME);
 	decode_fixture_assert_unchanged(&f);
 }
@@ -423,10 +425,12 @@ ipc_send_of_a_message_whose_body_cannot_be_read_moves_nothing(void **state)
 	m.h.size = size;
 	/* Header and descriptor at the very end of the mapping; the body
 	 * lies past it. */
-	uint64_t addr = FAKE_USER_BASE + FAKE_USER_SIZE - sizeof(m.h) - 8;
-	uint8_t *u = fake_user_ptr(&A->task, addr, sizeof(m.h) + 8);
+	uint64_t addr =
+	    FAKE_USER_BASE + FAKE_USER_SIZE - sizeof(m.h) - sizeof(m.ports[0]);
+	uint8_t *u =
+	    fake_user_ptr(&A->task, addr, sizeof(m.h) + sizeof(m.ports[0]));
 	memcpy(u, &m.h, sizeof(m.h));
-	memcpy(u + sizeof(m.h), m.ports, 8);
+	memcpy(u + sizeof(m.h), m.ports, sizeof(m.ports[0]));
 	uint64_t frames = fake_frames_in_use();
 
 	run_as(A);

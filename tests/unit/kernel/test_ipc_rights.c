@@ -2,8 +2,9 @@
 /*
  * Rights through the IPC syscalls (docs/ARCHITECTURE.md, "IPC"): send-right
  * counting and no-senders, send-once rights and send-once-died, port death
- * with its dead names and dead-name notifications, and the release of a
- * whole task, after which no kernel object or frame may remain. The real
+ * with its dead names and dead-name notifications, the release of a whole
+ * task, after which no kernel object or frame may remain, and badged send
+ * rights (port_mint: one name per badge, counted as senders). The real
  * ipc_space.c, port.c, ipc.c and syscall_ipc.c run against fake_kernel.c;
  * ipc_harness.c has the fake tasks A, B and C. main() also runs the groups
  * of test_ipc_messages.c and test_ipc_delivery.c: one binary, unit.ipc_rights.
@@ -106,8 +107,9 @@ port_insert_right_with_a_bad_name_or_disposition_changes_nothing(void **state)
 	uk_name_t r = port_new(A);
 
 	assert_int_equal(insert_right(A, 0, UK_DISP_MAKE_SEND), -ERR_BAD_NAME);
-	assert_int_equal(insert_right(A, r + (1u << 16), UK_DISP_MAKE_SEND),
-			 -ERR_BAD_NAME);
+	assert_int_equal(
+	    insert_right(A, name_next_generation(r), UK_DISP_MAKE_SEND),
+	    -ERR_BAD_NAME);
 	assert_int_equal(insert_right(A, r, UK_DISP_MOVE_SEND), -ERR_INVALID);
 	assert_int_equal(insert_right(A, r, 99), -ERR_INVALID);
 	assert_int_equal(rights_of(A, r), UK_RIGHT_RECEIVE);
@@ -700,6 +702,280 @@ receive_rights_cannot_be_queued_in_each_others_queues(void **state)
 	assert_int_equal(fake_slab_in_use("port"), 0);
 }
 
+/* ---- 64-bit names ---- */
+
+/* A name cut to its low 32 bits (its generation) or to its index names
+ * nothing: index 0 is the null name. */
+static void syscalls_refuse_a_name_cut_to_32_bits(void **state)
+{
+	uk_name_t r = port_new(A);
+	struct uk_port_info i;
+
+	assert_int_not_equal(ipc_name_index(r), 0);
+	assert_true((int64_t)r > 0);
+	assert_int_equal(insert_right(A, (uint32_t)r, UK_DISP_MAKE_SEND),
+			 -ERR_BAD_NAME);
+	assert_int_equal(info_of(A, (uint32_t)r, &i), -ERR_BAD_NAME);
+	assert_int_equal(msg_receive(A, (uint32_t)r), -ERR_BAD_NAME);
+	assert_int_equal(info_of(A, ipc_name_index(r), &i), -ERR_BAD_NAME);
+	assert_int_equal(port_mint(A, (uint32_t)r, BADGE_1), -ERR_BAD_NAME);
+	assert_int_equal(rights_of(A, r), UK_RIGHT_RECEIVE);
+	assert_int_equal(A->task.space.used, 1);
+}
+
+/* ---- badges ---- */
+
+static void port_mint_makes_a_badged_send_right_under_its_own_name(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t n = mint(A, r, BADGE_1);
+
+	assert_int_not_equal(n, r);
+	struct uk_port_info i = info(A, n);
+	assert_int_equal(i.rights, UK_RIGHT_SEND);
+	assert_int_equal(i.send_refs, 1);
+	assert_int_equal(i.badge, BADGE_1);
+	i = info(A, r);
+	assert_int_equal(i.rights, UK_RIGHT_RECEIVE);
+	assert_int_equal(i.send_refs, 0);
+	assert_int_equal(i.badge, 0);
+	assert_int_equal(i.senders, 1);
+	assert_int_equal(i.make_send_count, 1); /* a send right made from it */
+	assert_ptr_equal(port_of(A, n), port_of(A, r));
+	assert_int_equal(port_of(A, r)->refs, 2); /* two names */
+	assert_int_equal(A->task.space.used, 2);
+}
+
+static void
+port_mint_of_a_badge_again_adds_a_reference_to_its_name(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t n = mint(A, r, BADGE_1);
+
+	assert_int_equal(mint(A, r, BADGE_1), n);
+	assert_int_equal(send_refs_of(A, n), 2);
+	assert_int_equal(badge_of(A, n), BADGE_1);
+	assert_int_equal(info(A, r).senders, 2);
+	assert_int_equal(info(A, r).make_send_count, 2);
+	assert_int_equal(port_of(A, r)->refs, 2); /* still one name for it */
+	assert_int_equal(A->task.space.used, 2);
+}
+
+static void port_mint_of_other_badges_gives_other_names(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t n1 = mint(A, r, BADGE_1), n2 = mint(A, r, BADGE_2);
+	/* BADGE_1's low half alone is another badge. */
+	uk_name_t low = mint(A, r, (uint32_t)BADGE_1);
+
+	assert_int_not_equal(n1, n2);
+	assert_int_not_equal(n1, low);
+	assert_int_not_equal(n2, low);
+	assert_int_equal(badge_of(A, n1), BADGE_1);
+	assert_int_equal(badge_of(A, n2), BADGE_2);
+	assert_int_equal(badge_of(A, low), (uint32_t)BADGE_1);
+	assert_int_equal(send_refs_of(A, n1), 1);
+	assert_int_equal(info(A, r).senders, 3);
+	assert_int_equal(port_of(A, r)->refs, 4);
+	assert_int_equal(A->task.space.used, 4);
+}
+
+static void port_mint_next_to_an_unbadged_send_right_keeps_both(void **state)
+{
+	uk_name_t r = port_new(A);
+
+	make_send(A, r);
+	uk_name_t n = mint(A, r, BADGE_2);
+	assert_int_not_equal(n, r);
+	assert_int_equal(rights_of(A, r), UK_RIGHT_RECEIVE | UK_RIGHT_SEND);
+	assert_int_equal(send_refs_of(A, r), 1);
+	assert_int_equal(badge_of(A, r), 0);
+	assert_int_equal(badge_of(A, n), BADGE_2);
+	/* An unbadged right still joins the receive name. */
+	make_send(A, r);
+	assert_int_equal(send_refs_of(A, r), 2);
+	assert_int_equal(send_refs_of(A, n), 1);
+	assert_int_equal(info(A, r).senders, 3);
+	assert_int_equal(info(A, r).make_send_count, 3);
+}
+
+static struct hw_cap mint_cap;
+
+static void
+port_mint_refuses_badge_zero_and_names_without_a_receive_right(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t s = give_send(A, r, B), so = give_send_once(A, r, B);
+	uk_name_t bn = give_badged(A, r, BADGE_1, B);
+
+	mint_cap = (struct hw_cap){.refs = 1, .kind = UK_HW_IRQ, .size = 1};
+	uk_name_t cap = hw_insert(A, &mint_cap);
+	run_as(A);
+	int64_t set = sys_port_allocate(UK_RIGHT_PORT_SET);
+	assert_true(set > 0);
+	struct snapshot a = snapshot_of(A), b = snapshot_of(B);
+	struct port_counts was = counts_of(port_of(A, r));
+	uint32_t made = info(A, r).make_send_count;
+
+	assert_int_equal(port_mint(A, r, 0), -ERR_INVALID);
+	assert_int_equal(port_mint(B, s, BADGE_2), -ERR_RIGHTS);
+	assert_int_equal(port_mint(B, s, 0), -ERR_RIGHTS);
+	assert_int_equal(port_mint(B, bn, BADGE_2),
+			 -ERR_RIGHTS); /* no rebadging */
+	assert_int_equal(port_mint(B, so, BADGE_2), -ERR_RIGHTS);
+	assert_int_equal(port_mint(A, (uk_name_t)set, BADGE_2), -ERR_RIGHTS);
+	assert_int_equal(port_mint(A, cap, BADGE_2), -ERR_RIGHTS);
+	assert_int_equal(port_mint(A, 0, BADGE_2), -ERR_BAD_NAME);
+	assert_int_equal(port_mint(A, name_next_generation(r), BADGE_2),
+			 -ERR_BAD_NAME);
+	assert_table_unchanged(A, &a);
+	assert_table_unchanged(B, &b);
+	assert_counts_unchanged(port_of(A, r), was);
+	assert_int_equal(info(A, r).make_send_count, made);
+	assert_int_equal(mint_cap.refs, 1);
+}
+
+static void port_mint_on_a_destroyed_port_returns_bad_name(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t bn = give_badged(A, r, BADGE_1, B);
+
+	assert_int_equal(destroy(A, r), 0);
+	assert_int_equal(port_mint(A, r, BADGE_1), -ERR_BAD_NAME);
+	assert_int_equal(port_mint(B, bn, BADGE_1), -ERR_RIGHTS);
+	assert_int_equal(rights_of(B, bn), UK_RIGHT_DEAD_NAME);
+}
+
+static void
+port_mint_in_a_full_name_table_returns_limit_unless_the_badge_has_a_name(
+    void **state)
+{
+	uk_name_t r = port_new(A);
+
+	run_as(A);
+	while (A->task.space.used < IPC_SPACE_MAX - 2)
+		assert_true(sys_port_allocate(UK_RIGHT_PORT_SET) > 0);
+	uk_name_t n = mint(A, r, BADGE_1); /* the last free name */
+	assert_int_equal(A->task.space.used, IPC_SPACE_MAX - 1);
+	assert_int_equal(port_mint(A, r, BADGE_2), -ERR_LIMIT);
+	/* The same badge needs no new name. */
+	assert_int_equal(mint(A, r, BADGE_1), n);
+	assert_int_equal(send_refs_of(A, n), 2);
+	/* The refused right left nothing behind. */
+	assert_int_equal(info(A, r).senders, 2);
+	assert_int_equal(port_of(A, r)->refs, 2);
+	assert_int_equal(A->task.space.used, IPC_SPACE_MAX - 1);
+}
+
+static void
+port_deallocate_of_a_badged_right_leaves_the_receive_name(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t n = mint(A, r, BADGE_1);
+	struct uk_port_info i;
+
+	assert_int_equal(deallocate(A, n), 0);
+	assert_int_equal(info_of(A, n, &i), -ERR_BAD_NAME);
+	assert_int_equal(rights_of(A, r), UK_RIGHT_RECEIVE);
+	assert_int_equal(info(A, r).senders, 0);
+	assert_int_equal(port_of(A, r)->refs, 1);
+	assert_int_equal(A->task.space.used, 1);
+	/* Minted again, the badge gets a fresh name. */
+	uk_name_t again = mint(A, r, BADGE_1);
+	assert_int_not_equal(again, n);
+	assert_int_equal(badge_of(A, again), BADGE_1);
+}
+
+static void port_info_reports_the_badge_of_a_send_right_only(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t bn = give_badged(A, r, BADGE_2, B);
+	uk_name_t s = give_send(A, r, B), so = give_send_once(A, r, B);
+
+	make_send(A, r);
+	assert_int_equal(badge_of(B, bn), BADGE_2);
+	assert_int_equal(badge_of(B, s), 0);
+	assert_int_equal(badge_of(B, so), 0);
+	assert_int_equal(badge_of(A, r), 0); /* receive and unbadged send */
+	/* info_of fills the buffer with 0xee first: badge 0 was written. */
+	assert_int_equal(info(A, r).set, 0);
+}
+
+/*
+ * A name's send references are 32 bits: port_insert_right refuses the
+ * copy that would wrap them (ERR_LIMIT), and port_mint must too when the
+ * new right joins an existing badged name. White box: the count is set
+ * near the top instead of minting 2^32 times.
+ */
+static void port_mint_onto_a_full_send_count_returns_limit(void **state)
+{
+	uk_name_t r = port_new(A);
+	uk_name_t n = mint(A, r, BADGE_1);
+	struct ipc_entry *e = ipc_entry_lookup(&A->task.space, n);
+	struct port *p = port_of(A, r);
+
+	e->send_refs = UINT32_MAX;
+	p->send_rights = UINT32_MAX;
+	int64_t copy = insert_right(A, n, UK_DISP_COPY_SEND);
+	int64_t minted = port_mint(A, r, BADGE_1);
+	uint32_t refs = e->send_refs, senders = p->send_rights;
+	/* Back to the real counts before anything can fail. */
+	e->send_refs = 1;
+	p->send_rights = 1;
+	assert_int_equal(copy, -ERR_LIMIT);
+	assert_int_equal(minted, -ERR_LIMIT);
+	assert_int_equal(refs, UINT32_MAX);
+	assert_int_equal(senders, UINT32_MAX);
+}
+
+static void no_senders_waits_for_badged_send_rights_too(void **state)
+{
+	uk_name_t r = port_new(A), notify = port_new(A);
+	uk_name_t s = give_send(A, r, B);
+	uk_name_t b1 = give_badged(A, r, BADGE_1, B);
+	uk_name_t c2 = give_badged(A, r, BADGE_2, C);
+
+	assert_int_equal(info(A, r).senders, 3);
+	assert_int_equal(request(A, r, UK_NOTIFY_NO_SENDERS, notify), 0);
+	assert_int_equal(deallocate(B, s), 0);
+	assert_int_equal(queued_on(A, notify), 0);
+	assert_int_equal(deallocate(B, b1), 0);
+	assert_int_equal(queued_on(A, notify), 0);
+	assert_int_equal(info(A, r).senders, 1);
+	assert_int_equal(deallocate(C, c2), 0);
+	expect_notification(A, notify, UK_MSG_ID_NO_SENDERS, r);
+	const struct uk_notification *n = (const void *)received(A);
+	assert_int_equal(n->make_send_count, 3);
+	expect_empty(A, notify);
+}
+
+static void
+no_senders_fires_when_the_last_holder_of_a_badged_right_ends(void **state)
+{
+	uk_name_t r = port_new(A), notify = port_new(A);
+	uk_name_t b1 = give_badged(A, r, BADGE_1, B);
+
+	assert_int_equal(insert_right(B, b1, UK_DISP_COPY_SEND), b1);
+	assert_int_equal(send_refs_of(B, b1), 2);
+	assert_int_equal(badge_of(B, b1), BADGE_1);
+	assert_int_equal(request(A, r, UK_NOTIFY_NO_SENDERS, notify), 0);
+	assert_int_equal(queued_on(A, notify), 0);
+	task_end(B);
+	expect_notification(A, notify, UK_MSG_ID_NO_SENDERS, r);
+	assert_int_equal(info(A, r).senders, 0);
+}
+
+static void no_senders_waits_for_a_badged_right_the_receiver_holds(void **state)
+{
+	uk_name_t r = port_new(A), notify = port_new(A);
+	uk_name_t n = mint(A, r, BADGE_2);
+
+	assert_int_equal(request(A, r, UK_NOTIFY_NO_SENDERS, notify), 0);
+	assert_int_equal(queued_on(A, notify), 0);
+	assert_int_equal(deallocate(A, n), 0);
+	expect_notification(A, notify, UK_MSG_ID_NO_SENDERS, r);
+}
+
 static const struct CMUnitTest ipc_rights_tests[] = {
     /* rights counting */
     IPC_TEST(port_allocate_returns_a_receive_right_without_senders),
@@ -757,6 +1033,23 @@ static const struct CMUnitTest ipc_rights_tests[] = {
     IPC_TEST(
 	ipc_task_release_releases_every_right_and_leaves_nothing_allocated),
     IPC_TEST(receive_rights_cannot_be_queued_in_each_others_queues),
+    /* 64-bit names */
+    IPC_TEST(syscalls_refuse_a_name_cut_to_32_bits),
+    /* badges */
+    IPC_TEST(port_mint_makes_a_badged_send_right_under_its_own_name),
+    IPC_TEST(port_mint_of_a_badge_again_adds_a_reference_to_its_name),
+    IPC_TEST(port_mint_of_other_badges_gives_other_names),
+    IPC_TEST(port_mint_next_to_an_unbadged_send_right_keeps_both),
+    IPC_TEST(port_mint_refuses_badge_zero_and_names_without_a_receive_right),
+    IPC_TEST(port_mint_on_a_destroyed_port_returns_bad_name),
+    IPC_TEST(
+	port_mint_in_a_full_name_table_returns_limit_unless_the_badge_has_a_name),
+    IPC_TEST(port_deallocate_of_a_badged_right_leaves_the_receive_name),
+    IPC_TEST(port_info_reports_the_badge_of_a_send_right_only),
+    IPC_TEST(port_mint_onto_a_full_send_count_returns_limit),
+    IPC_TEST(no_senders_waits_for_badged_send_rights_too),
+    IPC_TEST(no_senders_fires_when_the_last_holder_of_a_badged_right_ends),
+    IPC_TEST(no_senders_waits_for_a_badged_right_the_receiver_holds),
 };
 
 int main(void)

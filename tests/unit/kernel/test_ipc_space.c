@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-task name tables (kernel/ipc_space.c): names are generation << 16 |
- * index, index 0 is never used, a freed entry's generation moves on (and
- * skips 0) so old names stop matching, freed entries are reused first, and
- * the table doubles up to IPC_SPACE_MAX. Storage comes from callbacks, here
- * malloc with byte and call counters so every table is seen to be returned.
+ * Per-task name tables (kernel/ipc_space.c): names are 64-bit, index << 32
+ * | generation (ipc_name_make), index 0 is never used, a freed entry's
+ * 32-bit generation moves on (and skips 0) so old names stop matching,
+ * freed entries are reused first, and the table doubles up to
+ * IPC_SPACE_MAX. ipc_space_find tells send rights with different badges
+ * apart. Storage comes from callbacks, here malloc with byte and call
+ * counters so every table is seen to be returned. Names are written with
+ * ipc_name_make and read with ipc_name_index / generation_of, never with
+ * the shifts of the encoding.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,9 +73,16 @@ static uk_name_t alloc_name(void *object)
 	return name;
 }
 
-static uint16_t generation_of(uk_name_t name)
+static uint32_t generation_of(uk_name_t name)
 {
-	return (uint16_t)(name >> 16);
+	return (uint32_t)name;
+}
+
+/* A name's entry, by index (white box: to set its generation). */
+static struct ipc_entry *entry_of(uk_name_t name)
+{
+	assert_true(ipc_name_index(name) < space.size);
+	return &space.table[ipc_name_index(name)];
 }
 
 static void ipc_space_starts_without_storage(void **state)
@@ -86,7 +97,9 @@ static void ipc_entry_alloc_first_name_is_index_one_generation_one(void **state)
 {
 	uk_name_t name = alloc_name(&space);
 
-	assert_int_equal(name, (1u << 16) | 1u);
+	assert_int_equal(name, ipc_name_make(1, 1));
+	assert_int_equal(ipc_name_index(name), 1);
+	assert_int_equal(generation_of(name), 1);
 	assert_int_equal(space.size, 128);
 	assert_int_equal(space.used, 1);
 	assert_int_equal(last_alloc_bytes, 128 * sizeof(struct ipc_entry));
@@ -108,6 +121,7 @@ static void ipc_entry_alloc_returns_a_clean_entry(void **state)
 	assert_null(e->object);
 	assert_int_equal(e->rights, 0);
 	assert_int_equal(e->send_refs, 0);
+	assert_int_equal(e->badge, 0);
 	assert_int_equal(e->next_free, 0);
 }
 
@@ -129,20 +143,28 @@ static void ipc_entry_lookup_of_name_zero_returns_null(void **state)
 	alloc_name(NULL);
 	assert_null(ipc_entry_lookup(&space, 0));
 	/* Index 0 with any generation is still the null name. */
-	assert_null(ipc_entry_lookup(&space, 1u << 16));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(0, 1)));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(0, 0xffffffffu)));
+	/* So is the first name of the old 32-bit encoding (generation 1 <<
+	 * 16 | index 1): its index bits are now 0. */
+	assert_null(ipc_entry_lookup(&space, 0x00010001u));
 }
 
 static void ipc_entry_lookup_in_an_empty_space_returns_null(void **state)
 {
-	assert_null(ipc_entry_lookup(&space, (1u << 16) | 1u));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(1, 1)));
 }
 
 static void ipc_entry_lookup_of_out_of_range_index_returns_null(void **state)
 {
 	alloc_name(NULL);
-	assert_null(ipc_entry_lookup(&space, (1u << 16) | 128u));
-	assert_null(ipc_entry_lookup(&space, (1u << 16) | 0xffffu));
-	assert_null(ipc_entry_lookup(&space, 0xffffffffu));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(128, 1)));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(0xffff, 1)));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(IPC_SPACE_MAX, 1)));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(0x80000001u, 1)));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(0xffffffffu, 1)));
+	assert_null(ipc_entry_lookup(&space, 0xffffffffu)); /* index 0 */
+	assert_null(ipc_entry_lookup(&space, UINT64_MAX));
 }
 
 static void
@@ -158,7 +180,7 @@ static void
 ipc_entry_lookup_of_a_never_allocated_index_returns_null(void **state)
 {
 	alloc_name(NULL);
-	assert_null(ipc_entry_lookup(&space, (1u << 16) | 2u));
+	assert_null(ipc_entry_lookup(&space, ipc_name_make(2, 1)));
 }
 
 static void ipc_entry_lookup_of_a_freed_name_returns_null(void **state)
@@ -187,7 +209,9 @@ static void ipc_entry_lookup_of_a_future_generation_returns_null(void **state)
 {
 	uk_name_t name = alloc_name(NULL);
 
-	assert_null(ipc_entry_lookup(&space, name + (1u << 16)));
+	assert_null(
+	    ipc_entry_lookup(&space, ipc_name_make(ipc_name_index(name),
+						   generation_of(name) + 1)));
 }
 
 static void ipc_entry_free_bumps_the_generation_by_one(void **state)
@@ -205,31 +229,142 @@ static void ipc_entry_free_clears_the_entry(void **state)
 	uk_name_t name = alloc_name(&object);
 	struct ipc_entry *e = ipc_entry_lookup(&space, name);
 
+	e->badge = 0x5eed;
 	ipc_entry_free(&space, name);
 	assert_null(e->object);
 	assert_int_equal(e->rights, 0);
 	assert_int_equal(e->send_refs, 0);
+	assert_int_equal(e->badge, 0);
 }
 
-static void ipc_entry_generation_wraps_to_one_skipping_zero(void **state)
+/* An entry whose badge was set and freed comes back unbadged. */
+static void ipc_entry_alloc_after_free_has_no_badge(void **state)
 {
-	uk_name_t first = alloc_name(NULL), name = first;
+	int object = 0;
+	uk_name_t name = alloc_name(&object);
 
-	/* 65535 frees take generation 1 through 65535 and back to 1. */
-	for (uint32_t i = 0; i < 0xffffu; i++) {
+	ipc_entry_lookup(&space, name)->badge = 0x5eed;
+	ipc_entry_free(&space, name);
+	uk_name_t again;
+	struct ipc_entry *e = ipc_entry_alloc(&space, &again);
+	assert_non_null(e);
+	assert_int_equal(ipc_name_index(again), ipc_name_index(name));
+	assert_int_equal(e->badge, 0);
+	assert_int_equal(ipc_space_find(&space, &object, 0x5eed), 0);
+}
+
+#define REUSES 70000u
+
+/*
+ * The generation is 32 bits: 70,000 reuses of one entry (more than the
+ * 65,535 that wrapped the old 16-bit generation) give 70,001 different
+ * names, and every earlier one, in particular those of generations 1,
+ * 0xffff, 0x10000 and 0x10001, which a 16-bit generation would confuse
+ * with 1 or 2, stays refused.
+ */
+static void ipc_entry_generation_is_32_bits_wide(void **state)
+{
+	static uk_name_t names[REUSES + 1];
+	uk_name_t name = alloc_name(NULL);
+
+	names[0] = name;
+	for (uint32_t i = 1; i <= REUSES; i++) {
 		ipc_entry_free(&space, name);
 		name = alloc_name(NULL);
-		assert_int_equal(ipc_name_index(name), ipc_name_index(first));
-		assert_int_not_equal(generation_of(name), 0);
-		assert_int_not_equal(name, 0);
-		if (i == 0xfffdu) {
-			assert_int_equal(generation_of(name), 0xffffu);
-		}
+		assert_int_equal(ipc_name_index(name),
+				 ipc_name_index(names[0]));
+		assert_int_equal(generation_of(name), i + 1);
+		names[i] = name;
 	}
-	assert_int_equal(generation_of(name), 1);
-	assert_int_equal(name, first);
+	assert_int_equal(generation_of(name), REUSES + 1);
+	assert_int_equal(name,
+			 ipc_name_make(ipc_name_index(names[0]), REUSES + 1));
 	assert_non_null(ipc_entry_lookup(&space, name));
-	assert_null(ipc_entry_lookup(&space, name | 0xffff0000u));
+
+	/* The names of generations 1, 0xffff, 0x10000 and 0x10001. */
+	uk_name_t g1 = names[0], g_ffff = names[0xfffe],
+		  g_10000 = names[0xffff], g_10001 = names[0x10000];
+	assert_int_equal(generation_of(g1), 1);
+	assert_int_equal(generation_of(g_ffff), 0xffffu);
+	assert_int_equal(generation_of(g_10000), 0x10000u);
+	assert_int_equal(generation_of(g_10001), 0x10001u);
+	assert_int_not_equal(g_10000, g1);
+	assert_int_not_equal(g_10001, g1);
+	assert_null(ipc_entry_lookup(&space, g1));
+	assert_null(ipc_entry_lookup(&space, g_ffff));
+	assert_null(ipc_entry_lookup(&space, g_10000));
+	assert_null(ipc_entry_lookup(&space, g_10001));
+	/* And every other earlier name. */
+	for (uint32_t i = 0; i < REUSES; i++) {
+		assert_int_not_equal(names[i], name);
+		if (ipc_entry_lookup(&space, names[i]))
+			fail_msg("the name of generation %u still resolves",
+				 generation_of(names[i]));
+	}
+	assert_int_equal(space.used, 1);
+	assert_int_equal(space.size, 128);
+}
+
+/* From 0xffffffff the generation goes to 1, never 0; a name is never 0. */
+static void ipc_entry_generation_wraps_to_one_skipping_zero(void **state)
+{
+	uk_name_t first = alloc_name(NULL);
+	struct ipc_entry *e = entry_of(first);
+
+	/* Free it, then age the free entry to the last generation. */
+	ipc_entry_free(&space, first);
+	e->generation = 0xfffffffeu;
+	uk_name_t before_last = alloc_name(NULL);
+	assert_int_equal(ipc_name_index(before_last), ipc_name_index(first));
+	assert_int_equal(generation_of(before_last), 0xfffffffeu);
+	ipc_entry_free(&space, before_last);
+	uk_name_t last = alloc_name(NULL);
+	assert_int_equal(generation_of(last), 0xffffffffu);
+	assert_int_equal(last,
+			 ipc_name_make(ipc_name_index(first), 0xffffffffu));
+	assert_non_null(ipc_entry_lookup(&space, last));
+	assert_null(ipc_entry_lookup(&space, before_last));
+
+	ipc_entry_free(&space, last);
+	assert_int_equal(e->generation, 1); /* not 0 */
+	uk_name_t wrapped = alloc_name(NULL);
+	assert_int_equal(generation_of(wrapped), 1);
+	assert_int_equal(wrapped, first); /* after 2^32 - 1 reuses */
+	assert_int_not_equal(wrapped, 0);
+	assert_non_null(ipc_entry_lookup(&space, wrapped));
+	assert_null(ipc_entry_lookup(&space, last));
+	assert_null(ipc_entry_lookup(&space, before_last));
+	/* Generation 0 never names the entry. */
+	assert_null(
+	    ipc_entry_lookup(&space, ipc_name_make(ipc_name_index(first), 0)));
+}
+
+/*
+ * Names go to user space as int64_t syscall results (a negative one is an
+ * error): every name of a full table, with the smallest and the largest
+ * generation, is positive, and its index is below 2^31.
+ */
+static void ipc_names_are_positive_as_int64(void **state)
+{
+	uk_name_t name = 0;
+
+	for (uint32_t i = 1; i < IPC_SPACE_MAX; i++) {
+		name = alloc_name(NULL);
+		assert_true((int64_t)name > 0);
+		assert_true(ipc_name_index(name) < (1u << 31));
+	}
+	/* The last index with the largest generation. */
+	ipc_entry_free(&space, name);
+	entry_of(name)->generation = 0xffffffffu;
+	name = alloc_name(NULL);
+	assert_int_equal(ipc_name_index(name), IPC_SPACE_MAX - 1);
+	assert_int_equal(generation_of(name), 0xffffffffu);
+	assert_true((int64_t)name > 0);
+	assert_true((int64_t)ipc_name_make(IPC_SPACE_MAX - 1, 0xffffffffu) > 0);
+	/* The encoding itself: index in the high half, generation in the low
+	 * half. */
+	assert_int_equal(ipc_name_make(3, 5), 0x0000000300000005ull);
+	assert_int_equal(ipc_name_index(0x0000000300000005ull), 3);
 }
 
 static void ipc_entry_free_list_reuses_the_last_freed_entry_first(void **state)
@@ -365,7 +500,7 @@ static void ipc_entry_alloc_fails_cleanly_when_storage_runs_out(void **state)
 	assert_null(ipc_entry_alloc(&space, &name));
 	assert_int_equal(space.size, 128);
 	assert_int_equal(space.used, 127);
-	assert_non_null(ipc_entry_lookup(&space, (1u << 16) | 127u));
+	assert_non_null(ipc_entry_lookup(&space, ipc_name_make(127, 1)));
 	fail_alloc = false;
 	assert_int_equal(ipc_name_index(alloc_name(NULL)), 128);
 }
@@ -380,8 +515,8 @@ ipc_space_find_returns_the_name_holding_send_or_receive(void **state)
 
 	e->object = &b;
 	e->rights = UK_RIGHT_RECEIVE;
-	assert_int_equal(ipc_space_find(&space, &a), na);
-	assert_int_equal(ipc_space_find(&space, &b), nb);
+	assert_int_equal(ipc_space_find(&space, &a, 0), na);
+	assert_int_equal(ipc_space_find(&space, &b, 0), nb);
 }
 
 static void ipc_space_find_ignores_send_once_names(void **state)
@@ -392,19 +527,19 @@ static void ipc_space_find_ignores_send_once_names(void **state)
 
 	e->object = &port;
 	e->rights = UK_RIGHT_SEND_ONCE;
-	assert_int_equal(ipc_space_find(&space, &port), 0);
+	assert_int_equal(ipc_space_find(&space, &port, 0), 0);
 	uk_name_t send = alloc_name(&port);
-	assert_int_equal(ipc_space_find(&space, &port), send);
+	assert_int_equal(ipc_space_find(&space, &port, 0), send);
 }
 
 static void ipc_space_find_of_an_unknown_object_returns_zero(void **state)
 {
 	int a = 0, other = 0;
 
-	assert_int_equal(ipc_space_find(&space, &a), 0);
+	assert_int_equal(ipc_space_find(&space, &a, 0), 0);
 	alloc_name(&a);
-	assert_int_equal(ipc_space_find(&space, &other), 0);
-	assert_int_equal(ipc_space_find(&space, NULL), 0);
+	assert_int_equal(ipc_space_find(&space, &other, 0), 0);
+	assert_int_equal(ipc_space_find(&space, NULL, 0), 0);
 }
 
 static void ipc_space_find_after_free_returns_zero(void **state)
@@ -413,7 +548,7 @@ static void ipc_space_find_after_free_returns_zero(void **state)
 	uk_name_t name = alloc_name(&a);
 
 	ipc_entry_free(&space, name);
-	assert_int_equal(ipc_space_find(&space, &a), 0);
+	assert_int_equal(ipc_space_find(&space, &a, 0), 0);
 }
 
 static void ipc_space_find_returns_the_current_generation(void **state)
@@ -423,7 +558,7 @@ static void ipc_space_find_returns_the_current_generation(void **state)
 
 	ipc_entry_free(&space, old);
 	uk_name_t now = alloc_name(&a);
-	assert_int_equal(ipc_space_find(&space, &a), now);
+	assert_int_equal(ipc_space_find(&space, &a, 0), now);
 	assert_int_not_equal(now, old);
 }
 
@@ -435,7 +570,84 @@ static void ipc_space_find_searches_grown_tables(void **state)
 	for (int i = 0; i < 300; i++)
 		name = alloc_name(NULL);
 	ipc_entry_lookup(&space, name)->object = &a;
-	assert_int_equal(ipc_space_find(&space, &a), name);
+	assert_int_equal(ipc_space_find(&space, &a, 0), name);
+}
+
+/* A name holding a send right with a badge (0: unbadged). */
+static uk_name_t alloc_badged(void *object, uint64_t badge)
+{
+	uk_name_t name = alloc_name(object);
+
+	ipc_entry_lookup(&space, name)->badge = badge;
+	return name;
+}
+
+static void
+ipc_space_find_tells_send_rights_with_other_badges_apart(void **state)
+{
+	int port = 0;
+	uk_name_t plain = alloc_badged(&port, 0);
+	uk_name_t b5 = alloc_badged(&port, 5);
+	uk_name_t b6 = alloc_badged(&port, 6);
+	uk_name_t top = alloc_badged(&port, UINT64_MAX);
+
+	assert_int_not_equal(plain, b5);
+	assert_int_not_equal(b5, b6);
+	assert_int_not_equal(b6, top);
+	assert_int_equal(ipc_space_find(&space, &port, 0), plain);
+	assert_int_equal(ipc_space_find(&space, &port, 5), b5);
+	assert_int_equal(ipc_space_find(&space, &port, 6), b6);
+	assert_int_equal(ipc_space_find(&space, &port, UINT64_MAX), top);
+	assert_int_equal(ipc_space_find(&space, &port, 7), 0);
+	/* A badge that matches only in its low 32 bits is another badge. */
+	assert_int_equal(ipc_space_find(&space, &port, 0x100000005ull), 0);
+	/* Without its unbadged right, badge 0 finds nothing. */
+	ipc_entry_free(&space, plain);
+	assert_int_equal(ipc_space_find(&space, &port, 0), 0);
+	assert_int_equal(ipc_space_find(&space, &port, 5), b5);
+}
+
+static void ipc_space_find_of_a_badge_ignores_other_objects(void **state)
+{
+	int a = 0, b = 0;
+	uk_name_t na = alloc_badged(&a, 9);
+
+	alloc_badged(&b, 10);
+	assert_int_equal(ipc_space_find(&space, &b, 9), 0);
+	assert_int_equal(ipc_space_find(&space, &a, 9), na);
+	assert_int_equal(ipc_space_find(&space, &a, 10), 0);
+}
+
+static void
+ipc_space_find_matches_a_receive_right_with_badge_zero_only(void **state)
+{
+	int port = 0;
+	uk_name_t recv;
+	struct ipc_entry *e = ipc_entry_alloc(&space, &recv);
+
+	e->object = &port;
+	e->rights = UK_RIGHT_RECEIVE;
+	assert_int_equal(ipc_space_find(&space, &port, 0), recv);
+	assert_int_equal(ipc_space_find(&space, &port, 1), 0);
+	assert_int_equal(ipc_space_find(&space, &port, UINT64_MAX), 0);
+	/* A badged send right to the same port has its own name. */
+	uk_name_t badged = alloc_badged(&port, 1);
+	assert_int_not_equal(badged, recv);
+	assert_int_equal(ipc_space_find(&space, &port, 1), badged);
+	assert_int_equal(ipc_space_find(&space, &port, 0), recv);
+}
+
+static void ipc_space_find_of_a_badge_ignores_send_once_names(void **state)
+{
+	int port = 0;
+	uk_name_t once;
+	struct ipc_entry *e = ipc_entry_alloc(&space, &once);
+
+	e->object = &port;
+	e->rights = UK_RIGHT_SEND_ONCE;
+	e->badge = 3;
+	assert_int_equal(ipc_space_find(&space, &port, 3), 0);
+	assert_int_equal(ipc_space_find(&space, &port, 0), 0);
 }
 
 static void ipc_space_release_returns_the_storage(void **state)
@@ -472,7 +684,10 @@ int main(void)
 	    T(ipc_entry_lookup_of_a_future_generation_returns_null),
 	    T(ipc_entry_free_bumps_the_generation_by_one),
 	    T(ipc_entry_free_clears_the_entry),
+	    T(ipc_entry_alloc_after_free_has_no_badge),
+	    T(ipc_entry_generation_is_32_bits_wide),
 	    T(ipc_entry_generation_wraps_to_one_skipping_zero),
+	    T(ipc_names_are_positive_as_int64),
 	    T(ipc_entry_free_list_reuses_the_last_freed_entry_first),
 	    T(ipc_entry_free_and_alloc_do_not_grow_the_table),
 	    T(ipc_space_grows_past_the_first_table_keeping_every_entry),
@@ -486,6 +701,10 @@ int main(void)
 	    T(ipc_space_find_after_free_returns_zero),
 	    T(ipc_space_find_returns_the_current_generation),
 	    T(ipc_space_find_searches_grown_tables),
+	    T(ipc_space_find_tells_send_rights_with_other_badges_apart),
+	    T(ipc_space_find_of_a_badge_ignores_other_objects),
+	    T(ipc_space_find_matches_a_receive_right_with_badge_zero_only),
+	    T(ipc_space_find_of_a_badge_ignores_send_once_names),
 	    T(ipc_space_release_returns_the_storage),
 	};
 

@@ -129,8 +129,8 @@ unsigned deallocations(uk_name_t name)
 
 static void check_held(uk_name_t name, const char *what)
 {
-	CHECK(right_refs(name) > 0, "%s: name 0x%x is not held by the adapter",
-	      what, name);
+	CHECK(right_refs(name) > 0, "%s: name %#llx is not held by the adapter",
+	      what, (unsigned long long)name);
 }
 
 /* ---- regions ---- */
@@ -283,16 +283,17 @@ static struct sent_msg *take_request(const struct uk_msg_header *msg,
 	CHECK(s->h.dest_disposition == 0 ||
 		  s->h.dest_disposition == UK_DISP_COPY_SEND,
 	      "dest disposition %u", s->h.dest_disposition);
-	CHECK(s->h.flags == 0 && s->h.sender_generation == 0 && s->h.sender == 0,
-	      "header flags/reserved/sender not zero");
+	CHECK(s->h.flags == 0 && s->h.sender == 0 && s->h.badge == 0,
+	      "header flags/sender/badge not zero");
 	check_held(s->h.dest, "request dest");
 	memcpy(s->ports, uk_msg_ports(msg),
 	       s->h.n_ports * sizeof(struct uk_msg_port));
 	for (unsigned i = 0; i < s->h.n_ports; i++) {
 		check_held(s->ports[i].name, "port descriptor");
-		uint32_t d = s->ports[i].disposition;
+		uint64_t d = s->ports[i].disposition;
 		CHECK(d == UK_DISP_COPY_SEND || d == UK_DISP_MOVE_SEND,
-		      "a client passes send rights, not disposition %u", d);
+		      "a client passes send rights, not disposition %llu",
+		      (unsigned long long)d);
 		if (d == UK_DISP_MOVE_SEND)
 			rights_table[right_slot(s->ports[i].name, false)]
 			    .refs--;
@@ -344,8 +345,8 @@ static long sys_ipc_call(const struct uk_msg_header *msg, uint64_t size,
 	struct sent_msg *s = take_request(msg, size, timeout);
 
 	CHECK(next_reply < n_replies,
-	      "unexpected request %#x to 0x%x (no reply scripted)", s->h.id,
-	      s->h.dest);
+	      "unexpected request %#x to %#llx (no reply scripted)", s->h.id,
+	      (unsigned long long)s->h.dest);
 	const struct reply *r = &replies[next_reply++];
 	if (r->transport)
 		return r->transport;
@@ -364,7 +365,7 @@ static long sys_ipc_call(const struct uk_msg_header *msg, uint64_t size,
 	buf->dest = NAME_REPLY;
 	buf->n_ports = (uint16_t)r->n_ports;
 	buf->n_ool = (uint16_t)r->n_ool;
-	buf->sender = 0x99;
+	buf->sender = 0x0000000900000099ull; /* a full task id */
 	for (unsigned i = 0; i < r->n_ports; i++) {
 		right_give(r->ports[i].name, r->ports[i].disposition);
 		uk_msg_ports(buf)[i] = r->ports[i];
@@ -401,10 +402,9 @@ long uk_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 	case SYS_port_deallocate: {
 		uk_name_t name = (uk_name_t)a0;
 		int i = right_slot(name, false);
-		CHECK(
-		    i >= 0 && rights_table[i].refs > 0,
-		    "port_deallocate(0x%x) of a name the adapter does not hold",
-		    name);
+		CHECK(i >= 0 && rights_table[i].refs > 0,
+		      "port_deallocate(%#llx): the adapter does not hold it",
+		      (unsigned long long)name);
 		rights_table[i].refs--;
 		rights_table[i].deallocs++;
 		return 0;
@@ -520,8 +520,8 @@ const void *sent_body(unsigned i, uint32_t id, uk_name_t dest, size_t req_len,
 
 	CHECK(s->h.id == id, "request %u: id %#x, expected %#x", i, s->h.id,
 	      id);
-	CHECK(s->h.dest == dest, "request %u: dest 0x%x, expected 0x%x", i,
-	      s->h.dest, dest);
+	CHECK(s->h.dest == dest, "request %u: dest %#llx, expected %#llx", i,
+	      (unsigned long long)s->h.dest, (unsigned long long)dest);
 	CHECK(s->body_len == req_len + extra,
 	      "request %u: body of %u bytes, expected %zu", i, s->body_len,
 	      req_len + extra);

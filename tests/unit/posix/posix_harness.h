@@ -48,16 +48,22 @@
 
 #include "adapter.h"
 
-/* Names in the adapter's name table, as the fake kernel hands them out. */
-#define NAME_BOOTSTRAP 0x00010001u
-#define NAME_FS 0x00010002u	  /* "fs" */
-#define NAME_FS_AGAIN 0x00020002u /* "fs" after a restart */
-#define NAME_PROC 0x00010003u	  /* "proc" */
-#define NAME_PROC_AGAIN 0x00020003u
-#define NAME_CONSOLE 0x00010004u
-#define NAME_REPLY 0x00010005u			   /* the thread's reply port */
-#define NAME_FILE(i) (0x00050000u + (uint32_t)(i)) /* open-file ports */
-#define IS_NAME_FILE(n) (((n)&0xffff0000u) == 0x00050000u)
+/* Names in the adapter's name table, as the fake kernel hands them out:
+ * 64-bit, index << 32 | generation (the kernel's ipc_name_make), so a name
+ * cut to 32 bits anywhere in the adapter keeps only its generation and
+ * fails the test. */
+#define FAKE_NAME(index, generation)                                           \
+	((uk_name_t)(index) << 32 | (uint32_t)(generation))
+#define NAME_BOOTSTRAP FAKE_NAME(1, 1)
+#define NAME_FS FAKE_NAME(2, 1)	      /* "fs" */
+#define NAME_FS_AGAIN FAKE_NAME(2, 2) /* "fs" after a restart */
+#define NAME_PROC FAKE_NAME(3, 1)     /* "proc" */
+#define NAME_PROC_AGAIN FAKE_NAME(3, 2)
+#define NAME_CONSOLE FAKE_NAME(4, 1)
+#define NAME_REPLY FAKE_NAME(5, 1) /* the thread's reply port */
+/* Open-file ports: indexes from 0x100, generation 5. */
+#define NAME_FILE(i) FAKE_NAME(0x100u + (uint32_t)(i), 5)
+#define IS_NAME_FILE(n) ((uint32_t)(n) == 5u && (uint64_t)(n) >> 32 >= 0x100u)
 
 #define REPLY_CANARY 0xeeu
 #define FAKE_TASK_SELF 0x0000000700000042ull

@@ -26,7 +26,8 @@
 struct child_report {
 	char debug[128];
 	unsigned n_sent;
-	uint32_t id, dest;
+	uint32_t id;
+	uk_name_t dest;
 	char body[128];
 };
 

@@ -97,21 +97,27 @@ static void full_table_evicts_the_oldest_ended(void **state)
 	free(t);
 }
 
+/* Reply rights as the kernel names them (index << 32 | generation), so a
+ * name kept in 32 bits would lose its index. */
+#define REPLY_NAME(index) ((uk_name_t)(index) << 32 | 1u)
+
 static void waiters_are_taken_by_task_or_deadline(void **state)
 {
 	struct proc_table *t = new_table();
+	const uk_name_t n1 = REPLY_NAME(101), n2 = REPLY_NAME(102),
+			n3 = REPLY_NAME(103);
 
-	assert_int_equal(proc_waiter_add(t, 5, 101, 1000), 0);
-	assert_int_equal(proc_waiter_add(t, 6, 102, 500), 0);
-	assert_int_equal(proc_waiter_add(t, 5, 103, UINT64_MAX), 0);
+	assert_int_equal(proc_waiter_add(t, 5, n1, 1000), 0);
+	assert_int_equal(proc_waiter_add(t, 6, n2, 500), 0);
+	assert_int_equal(proc_waiter_add(t, 5, n3, UINT64_MAX), 0);
 	assert_int_equal(proc_next_deadline(t), 500);
 	/* By task: both waiters of 5, then none. */
 	uk_name_t r1 = proc_waiter_take(t, 5, 0), r2 = proc_waiter_take(t, 5, 0);
-	assert_true((r1 == 101 && r2 == 103) || (r1 == 103 && r2 == 101));
+	assert_true((r1 == n1 && r2 == n3) || (r1 == n3 && r2 == n1));
 	assert_int_equal(proc_waiter_take(t, 5, 0), 0);
 	/* By deadline: not before it passes. */
 	assert_int_equal(proc_waiter_take(t, 0, 499), 0);
-	assert_int_equal(proc_waiter_take(t, 0, 500), 102);
+	assert_int_equal(proc_waiter_take(t, 0, 500), n2);
 	assert_int_equal(proc_next_deadline(t), UINT64_MAX);
 	free(t);
 }
@@ -121,10 +127,12 @@ static void waiter_pool_is_bounded(void **state)
 	struct proc_table *t = new_table();
 
 	for (unsigned i = 0; i < PROC_WAITERS_MAX; i++)
-		assert_int_equal(proc_waiter_add(t, 1, i + 1, UINT64_MAX), 0);
-	assert_int_equal(proc_waiter_add(t, 1, 999, UINT64_MAX), -ERR_LIMIT);
+		assert_int_equal(
+		    proc_waiter_add(t, 1, REPLY_NAME(i + 1), UINT64_MAX), 0);
+	assert_int_equal(proc_waiter_add(t, 1, REPLY_NAME(999), UINT64_MAX),
+			 -ERR_LIMIT);
 	assert_int_not_equal(proc_waiter_take(t, 1, 0), 0);
-	assert_int_equal(proc_waiter_add(t, 1, 999, UINT64_MAX), 0);
+	assert_int_equal(proc_waiter_add(t, 1, REPLY_NAME(999), UINT64_MAX), 0);
 	free(t);
 }
 
