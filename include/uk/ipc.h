@@ -3,9 +3,10 @@
  * The IPC ABI: ports, rights, messages, notifications and hardware
  * capabilities. See docs/ARCHITECTURE.md ("IPC") for the semantics.
  *
- * A task names rights by small integers from its own name table. A name
- * is (generation << 16 | index); index 0 is never used, so name 0 is
- * UK_NAME_NULL. A stale or wrong name fails with ERR_BAD_NAME and never
+ * A task names rights by 64-bit values from its own name table. A name
+ * is (index << 32 | generation): the generation is 32 bits, never 0, and
+ * changes each time a slot is reused, so a name does not come back for
+ * 2^32 reuses of its slot; name 0 is UK_NAME_NULL. A stale or wrong name fails with ERR_BAD_NAME and never
  * touches another right.
  */
 #ifndef UK_IPC_H

@@ -1,5 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Processes through the process server "proc" (uk/proto/proc.h). */
+/*
+ * Processes through the process server "proc" (uk/proto/proc.h). spawn
+ * keeps the task capability proc answers with, per pid, until waitpid
+ * has collected the status; waitpid and kill go through it, so they reach
+ * exactly the tasks this program started. waitpid of any other pid is
+ * ECHILD without a message; kill of any other pid is the kernel's
+ * task_kill, which allows only the caller's own descendants (EPERM, or
+ * ESRCH for a task it may not see).
+ */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -12,7 +20,31 @@
 
 #include "rpc.h"
 
+/* At most this many started and not yet collected (EAGAIN beyond). */
+#define CHILDREN_MAX 64
+
 static uk_name_t port;
+static struct child {
+	pid_t pid;
+	uk_name_t cap; /* send right with the task's badge; 0: free */
+} children[CHILDREN_MAX];
+
+/* The entry of pid; pid 0: a free one. NULL if there is none. */
+static struct child *child_find(pid_t pid)
+{
+	for (unsigned i = 0; i < CHILDREN_MAX; i++)
+		if (!children[i].cap == !pid && children[i].pid == pid)
+			return &children[i];
+	return NULL;
+}
+
+/* The capability is no use any more (collected, or proc lost the task). */
+static void child_forget(struct child *c)
+{
+	uk_port_deallocate(c->cap);
+	c->cap = 0;
+	c->pid = 0;
+}
 
 static uk_name_t proc_port(void)
 {
@@ -59,34 +91,52 @@ pid_t spawn(const char *path, const char *const argv[])
 	size_t plen = strlen(path);
 	if (plen >= 1024)
 		return posix_result(-ERR_NAME_TOO_LONG);
+	struct child *c = child_find(0);
+	if (!c) {
+		errno = EAGAIN; /* too many children nobody waited for */
+		return -1;
+	}
 	struct uk_proc_spawn_req req = { (uint16_t)plen, (uint16_t)argc, (uint32_t)len, -1, 0 };
 	struct uk_proc_spawn_reply r = { 0 };
-	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r) };
+	struct rpc_reply out = { .rep = &r, .rep_len = sizeof(r), .want_port = true };
 	uk_name_t io = stdio_port();
 	struct rpc_req rq = { .dest = proc, .id = PROC_SPAWN, .req = &req,
 			      .req_len = sizeof(req), .a = path, .a_len = plen,
 			      .b = args, .b_len = len, .port = io,
 			      .port_disposition = UK_DISP_COPY_SEND };
 	long rc = proc_call(&rq, &b, &out);
-	return rc < 0 ? posix_result(rc) : (pid_t)r.task;
+	if (rc < 0)
+		return posix_result(rc);
+	if (!out.port || !r.task) {
+		/* Started, but nothing to wait for it or kill it with. */
+		if (out.port)
+			uk_port_deallocate(out.port);
+		return posix_result(-ERR_INVALID);
+	}
+	c->pid = (pid_t)r.task;
+	c->cap = out.port;
+	return c->pid;
 }
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
 	union rpc_buf b;
-	uk_name_t proc = proc_port();
+	struct child *c = child_find(pid);
 	struct uk_proc_wait_req req = { (uint64_t)pid,
 					(options & WNOHANG) ? 0 : UK_TIMEOUT_INFINITE };
 	struct uk_exit_status st;
 	struct rpc_reply out = { .rep = &st, .rep_len = sizeof(st) };
-	struct rpc_req rq = { .dest = proc, .id = PROC_WAIT, .req = &req,
-			      .req_len = sizeof(req) };
 
-	if (!proc)
-		return posix_result(-ERR_NOT_FOUND);
-	long rc = proc_call(&rq, &b, &out);
+	if (!c || !pid)
+		return posix_result(-ERR_NO_CHILD); /* not one of ours */
+	struct rpc_req rq = { .dest = c->cap, .id = PROC_WAIT, .req = &req,
+			      .req_len = sizeof(req) };
+	long rc = rpc_call(&rq, &b, &out);
 	if (rc == -ERR_TIMED_OUT && (options & WNOHANG))
 		return 0;
+	/* Collected, or gone with proc: the capability has done its work. */
+	if (rc == 0 || rc == -ERR_NO_CHILD || rc == -ERR_DEAD)
+		child_forget(c);
 	if (rc < 0)
 		return posix_result(rc);
 	if (status) {
@@ -103,18 +153,26 @@ pid_t waitpid(pid_t pid, int *status, int options)
 int kill(pid_t pid, int sig)
 {
 	union rpc_buf b;
-	uk_name_t proc = proc_port();
+	struct child *c = child_find(pid);
 	struct uk_proc_wait_req req = { (uint64_t)pid, 0 };
-	struct rpc_req rq = { .dest = proc, .id = PROC_KILL, .req = &req,
-			      .req_len = sizeof(req) };
+	long rc = -ERR_NO_CHILD;
 
 	(void)sig;
-	if (!proc)
-		return (int)posix_result(-ERR_NOT_FOUND);
-	long rc = proc_call(&rq, &b, NULL);
-	/* Not one of proc's: the kernel decides. */
+	if (c && pid) { /* (child_find(0) is a free entry) */
+		struct rpc_req rq = { .dest = c->cap, .id = PROC_KILL, .req = &req,
+				      .req_len = sizeof(req) };
+		rc = rpc_call(&rq, &b, NULL);
+		if (rc == -ERR_NO_CHILD || rc == -ERR_DEAD)
+			child_forget(c); /* proc no longer has the task */
+	}
+	/* Not one we started through proc: the kernel decides (our own
+	 * descendants only). */
 	if (rc == -ERR_NO_CHILD)
 		rc = uk_task_kill((uint64_t)pid);
+	if (rc == -ERR_NOT_FOUND) {
+		errno = ESRCH;
+		return -1;
+	}
 	return (int)posix_result(rc);
 }
 

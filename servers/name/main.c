@@ -16,6 +16,16 @@
  * other nodes to the resolver registered for them (the network proxy).
  * Every table has a per-client limit, so one client cannot starve another.
  *
+ * Sub-clients (NAME_CLIENT_NEW): a client may make clients below it, each
+ * with limits of its own and its parent's authority (the client id its
+ * reservations, private names and bindings are recorded under), so the
+ * process server gives every program its own limits without giving any
+ * of them more than proc has. A client's tree is bounded by the
+ * sub-client limit of every client on the way up, and the table by
+ * MAX_SUBCLIENTS, so sub-clients never take the slots init needs. A client
+ * whose port lost its senders stays (port 0, ended) while sub-clients
+ * live, so the ids they carry keep meaning what they meant.
+ *
  * Arguments: node=N (this node's number, from init).
  */
 #include <string.h>
@@ -25,7 +35,8 @@
 #define MAX_ENTRIES 128
 #define MAX_WAITERS 64
 #define MAX_RESOLVERS 16
-#define MAX_CLIENTS 48
+#define MAX_CLIENTS 48	  /* made by init (NAME_ADMIN_CLIENT) */
+#define MAX_SUBCLIENTS 96 /* made by clients (NAME_CLIENT_NEW) */
 #define ENTRY_READERS 6
 #define CLIENT_QUEUE 64
 #define ADMIN 0u /* the client id of requests on the admin port */
@@ -33,12 +44,19 @@
 	0xffffffffu /* owner of a system name whose program is not running */
 
 struct client {
-	uk_name_t port; /* receive right; its senders are the client's tasks */
-	uint32_t id;	/* generation << 8 | slot + 1; never 0 */
-	uint32_t flags; /* UK_NAME_CLIENT_* */
+	uk_name_t port;	    /* receive right; its senders are the client's
+			       tasks. 0 once it has none (ended) */
+	uint32_t id;	    /* generation << 8 | slot + 1; never 0 */
+	uint32_t parent;    /* the client that made it; 0 if init did */
+	uint32_t authority; /* its own id, or its parent's authority */
+	uint32_t flags;	    /* UK_NAME_CLIENT_* */
 	unsigned entries, waiters, resolvers;
+	unsigned subclients, subclient_limit; /* alive below it */
+	bool ended; /* no senders, kept for its sub-clients */
 	bool used;
 };
+_Static_assert(MAX_CLIENTS + MAX_SUBCLIENTS < 256,
+	       "client ids keep the slot in 8 bits");
 
 /* A global entry (scope 0) is a name everyone may look up, unless it is
  * private; a scoped entry is a binding only client scope sees. A reserved
@@ -72,7 +90,7 @@ struct resolver {
 	bool used;
 };
 
-static struct client clients[MAX_CLIENTS];
+static struct client clients[MAX_CLIENTS + MAX_SUBCLIENTS];
 static struct entry entries[MAX_ENTRIES];
 static struct waiter waiters[MAX_WAITERS];
 static struct resolver resolvers[MAX_RESOLVERS];
@@ -105,7 +123,7 @@ static bool name_ok(const char *n)
 
 static struct client *client_by_id(uint32_t id)
 {
-	for (unsigned i = 0; id && i < MAX_CLIENTS; i++)
+	for (unsigned i = 0; id && i < MAX_CLIENTS + MAX_SUBCLIENTS; i++)
 		if (clients[i].used && clients[i].id == id)
 			return &clients[i];
 	return NULL;
@@ -113,10 +131,50 @@ static struct client *client_by_id(uint32_t id)
 
 static struct client *client_by_port(uk_name_t port)
 {
-	for (unsigned i = 0; i < MAX_CLIENTS; i++)
+	for (unsigned i = 0; port && i < MAX_CLIENTS + MAX_SUBCLIENTS; i++)
 		if (clients[i].used && clients[i].port == port)
 			return &clients[i];
 	return NULL;
+}
+
+/* The id whose reservations, private names and bindings client uses. */
+static uint32_t authority(uint32_t client)
+{
+	const struct client *c = client_by_id(client);
+
+	return c ? c->authority : client;
+}
+
+/* A free slot of the table; made_by_init: one of init's MAX_CLIENTS,
+ * else one of the MAX_SUBCLIENTS. NULL when that part is full. */
+static struct client *free_client(bool made_by_init)
+{
+	struct client *slot = NULL;
+	unsigned used = 0;
+
+	for (unsigned i = 0; i < MAX_CLIENTS + MAX_SUBCLIENTS; i++) {
+		if (!clients[i].used)
+			slot = slot ? slot : &clients[i];
+		else if ((clients[i].parent == 0) == made_by_init)
+			used++;
+	}
+	if (used >= (made_by_init ? MAX_CLIENTS : MAX_SUBCLIENTS))
+		return NULL;
+	return slot;
+}
+
+/* A new client in slot c, listening on port (in our set, no-senders
+ * requested); its id and limits are the caller's to adjust. */
+static void client_start(struct client *c, uk_name_t port, uint32_t parent)
+{
+	uk_port_set_limit(port, CLIENT_QUEUE);
+	memset(c, 0, sizeof(*c));
+	c->port = port;
+	c->id = (++generation & 0xffffffu) << 8 | (uint32_t)(c - clients + 1);
+	c->parent = parent;
+	c->authority = c->id;
+	c->subclient_limit = UK_NAME_CLIENT_SUBCLIENTS;
+	c->used = true;
 }
 
 static struct entry *find_global(const char *name)
@@ -128,6 +186,7 @@ static struct entry *find_global(const char *name)
 	return NULL;
 }
 
+/* client: an authority (a binding is made for init's client id). */
 static struct entry *find_scoped(const char *name, uint32_t client)
 {
 	for (unsigned i = 0; client && i < MAX_ENTRIES; i++)
@@ -150,6 +209,7 @@ static struct entry *new_entry(const char *name)
 	return NULL;
 }
 
+/* client: an authority (readers are init's client ids). */
 static bool may_see(const struct entry *e, uint32_t client)
 {
 	if (client == ADMIN || !(e->flags & UK_NAME_PRIVATE))
@@ -164,13 +224,14 @@ static bool may_see(const struct entry *e, uint32_t client)
  * *hidden when a private name exists that client may not see. */
 static struct entry *visible(const char *name, uint32_t client, bool *hidden)
 {
-	struct entry *e = find_scoped(name, client);
+	uint32_t who = authority(client);
+	struct entry *e = find_scoped(name, who);
 
 	*hidden = false;
 	if (e)
 		return e;
 	e = find_global(name);
-	if (e && !may_see(e, client)) {
+	if (e && !may_see(e, who)) {
 		*hidden = true;
 		return NULL;
 	}
@@ -277,7 +338,7 @@ static int do_register(const struct uk_msg_header *h,
 	if (!name_ok(rq->name))
 		return -ERR_INVALID;
 	struct entry *e = find_global(rq->name);
-	if (e && e->owner && e->owner != client && client != ADMIN)
+	if (e && e->owner && e->owner != authority(client) && client != ADMIN)
 		return -ERR_PERMISSION; /* a system name of another service */
 	if (e && e->port) {
 		if (port_alive(e->port))
@@ -452,18 +513,69 @@ static int do_resolver(const struct uk_msg_header *h,
 	return -ERR_LIMIT;
 }
 
+static void client_free(struct client *c);
+
+/* A sub-client of c (NAME_CLIENT_NEW); 0 when answered here, else an
+ * error to answer. */
+static int client_new(const struct uk_msg_header *h,
+		      const struct uk_name_client_req *rq, struct client *c)
+{
+	if (h->n_ports)
+		return -ERR_INVALID;
+	for (const struct client *a = c; a; a = client_by_id(a->parent))
+		if (a->subclients >= a->subclient_limit)
+			return -ERR_LIMIT;
+	struct client *sub = free_client(false);
+	if (!sub)
+		return -ERR_LIMIT;
+	/* Our own send right first, so the no-senders request does not fire
+	 * at once; the reply moves it to the caller. */
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long rc = port;
+	if (rc > 0)
+		rc = uk_port_set_add(port_set, (uk_name_t)port);
+	if (rc >= 0)
+		rc = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
+	if (rc >= 0)
+		rc = uk_port_request_notification((uk_name_t)port,
+						  UK_NOTIFY_NO_SENDERS, notify);
+	if (rc < 0) {
+		if (port > 0)
+			uk_port_destroy((uk_name_t)port);
+		return port ? (int)rc : -ERR_NO_MEMORY;
+	}
+	client_start(sub, (uk_name_t)port, c->id);
+	sub->authority = c->authority;
+	sub->flags = c->flags & rq->flags;
+	if (rq->subclients < c->subclient_limit)
+		sub->subclient_limit = rq->subclients;
+	else
+		sub->subclient_limit = c->subclient_limit;
+	for (struct client *a = c; a; a = client_by_id(a->parent))
+		a->subclients++;
+	reply_start(NAME_CLIENT_NEW, 0, 1);
+	uk_msg_ports(&out.h)[0] =
+	    (struct uk_msg_port){(uk_name_t)port, UK_DISP_MOVE_SEND};
+	/* Sent here: a reply that cannot go (the caller is gone) leaves our
+	 * send right, and the client would never end. */
+	out.h.dest = h->reply;
+	if (uk_ipc_send(&out.h, out.h.size, 0) < 0) {
+		uk_port_deallocate(h->reply);
+		uk_port_destroy((uk_name_t)port);
+		sub->port = 0;
+		client_free(sub);
+	}
+	return 0;
+}
+
 /* Admin: a new client port. */
 static int admin_client(const struct uk_msg_header *h,
 			const struct uk_name_admin_req *rq)
 {
-	struct client *c = NULL;
-
 	if (h->n_ports != 1 ||
 	    !(uk_msg_ports(h)[0].disposition & UK_RIGHT_RECEIVE))
 		return -ERR_INVALID;
-	for (unsigned i = 0; i < MAX_CLIENTS && !c; i++)
-		if (!clients[i].used)
-			c = &clients[i];
+	struct client *c = free_client(true);
 	if (!c)
 		return -ERR_LIMIT;
 	uk_name_t port = uk_msg_ports(h)[0].name;
@@ -473,12 +585,8 @@ static int admin_client(const struct uk_msg_header *h,
 						  notify);
 	if (rc < 0)
 		return (int)rc;
-	uk_port_set_limit(port, CLIENT_QUEUE);
-	memset(c, 0, sizeof(*c));
-	c->port = port;
-	c->id = (++generation & 0xffffffu) << 8 | (uint32_t)(c - clients + 1);
+	client_start(c, port, 0);
 	c->flags = rq->flags & UK_NAME_CLIENT_RESOLVER;
-	c->used = true;
 	struct uk_name_admin_reply *r = reply_start(NAME_ADMIN_CLIENT, 0, 0);
 	r->client = c->id;
 	r->reserved = 0;
@@ -493,7 +601,7 @@ static int admin_reserve(const struct uk_name_admin_req *rq)
 		return -ERR_INVALID;
 	uint32_t owner = rq->client ? rq->client : NOBODY;
 	struct entry *e = find_global(rq->name);
-	if (e && e->port && e->client != owner)
+	if (e && e->port && authority(e->client) != owner)
 		unbind(e); /* the previous instance's binding */
 	if (!e || !e->used)
 		e = new_entry(rq->name);
@@ -556,7 +664,25 @@ static void dead_name(uk_name_t port)
 		}
 }
 
-/* Every task holding the client port has ended: forget the client. */
+/* Forget client c, and each client above it that was kept only for the
+ * sub-clients it no longer has. */
+static void client_free(struct client *c)
+{
+	while (c) {
+		struct client *parent = client_by_id(c->parent);
+		for (unsigned i = 0; i < MAX_ENTRIES; i++)
+			if (entries[i].used && entries[i].scope == c->id)
+				unbind(&entries[i]);
+		c->used = false;
+		for (struct client *a = parent; a; a = client_by_id(a->parent))
+			a->subclients--;
+		c = parent && parent->ended && !parent->subclients ? parent
+								   : NULL;
+	}
+}
+
+/* Every task holding the client port has ended: forget the client, or
+ * keep it without a port while sub-clients of it live. */
 static void client_ended(uk_name_t port)
 {
 	struct client *c = client_by_port(port);
@@ -566,11 +692,11 @@ static void client_ended(uk_name_t port)
 	for (unsigned w = 0; w < MAX_WAITERS; w++)
 		if (waiters[w].used && waiters[w].client == c->id)
 			end_waiter(&waiters[w], NULL);
-	for (unsigned i = 0; i < MAX_ENTRIES; i++)
-		if (entries[i].used && entries[i].scope == c->id)
-			unbind(&entries[i]);
 	uk_port_destroy(c->port);
-	c->used = false;
+	c->port = 0;
+	c->ended = true;
+	if (!c->subclients)
+		client_free(c);
 }
 
 /* Fail expired waits; returns the time until the next deadline. */
@@ -686,6 +812,18 @@ static bool handle(void)
 			status = do_resolver(h, &rq, client);
 		else if (do_lookup(h, &rq, client, &status))
 			return false;
+		break;
+	}
+	case NAME_CLIENT_NEW: {
+		struct uk_name_client_req rq;
+		if (len < sizeof(rq) || client == ADMIN) {
+			status = -ERR_INVALID;
+			break;
+		}
+		memcpy(&rq, body, sizeof(rq));
+		status = client_new(h, &rq, c);
+		if (status == 0)
+			return false; /* answered */
 		break;
 	}
 	case NAME_LIST: {

@@ -5,19 +5,25 @@
  * adapter, like any program would) and is the parent of every task it
  * starts, so it alone can collect their ends; clients wait through it.
  *
- * A child gets rights[0] = a copy of proc's own bootstrap right (the name
- * server) and rights[1] = the console stream that came with the request,
- * if one did, which becomes its standard input and output.
+ * A child gets rights[0] = a name-server client of its own, a sub-client
+ * of proc's (NAME_CLIENT_NEW: its own limits, no more authority than
+ * proc's client and no resolver or sub-clients of its own), and rights[1]
+ * = the console stream that came with the request, if one did, which
+ * becomes its standard input and output.
  *
- * Authority. Each request is judged by its sender, which the kernel names
- * (uk_msg_header.sender) and kinfo(UK_KINFO_TASK) turns into a full id and
- * MCP; proc holds the top MCP, so it may see every task. A program is
- * started at most at its client's MCP (ERR_PERMISSION above it; the
- * default priority is lowered to it) and gets that priority as its own
- * MCP, so nothing started through proc outranks whoever asked for it.
- * PROC_KILL is allowed to the task's owner (the client that asked for it)
- * and the owner's owners and ancestors, which always include init;
- * PROC_WAIT stays open to all (an exit status grants nothing).
+ * Authority over a task is its task capability: PROC_SPAWN answers with a
+ * send right to the service port minted with the badge of the task's
+ * record (proc_table.h), and PROC_WAIT and PROC_KILL are decided by the
+ * badge a request arrives with and nothing else: whoever holds the
+ * capability, or a copy of it, may wait for and kill the task. A request
+ * without a badge is ERR_PERMISSION, one whose record is gone (collected,
+ * evicted, or from before a restart of proc) ERR_NO_CHILD. The sender's
+ * id (uk_msg_header.sender) serves only PROC_SPAWN: kinfo(UK_KINFO_TASK)
+ * turns it into the client's MCP (proc holds the top MCP, so it may see
+ * every task). A program is started at most at its client's MCP
+ * (ERR_PERMISSION above it; the default priority is lowered to it) and
+ * gets that priority as its own MCP, so nothing started through proc
+ * outranks whoever asked for it.
  *
  * Two threads. The main thread serves requests and never blocks on a
  * child: waits are deferred (the caller's send-once right is kept and
@@ -33,6 +39,7 @@
 #include <sys/stat.h>
 #include <ulib.h>
 #include <unistd.h>
+#include <uk/proto/name.h>
 #include <uk/proto/proc.h>
 
 #include "proc_table.h"
@@ -176,26 +183,41 @@ static bool client_of(const struct uk_msg_header *h, struct uk_kinfo_task *c)
 	       c->state == UK_TASK_ALIVE;
 }
 
-/* May task asker control task (kill it)? Yes if it is task's owner or an
- * owner or ancestor of that owner, following proc's records first (our
- * children's kernel parent is proc itself) and the kernel's tree above
- * them. init is an ancestor of every task. */
-static bool may_control(uint64_t asker, const struct proc_task *task)
+/* A sub-client of our own name-server client for a program we start
+ * (uk/proto/name.h): its names and waits count against it alone. It keeps
+ * none of our flags and may make no sub-clients. Returns the only send
+ * right to it, or an error. */
+static long name_client_new(void)
 {
-	uint64_t x = task->owner;
+	static union msgbuf m;
+	struct uk_name_client_req rq = { 0, 0 };
 
-	for (unsigned depth = 0; x && depth < 2 * PROC_TASKS_MAX; depth++) {
-		if (x == asker)
-			return true;
-		const struct proc_task *p = proc_task_find(&table, x);
-		if (p) {
-			x = p->owner;
-			continue;
-		}
-		struct uk_kinfo_task k = { .id = x };
-		x = uk_kinfo(UK_KINFO_TASK, &k, sizeof(k)) > 0 ? k.parent : 0;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = NAME_CLIENT_NEW;
+	m.h.dest = ns_port();
+	memcpy(uk_msg_body(&m.h), &rq, sizeof(rq));
+	m.h.size = sizeof(m.h) + sizeof(rq);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 10 * 1000000000ull);
+	if (rc < 0)
+		return rc;
+	uk_name_t port = m.h.n_ports ? uk_msg_ports(&m.h)[0].name : 0;
+	for (unsigned i = 1; i < m.h.n_ports && i < UK_MSG_PORTS_MAX; i++)
+		if (uk_msg_ports(&m.h)[i].name)
+			uk_port_deallocate(uk_msg_ports(&m.h)[i].name);
+	const struct uk_rpc_status *st = uk_msg_body(&m.h);
+	if (m.h.id != NAME_CLIENT_NEW || uk_msg_body_len(&m.h) < sizeof(*st) ||
+	    st->status > 0)
+		rc = -ERR_INVALID;
+	else
+		rc = st->status;
+	if (rc == 0 && (!port || !(uk_msg_ports(&m.h)[0].disposition & UK_RIGHT_SEND)))
+		rc = -ERR_INVALID;
+	if (rc < 0) {
+		if (port)
+			uk_port_deallocate(port);
+		return rc;
 	}
-	return false;
+	return (long)port;
 }
 
 static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
@@ -237,45 +259,86 @@ static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
 	int rc = load_file(path, &image, &image_len, &alloc);
 	if (rc < 0)
 		return rc;
+	long bootstrap = name_client_new();
+	if (bootstrap < 0) {
+		uk_vm_free((uint64_t)(uintptr_t)image, alloc);
+		return (int)bootstrap;
+	}
 	struct uk_task_right rights[2] = {
-		{ ns_port(), UK_DISP_COPY_SEND },
+		{ (uk_name_t)bootstrap, UK_DISP_MOVE_SEND },
 		{ *stdio, UK_DISP_MOVE_SEND },
 	};
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	long id = spawn_image_mcp(image, image_len, name, argv, priority,
 				  (unsigned)priority, rights, *stdio ? 2 : 1);
 	uk_vm_free((uint64_t)(uintptr_t)image, alloc);
-	if (id < 0)
+	if (id < 0) {
+		uk_port_deallocate((uk_name_t)bootstrap); /* the client ends */
 		return (int)id;
-	*stdio = 0; /* moved to the child */
+	}
+	*stdio = 0; /* moved to the child, with its bootstrap right */
+	/* There is room (checked above, and only this thread adds). */
 	struct proc_task *p = proc_task_add(&table, (uint64_t)id, path);
-	if (p)
-		p->owner = client.id;
+	long cap = p ? uk_port_mint(service, proc_task_badge(&table, p)) : -ERR_LIMIT;
+	if (cap < 0) {
+		/* Nobody could wait for it or kill it: it does not run. */
+		uk_task_kill((uint64_t)id);
+		if (p)
+			proc_task_free(p);
+		return (int)cap;
+	}
 	/* The reaper may be asleep for want of children. */
 	struct uk_msg_header k = { .size = sizeof(k), .dest = kick,
 				   .dest_disposition = UK_DISP_COPY_SEND };
 	uk_ipc_send(&k, sizeof(k), 0);
-	struct uk_proc_spawn_reply *r = reply_start(&out, PROC_SPAWN, 0);
+	struct uk_proc_spawn_reply *r = uk_rpc_reply_start(&later.h, PROC_SPAWN, 0, 1, 0);
+	uk_msg_ports(&later.h)[0] = (struct uk_msg_port){ (uk_name_t)cap, UK_DISP_MOVE_SEND };
 	r->task = (uint64_t)id;
-	out.h.size += sizeof(*r);
-	return 1;
+	later.h.size += sizeof(*r);
+	/* Sent here, so a capability that could not be delivered (the
+	 * client is gone) is not left behind in our name table. */
+	later.h.dest = h->reply;
+	if (uk_ipc_send(&later.h, later.h.size, 0) < 0) {
+		uk_port_deallocate(h->reply);
+		uk_port_deallocate((uk_name_t)cap);
+	}
+	return 0;
+}
+
+/* The record the task capability a request came through names (its
+ * badge), checked against the task the request names (0: any). */
+static struct proc_task *task_of(const struct uk_msg_header *h, uint64_t task, int *err)
+{
+	struct proc_task *p = proc_task_by_badge(&table, h->badge);
+
+	if (!h->badge)
+		*err = -ERR_PERMISSION; /* the service port: no capability */
+	else if (!p)
+		*err = -ERR_NO_CHILD; /* collected, evicted, or never ours */
+	else if (task && task != p->id)
+		*err = -ERR_INVALID;
+	else
+		return p;
+	return NULL;
 }
 
 static int do_wait(const struct uk_msg_header *h, const struct uk_proc_wait_req *rq)
 {
-	struct proc_task *p = proc_task_find(&table, rq->task);
+	int rc;
+	struct proc_task *p = task_of(h, rq->task, &rc);
 
 	if (!p)
-		return -ERR_NO_CHILD;
+		return rc;
 	if (p->ended) {
 		struct uk_exit_status *r = reply_start(&out, PROC_WAIT, 0);
 		*r = p->status;
 		out.h.size += sizeof(*r);
+		proc_task_free(p); /* collected */
 		return 1;
 	}
 	if (rq->timeout_ns == 0)
 		return -ERR_TIMED_OUT;
-	int rc = proc_waiter_add(&table, rq->task, h->reply,
+	rc = proc_waiter_add(&table, p->id, h->reply,
 				 proc_deadline((uint64_t)uk_clock(), rq->timeout_ns));
 	if (rc < 0) {
 		/* Room taken by callers that went away? */
@@ -288,7 +351,7 @@ static int do_wait(const struct uk_msg_header *h, const struct uk_proc_wait_req 
 				w->task = 0;
 			}
 		}
-		rc = proc_waiter_add(&table, rq->task, h->reply,
+		rc = proc_waiter_add(&table, p->id, h->reply,
 				     proc_deadline((uint64_t)uk_clock(), rq->timeout_ns));
 	}
 	return rc;
@@ -296,16 +359,15 @@ static int do_wait(const struct uk_msg_header *h, const struct uk_proc_wait_req 
 
 static int do_kill(const struct uk_msg_header *h, const struct uk_proc_wait_req *rq)
 {
-	struct proc_task *p = proc_task_find(&table, rq->task);
-	struct uk_kinfo_task client;
+	int err;
+	struct proc_task *p = task_of(h, rq->task, &err);
 
 	if (!p)
-		return -ERR_NO_CHILD;
-	if (!client_of(h, &client) || !may_control(client.id, p))
-		return -ERR_PERMISSION;
-	/* An ended task is already where kill would take it. */
-	long rc = p->ended ? 0 : uk_task_kill(rq->task);
-	if (rc < 0)
+		return err;
+	/* An ended task is already where kill would take it, and so is one
+	 * whose end the reaper has not reported yet (not found). */
+	long rc = p->ended ? 0 : uk_task_kill(p->id);
+	if (rc < 0 && rc != -ERR_NOT_FOUND)
 		return (int)rc;
 	reply_start(&out, PROC_KILL, 0);
 	return 1;
@@ -322,12 +384,16 @@ static void task_ended(const struct uk_exit_status *st)
 		       p->path, (unsigned long)st->task, st->vector,
 		       (unsigned long)st->fault_ip, (unsigned long)st->fault_addr);
 	uk_name_t reply;
+	bool collected = false;
 	while ((reply = proc_waiter_take(&table, st->task, 0))) {
 		struct uk_exit_status *r = reply_start(&later, PROC_WAIT, 0);
 		*r = *st;
 		later.h.size += sizeof(*r);
 		reply_later(reply);
+		collected = true;
 	}
+	if (collected)
+		proc_task_free(p);
 }
 
 static void expire_waiters(uint64_t now)
@@ -352,7 +418,8 @@ static void drop_carried(const struct uk_msg_header *h)
 	}
 }
 
-/* Returns 1 if out holds the reply, 0 if deferred, or an error to reply. */
+/* Returns 1 if out holds the reply, 0 if answered or deferred, or an error
+ * to reply. */
 static int handle_request(const struct uk_msg_header *h)
 {
 	uint32_t len = uk_msg_body_len(h);

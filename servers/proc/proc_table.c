@@ -37,8 +37,12 @@ struct proc_task *proc_task_add(struct proc_table *t, uint64_t id,
 
 	if (!p || !id)
 		return NULL;
+	/* A new generation, so the badge of the record this slot held
+	 * (freed, or evicted just now) names nothing. */
+	uint32_t generation = p->generation + 1 ? p->generation + 1 : 1;
 	memset(p, 0, sizeof(*p));
 	p->id = id;
+	p->generation = generation;
 	strlcpy(p->path, path, sizeof(p->path));
 	return p;
 }
@@ -51,6 +55,26 @@ struct proc_task *proc_task_find(struct proc_table *t, uint64_t id)
 		if (t->tasks[i].id == id)
 			return &t->tasks[i];
 	return NULL;
+}
+
+uint64_t proc_task_badge(const struct proc_table *t, const struct proc_task *p)
+{
+	return (uint64_t)p->generation << 32 | (uint64_t)(p - t->tasks + 1);
+}
+
+struct proc_task *proc_task_by_badge(struct proc_table *t, uint64_t badge)
+{
+	uint32_t slot = (uint32_t)badge, generation = (uint32_t)(badge >> 32);
+
+	if (slot == 0 || slot > PROC_TASKS_MAX)
+		return NULL;
+	struct proc_task *p = &t->tasks[slot - 1];
+	return p->id && p->generation == generation ? p : NULL;
+}
+
+void proc_task_free(struct proc_task *p)
+{
+	p->id = 0; /* the generation stays, for the next one to move on */
 }
 
 struct proc_task *proc_task_end(struct proc_table *t,

@@ -4,10 +4,16 @@
  * link them directly: the tasks it started (running or ended, with their
  * exit status) and the clients waiting for them.
  *
- * An ended task's record stays so a PROC_WAIT that comes after the end
- * still gets the status; when the table is full the record that ended
- * longest ago makes room. A running task's record is never dropped, so
- * proc refuses to start more than PROC_TASKS_MAX running programs.
+ * Each record has a badge, the value proc mints into the task capability
+ * it hands out: generation << 32 | slot + 1. A slot's generation changes
+ * every time the slot takes a new task, so the badge of a freed or evicted
+ * record names nothing, ever again (until 2^32 reuses of that one slot).
+ *
+ * An ended task's record stays until its status is collected (a wait
+ * answered with it), so a PROC_WAIT that comes after the end still gets
+ * the status; when the table is full the record that ended longest ago
+ * makes room. A running task's record is never dropped, so proc refuses
+ * to start more than PROC_TASKS_MAX running programs.
  */
 #ifndef PROC_TABLE_H
 #define PROC_TABLE_H
@@ -22,8 +28,8 @@
 #define PROC_PATH_SHOWN 48u /* bytes of the path kept for logs */
 
 struct proc_task {
-	uint64_t id; /* 0: free slot */
-	uint64_t owner; /* full id of the client that asked for it */
+	uint64_t id;	     /* 0: free slot */
+	uint32_t generation; /* of the slot's current (or last) task, never 0 */
 	char path[PROC_PATH_SHOWN];
 	bool ended;
 	uint64_t end_seq; /* order of ends, for eviction */
@@ -49,6 +55,13 @@ bool proc_task_room(struct proc_table *t);
 struct proc_task *proc_task_add(struct proc_table *t, uint64_t id,
 				const char *path);
 struct proc_task *proc_task_find(struct proc_table *t, uint64_t id);
+/* The badge of p's task capability (never 0). */
+uint64_t proc_task_badge(const struct proc_table *t, const struct proc_task *p);
+/* The record a badge names; NULL for 0, a freed or evicted record, or any
+ * value proc did not mint. */
+struct proc_task *proc_task_by_badge(struct proc_table *t, uint64_t badge);
+/* Drop a record (its status was collected); its badge dies with it. */
+void proc_task_free(struct proc_task *p);
 /* Record a task's end; NULL if it is not ours. */
 struct proc_task *proc_task_end(struct proc_table *t,
 				const struct uk_exit_status *st);

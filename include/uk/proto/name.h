@@ -18,14 +18,17 @@
  * decides by the port a request arrived on, never by its sender. init holds
  * the only send right to the admin port (the NAME_ADMIN_* operations) and
  * gives every program it starts its own client port as bootstrap right; a
- * task's children share their parent's client port and its limits. init
+ * task's children share their parent's client port and its limits, unless
+ * whoever starts them gives them a sub-client (NAME_CLIENT_NEW, as the
+ * process server does for every program it starts). init
  * reserves the system names for the services its configuration names, so
  * only their client port may register them (ERR_PERMISSION for anyone
  * else); a private name (blk0, net0) is visible only to the clients init
  * allowed, and a scoped binding (dev.claim) only to one client.
  * Registering a resolver needs a client port init made with
- * UK_NAME_CLIENT_RESOLVER. Per client: UK_NAME_CLIENT_ENTRIES names and
- * UK_NAME_CLIENT_WAITERS waiting lookups (ERR_LIMIT beyond); a lookup
+ * UK_NAME_CLIENT_RESOLVER. Per client: UK_NAME_CLIENT_ENTRIES names,
+ * UK_NAME_CLIENT_WAITERS waiting lookups and UK_NAME_CLIENT_SUBCLIENTS
+ * live sub-clients below it (ERR_LIMIT beyond); a lookup
  * waits at most UK_NAME_WAIT_MAX_NS (longer timeouts, infinite included,
  * are clamped). A request whose reply right is not a send-once right is
  * answered ERR_RIGHTS through that right (which is consumed) and not
@@ -41,6 +44,7 @@
 
 #define UK_NAME_CLIENT_ENTRIES 16	   /* names one client may register */
 #define UK_NAME_CLIENT_WAITERS 8	   /* lookups one client may park */
+#define UK_NAME_CLIENT_SUBCLIENTS 64 /* sub-clients alive below a client init made */
 #define UK_NAME_WAIT_MAX_NS (60ull * 1000000000ull) /* longest lookup wait */
 
 enum uk_name_op {
@@ -62,6 +66,18 @@ enum uk_name_op {
 	 * unchanged and replies to their reply right itself. ERR_PERMISSION
 	 * unless the client port carries UK_NAME_CLIENT_RESOLVER. */
 	NAME_REGISTER_RESOLVER = UK_PROTO_NAME + 5,
+	/* A client port only: struct uk_name_client_req. Reply: port[0], the
+	 * only send right to a new client port (a sub-client) with limits of
+	 * its own and its parent's authority, never more: it may register
+	 * the names reserved for the parent's program and sees the private
+	 * names and bindings the parent sees; of the parent's
+	 * UK_NAME_CLIENT_* flags it keeps those in flags. It ends when its
+	 * port has no senders left; a client whose port lost its senders is
+	 * kept (its reservations and bindings still serve them) until its
+	 * last sub-client ends. ERR_LIMIT when the parent's tree would hold
+	 * more sub-clients than any client on the way up allows, or the
+	 * server's table is full; ERR_INVALID on the admin port. */
+	NAME_CLIENT_NEW = UK_PROTO_NAME + 6,
 
 	/* The admin port only (init); struct uk_name_admin_req. ERR_PERMISSION
 	 * on any other port. */
@@ -95,6 +111,12 @@ struct uk_name_admin_reply {
 	uint32_t client;
 	uint32_t reserved;
 };
+
+struct uk_name_client_req {
+	uint32_t flags;	     /* UK_NAME_CLIENT_* to keep of the parent's */
+	uint32_t subclients; /* its own limit (at most the parent's) */
+};
+_Static_assert(sizeof(struct uk_name_client_req) == 8, "uk_name_client_req layout");
 
 struct uk_name_req {
 	char name[UK_NAME_MAX];

@@ -410,6 +410,138 @@ static void test_name_limit_per_client(void)
 	/* p stays registered until PROT0007 has run. */
 }
 
+/* NAME_CLIENT_NEW on client; *sub gets the new client's send right. */
+static long client_new(uk_name_t client, uint32_t flags, uint32_t subclients,
+		       uk_name_t *sub)
+{
+	union msg m;
+
+	*sub = 0;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = NAME_CLIENT_NEW;
+	m.h.dest = client;
+	struct uk_name_client_req *rq = uk_msg_body(&m.h);
+	rq->flags = flags;
+	rq->subclients = subclients;
+	m.h.size = sizeof(m.h) + sizeof(*rq);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND);
+	if (rc < 0)
+		return rc;
+	rc = status_of(&m);
+	for (unsigned i = 0; i < m.h.n_ports; i++) {
+		uk_name_t n = uk_msg_ports(&m.h)[i].name;
+		if (rc == 0 && i == 0)
+			*sub = n;
+		else if (n)
+			uk_port_deallocate(n);
+	}
+	return rc == 0 && !*sub ? -ERR_INVALID : rc;
+}
+
+/* A name request on client (not ns_port()) with an optional send right;
+ * returns its status (a port that comes back is dropped). */
+static long name_on(uk_name_t client, uint32_t id, const char *name,
+		    uk_name_t right, uint32_t node)
+{
+	union msg m;
+
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = id;
+	m.h.dest = client;
+	if (right) {
+		m.h.n_ports = 1;
+		uk_msg_ports(&m.h)[0] =
+		    (struct uk_msg_port){right, UK_DISP_COPY_SEND};
+	}
+	struct uk_name_req *rq = uk_msg_body(&m.h);
+	memset(rq, 0, sizeof(*rq));
+	strlcpy(rq->name, name, sizeof(rq->name));
+	rq->node = node;
+	m.h.size = (uint32_t)((uint8_t *)(rq + 1) - m.bytes);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < m.h.n_ports; i++)
+		if (uk_msg_ports(&m.h)[i].name)
+			uk_port_deallocate(uk_msg_ports(&m.h)[i].name);
+	return status_of(&m);
+}
+
+/* Sub-clients made from ours until ERR_LIMIT (at most max), all dropped
+ * again; returns how many there were. */
+static unsigned subclients_room(unsigned max)
+{
+	static uk_name_t subs[UK_NAME_CLIENT_SUBCLIENTS + 1];
+	unsigned made = 0;
+
+	while (made < max && client_new(ns_port(), 0, 0, &subs[made]) == 0)
+		made++;
+	for (unsigned i = 0; i < made; i++)
+		uk_port_deallocate(subs[i]);
+	return made;
+}
+
+static void test_subclients(void)
+{
+	static char name[32];
+	uk_name_t s = 0, s1 = 0, s2 = 0, extra = 0;
+	long p = port_new(), rc = 0;
+	unsigned n;
+
+	EXPECT(p > 0 &&
+	       uk_port_insert_right((uk_name_t)p, UK_DISP_MAKE_SEND) >= 0);
+	/* Asked for the resolver right we lack, with room for 2 below it. */
+	EXPECT(client_new(ns_port(), UK_NAME_CLIENT_RESOLVER, 2, &s) == 0);
+	if (!s)
+		return;
+	/* Never more authority than ours: no resolver, no private name we
+	 * may not see; but our binding (dev.claim) it sees. */
+	EXPECT_ERR(name_on(s, NAME_REGISTER_RESOLVER, "", (uk_name_t)p, 7),
+		   ERR_PERMISSION);
+	EXPECT_ERR(name_on(s, NAME_LOOKUP, "blk0", 0, 0), ERR_NOT_FOUND);
+	EXPECT(name_on(s, NAME_LOOKUP, "dev.claim", 0, 0) == 0);
+	/* Limits of its own: our table is full (PROT0009), its is not. */
+	for (n = 0; n < 40; n++) {
+		snprintf(name, sizeof(name), "authtest-sub-%u", n);
+		if ((rc = name_on(s, NAME_REGISTER, name, (uk_name_t)p, 0)) < 0)
+			break;
+	}
+	printf("authtest:   a sub-client registered %u names, then %s\n", n,
+	       rc < 0 ? err_name(rc) : "ok");
+	EXPECT(rc == -ERR_LIMIT && n == UK_NAME_CLIENT_ENTRIES);
+	if (filled)
+		EXPECT_ERR(ns_register("authtest-sub-x", (uk_name_t)p),
+			   ERR_LIMIT);
+	/* A name is unregistered by the client that registered it. */
+	EXPECT_ERR(ns_unregister("authtest-sub-0"), ERR_PERMISSION);
+	EXPECT(name_on(s, NAME_UNREGISTER, "authtest-sub-0", 0, 0) == 0);
+	/* s may have 2 clients below it, in any depth: s1 (asking for 100,
+	 * given 2) and s1's s2 (0: none below it). */
+	EXPECT(client_new(s, 0, 100, &s1) == 0);
+	EXPECT(s1 && client_new(s1, 0, 0, &s2) == 0);
+	EXPECT_ERR(client_new(s, 0, 0, &extra), ERR_LIMIT);
+	EXPECT_ERR(client_new(s1, 0, 0, &extra), ERR_LIMIT);
+	EXPECT_ERR(client_new(s2, 0, 0, &extra), ERR_LIMIT);
+	/* Our tree holds UK_NAME_CLIENT_SUBCLIENTS; s, s1, s2 are three. */
+	unsigned room = subclients_room(UK_NAME_CLIENT_SUBCLIENTS + 1);
+	printf("authtest:   %u more sub-clients, then the limit\n", room);
+	EXPECT(room == UK_NAME_CLIENT_SUBCLIENTS - 3);
+	/* s and s1 lose their senders but stay for s2, which works on. */
+	uk_port_deallocate(s);
+	uk_port_deallocate(s1);
+	uk_sleep(50 * MS);
+	EXPECT(name_on(s2, NAME_LOOKUP, "dev.claim", 0, 0) == 0);
+	/* With s2 all three end, and the whole tree is free again. */
+	uk_port_deallocate(s2);
+	uint64_t deadline = now() + 5 * SECOND;
+	do {
+		uk_sleep(20 * MS);
+		room = subclients_room(UK_NAME_CLIENT_SUBCLIENTS + 1);
+	} while (room != UK_NAME_CLIENT_SUBCLIENTS && now() < deadline);
+	EXPECT(room == UK_NAME_CLIENT_SUBCLIENTS);
+	uk_port_destroy((uk_name_t)p); /* s's names go with the port */
+}
+
 static void test_waiter_limit_per_client(void)
 {
 	long r = port_new();
@@ -539,8 +671,8 @@ struct test {
 	void (*run)(void);
 };
 
-/* In this order: PROT0007 needs PROT0009's full table, PROT0011 ends the
- * waiter parked before the first test. */
+/* In this order: PROT0007 and PROT0014 need PROT0009's full table,
+ * PROT0011 ends the waiter parked before the first test. */
 static const struct test tests[] = {
     {"PROT0001", "claim_needs_a_claim_port", test_claim_needs_claim_port},
     {"PROT0002", "unconfigured_device_refused",
@@ -552,6 +684,8 @@ static const struct test tests[] = {
     {"PROT0006", "system_names_reserved", test_system_names_reserved},
     {"PROT0008", "resolver_needs_capability", test_resolver_needs_capability},
     {"PROT0009", "name_limit_per_client", test_name_limit_per_client},
+    {"PROT0014", "subclients_have_own_limits_and_no_more_authority",
+     test_subclients},
     {"PROT0010", "waiter_limit_per_client", test_waiter_limit_per_client},
     {"PROT0007", "name_kept_across_restart", test_name_kept_across_restart},
     {"PROT0012", "send_right_reply_refused", test_send_right_reply_refused},

@@ -98,7 +98,8 @@ struct uk_exit_status fakecons_run(struct fakecons *fc, const char *path,
 	uk_name_t held = 0;
 
 	memset(&st, 0, sizeof(st));
-	long id = proc_spawn(path, argv, fc->port);
+	uk_name_t cap = 0;
+	long id = proc_spawn(path, argv, fc->port, &cap);
 	if (id < 0) {
 		st_fail(__FILE__, __LINE__, "spawn %s: %s", path, err_name(id));
 		return st;
@@ -110,11 +111,12 @@ struct uk_exit_status fakecons_run(struct fakecons *fc, const char *path,
 		st_fail(__FILE__, __LINE__, "cannot make the port set");
 		return st;
 	}
-	/* The wait goes out now; its reply is one more message in the set. */
+	/* The wait goes out now, through the task's capability; its reply is
+	 * one more message in the set. */
 	struct uk_proc_wait_req wr = { (uint64_t)id, UK_TIMEOUT_INFINITE };
 	memset(&out.h, 0, sizeof(out.h));
 	out.h.id = PROC_WAIT;
-	out.h.dest = proc_service();
+	out.h.dest = cap;
 	out.h.reply = (uk_name_t)w;
 	out.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
 	memcpy(uk_msg_body(&out.h), &wr, sizeof(wr));
@@ -133,7 +135,7 @@ struct uk_exit_status fakecons_run(struct fakecons *fc, const char *path,
 			}
 			st_fail(__FILE__, __LINE__, "%s still running after %lu ms; killing it",
 				path, (unsigned long)(timeout_ns / MS));
-			proc_kill((uint64_t)id);
+			proc_kill(cap, (uint64_t)id);
 			killed = true;
 			deadline = now + 5 * SECOND;
 			continue;
@@ -162,6 +164,8 @@ struct uk_exit_status fakecons_run(struct fakecons *fc, const char *path,
 	uk_port_set_remove(fc->port);
 	uk_port_destroy((uk_name_t)w);
 	uk_port_destroy((uk_name_t)set);
+	if (cap)
+		uk_port_deallocate(cap);
 	return st;
 }
 

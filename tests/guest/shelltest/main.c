@@ -99,7 +99,8 @@ uk_name_t proc_service(void)
 	return port;
 }
 
-long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio)
+long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio,
+		uk_name_t *cap)
 {
 	static union st_buf b;
 	struct uk_proc_spawn_req rq = { 0 };
@@ -125,24 +126,32 @@ long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio)
 	}
 	memcpy(uk_msg_body(&b.h), &rq, sizeof(rq));
 	b.h.size = (uint32_t)(p - b.bytes);
+	if (cap)
+		*cap = 0;
 	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), 10 * SECOND);
 	if (rc < 0)
 		return rc;
+	uk_name_t got = b.h.n_ports ? uk_msg_ports(&b.h)[0].name : 0;
 	rc = st_status(&b.h);
+	if (cap && rc >= 0)
+		*cap = got;
+	else if (got)
+		uk_port_deallocate(got);
 	if (rc < 0)
 		return rc;
 	return (long)((struct uk_proc_spawn_reply *)st_reply_body(&b.h))->task;
 }
 
-static long proc_call(uint32_t id, uint64_t task, uint64_t timeout_ns,
-		      struct uk_exit_status *st)
+long proc_request(uint32_t id, uk_name_t cap, uint64_t task, uint64_t timeout_ns,
+		  uint64_t badge, struct uk_exit_status *st)
 {
 	static union st_buf b;
 	struct uk_proc_wait_req rq = { task, timeout_ns };
 
 	memset(&b.h, 0, sizeof(b.h));
 	b.h.id = id;
-	b.h.dest = proc_service();
+	b.h.dest = cap ? cap : proc_service();
+	b.h.badge = badge;
 	memcpy(uk_msg_body(&b.h), &rq, sizeof(rq));
 	b.h.size = sizeof(b.h) + sizeof(rq);
 	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), UK_TIMEOUT_INFINITE);
@@ -157,14 +166,22 @@ static long proc_call(uint32_t id, uint64_t task, uint64_t timeout_ns,
 	return rc;
 }
 
-long proc_wait(uint64_t task, uint64_t timeout_ns, struct uk_exit_status *st)
+long proc_wait(uk_name_t cap, uint64_t task, uint64_t timeout_ns,
+	       struct uk_exit_status *st)
 {
-	return proc_call(PROC_WAIT, task, timeout_ns, st);
+	return proc_request(PROC_WAIT, cap, task, timeout_ns, 0, st);
 }
 
-long proc_kill(uint64_t task)
+long proc_kill(uk_name_t cap, uint64_t task)
 {
-	return proc_call(PROC_KILL, task, 0, NULL);
+	return proc_request(PROC_KILL, cap, task, 0, 0, NULL);
+}
+
+uint64_t st_badge(uk_name_t right)
+{
+	struct uk_port_info info;
+
+	return right && uk_port_info(right, &info) == 0 ? info.badge : 0;
 }
 
 static int selected(const struct st_test *t, int argc, char **argv)
@@ -189,8 +206,12 @@ int main(int argc, char **argv)
 	static const struct st_test *order[MAX_TESTS];
 	int passed = 0, failed = 0, n = 0;
 
-	if (argc > 2 && !strcmp(argv[1], "proc-probe"))
-		return proc_probe(argv[2]);
+	if (argc > 3 && !strcmp(argv[1], "proc-probe"))
+		return proc_probe(argv[2], argv[3]);
+	if (argc > 2 && !strcmp(argv[1], "proc-cap-kill"))
+		return proc_cap_kill(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "ns-fill"))
+		return ns_fill(argv[2]);
 
 	for (const struct st_test *t = __start_shelltests; t < __stop_shelltests && n < MAX_TESTS;
 	     t++) {

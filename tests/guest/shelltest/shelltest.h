@@ -81,13 +81,27 @@ void *st_reply_body(struct uk_msg_header *h);
 /* ---- the process server ---- */
 uk_name_t proc_service(void);
 /* PROC_SPAWN of path with argv, stdio (0: none) as port[0]; returns the
- * task id or a negative error. */
-long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio);
-/* PROC_WAIT with a timeout; fills st. */
-long proc_wait(uint64_t task, uint64_t timeout_ns, struct uk_exit_status *st);
-long proc_kill(uint64_t task);
-/* "shelltest proc-probe VICTIM": PROC0006's second client (test_proc.c). */
-int proc_probe(const char *victim_hex);
+ * task id or a negative error. *cap gets the task capability the reply
+ * carried (0 if none); cap NULL: it is dropped. */
+long proc_spawn(const char *path, const char *const argv[], uk_name_t stdio,
+		uk_name_t *cap);
+/* PROC_WAIT or PROC_KILL of task through cap (0: the unbadged service
+ * port), with badge written into the header as a forger would (the
+ * kernel overwrites it); fills st on a PROC_WAIT that succeeded. */
+long proc_request(uint32_t id, uk_name_t cap, uint64_t task, uint64_t timeout_ns,
+		  uint64_t badge, struct uk_exit_status *st);
+/* PROC_WAIT through cap with a timeout; fills st. */
+long proc_wait(uk_name_t cap, uint64_t task, uint64_t timeout_ns,
+	       struct uk_exit_status *st);
+long proc_kill(uk_name_t cap, uint64_t task);
+/* The badge of a send right (0 if it has none or is no right). */
+uint64_t st_badge(uk_name_t right);
+/* Programs run as "shelltest WORD ARG..." through proc by test_proc.c:
+ * the second client of PROC0006, the receiver of a capability in
+ * PROC0007, the name filler of PROC0009. */
+int proc_probe(const char *victim_hex, const char *badge_hex);
+int proc_cap_kill(const char *victim_hex);
+int ns_fill(const char *prefix);
 
 /* ---- the fake console (fakecons.c) ---- */
 struct fakecons {

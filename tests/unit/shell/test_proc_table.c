@@ -2,7 +2,8 @@
 /*
  * The process server's records (servers/proc/proc_table.c): an ended
  * task's status stays for later waiters, a full table makes room by
- * dropping the record that ended first and never a running one, waiters
+ * dropping the record that ended first and never a running one, a badge
+ * names one record and dies with it (freed or evicted) for good, waiters
  * are taken per task or by deadline.
  */
 #include <stdarg.h>
@@ -97,6 +98,54 @@ static void full_table_evicts_the_oldest_ended(void **state)
 	free(t);
 }
 
+static void a_badge_names_its_record_and_nothing_after_it(void **state)
+{
+	struct proc_table *t = new_table();
+	struct proc_task *a = proc_task_add(t, 0x100000001ull, "/bin/a");
+
+	assert_non_null(a);
+	uint64_t badge = proc_task_badge(t, a);
+	assert_int_not_equal(badge, 0);
+	assert_ptr_equal(proc_task_by_badge(t, badge), a);
+	assert_null(proc_task_by_badge(t, 0));
+	assert_null(proc_task_by_badge(t, badge + 1)); /* a free slot */
+	assert_null(proc_task_by_badge(t, badge ^ (1ull << 32)));
+	assert_null(
+	    proc_task_by_badge(t, (uint64_t)1 << 32 | (PROC_TASKS_MAX + 1)));
+	assert_null(proc_task_by_badge(t, UINT64_MAX));
+	/* Collected: the badge names nothing, also when the slot has a new
+	 * task, whose badge differs. */
+	proc_task_free(a);
+	assert_null(proc_task_by_badge(t, badge));
+	assert_null(proc_task_find(t, 0x100000001ull));
+	struct proc_task *b = proc_task_add(t, 0x200000001ull, "/bin/b");
+	assert_ptr_equal(b, a); /* the same slot */
+	assert_int_not_equal(proc_task_badge(t, b), badge);
+	assert_int_equal((uint32_t)proc_task_badge(t, b), (uint32_t)badge);
+	assert_null(proc_task_by_badge(t, badge));
+	assert_ptr_equal(proc_task_by_badge(t, proc_task_badge(t, b)), b);
+	free(t);
+}
+
+static void an_evicted_records_badge_is_dead(void **state)
+{
+	struct proc_table *t = new_table();
+	uint64_t badges[PROC_TASKS_MAX];
+
+	for (uint64_t i = 1; i <= PROC_TASKS_MAX; i++)
+		badges[i - 1] = proc_task_badge(t, proc_task_add(t, i, "/bin/x"));
+	struct uk_exit_status st = ended(5, 0);
+	proc_task_end(t, &st);
+	struct proc_task *p = proc_task_add(t, 1000, "/bin/y"); /* evicts 5 */
+	assert_non_null(p);
+	assert_null(proc_task_by_badge(t, badges[4]));
+	assert_ptr_equal(proc_task_by_badge(t, proc_task_badge(t, p)), p);
+	for (unsigned i = 0; i < PROC_TASKS_MAX; i++)
+		if (i != 4)
+			assert_non_null(proc_task_by_badge(t, badges[i]));
+	free(t);
+}
+
 /* Reply rights as the kernel names them (index << 32 | generation), so a
  * name kept in 32 bits would lose its index. */
 #define REPLY_NAME(index) ((uk_name_t)(index) << 32 | 1u)
@@ -150,6 +199,8 @@ int main(void)
 		cmocka_unit_test(ended_task_keeps_its_status),
 		cmocka_unit_test(long_paths_are_cut_for_the_record),
 		cmocka_unit_test(full_table_evicts_the_oldest_ended),
+		cmocka_unit_test(a_badge_names_its_record_and_nothing_after_it),
+		cmocka_unit_test(an_evicted_records_badge_is_dead),
 		cmocka_unit_test(waiters_are_taken_by_task_or_deadline),
 		cmocka_unit_test(waiter_pool_is_bounded),
 		cmocka_unit_test(deadlines_saturate),
