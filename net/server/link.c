@@ -12,10 +12,17 @@
  * frames wait in a short queue, and beyond that are dropped and counted
  * (TCP retransmits them).
  *
+ * The open's reply carries the session right; RX_DONE and TX go through
+ * it (the driver refuses them through a right to the device's name). The
+ * driver in turn gets a right to our event port minted with a badge of
+ * this open, and an event is believed only with that badge, so nothing
+ * left over from an earlier session or driver counts.
+ *
  * Everything the driver says is checked: a slot outside its range, one
  * it does not own, or a length beyond a frame is counted as rx_bad and
- * ignored. If the driver dies (dead-name notification), the link goes
- * down, and the device is looked up and opened again once a second.
+ * ignored. If the session right dies (dead-name notification: the driver
+ * died or ended the session), the link goes down, and the device is
+ * looked up and opened again once a second.
  */
 #include <string.h>
 #include <ulib.h>
@@ -44,7 +51,9 @@ static struct link_config cfg;
 static struct netif nif;
 static bool nif_added;
 static bool have_device;
-static uk_name_t dev_port;
+static uk_name_t session;    /* the session right the open returned */
+static uint64_t event_badge; /* of the event right the driver holds */
+static uint64_t opens;	     /* event badges: one per open, never reused */
 static uint8_t *slots;
 static uint64_t slots_size;
 static uint32_t rx_slots, tx_slots;
@@ -102,7 +111,7 @@ static bool send_batch(uint32_t id, struct uk_netdev_slots *b)
 		return false;
 	memset(&dmsg.h, 0, sizeof(dmsg.h));
 	dmsg.h.id = id;
-	dmsg.h.dest = dev_port;
+	dmsg.h.dest = session;
 	dmsg.h.dest_disposition = UK_DISP_COPY_SEND;
 	memcpy(uk_msg_body(&dmsg.h), b, sizeof(*b));
 	dmsg.h.size = sizeof(dmsg.h) + sizeof(*b);
@@ -237,8 +246,9 @@ static void drop_device(void)
 	if (slots)
 		uk_vm_free((uint64_t)(uintptr_t)slots, slots_size);
 	slots = NULL;
-	uk_port_deallocate(dev_port);
-	dev_port = 0;
+	uk_port_deallocate(session);
+	session = 0;
+	event_badge = 0;
 	link_up = false;
 	if (nif_added)
 		netif_set_link_down(&nif);
@@ -252,18 +262,37 @@ static bool open_device(uint64_t wait_ns)
 	long port = ns_lookup(cfg.device, wait_ns);
 	if (port <= 0)
 		return false;
+	uint64_t badge = opens + 1;
+	long ev = uk_port_mint(link_event_port, badge);
+	if (ev < 0) {
+		printf("netd: no event right for %s: %s\n", cfg.device, err_str(ev));
+		uk_port_deallocate((uk_name_t)port);
+		return false;
+	}
+	opens = badge;
 
 	memset(&dmsg.h, 0, sizeof(dmsg.h));
 	dmsg.h.id = NETDEV_OPEN;
 	dmsg.h.dest = (uk_name_t)port;
 	dmsg.h.n_ports = 1;
-	uk_msg_ports(&dmsg.h)[0] = (struct uk_msg_port){ link_event_port, UK_DISP_MAKE_SEND };
+	uk_msg_ports(&dmsg.h)[0] = (struct uk_msg_port){ (uk_name_t)ev, UK_DISP_MOVE_SEND };
 	dmsg.h.size = sizeof(dmsg.h) + sizeof(struct uk_msg_port);
 	long rc = uk_ipc_call(&dmsg.h, dmsg.h.size, &dmsg.h, sizeof(dmsg), 5000000000ull);
+	bool replied = rc >= 0;
+	/* The device's name was only for the open; from now on the session
+	 * right is the device. */
+	uk_port_deallocate((uk_name_t)port);
+	/* A call that failed before sending left the event right with us. */
+	if (!replied)
+		uk_port_deallocate((uk_name_t)ev);
 	const struct uk_netdev_open_reply *or = NULL;
 	const struct uk_msg_ool *ool = NULL;
-	if (rc >= 0 && dmsg.h.n_ool >= 1)
+	const struct uk_msg_port *sr = NULL;
+	if (replied && dmsg.h.n_ool >= 1)
 		ool = &uk_msg_ools(&dmsg.h)[0];
+	if (replied && dmsg.h.n_ports == 1 &&
+	    (uk_msg_ports(&dmsg.h)[0].disposition & UK_RIGHT_SEND))
+		sr = &uk_msg_ports(&dmsg.h)[0];
 	if (rc >= 0 && dmsg.h.id == NETDEV_OPEN &&
 	    uk_msg_body_len(&dmsg.h) >= sizeof(struct uk_rpc_status)) {
 		const struct uk_rpc_status *st = uk_msg_body(&dmsg.h);
@@ -273,16 +302,22 @@ static bool open_device(uint64_t wait_ns)
 	} else if (rc >= 0) {
 		rc = -ERR_INVALID;
 	}
-	if (rc < 0 || !or || !ool || ool->size < (uint64_t)UK_NETDEV_SLOTS * UK_NETDEV_SLOT_SIZE ||
+	if (rc < 0 || !or || !ool || !sr ||
+	    ool->size < (uint64_t)UK_NETDEV_SLOTS * UK_NETDEV_SLOT_SIZE ||
 	    or->rx_slots + (uint64_t)or->tx_slots > UK_NETDEV_SLOTS || !or->tx_slots) {
 		printf("netd: cannot open %s: %s\n", cfg.device,
 		       err_str(rc < 0 ? rc : -ERR_INVALID));
-		if (ool && ool->address)
-			uk_vm_free(ool->address, ool->size);
-		uk_port_deallocate((uk_name_t)port);
+		for (unsigned i = 0; replied && i < dmsg.h.n_ool; i++)
+			if (uk_msg_ools(&dmsg.h)[i].address)
+				uk_vm_free(uk_msg_ools(&dmsg.h)[i].address,
+					   uk_msg_ools(&dmsg.h)[i].size);
+		for (unsigned i = 0; replied && i < dmsg.h.n_ports; i++)
+			if (uk_msg_ports(&dmsg.h)[i].name)
+				uk_port_deallocate(uk_msg_ports(&dmsg.h)[i].name);
 		return false;
 	}
-	dev_port = (uk_name_t)port;
+	session = sr->name;
+	event_badge = badge;
 	slots = (uint8_t *)(uintptr_t)ool->address;
 	slots_size = ool->size;
 	rx_slots = or->rx_slots;
@@ -294,7 +329,7 @@ static bool open_device(uint64_t wait_ns)
 	for (uint32_t i = 0; i < tx_slots; i++)
 		tx_free[n_tx_free++] = (uint16_t)(rx_slots + tx_slots - 1 - i);
 	have_device = true;
-	rc = uk_port_request_notification(dev_port, UK_NOTIFY_DEAD_NAME,
+	rc = uk_port_request_notification(session, UK_NOTIFY_DEAD_NAME,
 					  netd_notify);
 	if (rc < 0)
 		printf("netd: cannot watch %s: %s\n", cfg.device, err_str(rc));
@@ -399,14 +434,14 @@ bool link_event(const struct uk_msg_header *h)
 {
 	if (h->flags & UK_MSG_KERNEL) {
 		const struct uk_notification *n = (const void *)h;
-		if (have_device && n->name == dev_port) {
+		if (have_device && n->name == session) {
 			printf("netd: %s went away; link down until it is back\n", cfg.device);
 			drop_device();
 		}
 		return true;
 	}
-	if (!have_device)
-		return true; /* late events of a driver we dropped */
+	if (!have_device || h->badge != event_badge)
+		return true; /* late events of a session we dropped */
 	const struct uk_netdev_slots *b;
 	switch (h->id) {
 	case NETDEV_RX:

@@ -12,14 +12,24 @@
  * descriptors: header, then slot. Who owns each slot is tracked in
  * netdev_slots.c and changes only as the header of netdev.h describes.
  *
+ * A client is a session: NETDEV_OPEN makes a session port and answers
+ * with the one send right minted from it, under a badge never used before
+ * by this driver. RX_DONE and TX are served only when they come through
+ * that right (session port and badge); from a right to net0, whoever sends
+ * them, they are refused with ERR_PERMISSION and counted. The session
+ * ends when the client's event port dies (dead-name) or when nobody holds
+ * the session right any more (no-senders on the session port), whichever
+ * comes first: every slot the client held comes back, the session port is
+ * destroyed (a right still out is a dead name from then on) and a new
+ * open is accepted.
+ *
  * Events to the client (RX, TX_DONE, LINK) are sent with timeout 0: the
  * driver never blocks on its client. What does not fit in the client's
  * queue stays pending and is sent, batched, at the next chance; while
  * anything is pending the main loop wakes every RETRY_NS to try again.
- * When the client's event port dies (dead-name notification) every slot
- * it held comes back and a new client may open the device. Notices come
- * to a private port (notify) that nobody else can send to; a message is
- * believed to be the kernel's only with UK_MSG_KERNEL on that port.
+ * Notices come to a private port (notify) that nobody else can send to; a
+ * message is believed to be the kernel's only with UK_MSG_KERNEL on that
+ * port.
  */
 #include <string.h>
 #include <ulib.h>
@@ -76,8 +86,14 @@ static union msgbuf in, out;
 static struct {
 	bool open;
 	uk_name_t events; /* send right to its event port */
-	uint64_t task;	  /* its full task id (never a later task's) */
+	uk_name_t port; /* the session port (our receive right, in port_set) */
+	uint64_t badge; /* of the one send right minted from port */
+	uint64_t task;	/* who opened it: for the log only */
 } client;
+/* The last session's badge: each open takes the next one, so a badge is
+ * never used twice by this instance of the driver (a restarted driver has
+ * new ports, and the old session rights are dead names). */
+static uint64_t session_generation;
 
 /* Events not yet delivered. Each slot is in at most one list, so a list
  * never holds more than UK_NETDEV_SLOTS entries. */
@@ -157,7 +173,7 @@ static long send_slots(uint32_t id, const struct uk_netdev_slot *list,
 	return uk_ipc_send(&out.h, out.h.size, 0);
 }
 
-static void client_gone(void);
+static void session_end(void);
 
 /* Deliver pending events in order of list: what the client's queue does
  * not take stays pending. */
@@ -167,7 +183,7 @@ static void flush_list(uint32_t id, struct uk_netdev_slot *list, unsigned *n)
 		unsigned k = *n < UK_NETDEV_BATCH ? *n : UK_NETDEV_BATCH;
 		long rc = send_slots(id, list, k);
 		if (rc == -ERR_DEAD) {
-			client_gone();
+			session_end();
 			return;
 		}
 		if (rc < 0)
@@ -194,7 +210,7 @@ static void flush_events(void)
 		out.h.size = (uint32_t)(sizeof(out.h) + sizeof(*l));
 		long rc = uk_ipc_send(&out.h, out.h.size, 0);
 		if (rc == -ERR_DEAD) {
-			client_gone();
+			session_end();
 			return;
 		}
 		if (rc == 0)
@@ -209,15 +225,18 @@ static bool events_pending(void)
 	return client.open && (pending_link || n_pending_rx || n_pending_tx);
 }
 
-/* The client's event port died (or a send found it dead): take back its
- * slots, repost the receive ones, and accept a new open. */
-static void client_gone(void)
+/* The session is over (its event port died, a send found it dead, or the
+ * session right has no holder left): take back the client's slots, repost
+ * the receive ones, and accept a new open. Destroying the session port
+ * turns every right to it still out into a dead name. */
+static void session_end(void)
 {
 	if (!client.open)
 		return;
-	printf("virtio-net: client task %u went away; slots reclaimed\n",
-	       (unsigned)client.task);
+	printf("virtio-net: session %llu of task %u ended; slots reclaimed\n",
+	       (unsigned long long)client.badge, (unsigned)client.task);
 	uk_port_deallocate(client.events);
+	uk_port_destroy(client.port);
 	client = (typeof(client)){0};
 	n_pending_rx = n_pending_tx = 0;
 	pending_link = false;
@@ -304,11 +323,12 @@ static void handle_interrupt(void)
 	flush_events();
 }
 
-/* Start a reply in out: header, n_ool descriptors, status; returns where
- * the reply struct goes. */
-static void *reply_begin(uint32_t id, int32_t status, uint16_t n_ool)
+/* Start a reply in out: header, n_ports and n_ool descriptors, status;
+ * returns where the reply struct goes. */
+static void *reply_begin(uint32_t id, int32_t status, uint16_t n_ports,
+			 uint16_t n_ool)
 {
-	return uk_rpc_reply_start(&out.h, id, status, 0, n_ool);
+	return uk_rpc_reply_start(&out.h, id, status, n_ports, n_ool);
 }
 
 static long reply_send(uk_name_t reply, uint32_t body)
@@ -326,8 +346,33 @@ static long reply_send(uk_name_t reply, uint32_t body)
 
 static void reply_status(uint32_t id, uk_name_t reply, int32_t status)
 {
-	reply_begin(id, status, 0);
+	reply_begin(id, status, 0, 0);
 	reply_send(reply, 0);
+}
+
+/* A session port and the one badged send right to it; the right's name,
+ * or a negative error (nothing is left behind then). The no-senders
+ * request comes after the mint: made earlier, it would fire at once. */
+static long session_port_make(uk_name_t *port, uint64_t badge)
+{
+	long p = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (p < 0)
+		return p;
+	long right = uk_port_mint((uk_name_t)p, badge);
+	long rc = right;
+	if (right >= 0)
+		rc = uk_port_request_notification((uk_name_t)p,
+						  UK_NOTIFY_NO_SENDERS, notify);
+	if (rc >= 0)
+		rc = uk_port_set_add(port_set, (uk_name_t)p);
+	if (rc < 0) {
+		uk_port_destroy((uk_name_t)p);
+		if (right >= 0)
+			uk_port_deallocate((uk_name_t)right);
+		return rc;
+	}
+	*port = (uk_name_t)p;
+	return right;
 }
 
 static int do_open(const struct uk_msg_header *h, bool *keep_port)
@@ -348,12 +393,20 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 	    uk_port_request_notification(ev, UK_NOTIFY_DEAD_NAME, notify);
 	if (rc < 0)
 		return (int)rc;
+	uint64_t badge = session_generation + 1;
+	long right = session_port_make(&client.port, badge);
+	if (right < 0)
+		return (int)right; /* the event right and its request go */
+	session_generation = badge;
 	client.open = true;
 	client.events = ev;
+	client.badge = badge;
 	client.task = uk_msg_sender(h);
 	*keep_port = true;
 
-	struct uk_netdev_open_reply *r = reply_begin(NETDEV_OPEN, 0, 1);
+	struct uk_netdev_open_reply *r = reply_begin(NETDEV_OPEN, 0, 1, 1);
+	uk_msg_ports(&out.h)[0] =
+	    (struct uk_msg_port){(uk_name_t)right, UK_DISP_MOVE_SEND};
 	uk_msg_ools(&out.h)[0] = (struct uk_msg_ool){
 	    (uint64_t)(uintptr_t)region, REGION_BYTES, UK_OOL_SHARE, 0};
 	memcpy(r->mac, mac, sizeof(mac));
@@ -362,9 +415,11 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 	r->rx_slots = slots.rx;
 	r->tx_slots = slots.tx;
 	if (reply_send(h->reply, sizeof(*r)) < 0) {
-		/* The caller is gone already; its event port's death notice
-		 * will follow, but do not wait for it. */
-		client_gone();
+		/* The caller is gone already (the session right is still
+		 * ours: a failed send moves nothing); do not wait for its
+		 * event port's death notice. */
+		uk_port_deallocate((uk_name_t)right);
+		session_end();
 		return 1;
 	}
 	/* Everything on the receive side that is with the driver goes to the
@@ -373,8 +428,19 @@ static int do_open(const struct uk_msg_header *h, bool *keep_port)
 		if (slots.state[s] == SLOT_DRIVER)
 			post_rx(s);
 	kick_rx();
-	printf("virtio-net: net0 opened by task %u\n", (unsigned)client.task);
+	printf("virtio-net: net0 opened by task %u, session %llu\n",
+	       (unsigned)client.task, (unsigned long long)client.badge);
 	return 1;
+}
+
+/* A request is the session's only if it came through the right minted at
+ * open: on the session port and with its badge. Who sent it does not
+ * matter (the client may hand the right on), and a right to net0 is not
+ * enough, whatever badge its sender wrote in the header. */
+static bool from_session(const struct uk_msg_header *h)
+{
+	return client.open && h->dest == client.port &&
+	       h->badge == client.badge;
 }
 
 static int do_rx_done(const struct uk_msg_header *h)
@@ -382,7 +448,7 @@ static int do_rx_done(const struct uk_msg_header *h)
 	struct uk_netdev_slots list;
 	int bad = 0;
 
-	if (!client.open || uk_msg_sender(h) != client.task)
+	if (!from_session(h))
 		return -ERR_PERMISSION;
 	if (netdev_slots_decode(h, &list) < 0)
 		return -ERR_INVALID;
@@ -402,7 +468,7 @@ static int do_tx(const struct uk_msg_header *h)
 	struct uk_netdev_slots list;
 	int bad = 0;
 
-	if (!client.open || uk_msg_sender(h) != client.task)
+	if (!from_session(h))
 		return -ERR_PERMISSION;
 	if (netdev_slots_decode(h, &list) < 0)
 		return -ERR_INVALID;
@@ -454,16 +520,17 @@ static void handle_request(void)
 	int rc;
 
 	if (h->flags & UK_MSG_KERNEL) {
-		if (h->dest == notify && h->id == UK_MSG_ID_DEAD_NAME &&
-		    h->size >= sizeof(struct uk_notification)) {
-			uk_name_t n =
-			    ((const struct uk_notification *)(const void *)h)
-				->name;
-			/* Any other name is a client already let go after a
-			 * send found its port dead. */
-			if (client.open && n == client.events)
-				client_gone();
-		}
+		if (h->dest != notify ||
+		    h->size < sizeof(struct uk_notification))
+			return;
+		uk_name_t n =
+		    ((const struct uk_notification *)(const void *)h)->name;
+		/* Any other name is a session already over: its event port
+		 * was found dead by a send, or its port destroyed. */
+		if (client.open &&
+		    ((h->id == UK_MSG_ID_DEAD_NAME && n == client.events) ||
+		     (h->id == UK_MSG_ID_NO_SENDERS && n == client.port)))
+			session_end();
 		return;
 	}
 	switch (h->id) {
@@ -477,7 +544,7 @@ static void handle_request(void)
 		rc = do_tx(h);
 		break;
 	case NETDEV_STATS: {
-		struct uk_netdev_stats *s = reply_begin(NETDEV_STATS, 0, 0);
+		struct uk_netdev_stats *s = reply_begin(NETDEV_STATS, 0, 0, 0);
 		*s = stats;
 		reply_send(h->reply, sizeof(*s));
 		rc = 1;

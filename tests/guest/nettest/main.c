@@ -3,13 +3,16 @@
  * nettest: the virtio network driver through the network device protocol
  * (include/uk/proto/netdev.h) on QEMU's user network (--nic-user): open,
  * MAC and slots, ARP and ICMP echo with the gateway 10.0.2.2, bad slot
- * messages, a full event queue, and a client that dies holding slots.
+ * messages, a full event queue, a client that dies holding slots, and the
+ * session right: only requests through it count, it may be handed on, and
+ * a session ends, for good, when its event port or its right is gone.
  * Tests have stable ids (NET0001...), run one by one by id or name, and
  * the run ends with "nettest: N passed, N failed".
  *
  * netpeer (embedded) is the second client: it tries to use the device
- * while nettest has it open, and it opens the device and dies holding
- * slots.
+ * while nettest has it open (with a forged badge too), transmits through
+ * a session right nettest hands it, and it opens the device and dies
+ * holding slots.
  */
 #include <string.h>
 #include <ulib.h>
@@ -227,6 +230,9 @@ static void open_gives_the_mac_and_slots(void)
 	EXPECT(memcmp(cl.info.mac, qemu_mac, 6) == 0); /* QEMU's default */
 	EXPECT_EQ(cl.info.mtu, 1500);
 	EXPECT_EQ(cl.info.link_up, 1);
+	/* The session right: a badged right of its own, not net0's. */
+	EXPECT(cl.session != 0 && cl.session != dev);
+	EXPECT(cl.badge != 0);
 	EXPECT(cl.info.rx_slots >= 1 && cl.info.tx_slots >= 1);
 	EXPECT(cl.info.rx_slots + cl.info.tx_slots <= UK_NETDEV_SLOTS);
 	/* The region is really ours to write (shared, not a copy we could
@@ -241,14 +247,18 @@ static void open_gives_the_mac_and_slots(void)
 	       cl.info.tx_slots);
 }
 
-static long run_peer(const char *mode, uint64_t timeout)
+/* Run netpeer with argv (argv[0] is "netpeer") and rights (rights[0]:
+ * a copy of our bootstrap right; extra: one more, copied); its exit code. */
+static long run_peer_with(const char *const argv[], uk_name_t extra,
+			  uint64_t timeout)
 {
-	const char *argv[] = {"netpeer", mode, NULL};
+	struct uk_task_right r[2] = {{ns_port(), UK_DISP_COPY_SEND},
+				     {extra, UK_DISP_COPY_SEND}};
 	struct uk_exit_status st;
-	long id = spawn_image(
+	long id = spawn_image_rights(
 	    netpeer_image,
 	    (size_t)((uintptr_t)netpeer_image_end - (uintptr_t)netpeer_image),
-	    "netpeer", argv, UK_PRIORITY_DEFAULT);
+	    "netpeer", argv, UK_PRIORITY_DEFAULT, r, extra ? 2 : 1);
 
 	if (id < 0)
 		return id;
@@ -259,6 +269,13 @@ static long run_peer(const char *mode, uint64_t timeout)
 		return rc;
 	}
 	return st.reason == UK_EXIT_NORMAL ? st.code : -ERR_IO;
+}
+
+static long run_peer(const char *mode, uint64_t timeout)
+{
+	const char *argv[] = {"netpeer", mode, NULL};
+
+	return run_peer_with(argv, 0, timeout);
 }
 
 static void another_client_is_refused(void)
@@ -316,9 +333,10 @@ static void icmp_echo_to_the_gateway(void)
 	EXPECT_EQ(s.protocol_errors, 0);
 }
 
-/* A call to the driver with a slot list; its status. */
-static long call_slots(uint32_t id, const struct uk_netdev_slot *list,
-		       uint32_t count)
+/* A call to the driver through dest with a slot list, with badge written
+ * into the header (the kernel overwrites it); the driver's status. */
+static long call_slots_via(uk_name_t dest, uint64_t badge, uint32_t id,
+			   const struct uk_netdev_slot *list, uint32_t count)
 {
 	struct {
 		struct uk_msg_header h;
@@ -328,7 +346,8 @@ static long call_slots(uint32_t id, const struct uk_netdev_slot *list,
 	memset(&m, 0, sizeof(m));
 	m.h.size = sizeof(m);
 	m.h.id = id;
-	m.h.dest = dev;
+	m.h.dest = dest;
+	m.h.badge = badge;
 	m.b.count = count;
 	if (list)
 		memcpy(m.b.s, list,
@@ -341,6 +360,13 @@ static long call_slots(uint32_t id, const struct uk_netdev_slot *list,
 	if (uk_msg_body_len(&mb->h) < sizeof(struct uk_rpc_status))
 		return -ERR_CORRUPT;
 	return ((const struct uk_rpc_status *)uk_msg_body(&mb->h))->status;
+}
+
+/* The same through the session right. */
+static long call_slots(uint32_t id, const struct uk_netdev_slot *list,
+		       uint32_t count)
+{
+	return call_slots_via(cl.session, 0, id, list, count);
 }
 
 static void bad_slot_messages_are_refused_and_counted(void)
@@ -501,6 +527,177 @@ static void stats_count_the_traffic(void)
 	       (unsigned long)after.bad_requests);
 }
 
+/* Write an ARP request for the gateway into a free transmit slot; the slot
+ * (or -1) and the frame's length in *len. */
+static int arp_in_slot(uint16_t *len)
+{
+	int slot = net_take_tx(&cl);
+
+	if (slot < 0) {
+		fail(__LINE__, "no free transmit slot");
+		return -1;
+	}
+	*len = (uint16_t)net_arp_request(net_slot(&cl, (unsigned)slot),
+					 cl.info.mac, NET_GUEST_IP,
+					 NET_GATEWAY_IP);
+	return slot;
+}
+
+/* Transmit slot through the session and wait for its TX_DONE. */
+static void send_and_see_done(int slot, uint16_t len)
+{
+	static struct seen s;
+	struct uk_netdev_slot tx = {(uint16_t)slot, len};
+
+	EXPECT_EQ(net_send_slots(&cl, NETDEV_TX, &tx, 1), 0);
+	memset(&s, 0, sizeof(s));
+	s.return_rx = true;
+	want_tx_done = 1;
+	if (!pump(&s, (uint64_t)uk_clock() + SECONDS(5), tx_all_done))
+		fail(__LINE__, "no TX_DONE for slot %d within 5 s", slot);
+	EXPECT(s.tx_done_slot[slot]);
+	EXPECT_EQ(s.protocol_errors, 0);
+}
+
+static void requests_not_through_the_session_right_are_refused(void)
+{
+	static struct seen s;
+	struct uk_netdev_stats before, after;
+	uint16_t len;
+	int slot = arp_in_slot(&len);
+
+	if (slot < 0)
+		return;
+	EXPECT_EQ(net_stats(&cl, &before), 0);
+	/* This task, the session's owner, through its right to net0 with
+	 * the session's badge written into the header: refused. */
+	struct uk_netdev_slot tx = {(uint16_t)slot, len}, rx = {0, 0};
+	EXPECT_ERR(call_slots_via(dev, cl.badge, NETDEV_TX, &tx, 1),
+		   ERR_PERMISSION);
+	EXPECT_ERR(call_slots_via(dev, cl.badge, NETDEV_RX_DONE, &rx, 1),
+		   ERR_PERMISSION);
+	/* Another task that knows net0, the badge and the slot: refused. */
+	char badge[24], slot_s[8], len_s[8];
+	snprintf(badge, sizeof(badge), "%#lx", (unsigned long)cl.badge);
+	snprintf(slot_s, sizeof(slot_s), "%d", slot);
+	snprintf(len_s, sizeof(len_s), "%u", len);
+	const char *argv[] = {"netpeer", "intrude", badge, slot_s, len_s, NULL};
+	EXPECT_EQ(run_peer_with(argv, 0, SECONDS(20)), 0);
+
+	/* Nothing went out: no frame counted, no TX_DONE for the slot. */
+	memset(&s, 0, sizeof(s));
+	s.return_rx = true;
+	want_tx_done = 1;
+	EXPECT(!pump(&s, (uint64_t)uk_clock() + SECONDS(1) / 2, tx_all_done));
+	EXPECT_EQ(s.tx_done, 0);
+	EXPECT_EQ(net_stats(&cl, &after), 0);
+	EXPECT_EQ(after.tx_frames, before.tx_frames);
+	EXPECT_EQ(after.bad_requests - before.bad_requests, 4);
+
+	/* The session itself still works, with the same slot. */
+	send_and_see_done(slot, len);
+	EXPECT_EQ(net_stats(&cl, &after), 0);
+	EXPECT_EQ(after.tx_frames - before.tx_frames, 1);
+}
+
+static void the_session_right_works_from_another_task(void)
+{
+	struct uk_netdev_stats before, after;
+	static struct seen s;
+	uint16_t len;
+	int slot = arp_in_slot(&len);
+
+	if (slot < 0)
+		return;
+	EXPECT_EQ(net_stats(&cl, &before), 0);
+	/* The right is the authority, not the task holding it: a copy in
+	 * another task transmits our frame. */
+	char slot_s[8], len_s[8];
+	snprintf(slot_s, sizeof(slot_s), "%d", slot);
+	snprintf(len_s, sizeof(len_s), "%u", len);
+	const char *argv[] = {"netpeer", "delegate", slot_s, len_s, NULL};
+	EXPECT_EQ(run_peer_with(argv, cl.session, SECONDS(20)), 0);
+	memset(&s, 0, sizeof(s));
+	s.return_rx = true;
+	want_tx_done = 1;
+	if (!pump(&s, (uint64_t)uk_clock() + SECONDS(5), got_arp_and_tx))
+		fail(__LINE__, "no ARP reply (%u) or TX_DONE (%u) within 5 s",
+		     s.arp_replies, s.tx_done);
+	EXPECT(s.tx_done_slot[slot]);
+	EXPECT_EQ(net_stats(&cl, &after), 0);
+	EXPECT_EQ(after.tx_frames - before.tx_frames, 1);
+	EXPECT_EQ(after.bad_requests, before.bad_requests);
+	/* The copy died with the peer; the session goes on. */
+	slot = arp_in_slot(&len);
+	if (slot >= 0)
+		send_and_see_done(slot, len);
+}
+
+/* Open again until the old session is seen to be over (its notice is on
+ * its way to the driver); the status. */
+static long reopen(struct net_client *c)
+{
+	long rc;
+	uint64_t deadline = (uint64_t)uk_clock() + SECONDS(5);
+
+	while ((rc = net_open(c, dev, mb)) == -ERR_BUSY &&
+	       (uint64_t)uk_clock() < deadline)
+		uk_sleep(10 * 1000000);
+	return rc;
+}
+
+static void
+a_closed_sessions_right_is_dead_and_a_new_open_gets_a_new_badge(void)
+{
+	struct uk_port_info pi;
+	uk_name_t old = cl.session;
+	uint64_t old_badge = cl.badge;
+
+	/* Keep a reference to the session right, so that only the event
+	 * port's death can end the session. */
+	EXPECT_EQ(uk_port_insert_right(old, UK_DISP_COPY_SEND), (long)old);
+	net_close(&cl);
+	EXPECT_EQ(reopen(&cl), 0);
+	if (!cl.session)
+		return;
+	EXPECT(cl.badge != 0 && cl.badge != old_badge);
+	EXPECT(cl.session != old);
+	/* The old right names a destroyed port now. */
+	EXPECT_EQ(uk_port_info(old, &pi), 0);
+	EXPECT_EQ(pi.rights, UK_RIGHT_DEAD_NAME);
+	struct uk_netdev_slot tx = {(uint16_t)cl.info.rx_slots, 42};
+	EXPECT_ERR(call_slots_via(old, 0, NETDEV_TX, &tx, 1), ERR_DEAD);
+	EXPECT_EQ(uk_port_deallocate(old), 0);
+	/* The new session works. */
+	uint16_t len;
+	int slot = arp_in_slot(&len);
+	if (slot >= 0)
+		send_and_see_done(slot, len);
+}
+
+static void dropping_the_session_right_ends_the_session(void)
+{
+	struct net_client old = cl;
+	struct uk_port_info pi;
+
+	/* Drop the session right but keep the event port: no sender is
+	 * left, and that alone ends the session. */
+	EXPECT_EQ(uk_port_deallocate(old.session), 0);
+	EXPECT_EQ(reopen(&cl), 0);
+	EXPECT(cl.badge != 0 && cl.badge != old.badge);
+	/* The driver let go of the old event port too. */
+	EXPECT_EQ(uk_port_info(old.events, &pi), 0);
+	EXPECT_EQ(pi.senders, 0);
+	old.session = 0;
+	net_close(&old);
+	if (!cl.session)
+		return;
+	uint16_t len;
+	int slot = arp_in_slot(&len);
+	if (slot >= 0)
+		send_and_see_done(slot, len);
+}
+
 static const struct test tests[] = {
     {"NET0001", "open_gives_the_mac_and_slots", open_gives_the_mac_and_slots},
     {"NET0002", "another_client_is_refused", another_client_is_refused},
@@ -513,6 +710,15 @@ static const struct test tests[] = {
     {"NET0007", "client_death_gives_the_slots_back",
      client_death_gives_the_slots_back},
     {"NET0008", "stats_count_the_traffic", stats_count_the_traffic},
+    {"NET0009", "requests_not_through_the_session_right_are_refused",
+     requests_not_through_the_session_right_are_refused},
+    {"NET0010", "the_session_right_works_from_another_task",
+     the_session_right_works_from_another_task},
+    {"NET0011",
+     "a_closed_sessions_right_is_dead_and_a_new_open_gets_a_new_badge",
+     a_closed_sessions_right_is_dead_and_a_new_open_gets_a_new_badge},
+    {"NET0012", "dropping_the_session_right_ends_the_session",
+     dropping_the_session_right_ends_the_session},
 };
 
 static int selected(const struct test *t, int argc, char **argv)

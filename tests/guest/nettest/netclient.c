@@ -35,10 +35,18 @@ long net_open(struct net_client *c, uk_name_t dev, union net_msgbuf *mb)
 			rc = st->status;
 		else if (uk_msg_body_len(&mb->h) <
 			     sizeof(*st) + sizeof(c->info) ||
-			 mb->h.n_ool != 1)
+			 mb->h.n_ool != 1 || mb->h.n_ports != 1 ||
+			 !(uk_msg_ports(&mb->h)[0].disposition & UK_RIGHT_SEND))
 			rc = -ERR_CORRUPT;
 		else
 			rc = 0;
+		for (unsigned i = 0; i < mb->h.n_ports; i++) {
+			uk_name_t n = uk_msg_ports(&mb->h)[i].name;
+			if (rc == 0 && i == 0)
+				c->session = n;
+			else if (n)
+				uk_port_deallocate(n);
+		}
 		for (unsigned i = 0; i < mb->h.n_ool; i++) {
 			const struct uk_msg_ool *o = &uk_msg_ools(&mb->h)[i];
 			if (rc == 0 && i == 0) {
@@ -52,6 +60,9 @@ long net_open(struct net_client *c, uk_name_t dev, union net_msgbuf *mb)
 			memcpy(&c->info, (const uint8_t *)(st + 1),
 			       sizeof(c->info));
 	}
+	struct uk_port_info pi;
+	if (rc == 0 && uk_port_info(c->session, &pi) == 0)
+		c->badge = pi.badge;
 	if (rc < 0) {
 		uk_port_destroy(c->events);
 		c->events = 0;
@@ -68,9 +79,12 @@ void net_close(struct net_client *c)
 {
 	if (c->events)
 		uk_port_destroy(c->events);
+	if (c->session)
+		uk_port_deallocate(c->session);
 	if (c->region)
 		uk_vm_free((uint64_t)(uintptr_t)c->region, c->region_size);
 	c->events = 0;
+	c->session = 0;
 	c->region = NULL;
 }
 
@@ -85,7 +99,7 @@ long net_send_slots(struct net_client *c, uint32_t id,
 	memset(&m, 0, sizeof(m));
 	m.h.size = sizeof(m);
 	m.h.id = id;
-	m.h.dest = c->dev;
+	m.h.dest = c->session;
 	m.b.count = n;
 	memcpy(m.b.s, s, n * sizeof(*s));
 	return uk_ipc_send(&m.h, sizeof(m), 10000000000ull);
@@ -134,7 +148,7 @@ long net_stats(struct net_client *c, struct uk_netdev_stats *out)
 
 	memset(&mb->h, 0, sizeof(mb->h));
 	mb->h.id = NETDEV_STATS;
-	mb->h.dest = c->dev;
+	mb->h.dest = c->session ? c->session : c->dev;
 	mb->h.size = sizeof(mb->h);
 	long rc = uk_ipc_call(&mb->h, mb->h.size, &mb->h, sizeof(*mb),
 			      10000000000ull);

@@ -21,8 +21,10 @@ union net_msgbuf {
 };
 
 struct net_client {
-	uk_name_t dev;	  /* send right to net0 */
-	uk_name_t events; /* our event port (receive right) */
+	uk_name_t dev;	   /* send right to net0 */
+	uk_name_t session; /* the session right the open returned */
+	uint64_t badge;	   /* its badge (port_info) */
+	uk_name_t events;  /* our event port (receive right) */
 	uint8_t *region;  /* the shared slots */
 	uint64_t region_size;
 	struct uk_netdev_open_reply info;
@@ -31,12 +33,14 @@ struct net_client {
 };
 
 /* Open the device with a new event port: the status (ERR_BUSY if another
- * client has it). */
+ * client has it, ERR_CORRUPT if the reply lacks the session right). */
 long net_open(struct net_client *c, uk_name_t dev, union net_msgbuf *mb);
-/* Let go: destroy the event port (the driver sees it die) and unmap. */
+/* Let go: destroy the event port, drop the session right (either ends the
+ * session) and unmap. */
 void net_close(struct net_client *c);
 
-/* One message of up to UK_NETDEV_BATCH slots to the driver, no reply. */
+/* One message of up to UK_NETDEV_BATCH slots to the driver through the
+ * session right, no reply. */
 long net_send_slots(struct net_client *c, uint32_t id,
 		    const struct uk_netdev_slot *s, unsigned n);
 /* A free transmit slot (marked taken), or -1. */
