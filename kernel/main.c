@@ -36,6 +36,7 @@ extern uint64_t boot_tsc; /* boot.S: cycle counter at the first instruction */
 const char *kernel_cmdline = "";
 bool test_mode;
 uint64_t boot_entry_tsc;
+uint64_t boot_wall_clock, boot_epoch;
 
 static char cmdline_buf[CMDLINE_MAX];
 static struct { uint64_t addr, len; } ram[MAX_MMAP];
@@ -222,6 +223,12 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	test_mode = cmdline_has(kernel_cmdline, "test");
 	syscall_set_trace(cmdline_has(kernel_cmdline, "trace"));
 	klog(LOG_INFO, "command line: %s", kernel_cmdline);
+	boot_wall_clock = arch_wall_clock();
+	boot_epoch = boot_wall_clock << 32 | (arch_cycles() & 0xffffffffu);
+	if (!boot_epoch)
+		boot_epoch = 1;
+	klog(LOG_INFO, "clock: %lu s since 1970, boot epoch %lx", boot_wall_clock,
+	     boot_epoch);
 
 	phys_end = memory_init();
 	if (arch_paging_init(phys_end) < 0)

@@ -389,6 +389,18 @@ int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
 			return -ERR_FAULT;
 		return sizeof(e);
 	}
+	if (what == UK_KINFO_BOOT) {
+		struct uk_kinfo_boot b = {
+			.epoch = boot_epoch,
+			.wall_clock = boot_wall_clock,
+			.uptime_ms = timer_now_ns() / 1000000u,
+		};
+		if (len < sizeof(b))
+			return -ERR_INVALID;
+		if (copy_to_user(current->task, buf, &b, sizeof(b)) < 0)
+			return -ERR_FAULT;
+		return sizeof(b);
+	}
 	if (what == UK_KINFO_CPU) {
 		struct uk_kinfo_cpu c;
 		if (len < sizeof(c))

@@ -104,6 +104,7 @@ enum uk_kinfo {
 	/* One struct uk_kinfo_task; the caller sets its id (generation 0:
 	 * whatever task holds that slot, as uk_msg_header.sender names it). */
 	UK_KINFO_TASK = 4,
+	UK_KINFO_BOOT = 6, /* struct uk_kinfo_boot */
 };
 
 struct uk_kinfo_memory {
@@ -166,5 +167,20 @@ struct uk_kinfo_cpu {
 	uint32_t reserved;
 };
 _Static_assert(sizeof(struct uk_kinfo_cpu) == 96, "uk_kinfo_cpu layout");
+
+/*
+ * This boot. The epoch is a nonzero value that differs from one boot of a
+ * node to the next, so a peer can tell a rebooted node from one that was
+ * only slow (the proxy's handshake carries it): the real-time clock's
+ * seconds in the high 32 bits and the TSC at boot in the low ones (under
+ * -icount the TSC repeats, but a reboot takes more than a second).
+ */
+struct uk_kinfo_boot {
+	uint64_t epoch;
+	uint64_t wall_clock;	 /* seconds since 1970 UTC at boot, 0: no clock */
+	uint64_t uptime_ms;	 /* milliseconds since the kernel started */
+	uint64_t reserved;
+};
+_Static_assert(sizeof(struct uk_kinfo_boot) == 32, "uk_kinfo_boot layout");
 
 #endif

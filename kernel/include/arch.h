@@ -109,6 +109,9 @@ int arch_copy_user(void *dst, const void *src, uint64_t len);
 void arch_idle(void);		/* enable interrupts, halt until one arrives */
 __attribute__((noreturn)) void arch_halt(void);
 uint64_t arch_cycles(void);	/* rdtsc */
+/* Seconds since 1970-01-01 UTC from the real-time clock, 0 if it has none
+ * or it reads garbage. Slow (I/O ports): read once at boot. */
+uint64_t arch_wall_clock(void);
 /* Ask the emulator to exit with a status (isa-debug-exit); no-op on
  * hardware without the device. */
 void arch_debug_exit(unsigned code);

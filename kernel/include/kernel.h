@@ -38,6 +38,8 @@ bool phys_is_ram(uint64_t pa);
 extern const char *kernel_cmdline;
 extern bool test_mode;	   /* test=...: power off with init's status */
 extern uint64_t boot_entry_tsc;
+extern uint64_t boot_wall_clock; /* arch_wall_clock() at boot */
+extern uint64_t boot_epoch;	   /* kinfo UK_KINFO_BOOT: differs per boot */
 
 /* Called by the platform code. */
 struct fault_info {

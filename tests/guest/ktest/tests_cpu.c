@@ -83,3 +83,29 @@ DEFINE_TEST(CPU0003, unmasked_x87_error_faults_the_task_with_vector_16)
 	EXPECT_EQ(st.reason, UK_EXIT_FAULT);
 	EXPECT_EQ(st.vector, 16);
 }
+
+/* The boot's identity: a real-time clock the proxy's epochs and logs can
+ * use, an epoch that is never 0, and an uptime that moves. */
+DEFINE_TEST(CPU0004, kinfo_boot_reports_clock_epoch_and_uptime)
+{
+	struct uk_kinfo_boot a, b;
+
+	memset(&a, 0xa5, sizeof(a));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_BOOT, &a, sizeof(a)), sizeof(a));
+	EXPECT(a.epoch != 0);
+	/* QEMU's RTC runs on the host's clock: after 2020-01-01, before 2100. */
+	EXPECT(a.wall_clock > 1577836800ull && a.wall_clock < 4102444800ull);
+	EXPECT_EQ(a.epoch >> 32, a.wall_clock & 0xffffffffu);
+	EXPECT_EQ(a.reserved, 0);
+	EXPECT_EQ(uk_sleep(20000000), 0);
+	EXPECT_EQ(uk_kinfo(UK_KINFO_BOOT, &b, sizeof(b)), sizeof(b));
+	EXPECT_EQ(b.epoch, a.epoch);
+	EXPECT_EQ(b.wall_clock, a.wall_clock);
+	EXPECT(b.uptime_ms >= a.uptime_ms + 20);
+	printf("ktest: wall clock %lu, epoch %lx, uptime %lu ms\n",
+	       (unsigned long)a.wall_clock, (unsigned long)a.epoch,
+	       (unsigned long)b.uptime_ms);
+	EXPECT_ERR(uk_kinfo(UK_KINFO_BOOT, &a, sizeof(a) - 1), ERR_INVALID);
+	EXPECT_ERR(uk_kinfo(UK_KINFO_BOOT, (void *)0x400000ull, sizeof(a)),
+		   ERR_FAULT);
+}
