@@ -925,15 +925,39 @@ int net_resolve(const char *host, int family, struct sockaddr_storage *out, sock
 	return 0;
 }
 
+/* NET_CONFIG goes to netd's administrative port, a private name only the
+ * programs init's configuration lets +use netd can look up (EACCES for
+ * the others). */
 int net_configure(const struct uk_net_config_req *rq)
 {
+	static uk_name_t admin;
 	struct rpc_req r;
 	union rpc_buf b;
+	long rc = -ERR_DEAD;
 
 	memset(&r, 0, sizeof(r));
 	r.id = NET_CONFIG;
 	r.req = rq;
 	r.req_len = sizeof(*rq);
-	long rc = net_call(&r, &b, NULL);
+	for (int attempt = 0; attempt < 2 && rc == -ERR_DEAD; attempt++) {
+		if (!admin) {
+			/* netd registers net.admin right after net: once net is
+			 * there, a name still missing is one we may not see. */
+			if (!net_port())
+				return fail(EHOSTUNREACH);
+			long port = ns_lookup("net.admin", 1000000000ull);
+			if (port == -ERR_NOT_FOUND || port == -ERR_TIMED_OUT)
+				return fail(EACCES);
+			if (port < 0)
+				return fail(errno_from_err(port));
+			admin = (uk_name_t)port;
+		}
+		r.dest = admin;
+		rc = rpc_call(&r, &b, NULL);
+		if (rc == -ERR_DEAD) {
+			uk_port_deallocate(admin);
+			admin = 0;
+		}
+	}
 	return rc < 0 ? fail(errno_from_err(rc)) : 0;
 }

@@ -30,7 +30,7 @@
 #include "netd.h"
 
 union netd_msg netd_in, netd_out;
-uk_name_t netd_set, netd_service, netd_notify;
+uk_name_t netd_set, netd_service, netd_admin, netd_notify;
 uint64_t netd_bad_requests;
 
 static uint64_t wake_deadline = UINT64_MAX;
@@ -184,9 +184,11 @@ static long dispatch(const struct uk_msg_header *h)
 		case SOCK_POLL:
 			return sock_poll(h);
 		default:
-			return status_request(h);
+			return status_request(h, false);
 		}
 	}
+	if (h->dest == netd_admin)
+		return status_request(h, true);
 	return sock_request(h);
 }
 
@@ -252,6 +254,15 @@ int main(int argc, char **argv)
 	netd_service = (uk_name_t)svc;
 	uk_port_set_limit(netd_service, UK_PORT_QUEUE_MAX);
 	uk_port_set_add(netd_set, netd_service);
+	/* The administrative port: a private name in init's configuration
+	 * (+private=net.admin), seen only by the programs that +use netd. */
+	long adm = service_create("net.admin");
+	if (adm <= 0) {
+		printf("netd: cannot register \"net.admin\": %s\n", err_str(adm));
+		return 1;
+	}
+	netd_admin = (uk_name_t)adm;
+	uk_port_set_add(netd_set, netd_admin);
 
 	cfg.dhcp_wait_ns = dhcp_wait_s * 1000000000ull;
 	link_init(&cfg);

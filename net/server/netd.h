@@ -34,6 +34,7 @@ extern union netd_msg netd_in, netd_out;
 
 extern uk_name_t netd_set;     /* port set every port of ours is in */
 extern uk_name_t netd_service; /* "net" */
+extern uk_name_t netd_admin;   /* "net.admin": NET_CONFIG */
 /* Our private port for kernel notices: nobody else holds a right to it,
  * and the kernel sends notices only to a port the requester receives on. */
 extern uk_name_t netd_notify;
@@ -122,7 +123,7 @@ uint32_t sock_list(uint32_t start, struct uk_net_sock_entry *out, uint32_t max,
 		   uint32_t *count);
 
 /* status.c */
-long status_request(const struct uk_msg_header *h);
+long status_request(const struct uk_msg_header *h, bool admin);
 uint64_t status_progress(void);
 
 #endif

@@ -297,7 +297,7 @@ static long do_resolve(const struct uk_msg_header *h)
 	return NETD_DEFERRED;
 }
 
-long status_request(const struct uk_msg_header *h)
+long status_request(const struct uk_msg_header *h, bool admin)
 {
 	switch (h->id) {
 	case NET_INFO: {
@@ -325,6 +325,12 @@ long status_request(const struct uk_msg_header *h)
 		return do_resolve(h);
 	case NET_CONFIG: {
 		const struct uk_net_config_req *rq = uk_msg_body(h);
+		/* Addresses and the interface's state are the administrator's:
+		 * through "net" any task could take the node off the network. */
+		if (!admin) {
+			netd_bad_requests++;
+			return -ERR_PERMISSION;
+		}
 		if (uk_msg_body_len(h) < sizeof(*rq)) {
 			netd_bad_requests++;
 			return -ERR_INVALID;

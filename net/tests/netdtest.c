@@ -552,6 +552,40 @@ static void t_bad_requests(void)
 	uk_port_deallocate((uk_name_t)net);
 }
 
+/* Taking the interface down through "net", the port every task can look
+ * up, is refused and counted; the administrative port (net.admin, which
+ * init's configuration lets netdtest use) is where configuration goes. */
+static void t_config_needs_admin(void)
+{
+	struct uk_net_info before, after;
+	EXPECT_EQ(net_info(&before), 0);
+	EXPECT(before.flags & UK_NET_UP);
+	long net = ns_lookup("net", SECONDS(1));
+	EXPECT(net > 0);
+	static union {
+		struct uk_msg_header h;
+		uint8_t b[UK_MSG_SIZE_MAX];
+	} m;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = NET_CONFIG;
+	m.h.dest = (uk_name_t)net;
+	struct uk_net_config_req *rq = (void *)(&m.h + 1);
+	memset(rq, 0, sizeof(*rq));
+	rq->what = UK_NET_CONFIG_DOWN;
+	m.h.size = sizeof(m.h) + sizeof(*rq);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), SECONDS(2));
+	EXPECT(rc > 0);
+	const struct uk_rpc_status *st = uk_msg_body(&m.h);
+	EXPECT_EQ(st->status, -ERR_PERMISSION);
+	EXPECT_EQ(net_info(&after), 0);
+	EXPECT(after.flags & UK_NET_UP);
+	EXPECT(after.c.bad_requests >= before.c.bad_requests + 1);
+	uk_port_deallocate((uk_name_t)net);
+
+	struct uk_net_config_req up = { .what = UK_NET_CONFIG_UP };
+	EXPECT_EQ(net_configure(&up), 0);
+}
+
 /* The tests with the host peer (10.0.2.2). */
 static int host_connect(uint16_t port)
 {
@@ -843,6 +877,7 @@ static const struct test tests[] = {
 	{ "NETD0020", "client_killed_while_blocked_closes_its_socket", t_killed_while_blocked },
 	{ "NETD0021", "poll_reports_readiness_and_times_out", t_poll },
 	{ "NETD0022", "malformed_requests_are_refused_and_counted", t_bad_requests },
+	{ "NETD0023", "config_through_net_is_refused_admin_port_works", t_config_needs_admin },
 	{ "NETD0030", "tcp_echo_with_host", t_host_echo },
 	{ "NETD0031", "tcp_16MiB_to_host_checksums_match", t_host_sink },
 	{ "NETD0032", "tcp_16MiB_from_host_checksums_match", t_host_source },
