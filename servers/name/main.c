@@ -18,7 +18,8 @@
  *
  * Sub-clients (NAME_CLIENT_NEW): a client may make clients below it, each
  * with limits of its own and its parent's authority (the client id its
- * reservations, private names and bindings are recorded under), so the
+ * private names and bindings are recorded under; the names reserved for
+ * the parent's program it may not register), so the
  * process server gives every program its own limits without giving any
  * of them more than proc has. A client's tree is bounded by the
  * sub-client limit of every client on the way up, and the table by
@@ -338,7 +339,11 @@ static int do_register(const struct uk_msg_header *h,
 	if (!name_ok(rq->name))
 		return -ERR_INVALID;
 	struct entry *e = find_global(rq->name);
-	if (e && e->owner && e->owner != authority(client) && client != ADMIN)
+	/* A system name is registered only by the client init made for its
+	 * program (and the tasks sharing that client), never by a sub-client:
+	 * a program proc started must not stand in for proc while proc
+	 * restarts. */
+	if (e && e->owner && e->owner != client && client != ADMIN)
 		return -ERR_PERMISSION; /* a system name of another service */
 	if (e && e->port) {
 		if (port_alive(e->port))

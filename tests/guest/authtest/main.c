@@ -500,6 +500,10 @@ static void test_subclients(void)
 		   ERR_PERMISSION);
 	EXPECT_ERR(name_on(s, NAME_LOOKUP, "blk0", 0, 0), ERR_NOT_FOUND);
 	EXPECT(name_on(s, NAME_LOOKUP, "dev.claim", 0, 0) == 0);
+	/* Nor the system name init reserved for us (+name=authtest.sys): a
+	 * program proc starts may not stand in for proc. */
+	EXPECT_ERR(name_on(s, NAME_REGISTER, "authtest.sys", (uk_name_t)p, 0),
+		   ERR_PERMISSION);
 	/* Limits of its own: our table is full (PROT0009), its is not. */
 	for (n = 0; n < 40; n++) {
 		snprintf(name, sizeof(name), "authtest-sub-%u", n);
