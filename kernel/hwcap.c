@@ -25,6 +25,7 @@
 #include "arch.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "quota.h"
 #include "sched.h"
 #include "slab.h"
 #include "syscall_table.h"
@@ -116,26 +117,31 @@ void hwcap_unref(struct hw_cap *c)
 		if (c->io_enables)
 			task_for_each(io_forget, c); /* its ports close */
 		list_remove(&c->link);
-		slab_free(&cap_cache, c);
+		account_object_free(c->account, &cap_cache, c);
 		c = parent;
 	}
 }
 
-/* A new capability derived from parent (NULL: a root) in t's name table. */
-static uk_name_t insert(struct task *t, struct hw_cap *parent, uint32_t kind,
-			uint64_t base, uint64_t size)
+/* A new capability derived from parent (NULL: a root) in t's name table,
+ * charged to t: its name, or an error. */
+static int64_t insert(struct task *t, struct hw_cap *parent, uint32_t kind,
+		      uint64_t base, uint64_t size)
 {
-	struct hw_cap *c = slab_alloc(&cap_cache);
+	struct hw_cap *c;
 	uk_name_t name;
 	struct ipc_entry *e;
+	void *obj;
+	int rc = account_object_alloc(t->account, &cap_cache, &obj);
 
-	if (!c)
-		return 0;
-	e = ipc_entry_alloc(&t->space, &name);
+	if (rc < 0)
+		return rc;
+	c = obj;
+	e = ipc_entry_alloc(&t->space, &name, &rc);
 	if (!e) {
-		slab_free(&cap_cache, c);
-		return 0;
+		account_object_free(t->account, &cap_cache, c);
+		return rc;
 	}
+	c->account = t->account;
 	c->refs = 1;
 	c->kind = kind;
 	c->base = base;
@@ -148,18 +154,28 @@ static uk_name_t insert(struct task *t, struct hw_cap *parent, uint32_t kind,
 	list_push_back(&all_caps, &c->link);
 	e->object = c;
 	e->rights = UK_RIGHT_HARDWARE;
-	return name;
+	return (int64_t)name;
+}
+
+/* A root for init: its name, or 0 if init's first names could not be
+ * made (init then finds none and says so). */
+static uk_name_t insert_root(struct task *t, uint32_t kind, uint64_t base,
+			     uint64_t size)
+{
+	int64_t name = insert(t, NULL, kind, base, size);
+
+	return name < 0 ? 0 : (uk_name_t)name;
 }
 
 void hwcap_grant_roots(struct task *t, uk_name_t out[UK_TASK_RIGHTS_MAX])
 {
 	out[UK_STARTUP_BOOTSTRAP] = UK_NAME_NULL;
-	out[UK_STARTUP_HW_IO] = insert(t, NULL, UK_HW_IO_PORTS, 0, IO_PORTS);
+	out[UK_STARTUP_HW_IO] = insert_root(t, UK_HW_IO_PORTS, 0, IO_PORTS);
 	/* Physical addresses end at 2^MAXPHYADDR: beyond it a page-table entry
 	 * would have reserved bits set (and arch_map_page asserts). */
 	out[UK_STARTUP_HW_MEMORY] =
-	    insert(t, NULL, UK_HW_MEMORY, 0, arch_phys_limit());
-	out[UK_STARTUP_HW_IRQ] = insert(t, NULL, UK_HW_IRQ, 1, IRQ_LINES - 1);
+	    insert_root(t, UK_HW_MEMORY, 0, arch_phys_limit());
+	out[UK_STARTUP_HW_IRQ] = insert_root(t, UK_HW_IRQ, 1, IRQ_LINES - 1);
 }
 
 /* Decode: the capability a name holds, of the wanted kind (0: any), not
@@ -192,8 +208,7 @@ int64_t sys_cap_derive(uint64_t name, uint64_t base, uint64_t size)
 		return -ERR_INVALID;
 	if (c->kind == UK_HW_MEMORY && ((base | size) & (PAGE_SIZE - 1)))
 		return -ERR_INVALID;
-	uk_name_t n = insert(current->task, c, c->kind, base, size);
-	return n ? (int64_t)n : -ERR_NO_MEMORY;
+	return insert(current->task, c, c->kind, base, size);
 }
 
 int64_t sys_cap_info(uint64_t name, uaddr_t info)
@@ -232,8 +247,10 @@ int64_t sys_io_enable(uint64_t name)
 		return -ERR_LIMIT;
 	if (!t->io_bitmap) {
 		uint64_t pa;
-		if (!kframe_alloc_contiguous(UK_IO_BITMAP_BYTES / PAGE_SIZE, &pa))
-			return -ERR_NO_MEMORY;
+		rc = account_frames_alloc(t->account, UK_IO_BITMAP_BYTES / PAGE_SIZE,
+					  &pa);
+		if (rc < 0)
+			return rc;
 		t->io_bitmap = arch_phys_to_virt(pa);
 		memset(t->io_bitmap, 0xff, UK_IO_BITMAP_BYTES); /* 1 = denied */
 	}
@@ -257,9 +274,8 @@ void hwcap_task_release(struct task *t)
 	if (!t->io_bitmap)
 		return;
 	arch_forget_io_bitmap(t);
-	uint64_t pa = arch_virt_to_phys(t->io_bitmap);
-	for (uint64_t i = 0; i < UK_IO_BITMAP_BYTES / PAGE_SIZE; i++)
-		kframe_free(pa + i * PAGE_SIZE);
+	account_frames_free(t->account, arch_virt_to_phys(t->io_bitmap),
+			    UK_IO_BITMAP_BYTES / PAGE_SIZE);
 	t->io_bitmap = NULL;
 }
 
@@ -322,9 +338,10 @@ int64_t sys_irq_bind(uint64_t name, uint64_t port)
 			b = &irqs[line][i];
 	if (!b)
 		return -ERR_BUSY; /* too many sharers */
-	struct kmsg *notice = kmsg_notice_alloc();
-	if (!notice)
-		return -ERR_NO_MEMORY;
+	/* The binding's notice is the binder's to pay for. */
+	struct kmsg *notice;
+	if ((rc = kmsg_notice_alloc(current->task->account, &notice)) < 0)
+		return rc;
 	notice->kept = true;
 	port_ref(p);
 	hwcap_ref(c);

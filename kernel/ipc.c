@@ -15,6 +15,7 @@
 #include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "quota.h"
 #include "slab.h"
 #include "syscall_table.h"
 #include "task.h"
@@ -28,39 +29,44 @@ struct slab_cache kmsg_cache;
 
 /* ---- kmsg storage ---- */
 
-static struct kmsg *kmsg_alloc(uint32_t size)
+/* A message of size bytes, charged (object and buffer) to a. */
+static int kmsg_alloc(struct account *a, uint32_t size, struct kmsg **out)
 {
-	struct kmsg *m = slab_alloc(&kmsg_cache);
+	void *obj;
+	int rc = account_object_alloc(a, &kmsg_cache, &obj);
 
-	if (!m)
-		return NULL;
+	if (rc < 0)
+		return rc;
+	struct kmsg *m = obj;
 	memset(m, 0, offsetof(struct kmsg, small));
 	list_init(&m->link);
+	m->account = a;
 	m->size = size;
 	if (size <= KMSG_SMALL) {
 		m->data = m->small;
 	} else {
 		m->data_frames = (uint32_t)((size + PAGE_SIZE - 1) / PAGE_SIZE);
-		if (!kframe_alloc_contiguous(m->data_frames, &m->data_phys)) {
-			slab_free(&kmsg_cache, m);
-			return NULL;
+		rc = account_frames_alloc(a, m->data_frames, &m->data_phys);
+		if (rc < 0) {
+			account_object_free(a, &kmsg_cache, m);
+			return rc;
 		}
 		m->data = arch_phys_to_virt(m->data_phys);
 	}
-	return m;
+	*out = m;
+	return 0;
 }
 
-static void ool_release(struct kmsg_ool *o)
+static void ool_release(struct account *a, struct kmsg_ool *o)
 {
 	if (o->shared) {
 		vm_shared_unref(o->shared);
 		o->shared = NULL;
 	}
 	for (uint64_t i = 0; i < o->npages; i++)
-		kframe_free(o->frames[i]);
+		account_frames_free(a, o->frames[i], 1);
 	o->npages = 0;
-	for (uint32_t i = 0; i < o->array_frames; i++)
-		kframe_free(o->array_phys + i * PAGE_SIZE);
+	account_frames_free(a, o->array_phys, o->array_frames);
 	o->array_frames = 0;
 	o->frames = NULL;
 }
@@ -72,10 +78,9 @@ static void kmsg_free(struct kmsg *m)
 		return;
 	}
 	for (uint32_t i = 0; i < m->n_ool; i++)
-		ool_release(&m->ool[i]);
-	for (uint32_t i = 0; i < m->data_frames; i++)
-		kframe_free(m->data_phys + i * PAGE_SIZE);
-	slab_free(&kmsg_cache, m);
+		ool_release(m->account, &m->ool[i]);
+	account_frames_free(m->account, m->data_phys, m->data_frames);
+	account_object_free(m->account, &kmsg_cache, m);
 }
 
 static void right_destroy(struct kmsg_right *r)
@@ -362,7 +367,9 @@ static int copyin_decode(struct task *t, uaddr_t msg, uint64_t size,
 
 /* Out-of-line regions into the message: COPY copies now into new frames,
  * MOVE takes the region's frames (after every COPY succeeded, so a fault
- * leaves the sender unchanged). */
+ * leaves the sender unchanged). The message is charged to the sender (m's
+ * account is t's): for the copies and frame lists, and moved frames keep
+ * the charge they had as the sender's. */
 static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
 {
 	for (unsigned i = 0; i < c->h.n_ool; i++) {
@@ -379,18 +386,20 @@ static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
 				return rc;
 			continue;
 		}
-		o->array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-		if (!kframe_alloc_contiguous(o->array_frames, &o->array_phys)) {
-			o->array_frames = 0;
-			return -ERR_NO_MEMORY;
-		}
+		uint32_t array_frames =
+			(uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+		int rc = account_frames_alloc(m->account, array_frames,
+					      &o->array_phys);
+		if (rc < 0)
+			return rc;
+		o->array_frames = array_frames;
 		o->frames = arch_phys_to_virt(o->array_phys);
 		if (u->flags != UK_OOL_COPY)
 			continue;
 		for (uint64_t p = 0; p < npages; p++) {
 			uint64_t pa, chunk = u->size - p * PAGE_SIZE;
-			if (!kframe_alloc(&pa))
-				return -ERR_NO_MEMORY;
+			if ((rc = account_frame_alloc(m->account, &pa)) < 0)
+				return rc;
 			o->frames[o->npages++] = pa;
 			if (chunk > PAGE_SIZE)
 				chunk = PAGE_SIZE;
@@ -416,16 +425,17 @@ static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
  * before any right moves. */
 static int copyin_commit(struct task *t, struct copyin *c, struct kmsg **out)
 {
-	struct kmsg *m = kmsg_alloc(c->size);
+	struct kmsg *m;
+	int rc = kmsg_alloc(t->account, c->size, &m);
 
-	if (!m)
-		return -ERR_NO_MEMORY;
+	if (rc < 0)
+		return rc;
 	if (copy_from_user(t, m->data, c->user, c->size) < 0) {
 		kmsg_free(m);
 		return -ERR_FAULT;
 	}
 	m->sender = t->id;
-	int rc = ool_copyin(t, c, m);
+	rc = ool_copyin(t, c, m);
 	if (rc < 0) {
 		kmsg_free(m);
 		return rc;
@@ -500,7 +510,9 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 			vm_shared_unref(o->shared); /* the region has its own */
 			o->shared = NULL;
 		} else if (o->npages && vm_give_frames(t, o->frames, o->npages, &addr) == 0) {
-			o->npages = 0; /* the receiver owns them now */
+			/* The receiver owns them now, and pays for them. */
+			account_uncharge(m->account, o->npages * PAGE_SIZE);
+			o->npages = 0;
 		}
 		ools[i].address = addr;
 		ools[i].size = !lost && (addr || !o->npages) ? o->size : 0;
@@ -575,13 +587,13 @@ void ipc_port_joined_set(struct port *p)
 	}
 }
 
-struct kmsg *kmsg_notice_alloc(void)
+int kmsg_notice_alloc(struct account *a, struct kmsg **out)
 {
-	struct kmsg *m = kmsg_alloc(sizeof(struct uk_notification));
+	int rc = kmsg_alloc(a, sizeof(struct uk_notification), out);
 
-	if (m)
-		m->kernel = true;
-	return m;
+	if (rc == 0)
+		(*out)->kernel = true;
+	return rc;
 }
 
 void kmsg_notice_free(struct kmsg *m)
@@ -757,17 +769,21 @@ int64_t sys_ipc_receive(uint64_t name, uaddr_t buf, uint64_t buf_size,
 
 /* ---- call and reply ---- */
 
-static struct port *reply_port_of(struct thread *th)
+/* The thread's reply port, made at its first call and charged to its
+ * task: 0, ERR_LIMIT or ERR_NO_MEMORY. */
+static int reply_port_of(struct thread *th, struct port **out)
 {
 	if (!th->reply_port) {
-		struct port *p = port_alloc();
-		if (!p)
-			return NULL;
+		struct port *p;
+		int rc = port_alloc(th->task->account, &p);
+		if (rc < 0)
+			return rc;
 		p->reply_owner = th;
 		p->limit = 1;
 		th->reply_port = p;
 	}
-	return th->reply_port;
+	*out = th->reply_port;
+	return 0;
 }
 
 /* After a call that did not get its reply, outstanding send-once rights to
@@ -792,11 +808,11 @@ static int64_t slow_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 			 uint64_t buf_size, uint64_t timeout_ns)
 {
 	uint64_t deadline = deadline_of(timeout_ns);
-	struct port *rp = reply_port_of(current);
-	int64_t rc;
+	struct port *rp;
+	int64_t rc = reply_port_of(current, &rp);
 
-	if (!rp)
-		return -ERR_NO_MEMORY;
+	if (rc < 0)
+		return rc;
 	rc = do_send(msg, size, deadline, rp);
 	if (rc < 0)
 		return rc;
@@ -901,7 +917,8 @@ static int64_t fast_call(uaddr_t msg, uint64_t size, uaddr_t buf,
 	if (!server || !rp || !fast_buffer_ok(server, size, &direct))
 		return 1;
 	uk_name_t reply_name;
-	struct ipc_entry *re = ipc_entry_alloc(&server->task->space, &reply_name);
+	struct ipc_entry *re = ipc_entry_alloc(&server->task->space, &reply_name,
+					       NULL);
 	if (!re)
 		return 1;
 	re->object = rp;

@@ -9,9 +9,11 @@
 #include "ipc.h"
 
 #include <string.h>
+#include <uk/errors.h>
 
-void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
-		    void (*free_fn)(void *, uint64_t))
+void ipc_space_init(struct ipc_space *s,
+		    int (*alloc)(struct ipc_space *, uint64_t, void **),
+		    void (*free_fn)(struct ipc_space *, void *, uint64_t))
 {
 	s->table = NULL;
 	s->size = 0;
@@ -22,22 +24,24 @@ void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
 	s->free = free_fn;
 }
 
-static bool grow(struct ipc_space *s)
+static int grow(struct ipc_space *s)
 {
 	uint32_t new_size = s->size ? s->size * 2 : 128;
 	struct ipc_entry *t;
+	void *storage;
 
 	if (new_size > IPC_SPACE_MAX)
 		new_size = IPC_SPACE_MAX;
 	if (new_size <= s->size)
-		return false;
-	t = s->alloc((uint64_t)new_size * sizeof(*t));
-	if (!t)
-		return false;
+		return -ERR_LIMIT;
+	int rc = s->alloc(s, (uint64_t)new_size * sizeof(*t), &storage);
+	if (rc < 0)
+		return rc;
+	t = storage;
 	memset(t, 0, (uint64_t)new_size * sizeof(*t));
 	if (s->table) {
 		memcpy(t, s->table, (uint64_t)s->size * sizeof(*t));
-		s->free(s->table, (uint64_t)s->size * sizeof(*t));
+		s->free(s, s->table, (uint64_t)s->size * sizeof(*t));
 	}
 	/* New entries go on the free list in ascending order. */
 	uint32_t first = s->size ? s->size : 1;
@@ -48,13 +52,19 @@ static bool grow(struct ipc_space *s)
 	}
 	s->table = t;
 	s->size = new_size;
-	return true;
+	return 0;
 }
 
-struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name)
+struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name,
+				  int *error)
 {
-	if (!s->free_head && !grow(s))
+	int rc;
+
+	if (!s->free_head && (rc = grow(s)) < 0) {
+		if (error)
+			*error = rc;
 		return NULL;
+	}
 	uint32_t i = s->free_head;
 	struct ipc_entry *e = &s->table[i];
 	s->free_head = e->next_free;
@@ -113,7 +123,7 @@ uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
 void ipc_space_release(struct ipc_space *s)
 {
 	if (s->table)
-		s->free(s->table, (uint64_t)s->size * sizeof(struct ipc_entry));
+		s->free(s, s->table, (uint64_t)s->size * sizeof(struct ipc_entry));
 	s->table = NULL;
 	s->size = 0;
 	s->free_head = 0;

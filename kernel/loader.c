@@ -111,7 +111,7 @@ int loader_create_task(const struct image_source *src,
 		memcpy(startup_block + su->cmdline_offset, req->cmdline, cmd_len);
 	}
 
-	struct task *t = task_create(req->name, req->parent, &error);
+	struct task *t = task_create(req->name, req->parent, req->quota, &error);
 	if (!t)
 		return error;
 	su->self = t->id;

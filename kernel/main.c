@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "loader.h"
 #include "multiboot.h"
+#include "quota.h"
 #include "sched.h"
 #include "selftest.h"
 #include "slab.h"
@@ -250,6 +251,8 @@ void kmain(uint32_t magic, uint64_t info_pa)
 		*(volatile uint64_t *)arch_phys_to_virt(0) = null_pointer[2];
 	}
 
+	/* init's account is all of memory; every other is carved from it. */
+	quota_init(frames.total * FRAME_SIZE);
 	task_init();
 	thread_init();
 	vm_init();

@@ -7,6 +7,8 @@
  * Notification requests carry their notice from the moment they are made
  * (see ipc.h): firing one posts a message that already exists, so no
  * dead-name or no-senders notice is ever lost for want of memory.
+ * Each object remembers the account it was charged to (ipc.h) and
+ * uncharges it when freed.
  */
 #include <string.h>
 #include <uk/errors.h>
@@ -15,6 +17,7 @@
 #include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "quota.h"
 #include "slab.h"
 #include "task.h"
 
@@ -23,21 +26,27 @@ static struct slab_cache port_cache, set_cache, request_cache;
  * right is not a request); those memory could not hold are counted. */
 static uint64_t send_once_notices_lost;
 
-static void *table_alloc(uint64_t bytes)
+/* Every name table is a task's: its storage is charged to the task. */
+static struct task *space_task(struct ipc_space *s)
 {
-	uint64_t pa, frames = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-
-	if (!kframe_alloc_contiguous(frames, &pa))
-		return NULL;
-	return arch_phys_to_virt(pa);
+	return (struct task *)((char *)s - offsetof(struct task, space));
 }
 
-static void table_free(void *p, uint64_t bytes)
+static int table_alloc(struct ipc_space *s, uint64_t bytes, void **out)
 {
-	uint64_t pa = arch_virt_to_phys(p);
+	uint64_t pa;
+	int rc = account_frames_alloc(space_task(s)->account,
+				      (bytes + PAGE_SIZE - 1) / PAGE_SIZE, &pa);
 
-	for (uint64_t i = 0; i < (bytes + PAGE_SIZE - 1) / PAGE_SIZE; i++)
-		kframe_free(pa + i * PAGE_SIZE);
+	if (rc == 0)
+		*out = arch_phys_to_virt(pa);
+	return rc;
+}
+
+static void table_free(struct ipc_space *s, void *p, uint64_t bytes)
+{
+	account_frames_free(space_task(s)->account, arch_virt_to_phys(p),
+			    (bytes + PAGE_SIZE - 1) / PAGE_SIZE);
 }
 
 void ipc_init(void)
@@ -49,13 +58,16 @@ void ipc_init(void)
 	slab_cache_init(&kmsg_cache, "kmsg", sizeof(struct kmsg));
 }
 
-struct port *port_alloc(void)
+int port_alloc(struct account *a, struct port **out)
 {
-	struct port *p = slab_alloc(&port_cache);
+	void *obj;
+	int rc = account_object_alloc(a, &port_cache, &obj);
 
-	if (!p)
-		return NULL;
+	if (rc < 0)
+		return rc;
+	struct port *p = obj;
 	memset(p, 0, sizeof(*p));
+	p->account = a;
 	p->refs = 1;
 	p->alive = true;
 	p->limit = UK_PORT_QUEUE_DEFAULT;
@@ -65,7 +77,8 @@ struct port *port_alloc(void)
 	list_init(&p->kill_link);
 	waitq_init(&p->receivers);
 	waitq_init(&p->senders);
-	return p;
+	*out = p;
+	return 0;
 }
 
 void port_ref(struct port *p)
@@ -78,7 +91,7 @@ void port_unref(struct port *p)
 	kassert(p->refs > 0);
 	if (--p->refs == 0) {
 		kassert(!p->alive && list_empty(&p->queue));
-		slab_free(&port_cache, p);
+		account_object_free(p->account, &port_cache, p);
 	}
 }
 
@@ -97,7 +110,7 @@ static void request_free(struct notify_request *r)
 	port_unref(r->notify);
 	kassert(r->task->space.notify_requests > 0);
 	r->task->space.notify_requests--;
-	slab_free(&request_cache, r);
+	account_object_free(r->task->account, &request_cache, r);
 }
 
 /* Post r's notice (it exists since the request) and end r. */
@@ -115,14 +128,17 @@ static int request_new(struct task *t, struct port *notify,
 		       struct notify_request **out)
 {
 	struct notify_request *r;
+	void *obj;
+	int rc;
 
 	if (t->space.notify_requests >= UK_NOTIFY_REQUESTS_MAX)
 		return -ERR_LIMIT;
-	if (!(r = slab_alloc(&request_cache)))
-		return -ERR_NO_MEMORY;
-	if (!(r->notice = kmsg_notice_alloc())) {
-		slab_free(&request_cache, r);
-		return -ERR_NO_MEMORY;
+	if ((rc = account_object_alloc(t->account, &request_cache, &obj)) < 0)
+		return rc;
+	r = obj;
+	if ((rc = kmsg_notice_alloc(t->account, &r->notice)) < 0) {
+		account_object_free(t->account, &request_cache, r);
+		return rc;
 	}
 	list_init(&r->link);
 	r->task = t;
@@ -222,28 +238,34 @@ void port_send_once_dropped(struct port *p)
 	port_notify_send_once(p);
 }
 
+/* Charged to the port's account (its maker's): send-once rights are made
+ * only from its receive right, so these notices are its own side's doing. */
 void port_notify_send_once(struct port *p)
 {
-	struct kmsg *m = kmsg_notice_alloc();
+	struct kmsg *m;
 
-	if (!m) {
+	if (kmsg_notice_alloc(p->account, &m) < 0) {
 		send_once_notices_lost++;
 		return;
 	}
 	kmsg_notice_post(m, p, UK_MSG_ID_SEND_ONCE_DIED, p->receiver_name, 0, 0);
 }
 
-struct port_set *port_set_alloc(void)
+int port_set_alloc(struct account *a, struct port_set **out)
 {
-	struct port_set *s = slab_alloc(&set_cache);
+	void *obj;
+	int rc = account_object_alloc(a, &set_cache, &obj);
 
-	if (!s)
-		return NULL;
+	if (rc < 0)
+		return rc;
+	struct port_set *s = obj;
+	s->account = a;
 	s->refs = 1;
 	s->alive = true;
 	list_init(&s->members);
 	waitq_init(&s->receivers);
-	return s;
+	*out = s;
+	return 0;
 }
 
 void port_set_destroy(struct port_set *s)
@@ -254,7 +276,7 @@ void port_set_destroy(struct port_set *s)
 		list_entry(n, struct port, set_link)->set = NULL;
 	s->alive = false;
 	waitq_wake_all(&s->receivers, -ERR_DEAD);
-	slab_free(&set_cache, s);
+	account_object_free(s->account, &set_cache, s);
 }
 
 int ipc_task_init(struct task *t)
@@ -270,7 +292,7 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
 	uk_name_t name = 0;
 
 	if (right == UK_RIGHT_HARDWARE) {
-		e = ipc_entry_alloc(&t->space, &name);
+		e = ipc_entry_alloc(&t->space, &name, NULL);
 		if (!e) {
 			hwcap_unref((struct hw_cap *)p);
 			return 0;
@@ -293,7 +315,7 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
 			e->send_refs++;
 		port_unref(p); /* the entry already holds one */
 	} else {
-		e = ipc_entry_alloc(&t->space, &name);
+		e = ipc_entry_alloc(&t->space, &name, NULL);
 		if (!e) {
 			ipc_right_destroy(p, right);
 			return 0;

@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "kernel.h"
 #include "loader.h"
+#include "quota.h"
 #include "sched.h"
 #include "slab.h"
 #include "syscall_table.h"
@@ -181,8 +182,9 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 	if (strnlen(ta->name, sizeof(ta->name)) == sizeof(ta->name))
 		return -ERR_INVALID;
 	if (ta->priority < 0 || ta->priority > UK_PRIORITY_MAX ||
-	    (ta->flags & ~UK_TASK_ARGS_MCP) ||
-	    ((ta->flags & UK_TASK_ARGS_MCP) && ta->mcp > UK_PRIORITY_MAX))
+	    (ta->flags & ~(UK_TASK_ARGS_MCP | UK_TASK_ARGS_QUOTA)) ||
+	    ((ta->flags & UK_TASK_ARGS_MCP) && ta->mcp > UK_PRIORITY_MAX) ||
+	    ((ta->flags & UK_TASK_ARGS_QUOTA) && ta->quota == 0))
 		return -ERR_INVALID;
 	/* Scheduling authority: nothing above the creator's MCP. */
 	unsigned mcp = (ta->flags & UK_TASK_ARGS_MCP) ? ta->mcp : current->task->mcp;
@@ -227,6 +229,7 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 		.name = ta->name,
 		.priority = (unsigned)ta->priority,
 		.mcp = mcp,
+		.quota = (ta->flags & UK_TASK_ARGS_QUOTA) ? ta->quota : 0,
 		.argc = ta->argc,
 		.argv_blob = ta->argv_blob,
 		.argv_len = ta->argv_len,
@@ -400,6 +403,21 @@ int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
 		if (copy_to_user(current->task, buf, &b, sizeof(b)) < 0)
 			return -ERR_FAULT;
 		return sizeof(b);
+	}
+	if (what == UK_KINFO_ACCOUNT) {
+		const struct account *a = current->task->account;
+		struct uk_kinfo_account out = {
+			.limit = a->limit,
+			.used = a->used,
+			.peak = a->peak,
+			.tasks = a->tasks,
+			.children = a->children,
+		};
+		if (len < sizeof(out))
+			return -ERR_INVALID;
+		if (copy_to_user(current->task, buf, &out, sizeof(out)) < 0)
+			return -ERR_FAULT;
+		return sizeof(out);
 	}
 	if (what == UK_KINFO_CPU) {
 		struct uk_kinfo_cpu c;

@@ -18,26 +18,27 @@ int64_t sys_port_allocate(uint64_t rights)
 	struct task *t = current->task;
 	uk_name_t name;
 	struct ipc_entry *e;
+	int rc;
 
 	if (rights != UK_RIGHT_RECEIVE && rights != UK_RIGHT_PORT_SET)
 		return -ERR_INVALID;
-	e = ipc_entry_alloc(&t->space, &name);
+	e = ipc_entry_alloc(&t->space, &name, &rc);
 	if (!e)
-		return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT : -ERR_NO_MEMORY;
+		return rc;
 	if (rights == UK_RIGHT_RECEIVE) {
-		struct port *p = port_alloc();
-		if (!p) {
+		struct port *p;
+		if ((rc = port_alloc(t->account, &p)) < 0) {
 			ipc_entry_free(&t->space, name);
-			return -ERR_NO_MEMORY;
+			return rc;
 		}
 		p->receiver = t;
 		p->receiver_name = name;
 		e->object = p;
 	} else {
-		struct port_set *s = port_set_alloc();
-		if (!s) {
+		struct port_set *s;
+		if ((rc = port_set_alloc(t->account, &s)) < 0) {
 			ipc_entry_free(&t->space, name);
-			return -ERR_NO_MEMORY;
+			return rc;
 		}
 		s->name = name;
 		e->object = s;
@@ -130,10 +131,10 @@ int64_t sys_port_insert_right(uint64_t name, uint64_t disposition)
 		if (!(e->rights & UK_RIGHT_RECEIVE))
 			return -ERR_RIGHTS;
 		uk_name_t n;
-		struct ipc_entry *ne = ipc_entry_alloc(&t->space, &n);
+		int rc;
+		struct ipc_entry *ne = ipc_entry_alloc(&t->space, &n, &rc);
 		if (!ne)
-			return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT
-							      : -ERR_NO_MEMORY;
+			return rc;
 		ne->object = p;
 		ne->rights = UK_RIGHT_SEND_ONCE;
 		p->send_once_rights++;
@@ -208,9 +209,10 @@ int64_t sys_port_request_notification(uint64_t name, uint64_t kind,
 		 * past its limit. */
 		if (np->queued >= np->limit)
 			return -ERR_QUEUE_FULL;
-		struct kmsg *m = kmsg_notice_alloc();
-		if (!m)
-			return -ERR_NO_MEMORY;
+		struct kmsg *m;
+		int rc = kmsg_notice_alloc(t->account, &m);
+		if (rc < 0)
+			return rc;
 		kmsg_notice_post(m, np, UK_MSG_ID_DEAD_NAME, (uk_name_t)name, 0, 0);
 		return 0;
 	}

@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "hwcap.h"
 #include "kernel.h"
+#include "quota.h"
 #include "slab.h"
 #include "timer.h"
 #include "vm.h"
@@ -42,10 +43,28 @@ void task_init(void)
 	slab_cache_init(&task_cache, "task", sizeof(struct task));
 }
 
-struct task *task_create(const char *name, struct task *parent, int *error)
+/* The account a new task charges to (a reference for it). */
+static int task_account(struct task *parent, uint64_t quota, struct account **out)
+{
+	if (!parent) {
+		*out = account_root();
+		account_get(*out);
+		return 0;
+	}
+	if (quota)
+		return account_new(parent->account, quota, out);
+	*out = parent->account;
+	account_get(*out);
+	return 0;
+}
+
+struct task *task_create(const char *name, struct task *parent, uint64_t quota,
+			 int *error)
 {
 	unsigned slot;
 	struct task *t;
+	struct account *a;
+	void *obj;
 
 	for (slot = 1; slot < TASK_MAX && slots[slot].task; slot++)
 		;
@@ -53,15 +72,18 @@ struct task *task_create(const char *name, struct task *parent, int *error)
 		*error = -ERR_LIMIT;
 		return NULL;
 	}
-	t = slab_alloc(&task_cache);
-	if (!t) {
-		*error = -ERR_NO_MEMORY;
+	if ((*error = task_account(parent, quota, &a)) < 0)
+		return NULL;
+	if ((*error = account_object_alloc(a, &task_cache, &obj)) < 0) {
+		account_put(a);
 		return NULL;
 	}
+	t = obj;
 	memset(t, 0, sizeof(*t));
-	if (arch_aspace_create(&t->aspace_root) < 0) {
-		slab_free(&task_cache, t);
-		*error = -ERR_NO_MEMORY;
+	t->account = a;
+	if ((*error = arch_aspace_create(a, &t->aspace_root)) < 0) {
+		account_object_free(a, &task_cache, t);
+		account_put(a);
 		return NULL;
 	}
 	slots[slot].generation++;
@@ -101,11 +123,6 @@ struct task *task_lookup(uint64_t id)
 	return slots[slot].task;
 }
 
-static void free_user_frame(uint64_t pa)
-{
-	kframe_free(pa);
-}
-
 /* Free the user address space of a task none of whose threads is left
  * (so none runs on these page tables). */
 static void release_address_space(struct task *t)
@@ -116,7 +133,7 @@ static void release_address_space(struct task *t)
 	if (!t->aspace_root)
 		return;
 	vm_release_all(t);
-	arch_aspace_destroy(t->aspace_root, free_user_frame);
+	arch_aspace_destroy(t->account, t->aspace_root);
 	t->aspace_root = 0;
 }
 
@@ -132,7 +149,9 @@ static void maybe_free(struct task *t)
 		init_task = NULL;
 	slots[UK_ID_INDEX(t->id)].task = NULL;
 	tasks_alive--;
-	slab_free(&task_cache, t);
+	struct account *a = t->account;
+	account_object_free(a, &task_cache, t);
+	account_put(a);
 }
 
 void task_destroy_unstarted(struct task *t)
@@ -341,6 +360,8 @@ static void fill_info(const struct task *t, struct uk_kinfo_task *e)
 	e->state = t->state;
 	e->frames = t->frames;
 	e->mcp = t->mcp;
+	e->account_limit = t->account->limit;
+	e->account_used = t->account->used;
 	strlcpy(e->name, t->name, sizeof(e->name));
 }
 

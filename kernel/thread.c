@@ -7,6 +7,7 @@
 
 #include "ipc.h"
 #include "kernel.h"
+#include "quota.h"
 #include "sched.h"
 #include "slab.h"
 #include "task.h"
@@ -26,19 +27,19 @@ struct thread *thread_create_user(struct task *t, uint64_t entry,
 {
 	struct thread *th;
 	uint64_t stack_pa;
+	void *obj;
 
 	if (t->threads_alive >= TASK_THREADS_MAX) {
 		*error = -ERR_LIMIT;
 		return NULL;
 	}
-	th = slab_alloc(&thread_cache);
-	if (!th) {
-		*error = -ERR_NO_MEMORY;
+	/* The object and its kernel stack are charged to the task. */
+	if ((*error = account_object_alloc(t->account, &thread_cache, &obj)) < 0)
 		return NULL;
-	}
-	if (!kframe_alloc_contiguous(KERNEL_STACK_FRAMES, &stack_pa)) {
-		slab_free(&thread_cache, th);
-		*error = -ERR_NO_MEMORY;
+	th = obj;
+	if ((*error = account_frames_alloc(t->account, KERNEL_STACK_FRAMES,
+					   &stack_pa)) < 0) {
+		account_object_free(t->account, &thread_cache, th);
 		return NULL;
 	}
 	memset(th, 0, sizeof(*th));
@@ -61,11 +62,12 @@ struct thread *thread_create_user(struct task *t, uint64_t entry,
 
 void thread_free(struct thread *th)
 {
+	struct account *a = th->task->account;
+
 	ipc_thread_exit(th);
-	for (unsigned i = 0; i < KERNEL_STACK_FRAMES; i++)
-		kframe_free(th->kernel_stack + i * PAGE_SIZE);
+	account_frames_free(a, th->kernel_stack, KERNEL_STACK_FRAMES);
 	threads_alive--;
-	slab_free(&thread_cache, th);
+	account_object_free(a, &thread_cache, th);
 }
 
 uint64_t thread_count(void)

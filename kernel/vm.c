@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* User address-space regions (see vm.h). */
+/*
+ * User address-space regions (see vm.h). Everything here is charged to the
+ * task's account (quota.h): region objects, page tables, and the frames
+ * the task owns (t->frames of them). Frames that leave the task keep their
+ * charge: a shared object's stay charged to the account of the task that
+ * shared them first, a moved region's to the sending task until the
+ * receiver takes them (vm_give_frames charges the receiver).
+ */
 #include "vm.h"
 
 #include <string.h>
@@ -9,6 +16,7 @@
 #include "arch.h"
 #include "hwcap.h"
 #include "kernel.h"
+#include "quota.h"
 #include "slab.h"
 #include "task.h"
 
@@ -17,6 +25,7 @@ static struct slab_cache region_cache, shared_cache;
 /* Frames several tasks map (UK_OOL_SHARE). The frame list lives in
  * contiguous kernel frames, like an out-of-line descriptor's. */
 struct vm_shared {
+	struct account *account; /* of the first sharer: it pays for all */
 	uint64_t refs;
 	uint64_t npages;
 	uint64_t *frames;
@@ -35,10 +44,9 @@ void vm_shared_unref(struct vm_shared *s)
 	if (--s->refs)
 		return;
 	for (uint64_t i = 0; i < s->npages; i++)
-		kframe_free(s->frames[i]);
-	for (uint32_t i = 0; i < s->array_frames; i++)
-		kframe_free(s->array_phys + i * PAGE_SIZE);
-	slab_free(&shared_cache, s);
+		account_frames_free(s->account, s->frames[i], 1);
+	account_frames_free(s->account, s->array_phys, s->array_frames);
+	account_object_free(s->account, &shared_cache, s);
 }
 
 uint64_t vm_shared_size(const struct vm_shared *s)
@@ -46,15 +54,42 @@ uint64_t vm_shared_size(const struct vm_shared *s)
 	return s->npages * PAGE_SIZE;
 }
 
+/* A region object for t, charged to it, with nothing attached. */
+static int region_new(struct task *t, uint64_t start, uint64_t size,
+		      unsigned flags, enum vm_region_kind kind,
+		      struct vm_region **out)
+{
+	void *obj;
+	int rc = account_object_alloc(t->account, &region_cache, &obj);
+
+	if (rc < 0)
+		return rc;
+	struct vm_region *r = obj;
+	r->shared = NULL;
+	r->cap = NULL;
+	r->start = start;
+	r->size = size;
+	r->flags = flags;
+	r->kind = kind;
+	*out = r;
+	return 0;
+}
+
+/* Free a region object that holds nothing and is in no list. */
+static void region_free(struct task *t, struct vm_region *r)
+{
+	account_object_free(t->account, &region_cache, r);
+}
+
 /* Drop a region's bookkeeping (its pages are unmapped already). */
-static void region_destroy(struct vm_region *r)
+static void region_destroy(struct task *t, struct vm_region *r)
 {
 	list_remove(&r->link);
 	if (r->shared)
 		vm_shared_unref(r->shared);
 	if (r->cap)
 		hwcap_unref(r->cap);
-	slab_free(&region_cache, r);
+	region_free(t, r);
 }
 
 static unsigned map_flags(unsigned uk_flags)
@@ -106,7 +141,7 @@ static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 		uint64_t pa;
 		bool owned;
 		if (arch_unmap_page(t->aspace_root, va, &pa, &owned) && owned) {
-			kframe_free(pa);
+			account_frames_free(t->account, pa, 1);
 			t->frames--;
 		}
 	}
@@ -116,7 +151,8 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 		     unsigned flags, enum vm_region_kind kind, uint64_t *out)
 {
 	struct vm_region *r;
-	uint64_t pages;
+	uint64_t pages, mapped = 0;
+	int rc;
 
 	if (size == 0 || size > VM_ALLOC_TOP - VM_ALLOC_BASE)
 		return size ? -ERR_NO_MEMORY : -ERR_INVALID;
@@ -124,51 +160,57 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 	pages = size / PAGE_SIZE;
 	if (pages > kframe_free_count())
 		return -ERR_NO_MEMORY;
-	if (addr == 0) {
-		addr = find_gap(t, size);
-		if (!addr)
-			return -ERR_NO_MEMORY;
-	}
+	/* The frames are charged at once, so a request past the quota fails
+	 * before anything is allocated. */
+	if ((rc = account_charge(t->account, size)) < 0)
+		return rc;
+	rc = -ERR_NO_MEMORY;
+	if (addr == 0 && !(addr = find_gap(t, size)))
+		goto uncharge;
+	rc = -ERR_INVALID;
 	if ((addr & ~PAGE_MASK) || addr < USER_BASE || addr > USER_TOP ||
 	    size > USER_TOP - addr)
-		return -ERR_INVALID;
-	r = slab_alloc(&region_cache);
-	if (!r)
-		return -ERR_NO_MEMORY;
-	r->shared = NULL;
-	r->cap = NULL;
-	r->start = addr;
-	r->size = size;
-	r->flags = flags;
-	r->kind = kind;
-	if (region_insert(t, r) < 0) {
-		slab_free(&region_cache, r);
-		return -ERR_EXISTS;
+		goto uncharge;
+	if ((rc = region_new(t, addr, size, flags, kind, &r)) < 0)
+		goto uncharge;
+	if ((rc = region_insert(t, r)) < 0) {
+		region_free(t, r);
+		goto uncharge;
 	}
 	for (uint64_t va = addr; va < addr + size; va += PAGE_SIZE) {
 		uint64_t pa;
+		rc = -ERR_NO_MEMORY;
 		if (!kframe_alloc(&pa))
 			goto fail;
 		memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
-		if (arch_map_page(t->aspace_root, va, pa, map_flags(flags)) < 0) {
+		rc = arch_map_page(t->account, t->aspace_root, va, pa,
+				   map_flags(flags));
+		if (rc < 0) {
 			kframe_free(pa);
 			goto fail;
 		}
 		t->frames++;
+		mapped++;
 	}
 	*out = addr;
 	return 0;
 fail:
+	/* unmap_range uncharges the frames it finds mapped. */
 	unmap_range(t, addr, size);
 	list_remove(&r->link);
-	slab_free(&region_cache, r);
-	return -ERR_NO_MEMORY;
+	region_free(t, r);
+	account_uncharge(t->account, (pages - mapped) * PAGE_SIZE);
+	return rc;
+uncharge:
+	account_uncharge(t->account, size);
+	return rc;
 }
 
 int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys, uint64_t size,
 		    unsigned flags, struct hw_cap *cap, uint64_t *out)
 {
 	struct vm_region *r;
+	int rc;
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	if (addr == 0 && size && size <= VM_ALLOC_TOP - VM_ALLOC_BASE &&
@@ -177,26 +219,20 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys, uint64_t size,
 	if (!size || (phys & ~PAGE_MASK) || (addr & ~PAGE_MASK) ||
 	    addr < USER_BASE || addr > USER_TOP || size > USER_TOP - addr)
 		return -ERR_INVALID;
-	r = slab_alloc(&region_cache);
-	if (!r)
-		return -ERR_NO_MEMORY;
-	r->shared = NULL;
-	r->cap = NULL;
-	r->start = addr;
-	r->size = size;
-	r->flags = flags;
-	r->kind = VM_PHYSICAL;
-	if (region_insert(t, r) < 0) {
-		slab_free(&region_cache, r);
-		return -ERR_EXISTS;
+	if ((rc = region_new(t, addr, size, flags, VM_PHYSICAL, &r)) < 0)
+		return rc;
+	if ((rc = region_insert(t, r)) < 0) {
+		region_free(t, r);
+		return rc;
 	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		if (arch_map_page(t->aspace_root, addr + off, phys + off,
-				  map_flags(flags) | MAP_NOT_OWNED) < 0) {
+		rc = arch_map_page(t->account, t->aspace_root, addr + off,
+				   phys + off, map_flags(flags) | MAP_NOT_OWNED);
+		if (rc < 0) {
 			unmap_range(t, addr, off);
 			list_remove(&r->link);
-			slab_free(&region_cache, r);
-			return -ERR_NO_MEMORY;
+			region_free(t, r);
+			return rc;
 		}
 	}
 	if (cap) {
@@ -216,7 +252,7 @@ void vm_unmap_revoked(struct task *t)
 		struct vm_region *r = list_entry(n, struct vm_region, link);
 		if (r->cap && r->cap->revoked) {
 			unmap_range(t, r->start, r->size);
-			region_destroy(r);
+			region_destroy(t, r);
 		}
 	}
 }
@@ -246,7 +282,7 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
 	if ((r->kind != VM_ANONYMOUS && r->kind != VM_PHYSICAL) || r->size != size)
 		return -ERR_INVALID;
 	unmap_range(t, r->start, r->size);
-	region_destroy(r);
+	region_destroy(t, r);
 	return 0;
 }
 
@@ -264,7 +300,7 @@ void vm_release_all(struct task *t)
 			vm_shared_unref(r->shared);
 		if (r->cap)
 			hwcap_unref(r->cap);
-		slab_free(&region_cache, r);
+		region_free(t, r);
 	}
 	t->frames = 0;
 }
@@ -274,38 +310,31 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 {
 	uint64_t pa, addr, pages;
 	struct vm_region *r;
+	int rc;
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	pages = size / PAGE_SIZE;
 	if (!(addr = find_gap(t, size)))
 		return -ERR_NO_MEMORY;
-	if (!kframe_alloc_contiguous(pages, &pa))
-		return -ERR_NO_MEMORY;
-	r = slab_alloc(&region_cache);
-	if (!r) {
-		for (uint64_t i = 0; i < pages; i++)
-			kframe_free(pa + i * PAGE_SIZE);
-		return -ERR_NO_MEMORY;
+	if ((rc = account_frames_alloc(t->account, pages, &pa)) < 0)
+		return rc;
+	if ((rc = region_new(t, addr, size, flags, VM_ANONYMOUS, &r)) < 0) {
+		account_frames_free(t->account, pa, pages);
+		return rc;
 	}
-	r->shared = NULL;
-	r->cap = NULL;
-	r->start = addr;
-	r->size = size;
-	r->flags = flags;
-	r->kind = VM_ANONYMOUS;
 	region_insert(t, r);
 	for (uint64_t i = 0; i < pages; i++) {
 		memset(arch_phys_to_virt(pa + i * PAGE_SIZE), 0, PAGE_SIZE);
-		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE,
-				  pa + i * PAGE_SIZE, map_flags(flags)) < 0) {
+		rc = arch_map_page(t->account, t->aspace_root, addr + i * PAGE_SIZE,
+				   pa + i * PAGE_SIZE, map_flags(flags));
+		if (rc < 0) {
 			/* unmap_range frees the frames mapped so far. */
 			t->frames += i;
 			unmap_range(t, addr, size);
-			for (uint64_t j = i; j < pages; j++)
-				kframe_free(pa + j * PAGE_SIZE);
+			account_frames_free(t->account, pa + i * PAGE_SIZE, pages - i);
 			list_remove(&r->link);
-			slab_free(&region_cache, r);
-			return -ERR_NO_MEMORY;
+			region_free(t, r);
+			return rc;
 		}
 	}
 	t->frames += pages;
@@ -338,16 +367,22 @@ int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
 	if (!vm_is_shareable_region(t, addr, size))
 		return -ERR_INVALID;
 	if (!r->shared) {
-		struct vm_shared *s = slab_alloc(&shared_cache);
+		void *obj;
 		uint64_t npages = r->size / PAGE_SIZE;
-		if (!s)
-			return -ERR_NO_MEMORY;
+		/* The frames keep the charge they had as t's; the object and
+		 * its frame list are charged to t too. */
+		int rc = account_object_alloc(t->account, &shared_cache, &obj);
+		if (rc < 0)
+			return rc;
+		struct vm_shared *s = obj;
+		s->account = t->account;
 		s->refs = 1;
 		s->npages = 0;
 		s->array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-		if (!kframe_alloc_contiguous(s->array_frames, &s->array_phys)) {
-			slab_free(&shared_cache, s);
-			return -ERR_NO_MEMORY;
+		rc = account_frames_alloc(t->account, s->array_frames, &s->array_phys);
+		if (rc < 0) {
+			account_object_free(t->account, &shared_cache, s);
+			return rc;
 		}
 		s->frames = arch_phys_to_virt(s->array_phys);
 		/* Remap every page as not owned; the object owns the frames.
@@ -360,8 +395,8 @@ int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
 			kassert(mapped && owned);
 			s->frames[s->npages++] = pa;
 			t->frames--;
-			int rc = arch_map_page(t->aspace_root, va, pa,
-					       map_flags(r->flags) | MAP_NOT_OWNED);
+			rc = arch_map_page(t->account, t->aspace_root, va, pa,
+					   map_flags(r->flags) | MAP_NOT_OWNED);
 			kassert(rc == 0);
 		}
 		r->shared = s;
@@ -375,25 +410,21 @@ int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out)
 {
 	uint64_t size = s->npages * PAGE_SIZE, addr;
 	struct vm_region *r;
+	int rc;
 
 	if (!s->npages || !(addr = find_gap(t, size)))
 		return -ERR_NO_MEMORY;
-	r = slab_alloc(&region_cache);
-	if (!r)
-		return -ERR_NO_MEMORY;
-	r->start = addr;
-	r->size = size;
-	r->flags = UK_VM_READ | UK_VM_WRITE;
-	r->kind = VM_ANONYMOUS;
-	r->shared = NULL;
-	r->cap = NULL;
+	rc = region_new(t, addr, size, UK_VM_READ | UK_VM_WRITE, VM_ANONYMOUS, &r);
+	if (rc < 0)
+		return rc;
 	region_insert(t, r);
 	for (uint64_t i = 0; i < s->npages; i++) {
-		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE, s->frames[i],
-				  map_flags(r->flags) | MAP_NOT_OWNED) < 0) {
+		rc = arch_map_page(t->account, t->aspace_root, addr + i * PAGE_SIZE,
+				   s->frames[i], map_flags(r->flags) | MAP_NOT_OWNED);
+		if (rc < 0) {
 			unmap_range(t, addr, i * PAGE_SIZE);
-			region_destroy(r);
-			return -ERR_NO_MEMORY;
+			region_destroy(t, r);
+			return rc;
 		}
 	}
 	s->refs++;
@@ -420,7 +451,7 @@ void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 	}
 	(void)size;
 	list_remove(&r->link);
-	slab_free(&region_cache, r);
+	region_free(t, r);
 }
 
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
@@ -428,22 +459,22 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 {
 	uint64_t size = npages * PAGE_SIZE, addr;
 	struct vm_region *r;
+	int rc;
 
 	if (!npages || !(addr = find_gap(t, size)))
 		return -ERR_NO_MEMORY;
-	r = slab_alloc(&region_cache);
-	if (!r)
-		return -ERR_NO_MEMORY;
-	r->shared = NULL;
-	r->cap = NULL;
-	r->start = addr;
-	r->size = size;
-	r->flags = UK_VM_READ | UK_VM_WRITE;
-	r->kind = VM_ANONYMOUS;
+	if ((rc = account_charge(t->account, size)) < 0)
+		return rc;
+	rc = region_new(t, addr, size, UK_VM_READ | UK_VM_WRITE, VM_ANONYMOUS, &r);
+	if (rc < 0) {
+		account_uncharge(t->account, size);
+		return rc;
+	}
 	region_insert(t, r);
 	for (uint64_t i = 0; i < npages; i++) {
-		if (arch_map_page(t->aspace_root, addr + i * PAGE_SIZE, frames[i],
-				  map_flags(r->flags)) < 0) {
+		rc = arch_map_page(t->account, t->aspace_root, addr + i * PAGE_SIZE,
+				   frames[i], map_flags(r->flags));
+		if (rc < 0) {
 			t->vm_version++;
 			for (uint64_t j = 0; j < i; j++) {
 				uint64_t pa;
@@ -452,8 +483,9 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 						&pa, &owned);
 			}
 			list_remove(&r->link);
-			slab_free(&region_cache, r);
-			return -ERR_NO_MEMORY;
+			region_free(t, r);
+			account_uncharge(t->account, size);
+			return rc;
 		}
 	}
 	t->frames += npages;

@@ -36,11 +36,15 @@ struct uk_task_args {
 	uint8_t mcp;		     /* with UK_TASK_ARGS_MCP: the child's MCP */
 	uint8_t reserved;	     /* 0 */
 	struct uk_task_right rights[UK_TASK_RIGHTS_MAX];
+	/* With UK_TASK_ARGS_QUOTA: the bytes of kernel memory the child may
+	 * hold, carved from the creator's account (see below). */
+	uint64_t quota;
 	char argv_blob[];	     /* argc NUL-terminated strings */
 };
-_Static_assert(sizeof(struct uk_task_args) == 120, "uk_task_args layout");
+_Static_assert(sizeof(struct uk_task_args) == 128, "uk_task_args layout");
 _Static_assert(__builtin_offsetof(struct uk_task_args, flags) == 52 &&
-		       __builtin_offsetof(struct uk_task_args, mcp) == 54,
+		       __builtin_offsetof(struct uk_task_args, mcp) == 54 &&
+		       __builtin_offsetof(struct uk_task_args, quota) == 120,
 	       "uk_task_args layout");
 
 /*
@@ -53,6 +57,19 @@ _Static_assert(__builtin_offsetof(struct uk_task_args, flags) == 52 &&
 #define UK_PRIORITY_MAX 31
 #define UK_PRIORITY_DEFAULT 16
 #define UK_TASK_ARGS_MCP 0x1u /* uk_task_args.mcp is the child's MCP */
+
+/*
+ * Kernel memory quotas: everything the kernel holds for a task (the task
+ * and its threads, page tables, names, ports, memory, messages it has in
+ * flight, notification requests) is charged to an account, and what would
+ * take an account past its limit fails with ERR_LIMIT. init's account is
+ * all of memory. A child shares its creator's account unless the creator
+ * sets UK_TASK_ARGS_QUOTA: then it gets an account of its own with a limit
+ * of uk_task_args.quota bytes, charged to the creator's account until the
+ * child and everything charged to it are gone (0 is ERR_INVALID, more than
+ * the creator has free ERR_LIMIT).
+ */
+#define UK_TASK_ARGS_QUOTA 0x2u /* uk_task_args.quota is the child's quota */
 
 /* Why a task ended. */
 enum uk_exit_reason {
@@ -104,7 +121,8 @@ enum uk_kinfo {
 	/* One struct uk_kinfo_task; the caller sets its id (generation 0:
 	 * whatever task holds that slot, as uk_msg_header.sender names it). */
 	UK_KINFO_TASK = 4,
-	UK_KINFO_BOOT = 6, /* struct uk_kinfo_boot */
+	UK_KINFO_ACCOUNT = 5, /* struct uk_kinfo_account: the caller's */
+	UK_KINFO_BOOT = 6,    /* struct uk_kinfo_boot */
 };
 
 struct uk_kinfo_memory {
@@ -116,6 +134,15 @@ struct uk_kinfo_memory {
 	uint64_t threads;
 };
 _Static_assert(sizeof(struct uk_kinfo_memory) == 48, "uk_kinfo_memory layout");
+
+struct uk_kinfo_account {
+	uint64_t limit; /* bytes */
+	uint64_t used;	/* bytes charged now (children's limits included) */
+	uint64_t peak;	/* most bytes ever charged */
+	uint32_t tasks;	   /* tasks sharing the account */
+	uint32_t children; /* accounts carved from it, alive */
+};
+_Static_assert(sizeof(struct uk_kinfo_account) == 32, "uk_kinfo_account layout");
 
 enum uk_task_state {
 	UK_TASK_ALIVE = 0,
@@ -131,10 +158,12 @@ struct uk_kinfo_task {
 	char name[UK_TASK_NAME_MAX];
 	uint32_t mcp;	 /* maximum controlled priority */
 	uint32_t reserved;
+	uint64_t account_limit; /* the account it charges to (shared or not) */
+	uint64_t account_used;
 };
 /* UK_KINFO_TASKS and UK_KINFO_TASK show a task only to itself, to its
  * ancestors, and to tasks holding the top MCP (UK_PRIORITY_MAX). */
-_Static_assert(sizeof(struct uk_kinfo_task) == 72, "uk_kinfo_task layout");
+_Static_assert(sizeof(struct uk_kinfo_task) == 88, "uk_kinfo_task layout");
 
 /* CPU features in struct uk_kinfo_cpu: what CPUID reports, and what the
  * kernel turned on. */

@@ -22,6 +22,7 @@
 #define USER_BASE 0x1000ull
 #define USER_TOP 0x00007ffffffff000ull
 
+struct account;
 struct thread;
 
 /* Early bring-up: console, descriptor tables, traps. */
@@ -55,12 +56,18 @@ uint64_t arch_virt_to_phys(const void *virt);
 /* Build the kernel's own tables (direct map of [0, phys_end)), drop the
  * boot identity map. */
 int arch_paging_init(uint64_t phys_end);
-/* A new address space sharing the kernel half; *root is its physical root. */
-int arch_aspace_create(uint64_t *root);
-/* Free every user page table; owned frames go to free_frame(). The address
- * space must not be the active one. */
-void arch_aspace_destroy(uint64_t root, void (*free_frame)(uint64_t phys));
-int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags);
+/* A new address space sharing the kernel half; *root is its physical root.
+ * Its user tables are charged to a (quota.h): 0, ERR_LIMIT or
+ * ERR_NO_MEMORY. */
+int arch_aspace_create(struct account *a, uint64_t *root);
+/* Free every user page table and every frame the address space owns,
+ * uncharging them from a, the account it was made with. The address space
+ * must not be the active one. */
+void arch_aspace_destroy(struct account *a, uint64_t root);
+/* Map one user page; tables it needs are charged to a, the address
+ * space's account. 0, ERR_LIMIT, ERR_NO_MEMORY or ERR_INVALID. */
+int arch_map_page(struct account *a, uint64_t root, uint64_t va, uint64_t pa,
+		  unsigned flags);
 /* Unmap one page; returns true if something was mapped, with its frame and
  * whether the address space owned it. */
 bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned);

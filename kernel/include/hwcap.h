@@ -25,6 +25,7 @@
 
 #include "list.h"
 
+struct account;
 struct task;
 
 struct hw_cap {
@@ -35,6 +36,7 @@ struct hw_cap {
 	struct list_node link; /* every live capability (cap_revoke walks it) */
 	uint32_t io_enables;   /* task io_enabled slots naming it */
 	bool revoked;
+	struct account *account; /* of the task that made it: charged for it */
 };
 
 /* Capabilities one task may have io_enabled at once (ERR_LIMIT beyond). */

@@ -16,6 +16,15 @@
  * at most one request per kind and a task at most UK_NOTIFY_REQUESTS_MAX
  * (counted in its ipc_space), so the notices that may bypass a queue limit
  * are bounded by the requests, which are bounded per task.
+ *
+ * Charges (quota.h): a port or port set is charged to the account of the
+ * task that made it (a reply port to its thread's task) until it is
+ * freed, wherever its receive right goes; a name table's growth to its
+ * task; a request and its notice to the requester; a message in flight,
+ * its buffer and its out-of-line copies to the sender until it is
+ * received (or destroyed), when the out-of-line frames move to the
+ * receiver's account. A fast-path call or reply allocates nothing and is
+ * charged nothing.
  */
 #ifndef KERNEL_IPC_H
 #define KERNEL_IPC_H
@@ -27,6 +36,7 @@
 #include "list.h"
 #include "sched.h"
 
+struct account;
 struct slab_cache;
 struct task;
 struct thread;
@@ -52,8 +62,10 @@ struct ipc_space {
 	uint32_t free_head; /* 0: none (entry 0 is never used) */
 	uint32_t used;
 	uint32_t notify_requests; /* outstanding notify_requests it made */
-	void *(*alloc)(uint64_t bytes);
-	void (*free)(void *p, uint64_t bytes);
+	/* Table storage, given the table so the kernel can charge its task:
+	 * 0, ERR_LIMIT or ERR_NO_MEMORY. */
+	int (*alloc)(struct ipc_space *s, uint64_t bytes, void **out);
+	void (*free)(struct ipc_space *s, void *p, uint64_t bytes);
 };
 
 /* A name is (index << 32 | generation) (uk/ipc.h). */
@@ -67,10 +79,14 @@ static inline uk_name_t ipc_name_make(uint32_t index, uint32_t generation)
 	return (uk_name_t)index << 32 | generation;
 }
 
-void ipc_space_init(struct ipc_space *s, void *(*alloc)(uint64_t),
-		    void (*free)(void *, uint64_t));
-/* A free entry and its name, or NULL (out of memory or IPC_SPACE_MAX). */
-struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name);
+void ipc_space_init(struct ipc_space *s,
+		    int (*alloc)(struct ipc_space *, uint64_t, void **),
+		    void (*free)(struct ipc_space *, void *, uint64_t));
+/* A free entry and its name, or NULL with *error (if error is not NULL):
+ * ERR_LIMIT at IPC_SPACE_MAX or when the table's growth is over quota,
+ * ERR_NO_MEMORY. */
+struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name,
+				  int *error);
 /* The entry a name denotes, or NULL for a free, stale or invalid name. */
 struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name);
 void ipc_entry_free(struct ipc_space *s, uk_name_t name);
@@ -87,6 +103,7 @@ void ipc_space_release(struct ipc_space *s);
 struct port_set;
 
 struct port {
+	struct account *account; /* charged for it (its maker's) */
 	uint32_t refs;
 	bool alive;
 	struct task *receiver;	   /* holder of the receive right, or NULL */
@@ -111,6 +128,7 @@ struct port {
 };
 
 struct port_set {
+	struct account *account; /* charged for it */
 	uk_name_t name; /* in its task (sets never move) */
 	uint32_t refs;
 	bool alive;
@@ -132,7 +150,8 @@ struct notify_request {
 };
 
 void ipc_init(void);
-struct port *port_alloc(void);
+/* A new port charged to a: 0, ERR_LIMIT or ERR_NO_MEMORY. */
+int port_alloc(struct account *a, struct port **out);
 void port_ref(struct port *p);
 void port_unref(struct port *p);
 /* The receive right is gone: the port dies (queued messages destroyed,
@@ -147,7 +166,7 @@ void port_send_once_dropped(struct port *p);
 /* t's name for p no longer holds a send right: its dead-name requests on
  * that name go (0: all of t's requests on p). */
 void port_drop_requests(struct task *t, struct port *p, uk_name_t name);
-struct port_set *port_set_alloc(void);
+int port_set_alloc(struct account *a, struct port_set **out);
 void port_set_destroy(struct port_set *s);
 /* Ask for a dead-name notice to notify when p dies (t's name for it); p
  * is alive. t holds notify's receive right. 0, ERR_LIMIT or ERR_NO_MEMORY. */
@@ -197,6 +216,9 @@ struct kmsg_ool {
 
 struct kmsg {
 	struct list_node link;
+	/* Charged for the kmsg, its buffer and out-of-line frames in it: the
+	 * sender's, the requester's or the binder's (see the charges above). */
+	struct account *account;
 	uint32_t size;
 	uint64_t sender; /* the sending task's full id; 0 from the kernel */
 	bool kernel;
@@ -218,14 +240,15 @@ int ipc_check_transfer(struct task *from, uk_name_t name, unsigned disposition);
 uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 		       struct task *to);
 void ipc_port_joined_set(struct port *p);
-/* Kernel notices (ipc.c): allocate one ahead (NULL when memory is short),
- * free one never posted, and post one: it is filled in and delivered to
- * dest (or dropped if dest is dead). Posting never allocates and never
- * waits for queue space: the caller's request or binding bounds it.
- * A kept notice belongs to a long-lived owner (an IRQ binding): delivering
- * or destroying it only clears in_flight, and the owner posts it again;
- * clearing kept on a notice in flight makes it free itself. */
-struct kmsg *kmsg_notice_alloc(void);
+/* Kernel notices (ipc.c): allocate one ahead, charged to a (ERR_LIMIT,
+ * ERR_NO_MEMORY), free one never posted, and post one: it is filled in
+ * and delivered to dest (or dropped if dest is dead). Posting never
+ * allocates and never waits for queue space: the caller's request or
+ * binding bounds it. A kept notice belongs to a long-lived owner (an IRQ
+ * binding): delivering or destroying it only clears in_flight, and the
+ * owner posts it again; clearing kept on a notice in flight makes it free
+ * itself. */
+int kmsg_notice_alloc(struct account *a, struct kmsg **out);
 void kmsg_notice_free(struct kmsg *m);
 void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 		      uk_name_t name, uint32_t irq, uint64_t count);

@@ -27,6 +27,9 @@ struct loader_request {
 	const char *name;
 	unsigned priority;
 	unsigned mcp; /* the new task's MCP (ignored for init: the top) */
+	/* 0: the task shares its parent's account; else an account of this
+	 * many bytes carved from it (task_create). */
+	uint64_t quota;
 	uint32_t argc;
 	const char *argv_blob; /* argc NUL-terminated strings, kernel memory */
 	uint32_t argv_len;

@@ -16,6 +16,8 @@
 #include "list.h"
 #include "sched.h"
 
+struct account;
+
 #define TASK_MAX 256
 #define TASK_THREADS_MAX 1024
 
@@ -48,12 +50,19 @@ struct task {
 	 * when one is revoked or freed. */
 	struct hw_cap *io_enabled[HWCAP_IO_ENABLES_MAX];
 	uint64_t vm_version;	  /* bumped whenever a user page is unmapped */
+	/* What the kernel holds for this task is charged here (quota.h):
+	 * its own, or one it shares with its creator. */
+	struct account *account;
 };
 
 void task_init(void);
 /* A new, empty task (no threads, empty address space) as a child of parent
- * (NULL for init). */
-struct task *task_create(const char *name, struct task *parent, int *error);
+ * (NULL for init, which gets the root account). With quota 0 it shares
+ * parent's account, else it gets an account of quota bytes carved from
+ * parent's (ERR_LIMIT when parent has not that much free). The task
+ * object and its tables are charged to that account. */
+struct task *task_create(const char *name, struct task *parent, uint64_t quota,
+			 int *error);
 /* Destroy a task that never ran (creation failed half-way). */
 void task_destroy_unstarted(struct task *t);
 struct task *task_lookup(uint64_t id);

@@ -53,15 +53,18 @@ bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size);
 /* Unmap that region and hand its frames (npages of them) to the caller. */
 void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 		    uint64_t *frames);
-/* Map frames into a new anonymous region of t; on failure nothing stays
- * mapped and the frames remain the caller's. */
+/* Map frames into a new anonymous region of t, which is charged for them
+ * from now on (the caller uncharges whoever paid before); on failure
+ * (ERR_LIMIT when t's account cannot take them) nothing stays mapped and
+ * the frames remain the caller's. */
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 		   uint64_t *out);
 /* Shared memory (UK_OOL_SHARE). True when [addr, addr + size) is exactly
  * one anonymous region of t, shared already or not. */
 bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size);
 /* Make that region shared (its frames leave t's ownership for a shared
- * object) and return a new reference to the object. */
+ * object, which stays charged to t's account until its last reference
+ * goes) and return a new reference to the object. */
 int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
 		    struct vm_shared **out);
 /* Map the object's frames into a new region of t (read and write); the

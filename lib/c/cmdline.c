@@ -138,3 +138,34 @@ bool cmdline_has(const char *line, const char *key)
 
 	return find(line, key, &w);
 }
+
+int cmdline_parse_size(const char *s, uint64_t total, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return CMDLINE_BAD_NUMBER;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return CMDLINE_BAD_NUMBER;
+	if (p[0] == '%' && !p[1]) {
+		if (v > 100)
+			return CMDLINE_BAD_NUMBER;
+		/* total / 100 * v loses less than 1% and cannot overflow. */
+		*out = total / 100 * v + total % 100 * v / 100;
+		return CMDLINE_FOUND;
+	}
+	unsigned shift = 0;
+	if (p[0] && !p[1])
+		shift = p[0] == 'K' ? 10 : p[0] == 'M' ? 20 : p[0] == 'G' ? 30 : 64;
+	else if (p[0])
+		shift = 64;
+	if (shift == 64 || v > UINT64_MAX >> shift)
+		return CMDLINE_BAD_NUMBER;
+	*out = v << shift;
+	return CMDLINE_FOUND;
+}

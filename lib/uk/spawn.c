@@ -25,6 +25,15 @@ long spawn_image_mcp(const void *image, size_t len, const char *name,
 		     const char *const argv[], int priority, unsigned mcp,
 		     const struct uk_task_right *rights, unsigned n_rights)
 {
+	return spawn_image_quota(image, len, name, argv, priority, mcp,
+				 SPAWN_QUOTA_SHARED, rights, n_rights);
+}
+
+long spawn_image_quota(const void *image, size_t len, const char *name,
+		       const char *const argv[], int priority, unsigned mcp,
+		       uint64_t quota, const struct uk_task_right *rights,
+		       unsigned n_rights)
+{
 	static union {
 		struct uk_task_args a;
 		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
@@ -38,6 +47,10 @@ long spawn_image_mcp(const void *image, size_t len, const char *name,
 	if (mcp != SPAWN_MCP_INHERIT) {
 		req.a.flags = UK_TASK_ARGS_MCP;
 		req.a.mcp = (uint8_t)(mcp > 255 ? 255 : mcp); /* >31 is refused */
+	}
+	if (quota != SPAWN_QUOTA_SHARED) {
+		req.a.flags |= UK_TASK_ARGS_QUOTA;
+		req.a.quota = quota;
 	}
 	for (; argv && argv[argc]; argc++) {
 		size_t n = strlen(argv[argc]) + 1;

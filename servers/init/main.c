@@ -52,6 +52,7 @@ struct service {
 	bool program;	 /* a "program" line: started only when asked for */
 	bool resolver;	 /* may register name resolvers */
 	unsigned mcp;	 /* highest priority it may give (+mcp=N; default 16) */
+	uint64_t quota;	 /* +quota: bytes of kernel memory of its own, 0: ours */
 	char names[MAX_NAMES][UK_NAME_MAX]; /* system names it owns */
 	bool private_name[MAX_NAMES];	    /* seen only by its +use clients */
 	unsigned n_names;
@@ -69,7 +70,8 @@ static struct service services[MAX_SERVICES];
 static unsigned n_services;
 
 static long start_program_rights(const char *path, const char *const argv[],
-				 unsigned mcp, const struct uk_task_right *rights,
+				 unsigned mcp, uint64_t quota,
+				 const struct uk_task_right *rights,
 				 unsigned n_rights)
 {
 	struct cpio_entry e;
@@ -83,8 +85,8 @@ static long start_program_rights(const char *path, const char *const argv[],
 	/* A program may not freeze the node: it runs at the default priority
 	 * and can give no thread or child more than its MCP. */
 	int priority = mcp < UK_PRIORITY_DEFAULT ? (int)mcp : UK_PRIORITY_DEFAULT;
-	long id = spawn_image_mcp(e.data, e.size, name, argv, priority, mcp,
-				  rights, n_rights);
+	long id = spawn_image_quota(e.data, e.size, name, argv, priority, mcp,
+				    quota, rights, n_rights);
 	if (id < 0)
 		printf("init: cannot start %s: %s\n", path, err_str(id));
 	return id;
@@ -123,7 +125,8 @@ static int start_name_server(const char *node)
 	snprintf(node_arg, sizeof(node_arg), "node=%s", node);
 	const char *argv[] = { "name", node_arg, NULL };
 	struct uk_task_right r = { (uk_name_t)port, UK_DISP_MOVE_RECEIVE };
-	long id = start_program_rights("bin/name", argv, UK_PRIORITY_DEFAULT, &r, 1);
+	long id = start_program_rights("bin/name", argv, UK_PRIORITY_DEFAULT,
+				       SPAWN_QUOTA_SHARED, &r, 1);
 	if (id < 0)
 		return -1;
 	name_admin = (uk_name_t)port;
@@ -295,7 +298,7 @@ static long spawn(struct service *s, const char *path, const char *const argv[])
 	if (!s->bootstrap && prepare(s) < 0)
 		return -ERR_INVALID;
 	grant(s);
-	id = start_program_rights(path, argv, s->mcp, r,
+	id = start_program_rights(path, argv, s->mcp, s->quota, r,
 				  standard_rights(r, s->bootstrap, s->hw));
 	if (id < 0)
 		uk_port_deallocate(s->bootstrap); /* the client ends with it */
@@ -392,6 +395,13 @@ static bool option(struct service *s, const char *w)
 		if (end == w + 5 || *end || v > UK_PRIORITY_MAX)
 			return false;
 		s->mcp = (unsigned)v;
+	} else if (!strncmp(w, "+quota=", 7)) {
+		/* A percentage is of all memory: init's account. */
+		struct uk_kinfo_account a;
+		if (uk_kinfo(UK_KINFO_ACCOUNT, &a, sizeof(a)) < 0 ||
+		    cmdline_parse_size(w + 7, a.limit, &s->quota) != CMDLINE_FOUND ||
+		    !s->quota)
+			return false;
 	} else if (!strncmp(w, "+name=", 6) || !strncmp(w, "+private=", 9)) {
 		bool priv = w[1] == 'p';
 		const char *n = w + (priv ? 9 : 6);

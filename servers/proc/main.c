@@ -23,7 +23,10 @@
  * every task). A program is started at most at its client's MCP
  * (ERR_PERMISSION above it; the default priority is lowered to it) and
  * gets that priority as its own MCP, so nothing started through proc
- * outranks whoever asked for it.
+ * outranks whoever asked for it. Each program also gets a kernel memory
+ * account of its own (PROC_CHILD_QUOTA, carved from proc's, returned when
+ * it and all it holds are gone), so one that fills its quota is refused
+ * with ERR_LIMIT and leaves every other program, and proc, their memory.
  *
  * Two threads. The main thread serves requests and never blocks on a
  * child: waits are deferred (the caller's send-once right is kept and
@@ -48,6 +51,11 @@
 #define PROC_EXITED (UK_PROTO_PROC + 0x80)
 #define IMAGE_MAX (64u << 20)
 #define ARGC_MAX 64
+/* The kernel memory each program it starts may hold (tables, threads,
+ * memory, messages in flight, its own children): ample for the programs
+ * of the disk. Their accounts come out of proc's (+quota=40% in
+ * init.conf: with 128 MiB, five such programs at once). */
+#define PROC_CHILD_QUOTA (8ull << 20)
 #define REAPER_STACK 16384
 
 static struct proc_table table;
@@ -269,8 +277,9 @@ static int do_spawn(const struct uk_msg_header *h, uk_name_t *stdio)
 		{ *stdio, UK_DISP_MOVE_SEND },
 	};
 	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long id = spawn_image_mcp(image, image_len, name, argv, priority,
-				  (unsigned)priority, rights, *stdio ? 2 : 1);
+	long id = spawn_image_quota(image, image_len, name, argv, priority,
+				    (unsigned)priority, PROC_CHILD_QUOTA, rights,
+				    *stdio ? 2 : 1);
 	uk_vm_free((uint64_t)(uintptr_t)image, alloc);
 	if (id < 0) {
 		uk_port_deallocate((uk_name_t)bootstrap); /* the client ends */

@@ -48,12 +48,16 @@ int cmd_ps(int argc, char **argv)
 
 	if (n < 0)
 		return 1;
-	out("  PID  PARENT  THREADS  STATE   MEMORY  NAME\n");
+	/* ACCOUNT: the kernel memory charged to the task's account and its
+	 * limit (shared with its creator unless it was given a quota). */
+	out("  PID  PARENT  THREADS  STATE   MEMORY          ACCOUNT  NAME\n");
 	for (long i = 0; i < n; i++) {
 		const struct uk_kinfo_task *t = &tasks[i];
-		out("%5u  %6u  %7u  %-6s %6luK  %s\n", UK_ID_INDEX(t->id),
+		out("%5u  %6u  %7u  %-6s %6luK  %7luK/%7luK  %s\n", UK_ID_INDEX(t->id),
 		    UK_ID_INDEX(t->parent), t->threads, t->state == 0 ? "run" : "zombie",
-		    (unsigned long)t->frames * (UK_PAGE_SIZE / 1024), t->name);
+		    (unsigned long)t->frames * (UK_PAGE_SIZE / 1024),
+		    (unsigned long)(t->account_used / 1024),
+		    (unsigned long)(t->account_limit / 1024), t->name);
 	}
 	return 0;
 }
@@ -163,6 +167,15 @@ int cmd_mem(int argc, char **argv)
 	    (unsigned long)(m.kobject_pages * kib));
 	out("tasks:   %lu, threads: %lu\n", (unsigned long)m.tasks,
 	    (unsigned long)m.threads);
+	struct uk_kinfo_account a;
+	if ((rc = uk_kinfo(UK_KINFO_ACCOUNT, &a, sizeof(a))) < 0) {
+		err("mem: %s\n", err_str(rc));
+		return 1;
+	}
+	out("account: %lu KiB of %lu KiB used (peak %lu KiB), %u tasks, "
+	    "%u accounts carved from it\n",
+	    (unsigned long)(a.used / 1024), (unsigned long)(a.limit / 1024),
+	    (unsigned long)(a.peak / 1024), a.tasks, a.children);
 	return 0;
 }
 

@@ -10,15 +10,19 @@
  * destroy must not free. Every entry written here is valid for the CPU it
  * runs on: physical addresses below 2^MAXPHYADDR, bit 63 only when
  * EFER.NXE is on, bit 7 never in a 4 KiB PTE (paging_audit.c checks).
+ * A user address space's tables and the frames it owns are charged to
+ * the account its creator names (quota.h) until destroy.
  */
 #include <arch/cpu.h>
 #include <arch/pte.h>
 #include <arch/x86.h>
 #include <string.h>
+#include <uk/errors.h>
 #include <uk/types.h>
 
 #include "arch.h"
 #include "kernel.h"
+#include "quota.h"
 
 static uint64_t kernel_root; /* physical address of the kernel's PML4 */
 /* PTE_NX when EFER.NXE is on, else 0: bit 63 is reserved without it, and a
@@ -45,15 +49,14 @@ static uint64_t *table(uint64_t entry)
 	return phys_to_virt(entry & PTE_ADDR);
 }
 
-/* A zeroed frame for a page table, or 0. */
-static uint64_t new_table(void)
+/* A zeroed frame for a user page table, charged to a. */
+static int new_table(struct account *a, uint64_t *pa)
 {
-	uint64_t pa;
+	int rc = account_frame_alloc(a, pa);
 
-	if (!kframe_alloc(&pa))
-		return 0;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	return pa;
+	if (rc == 0)
+		memset(phys_to_virt(*pa), 0, PAGE_SIZE);
+	return rc;
 }
 
 int arch_paging_init(uint64_t phys_end)
@@ -99,12 +102,13 @@ int arch_paging_init(uint64_t phys_end)
 	return 0;
 }
 
-int arch_aspace_create(uint64_t *root)
+int arch_aspace_create(struct account *a, uint64_t *root)
 {
-	uint64_t pa = new_table();
+	uint64_t pa;
+	int rc = new_table(a, &pa);
 
-	if (!pa)
-		return -1;
+	if (rc < 0)
+		return rc;
 	uint64_t *pml4 = phys_to_virt(pa);
 	uint64_t *kernel = phys_to_virt(kernel_root);
 	for (int i = 256; i < 512; i++)
@@ -113,7 +117,7 @@ int arch_aspace_create(uint64_t *root)
 	return 0;
 }
 
-static void free_level(uint64_t table_pa, int level, void (*free_frame)(uint64_t))
+static void free_level(struct account *a, uint64_t table_pa, int level)
 {
 	uint64_t *t = phys_to_virt(table_pa);
 	int entries = level == 4 ? 256 : 512; /* only the user half of a PML4 */
@@ -124,32 +128,31 @@ static void free_level(uint64_t table_pa, int level, void (*free_frame)(uint64_t
 			continue;
 		if (level == 1) {
 			if (!(e & PTE_NOT_OWNED))
-				free_frame(e & PTE_ADDR);
+				account_frames_free(a, e & PTE_ADDR, 1);
 		} else {
-			free_level(e & PTE_ADDR, level - 1, free_frame);
+			free_level(a, e & PTE_ADDR, level - 1);
 		}
 	}
-	kframe_free(table_pa);
+	account_frames_free(a, table_pa, 1);
 }
 
-void arch_aspace_destroy(uint64_t root, void (*free_frame)(uint64_t phys))
+void arch_aspace_destroy(struct account *a, uint64_t root)
 {
-	free_level(root, 4, free_frame);
+	free_level(a, root, 4);
 }
 
-/* Walk to the PTE for va, creating tables if create; NULL if absent or out
- * of memory. */
-static uint64_t *walk(uint64_t root, uint64_t va, bool create)
+/* Walk to the PTE for va; NULL if a table is absent. With a (create),
+ * missing tables are made and charged to a; *error says why none could
+ * be. */
+static uint64_t *walk(uint64_t root, uint64_t va, struct account *a, int *error)
 {
 	uint64_t *t = phys_to_virt(root);
 
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t *e = &t[(va >> shift) & 511];
 		if (!(*e & PTE_P)) {
-			if (!create)
-				return NULL;
-			uint64_t pa = new_table();
-			if (!pa)
+			uint64_t pa;
+			if (!a || (*error = new_table(a, &pa)) < 0)
 				return NULL;
 			kassert(pa < arch_phys_limit());
 			*e = pa | PTE_P | PTE_W | PTE_U;
@@ -159,18 +162,20 @@ static uint64_t *walk(uint64_t root, uint64_t va, bool create)
 	return &t[(va >> 12) & 511];
 }
 
-int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags)
+int arch_map_page(struct account *a, uint64_t root, uint64_t va, uint64_t pa,
+		  unsigned flags)
 {
 	uint64_t *pte;
+	int rc = 0;
 
 	if (va >= USER_TOP || (va & ~PAGE_MASK) || (pa & ~PAGE_MASK))
-		return -1;
+		return -ERR_INVALID;
 	/* Callers map RAM below phys_end or device memory inside a hardware
 	 * capability, which never reaches past 2^MAXPHYADDR. */
 	kassert(pa < arch_phys_limit());
-	pte = walk(root, va, true);
+	pte = walk(root, va, a, &rc);
 	if (!pte)
-		return -1;
+		return rc;
 	/* Never PTE_PAT (bit 7 of a 4 KiB PTE) nor PTE_G: user pages differ
 	 * between address spaces. */
 	*pte = pa | PTE_P | ((flags & MAP_WRITE) ? PTE_W : 0) |
@@ -185,7 +190,7 @@ int arch_map_page(uint64_t root, uint64_t va, uint64_t pa, unsigned flags)
 
 bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned)
 {
-	uint64_t *pte = walk(root, va, false);
+	uint64_t *pte = walk(root, va, NULL, NULL);
 
 	if (!pte || !(*pte & PTE_P))
 		return false;

@@ -31,4 +31,9 @@ int cmdline_get_u64(const char *line, const char *key, uint64_t *out);
 /* True when key appears as a flag or with any value. */
 bool cmdline_has(const char *line, const char *key);
 
+/* Parse a size: a decimal number of bytes with an optional K, M or G
+ * suffix (KiB, MiB, GiB), or a percentage "N%" (0..100) of total. Returns
+ * CMDLINE_FOUND and *out, or CMDLINE_BAD_NUMBER (also on overflow). */
+int cmdline_parse_size(const char *s, uint64_t total, uint64_t *out);
+
 #endif

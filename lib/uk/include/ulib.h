@@ -43,6 +43,14 @@ long spawn_image_rights(const void *image, size_t len, const char *name,
 long spawn_image_mcp(const void *image, size_t len, const char *name,
 		     const char *const argv[], int priority, unsigned mcp,
 		     const struct uk_task_right *rights, unsigned n_rights);
+/* The same, with a kernel memory account of its own of quota bytes,
+ * carved from ours until it and all it holds are gone (ERR_LIMIT when we
+ * have not that much free); SPAWN_QUOTA_SHARED: it charges to ours. */
+#define SPAWN_QUOTA_SHARED 0
+long spawn_image_quota(const void *image, size_t len, const char *name,
+		       const char *const argv[], int priority, unsigned mcp,
+		       uint64_t quota, const struct uk_task_right *rights,
+		       unsigned n_rights);
 /* Wait for a child (0: any) with a timeout; fills status. */
 long wait_task(uint64_t task, struct uk_exit_status *status, uint64_t timeout_ns);
 

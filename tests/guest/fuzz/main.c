@@ -17,6 +17,10 @@
  * this also catches receive rights left where nothing reaches them (a
  * cycle of ports queued inside each other, which the kernel refuses).
  *
+ * It runs with a kernel memory account of its own (init.conf gives it a
+ * small +quota), so its calls meet ERR_LIMIT as well as ERR_NO_MEMORY,
+ * and at the end its account must be back too (less what it keeps).
+ *
  * The seed (SEED or the cycle counter) is printed first; a run repeats
  * exactly with test=fuzz:CALLS,0xSEED.
  */
@@ -556,10 +560,11 @@ static void exiting_thread(uint64_t arg)
 	uk_thread_exit();
 }
 
-/* thread_create and task_create at random priorities and MCPs: each must be
- * refused with ERR_INVALID (no priority), then ERR_PERMISSION (above our
- * MCP), or accepted. task_create gets an image that is no ELF, so an
- * accepted request ends in ERR_BAD_IMAGE and no task is made. */
+/* thread_create and task_create at random priorities, MCPs and quotas:
+ * each must be refused with ERR_INVALID (no priority, quota 0), then
+ * ERR_PERMISSION (above our MCP), or accepted. task_create gets an image
+ * that is no ELF, so an accepted request ends in ERR_BAD_IMAGE and no task
+ * (and no account) is made. */
 static void fuzz_priorities(void)
 {
 	static uint64_t stack[64] __attribute__((aligned(16)));
@@ -587,10 +592,15 @@ static void fuzz_priorities(void)
 		invalid |= a.mcp > UK_PRIORITY_MAX;
 		above |= a.mcp > self_mcp;
 	}
-	if (prio_rng() % 20 == 0) {
-		a.flags |= (uint16_t)(1u << (prio_rng() % 16));
-		invalid |= (a.flags & ~UK_TASK_ARGS_MCP) != 0;
+	if (prio_rng() % 4 == 0) {
+		static const uint64_t quotas[] = { 0, 1, 4096, 1 << 20, UINT64_MAX };
+		a.flags |= UK_TASK_ARGS_QUOTA;
+		a.quota = quotas[prio_rng() % 5];
 	}
+	if (prio_rng() % 20 == 0)
+		a.flags |= (uint16_t)(1u << (prio_rng() % 16));
+	invalid |= (a.flags & ~(UK_TASK_ARGS_MCP | UK_TASK_ARGS_QUOTA)) != 0 ||
+		   ((a.flags & UK_TASK_ARGS_QUOTA) && a.quota == 0);
 	rc = uk_task_create(not_elf, sizeof(not_elf), &a, sizeof(a));
 	if (rc != (invalid ? -ERR_INVALID : above ? -ERR_PERMISSION : -ERR_BAD_IMAGE))
 		fail("task_create priority", (long)p, rc);
@@ -1059,6 +1069,7 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 1 ? parse_number(argv[1]) : 20000;
 	struct uk_kinfo_memory before, after;
+	struct uk_kinfo_account account_before, account_after;
 
 	seed = argc > 2 ? parse_number(argv[2]) : rdtsc();
 	if (!n)
@@ -1080,7 +1091,9 @@ int main(int argc, char **argv)
 	if (uk_kinfo(UK_KINFO_TASK, &me, sizeof(me)) == sizeof(me))
 		self_mcp = me.mcp;
 	if (uk_kinfo(UK_KINFO_MEMORY, &before, sizeof(before)) !=
-	    sizeof(before)) {
+		    sizeof(before) ||
+	    uk_kinfo(UK_KINFO_ACCOUNT, &account_before, sizeof(account_before)) !=
+		    sizeof(account_before)) {
 		printf("fuzz: kinfo failed\n");
 		return 1;
 	}
@@ -1104,14 +1117,17 @@ int main(int argc, char **argv)
 	release_all();
 	uk_sleep(20 * MS); /* threads below our priority run, end and go */
 	uk_kinfo(UK_KINFO_MEMORY, &after, sizeof(after));
+	uk_kinfo(UK_KINFO_ACCOUNT, &account_after, sizeof(account_after));
 	uint64_t ms = ((uint64_t)uk_clock() - start) / MS;
 	printf("fuzz:");
 	for (unsigned i = 0; i < OUTCOMES; i++)
 		printf(" %s %lu%s", outcome_name[i], outcomes[i],
 		       i + 1 < OUTCOMES ? "," : "\n");
-	printf("fuzz: kernel objects %lu -> %lu, free frames %lu -> %lu\n",
+	printf("fuzz: kernel objects %lu -> %lu, free frames %lu -> %lu, "
+	       "account %lu -> %lu of %lu bytes (peak %lu)\n",
 	       before.kobjects_in_use, after.kobjects_in_use,
-	       before.frames_free, after.frames_free);
+	       before.frames_free, after.frames_free, account_before.used,
+	       account_after.used, account_after.limit, account_after.peak);
 	/* Objects must all be back; frames too, but for what the task keeps
 	 * until it ends (FRAMES_KEPT). Fewer objects is fine: the run may
 	 * have given away the hardware capabilities it started with. */
@@ -1123,6 +1139,13 @@ int main(int argc, char **argv)
 	if (after.frames_free + FRAMES_KEPT + page_tables_kept < before.frames_free) {
 		printf("fuzz: FAIL %lu frames leaked\n",
 		       before.frames_free - after.frames_free);
+		failures++;
+	}
+	/* Every charge goes with what it paid for: the same bound. */
+	if (account_after.used >
+	    account_before.used + (FRAMES_KEPT + page_tables_kept) * UK_PAGE_SIZE) {
+		printf("fuzz: FAIL %lu bytes still charged to the account\n",
+		       account_after.used - account_before.used);
 		failures++;
 	}
 	printf("fuzz: %lu passed, %lu failed (%lu ms)\n", n - failures,

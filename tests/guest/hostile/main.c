@@ -68,6 +68,134 @@ static void spin_thread(uint64_t arg)
 		sink++;
 }
 
+/* The smallest image the kernel accepts: an ELF header, one read-execute
+ * segment covering the file, and `jmp .` at the entry. */
+static size_t tiny_image(uint8_t *img)
+{
+	const uint64_t base = 0x400000, size = 64 + 56 + 2;
+
+	memset(img, 0, size);
+	memcpy(img, "\177ELF\2\1\1", 7); /* 64-bit, little-endian, version 1 */
+	img[16] = 2;			  /* ET_EXEC */
+	img[18] = 62;			  /* EM_X86_64 */
+	img[20] = 1;			  /* e_version */
+	uint64_t entry = base + 64 + 56, phoff = 64;
+	memcpy(img + 24, &entry, 8);
+	memcpy(img + 32, &phoff, 8);
+	img[52] = 64; /* e_ehsize */
+	img[54] = 56; /* e_phentsize */
+	img[56] = 1;  /* e_phnum */
+	uint8_t *ph = img + 64;
+	ph[0] = 1; /* PT_LOAD */
+	ph[4] = 5; /* PF_R | PF_X */
+	memcpy(ph + 16, &base, 8);
+	memcpy(ph + 24, &base, 8);
+	memcpy(ph + 32, &size, 8);
+	memcpy(ph + 40, &size, 8);
+	img[64 + 56] = 0xeb; /* jmp . */
+	img[64 + 56 + 1] = 0xfe;
+	return size;
+}
+
+/* Use up this task's kernel memory account: pages, then messages queued
+ * to a port of its own, then port sets (its smallest objects), each until
+ * ERR_LIMIT. 0, or the number of the step that did not end so. *port is
+ * the queue, a receive right with a send right under the same name. */
+static int quota_fill(uk_name_t *port)
+{
+	long rc, p = uk_port_allocate(UK_RIGHT_RECEIVE);
+
+	if (p < 0 || uk_port_insert_right((uk_name_t)p, UK_DISP_MAKE_SEND) < 0 ||
+	    uk_port_set_limit((uk_name_t)p, UK_PORT_QUEUE_MAX) < 0)
+		return 1;
+	*port = (uk_name_t)p;
+	while ((rc = uk_vm_allocate(UK_PAGE_SIZE, UK_VM_READ | UK_VM_WRITE)) > 0)
+		;
+	if (rc != -ERR_LIMIT)
+		return 2;
+	struct uk_msg_header h = { .size = sizeof(h), .dest = *port };
+	while ((rc = uk_ipc_send(&h, sizeof(h), 0)) == 0)
+		;
+	if (rc != -ERR_LIMIT)
+		return 3;
+	while ((rc = uk_port_allocate(UK_RIGHT_PORT_SET)) > 0)
+		;
+	return rc == -ERR_LIMIT ? 0 : 4;
+}
+
+/* Modes of the quota tests (ktest QUOTA*), for a task started with a
+ * small account of its own. quota-limits: at its quota, every kind of
+ * kernel allocation fails with ERR_LIMIT (0, or the first check that did
+ * not). quota-fill: send 8 messages of 1 KiB to rights[1] if given (they
+ * stay charged to this task while queued), use up the rest, then sleep
+ * until killed. */
+static int quota(const char *mode)
+{
+	static uint64_t stack[256] __attribute__((aligned(16)));
+	static uint8_t img[256];
+	uk_name_t port;
+	int rc;
+
+	if (!strcmp(mode, "quota-fill")) {
+		if (uk_startup_info->n_rights > 1) {
+			static struct {
+				struct uk_msg_header h;
+				uint8_t body[1024];
+			} m;
+			m.h.size = sizeof(m);
+			m.h.dest = uk_startup_info->rights[1];
+			for (int i = 0; i < 8; i++)
+				if (uk_ipc_send(&m.h, sizeof(m), 0) < 0)
+					return 20;
+		}
+		if ((rc = quota_fill(&port)) != 0)
+			return rc;
+		uk_sleep(UK_TIMEOUT_INFINITE);
+		return 0;
+	}
+	if (strcmp(mode, "quota-limits"))
+		return -1;
+	size_t img_len = tiny_image(img);
+	long notify = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (notify < 0)
+		return 10;
+	if ((rc = quota_fill(&port)) != 0)
+		return rc;
+	struct uk_msg_header h = { .size = sizeof(h), .dest = port };
+	const char *argv[] = { "tiny", NULL };
+	if (uk_port_allocate(UK_RIGHT_RECEIVE) != -ERR_LIMIT)
+		return 11;
+	if (uk_port_allocate(UK_RIGHT_PORT_SET) != -ERR_LIMIT)
+		return 12;
+	if (uk_vm_allocate(UK_PAGE_SIZE, UK_VM_READ | UK_VM_WRITE) != -ERR_LIMIT)
+		return 13;
+	if (uk_thread_create((uint64_t)exiting_thread, (uint64_t)&stack[254], 0,
+			     UK_PRIORITY_DEFAULT) != -ERR_LIMIT)
+		return 14;
+	/* A child sharing this account, and one carved from it. */
+	if (spawn_image_rights(img, img_len, "tiny", argv, UK_PRIORITY_DEFAULT,
+			       NULL, 0) != -ERR_LIMIT)
+		return 15;
+	if (spawn_image_quota(img, img_len, "tiny", argv, UK_PRIORITY_DEFAULT,
+			      SPAWN_MCP_INHERIT, 64 * 1024, NULL, 0) != -ERR_LIMIT)
+		return 16;
+	if (uk_ipc_send(&h, sizeof(h), 0) != -ERR_LIMIT)
+		return 17;
+	if (uk_port_request_notification(port, UK_NOTIFY_NO_SENDERS,
+					 (uk_name_t)notify) != -ERR_LIMIT)
+		return 18;
+	/* What needs no memory still works: taking a message off the queue
+	 * gives its charge back, and then one more fits. */
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[256];
+	} in;
+	if (uk_ipc_receive(port, &in.h, sizeof(in), 0) != sizeof(h) ||
+	    uk_ipc_send(&h, sizeof(h), 0) != 0)
+		return 19;
+	return 0;
+}
+
 int main(int argc, char **argv);
 
 /* Modes of the authority tests (ktest AUTH*); each returns 0 when the
@@ -305,6 +433,8 @@ int main(int argc, char **argv)
 	}
 	int rc = authority(mode, argc > 2 ? argv[2] : "0");
 	if (rc >= 0)
+		return rc;
+	if ((rc = quota(mode)) >= 0)
 		return rc;
 	printf("hostile: unknown mode '%s' or the fault did not happen\n", mode);
 	return 99;

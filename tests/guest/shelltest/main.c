@@ -212,6 +212,8 @@ int main(int argc, char **argv)
 		return proc_cap_kill(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "ns-fill"))
 		return ns_fill(argv[2]);
+	if (argc > 1 && !strcmp(argv[1], "quota-probe"))
+		return quota_probe();
 
 	for (const struct st_test *t = __start_shelltests; t < __stop_shelltests && n < MAX_TESTS;
 	     t++) {

@@ -102,6 +102,8 @@ uint64_t st_badge(uk_name_t right);
 int proc_probe(const char *victim_hex, const char *badge_hex);
 int proc_cap_kill(const char *victim_hex);
 int ns_fill(const char *prefix);
+/* PROC0011's program (test_proc.c), run through proc. */
+int quota_probe(void);
 
 /* ---- the fake console (fakecons.c) ---- */
 struct fakecons {

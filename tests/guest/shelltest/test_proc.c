@@ -485,3 +485,60 @@ DEFINE_TEST(PROC0010, a_programs_name_client_ends_with_it)
 		uk_port_deallocate(cap);
 	}
 }
+
+/* PROC0011's program, run as "shelltest quota-probe" through proc: 0 if
+ * it has an 8 MiB account of its own and, once it has filled it, gets
+ * ERR_LIMIT (not ERR_NO_MEMORY: memory is left, for others); else the
+ * number of the check that failed. */
+int quota_probe(void)
+{
+	struct uk_kinfo_account a;
+	long rc;
+
+	if (uk_kinfo(UK_KINFO_ACCOUNT, &a, sizeof(a)) != sizeof(a))
+		return 1;
+	if (a.limit != 8ull << 20 || a.tasks != 1 || a.used > a.limit)
+		return 2;
+	while ((rc = uk_vm_allocate(64 * 1024, UK_VM_READ | UK_VM_WRITE)) > 0)
+		;
+	return rc == -ERR_LIMIT ? 0 : 3;
+}
+
+DEFINE_TEST(PROC0011, each_program_gets_a_kernel_memory_account_of_its_own)
+{
+	const char *argv[] = { "shelltest", "quota-probe", NULL };
+	const char *hello[] = { "hello", "exit=0", NULL };
+	struct uk_exit_status st;
+
+	/* Two at once: each fills its own account, not the other's. */
+	for (int round = 0; round < 2; round++) {
+		uk_name_t cap1 = 0, cap2 = 0;
+		long a = proc_spawn("/bin/shelltest", argv, 0, &cap1);
+		long b = proc_spawn("/bin/shelltest", argv, 0, &cap2);
+		EXPECT(a > 0 && cap1 && b > 0 && cap2);
+		if (a > 0 && cap1) {
+			memset(&st, 0, sizeof(st));
+			EXPECT_EQ(proc_wait(cap1, (uint64_t)a, 20 * SECOND, &st), 0);
+			EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+			EXPECT_EQ(st.code, 0);
+			uk_port_deallocate(cap1);
+		}
+		if (b > 0 && cap2) {
+			memset(&st, 0, sizeof(st));
+			EXPECT_EQ(proc_wait(cap2, (uint64_t)b, 20 * SECOND, &st), 0);
+			EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+			EXPECT_EQ(st.code, 0);
+			uk_port_deallocate(cap2);
+		}
+	}
+	/* Their accounts went back to proc: it still starts programs. */
+	uk_name_t cap = 0;
+	long id = proc_spawn("/bin/hello", hello, 0, &cap);
+	EXPECT(id > 0 && cap);
+	if (id > 0 && cap) {
+		memset(&st, 0, sizeof(st));
+		EXPECT_EQ(proc_wait(cap, (uint64_t)id, 10 * SECOND, &st), 0);
+		EXPECT_EQ(st.code, 0);
+		uk_port_deallocate(cap);
+	}
+}

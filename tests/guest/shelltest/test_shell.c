@@ -142,7 +142,9 @@ DEFINE_TEST(SH0009, system_commands_show_the_system)
 	EXPECT_HAS(fc.output, "1af4:");
 	EXPECT_EQ(sh("ps", &fc), 0);
 	EXPECT_HAS(fc.output, "PID");
-	EXPECT_HAS(fc.output, " shell\n");
+	EXPECT_HAS(fc.output, "ACCOUNT");
+	/* Started through proc: an account of 8 MiB of its own. */
+	EXPECT_HAS(fc.output, "/   8192K  shell\n");
 	/* This shell runs through proc at an ordinary MCP: it sees itself and
 	 * what descends from it, not init or us (docs/ARCHITECTURE.md,
 	 * "Priorities and task authority"); init's console shell sees all. */
@@ -150,6 +152,8 @@ DEFINE_TEST(SH0009, system_commands_show_the_system)
 	EXPECT_EQ(sh("mem", &fc), 0);
 	EXPECT_HAS(fc.output, "KiB total");
 	EXPECT_HAS(fc.output, "threads");
+	EXPECT_HAS(fc.output, "account: ");
+	EXPECT_HAS(fc.output, "of 8192 KiB used");
 	EXPECT_EQ(sh("help", &fc), 0);
 	EXPECT_HAS(fc.output, "ls [-la] [path...]");
 	EXPECT_HAS(fc.output, "kill pid...");

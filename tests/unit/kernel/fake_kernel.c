@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "hwcap.h"
 #include "kernel.h"
+#include "quota.h"
 #include "sched.h"
 #include "slab.h"
 #include "timer.h"
@@ -362,7 +363,8 @@ bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
 	return as->anon_size && addr == as->anon_start && size == as->anon_size;
 }
 
-/* The region's pages become frames (counted from now on) and leave t. */
+/* The region's pages become frames (counted from now on) and leave t,
+ * charged to t's account as a task's own frames are. */
 void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 		    uint64_t *frames)
 {
@@ -374,8 +376,8 @@ void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 	t->vm_version++;
 	for (uint64_t i = 0; i < as->anon_size / PAGE_SIZE; i++) {
 		uint64_t pa;
-		if (!kframe_alloc(&pa))
-			fail_msg("fake frame pool exhausted");
+		if (account_frame_alloc(t->account, &pa) < 0)
+			fail_msg("fake frame pool or t's quota exhausted");
 		memcpy(arch_phys_to_virt(pa),
 		       as->mem + (addr - as->base) + i * PAGE_SIZE, PAGE_SIZE);
 		frames[i] = pa;
@@ -386,7 +388,9 @@ void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 }
 
 /* The frames' contents appear in t's memory and the frames are t's (here:
- * copied, then freed, so the frame count drops as ownership moves). */
+ * copied, then freed, so the frame count drops as ownership moves). t's
+ * account must be able to take them; the fake's user memory is not
+ * charged, so the charge is given back at once. */
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 		   uint64_t *out)
 {
@@ -396,6 +400,10 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 	if (!npages || as->give_fails ||
 	    npages * PAGE_SIZE > as->base + as->size - at)
 		return -ERR_NO_MEMORY;
+	int rc = account_charge(t->account, npages * PAGE_SIZE);
+	if (rc < 0)
+		return rc;
+	account_uncharge(t->account, npages * PAGE_SIZE);
 	for (uint64_t i = 0; i < npages; i++) {
 		memcpy(as->mem + (at - as->base) + i * PAGE_SIZE,
 		       arch_phys_to_virt(frames[i]), PAGE_SIZE);

@@ -10,7 +10,10 @@
  * - user memory: each fake address space is one host buffer at a fixed
  *   user address (the task's aspace_root points at it), with at most one
  *   anonymous region a test declares (what UK_OOL_MOVE may take) and an
- *   area at the top where received out-of-line regions are placed;
+ *   area at the top where received out-of-line regions are placed; the
+ *   frames of a region taken out are charged to its task's account, as a
+ *   task's own frames are, and a task given frames must have room for
+ *   them;
  * - hardware capabilities: reference counts only;
  * - a scheduler that never blocks: sched_block with timeout 0 times out,
  *   anything that would really block fails the test, and wake-ups mark the

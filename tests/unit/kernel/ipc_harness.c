@@ -32,6 +32,8 @@ static void task_start(struct fake_task *ft, uint64_t id)
 	list_init(&ft->task.sibling);
 	list_init(&ft->task.regions);
 	waitq_init(&ft->task.child_waiters);
+	assert_int_equal(account_new(account_root(), TASK_QUOTA, &ft->task.account),
+			 0);
 	assert_int_equal(ipc_task_init(&ft->task), 0);
 	thread_start(&ft->thread, ft);
 	thread_start(&ft->waiter, ft);
@@ -46,6 +48,26 @@ void task_end(struct fake_task *ft)
 	ipc_thread_exit(&ft->thread);
 	ipc_thread_exit(&ft->waiter);
 	ipc_task_release(&ft->task);
+	account_put(ft->task.account);
+}
+
+uint64_t quota_used(struct fake_task *ft)
+{
+	return ft->task.account->used;
+}
+
+uint64_t fill_quota(struct fake_task *ft)
+{
+	struct account *a = ft->task.account;
+	uint64_t left = a->limit - a->used;
+
+	assert_int_equal(account_charge(a, left), 0);
+	return left;
+}
+
+void unfill_quota(struct fake_task *ft, uint64_t filled)
+{
+	account_uncharge(ft->task.account, filled);
 }
 
 void run_as(struct fake_task *ft)
@@ -56,6 +78,7 @@ void run_as(struct fake_task *ft)
 int ipc_setup(void **state)
 {
 	fake_kernel_reset();
+	quota_init(ROOT_QUOTA);
 	ipc_init();
 	task_start(A, A_SENDER);
 	task_start(B, B_SENDER);
@@ -71,15 +94,21 @@ int ipc_teardown(void **state)
 	task_end(B);
 	task_end(C);
 	int rc = 0;
-	if (fake_slab_total_in_use() || fake_frames_in_use()) {
+	/* A charge never returned keeps its account (a slab object) and
+	 * the root's use. */
+	if (fake_slab_total_in_use() || fake_frames_in_use() ||
+	    account_root()->used) {
 		print_error(
 		    "leak after every task ended: port %llu, port_set %llu, "
-		    "notify_req %llu, kmsg %llu, frames %llu\n",
+		    "notify_req %llu, kmsg %llu, account %llu, frames %llu, "
+		    "root account used %llu\n",
 		    (unsigned long long)fake_slab_in_use("port"),
 		    (unsigned long long)fake_slab_in_use("port_set"),
 		    (unsigned long long)fake_slab_in_use("notify_req"),
 		    (unsigned long long)fake_slab_in_use("kmsg"),
-		    (unsigned long long)fake_frames_in_use());
+		    (unsigned long long)fake_slab_in_use("account"),
+		    (unsigned long long)fake_frames_in_use(),
+		    (unsigned long long)account_root()->used);
 		rc = -1;
 	}
 	fake_kernel_reset();
@@ -457,7 +486,7 @@ void decode_fixture_assert_unchanged(struct decode_fixture *f)
 uk_name_t hw_insert(struct fake_task *ft, struct hw_cap *cap)
 {
 	uk_name_t name;
-	struct ipc_entry *e = ipc_entry_alloc(&ft->task.space, &name);
+	struct ipc_entry *e = ipc_entry_alloc(&ft->task.space, &name, NULL);
 
 	assert_non_null(e);
 	e->object = cap;
@@ -469,10 +498,10 @@ uk_name_t caller_waiting_for_reply(struct fake_task *caller,
 				   struct fake_task *server)
 {
 	struct thread *th = &caller->thread;
-	struct port *rp = port_alloc();
+	struct port *rp;
 
 	/* As reply_port_of and slow_call in ipc.c set it up. */
-	assert_non_null(rp);
+	assert_int_equal(port_alloc(caller->task.account, &rp), 0);
 	rp->reply_owner = th;
 	rp->limit = 1;
 	th->reply_port = rp;

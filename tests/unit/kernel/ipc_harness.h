@@ -21,6 +21,8 @@
 
 #include "hwcap.h"
 #include "ipc.h"
+#include "quota.h"
+#include "slab.h"
 #include "syscall_table.h"
 #include "task.h"
 #include "vm.h"
@@ -67,6 +69,16 @@ extern struct fake_task ipc_tasks[3];
 static struct fake_task *const A = &ipc_tasks[0];
 static struct fake_task *const B = &ipc_tasks[1];
 static struct fake_task *const C = &ipc_tasks[2];
+
+/* Each task starts with an account of its own, carved from a root far
+ * larger than the fake frame pool. fill_quota charges all the account has
+ * left, as if the task had used it up (returns the bytes); a test gives
+ * them back with unfill_quota before it ends. */
+#define ROOT_QUOTA (1ull << 30)
+#define TASK_QUOTA (64ull << 20)
+uint64_t quota_used(struct fake_task *ft);
+uint64_t fill_quota(struct fake_task *ft);
+void unfill_quota(struct fake_task *ft, uint64_t filled);
 
 int ipc_setup(void **state);
 int ipc_teardown(void **state);

@@ -287,6 +287,50 @@ static void cmdline_get_u64_returns_absent_for_missing_key(void **state)
 	assert_int_equal(v, 42);
 }
 
+static void cmdline_parse_size_reads_bytes_and_binary_suffixes(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(cmdline_parse_size("4096", 0, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 4096);
+	assert_int_equal(cmdline_parse_size("512K", 0, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 512 * 1024);
+	assert_int_equal(cmdline_parse_size("8M", 0, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 8ull << 20);
+	assert_int_equal(cmdline_parse_size("2G", 0, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(cmdline_parse_size("0", 0, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 0);
+}
+
+static void cmdline_parse_size_reads_a_percentage_of_the_total(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(cmdline_parse_size("40%", 1000, &v), CMDLINE_FOUND);
+	assert_int_equal(v, 400);
+	assert_int_equal(cmdline_parse_size("100%", UINT64_MAX, &v),
+			 CMDLINE_FOUND);
+	assert_int_equal(v, UINT64_MAX);
+	assert_int_equal(cmdline_parse_size("33%", 128ull << 20, &v),
+			 CMDLINE_FOUND);
+	assert_int_equal(v, (128ull << 20) * 33 / 100);
+}
+
+static void cmdline_parse_size_rejects_malformed_sizes(void **state)
+{
+	const char *bad[] = {"",   "M",   "8m",  "8MB", "8 M", "-1",
+			     "1.5M", "101%", "%",  "4%%", "x",   "17179869184G",
+			     "18446744073709551616"};
+	uint64_t v = 7;
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cmdline_parse_size(bad[i], 100, &v),
+				 CMDLINE_BAD_NUMBER);
+		assert_int_equal(v, 7);
+	}
+}
+
 #define T(f) cmocka_unit_test(f)
 
 int main(void)
@@ -321,6 +365,9 @@ int main(void)
 	    T(cmdline_get_u64_rejects_values_too_long_for_any_number),
 	    T(cmdline_get_u64_rejects_non_numbers),
 	    T(cmdline_get_u64_returns_absent_for_missing_key),
+	    T(cmdline_parse_size_reads_bytes_and_binary_suffixes),
+	    T(cmdline_parse_size_reads_a_percentage_of_the_total),
+	    T(cmdline_parse_size_rejects_malformed_sizes),
 	};
 
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);

@@ -5,8 +5,9 @@
  * already waiting, call and reply without blocking, out-of-line memory,
  * and badges: the badge of the right a message came through, on every
  * path (queued, direct, the call and reply fast paths), kept when a badged
- * right is copied or moved, one receiver's name per (port, badge).
- * Runs inside unit.ipc_rights (see test_ipc_rights.c).
+ * right is copied or moved, one receiver's name per (port, badge); and
+ * what is charged to whom (quota.h), and ERR_LIMIT at a quota with
+ * nothing changed. Runs inside unit.ipc_rights (see test_ipc_rights.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -991,8 +992,8 @@ static void ipc_call_fast_path_carries_the_badge_of_the_dest_right(void **state)
 
 	buffer_across_a_page(server);
 	/* The caller's reply port, as reply_port_of makes it. */
-	struct port *rp = port_alloc();
-	assert_non_null(rp);
+	struct port *rp;
+	assert_int_equal(port_alloc(A->task.account, &rp), 0);
 	rp->reply_owner = &A->thread;
 	rp->limit = 1;
 	A->thread.reply_port = rp;
@@ -1069,6 +1070,218 @@ static void kernel_notices_have_badge_zero_on_a_badged_port(void **state)
 	assert_int_equal(received(B)->badge, 0);
 }
 
+/* ---- kernel memory quotas ---- */
+
+static void queued_message_is_charged_to_the_sender_until_received(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t a_was = quota_used(A), b_was = quota_used(B);
+	struct test_msg m;
+
+	assert_int_equal(send_plain(A, sq, 0), 0);
+	assert_int_equal(quota_used(A), a_was + kmsg_cache.object_size);
+	/* A message too large for the kmsg itself: its buffer frame too. */
+	msg_init(&m, sq, 0);
+	m.body_len = 1000;
+	assert_int_equal(msg_send(A, &m), 0);
+	assert_int_equal(quota_used(A),
+			 a_was + 2 * kmsg_cache.object_size + PAGE_SIZE);
+	/* The receiver pays nothing for what waits in its queue. */
+	assert_int_equal(quota_used(B), b_was);
+	assert_true(msg_receive(B, q) > 0);
+	assert_true(msg_receive(B, q) > 0);
+	assert_int_equal(quota_used(A), a_was);
+	assert_int_equal(quota_used(B), b_was);
+}
+
+static void ipc_send_over_quota_returns_limit_and_moves_nothing(void **state)
+{
+	struct decode_fixture f;
+	struct test_msg m;
+
+	decode_fixture_init(&f);
+	uint64_t filled = fill_quota(A);
+	msg_init(&m, f.sq, 0);
+	msg_port(&m, f.p, UK_DISP_MOVE_SEND);
+	assert_int_equal(msg_send(A, &m), -ERR_LIMIT);
+	decode_fixture_assert_unchanged(&f);
+	/* A's full account hurts nobody else: B and C still send. */
+	uk_name_t bc = give_send(C, f.c, B);
+	assert_int_equal(send_plain(B, bc, 0), 0);
+	assert_int_equal(queued_on(C, f.c), 1);
+	unfill_quota(A, filled);
+	assert_int_equal(msg_send(A, &m), 0);
+}
+
+static void ool_copy_over_quota_returns_limit_and_frees_the_copies(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use(), a_was = quota_used(A);
+	struct test_msg m;
+
+	/* Room for the kmsg and the frame list, and one of two pages. */
+	uint64_t filled = fill_quota(A);
+	unfill_quota(A, kmsg_cache.object_size + 2 * PAGE_SIZE);
+	filled -= kmsg_cache.object_size + 2 * PAGE_SIZE;
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 0x2000, UK_OOL_COPY);
+	assert_int_equal(msg_send(A, &m), -ERR_LIMIT);
+	assert_int_equal(queued_on(B, q), 0);
+	assert_int_equal(fake_frames_in_use(), frames);
+	unfill_quota(A, filled);
+	assert_int_equal(quota_used(A), a_was);
+}
+
+static void port_allocate_over_quota_returns_limit(void **state)
+{
+	port_new(A); /* the name table exists */
+	struct snapshot snap = snapshot_of(A);
+	uint64_t filled = fill_quota(A);
+
+	run_as(A);
+	assert_int_equal(sys_port_allocate(UK_RIGHT_RECEIVE), -ERR_LIMIT);
+	assert_int_equal(sys_port_allocate(UK_RIGHT_PORT_SET), -ERR_LIMIT);
+	assert_table_unchanged(A, &snap);
+	unfill_quota(A, filled);
+	assert_true(sys_port_allocate(UK_RIGHT_PORT_SET) > 0);
+}
+
+static void name_table_growth_over_quota_returns_limit(void **state)
+{
+	uint64_t filled = fill_quota(A);
+
+	run_as(A);
+	assert_int_equal(sys_port_allocate(UK_RIGHT_RECEIVE), -ERR_LIMIT);
+	assert_int_equal(A->task.space.size, 0);
+	unfill_quota(A, filled);
+}
+
+static void notification_request_over_quota_returns_limit(void **state)
+{
+	uk_name_t r = port_new(B), notify = port_new(A);
+	uk_name_t s = give_send(B, r, A);
+	uk_name_t d = port_new(B);
+	uk_name_t dead = give_send(B, d, A);
+	uint64_t filled = fill_quota(A);
+
+	assert_int_equal(request(A, s, UK_NOTIFY_DEAD_NAME, notify), -ERR_LIMIT);
+	assert_int_equal(request(A, notify, UK_NOTIFY_NO_SENDERS, notify),
+			 -ERR_LIMIT);
+	assert_int_equal(A->task.space.notify_requests, 0);
+	/* A dead name's notice is made at once, and charged too. */
+	assert_int_equal(destroy(B, d), 0);
+	assert_int_equal(request(A, dead, UK_NOTIFY_DEAD_NAME, notify), -ERR_LIMIT);
+	assert_int_equal(queued_on(A, notify), 0);
+	/* B is not at its quota, and asks as before. */
+	uk_name_t bn = port_new(B);
+	assert_int_equal(request(B, r, UK_NOTIFY_NO_SENDERS, bn), 0);
+	unfill_quota(A, filled);
+	assert_int_equal(request(A, s, UK_NOTIFY_DEAD_NAME, notify), 0);
+}
+
+static void notice_is_charged_to_the_requester_until_received(void **state)
+{
+	uk_name_t r = port_new(B), notify = port_new(A);
+	uk_name_t s = give_send(B, r, A);
+	uint64_t a_was = quota_used(A), b_was = quota_used(B);
+
+	assert_int_equal(request(A, s, UK_NOTIFY_DEAD_NAME, notify), 0);
+	assert_true(quota_used(A) > a_was + kmsg_cache.object_size);
+	assert_int_equal(destroy(B, r), 0);
+	/* Queued on A's port, still A's. */
+	assert_true(quota_used(A) > a_was);
+	assert_int_equal(quota_used(B), b_was);
+	expect_notification(A, notify, UK_MSG_ID_DEAD_NAME, s);
+	assert_int_equal(quota_used(A), a_was);
+}
+
+static void ipc_call_over_quota_without_a_reply_port_returns_limit(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	struct test_msg m;
+
+	uint64_t filled = fill_quota(A);
+	msg_init(&m, sq, 0);
+	uint32_t size = msg_write(A, MSG_ADDR, &m);
+	run_as(A);
+	assert_int_equal(sys_ipc_call(MSG_ADDR, size, RECV_ADDR, RECV_SIZE, 0),
+			 -ERR_LIMIT);
+	assert_null(A->thread.reply_port);
+	assert_int_equal(queued_on(B, q), 0);
+	unfill_quota(A, filled);
+}
+
+static void ool_moved_frames_go_to_the_receivers_account(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	uint64_t frames = fake_frames_in_use();
+	struct test_msg m;
+
+	fake_anonymous_region(&A->task, SPARE_ADDR, 0x2000);
+	uint64_t a_was = quota_used(A);
+	msg_init(&m, sq, 0);
+	msg_ool(&m, SPARE_ADDR, 0x2000, UK_OOL_MOVE);
+	assert_int_equal(msg_send(A, &m), 0);
+	/* In flight: the message, its frame list and the two frames. */
+	assert_int_equal(quota_used(A),
+			 a_was + kmsg_cache.object_size + 3 * PAGE_SIZE);
+	/* B at its quota cannot take them: the region is lost to it, and
+	 * A, which paid for them, gets its charge back. */
+	uint64_t filled = fill_quota(B);
+	assert_true(msg_receive(B, q) > 0);
+	struct uk_msg_ool *o = received_ool(B, 0);
+	assert_int_equal(o->address, 0);
+	assert_int_equal(o->size, 0);
+	assert_int_equal(fake_frames_in_use(), frames);
+	assert_int_equal(quota_used(A), a_was);
+	unfill_quota(B, filled);
+}
+
+static void fast_path_call_and_reply_need_no_quota(void **state)
+{
+	uk_name_t q = port_new(B);
+	uk_name_t sq = give_send(B, q, A);
+	struct thread *server = wait_in_receive(B, q, WAIT_SIZE);
+	struct port *rp;
+	struct test_msg m;
+
+	buffer_across_a_page(server);
+	assert_int_equal(port_alloc(A->task.account, &rp), 0);
+	rp->reply_owner = &A->thread;
+	rp->limit = 1;
+	A->thread.reply_port = rp;
+	/* Both at their quota: the fast path allocates nothing. */
+	uint64_t a_filled = fill_quota(A), b_filled = fill_quota(B);
+	msg_init(&m, sq, 0);
+	uint32_t size = msg_write(A, MSG_ADDR, &m);
+	fake_sched_switch_returns(0);
+	run_as(A);
+	assert_int_equal(
+	    sys_ipc_call(MSG_ADDR, size, RECV_ADDR, RECV_SIZE, 1000000), 0);
+	assert_int_equal(server->wait_result, size);
+	struct uk_msg_header *h =
+	    fake_user_ptr(&B->task, server->ipc_buf, size);
+	msg_init(&m, h->reply, UK_DISP_MOVE_SEND_ONCE);
+	size = msg_write(B, MSG_ADDR, &m);
+	A->thread.state = THREAD_BLOCKED;
+	A->thread.waiting_on = &rp->receivers;
+	buffer_across_a_page(&A->thread);
+	fake_sched_switch_returns(-ERR_TIMED_OUT);
+	run_as(B);
+	assert_int_equal(sys_ipc_reply_receive(MSG_ADDR, size, q, RECV_ADDR,
+					       RECV_SIZE, 1000000),
+			 -ERR_TIMED_OUT);
+	assert_int_equal(A->thread.wait_result, size);
+	assert_int_equal(quota_used(A), A->task.account->limit);
+	assert_int_equal(quota_used(B), B->task.account->limit);
+	unfill_quota(A, a_filled);
+	unfill_quota(B, b_filled);
+}
+
 const struct CMUnitTest ipc_delivery_tests[] = {
     /* queues and delivery */
     IPC_TEST(ipc_send_beyond_the_queue_limit_times_out_and_moves_nothing),
@@ -1131,6 +1344,17 @@ const struct CMUnitTest ipc_delivery_tests[] = {
     IPC_TEST(ipc_call_fast_path_carries_the_badge_of_the_dest_right),
     IPC_TEST(ipc_reply_receive_fast_path_delivers_badge_zero),
     IPC_TEST(kernel_notices_have_badge_zero_on_a_badged_port),
+    /* kernel memory quotas */
+    IPC_TEST(queued_message_is_charged_to_the_sender_until_received),
+    IPC_TEST(ipc_send_over_quota_returns_limit_and_moves_nothing),
+    IPC_TEST(ool_copy_over_quota_returns_limit_and_frees_the_copies),
+    IPC_TEST(port_allocate_over_quota_returns_limit),
+    IPC_TEST(name_table_growth_over_quota_returns_limit),
+    IPC_TEST(notification_request_over_quota_returns_limit),
+    IPC_TEST(notice_is_charged_to_the_requester_until_received),
+    IPC_TEST(ipc_call_over_quota_without_a_reply_port_returns_limit),
+    IPC_TEST(ool_moved_frames_go_to_the_receivers_account),
+    IPC_TEST(fast_path_call_and_reply_need_no_quota),
 };
 const size_t ipc_delivery_tests_count =
     sizeof(ipc_delivery_tests) / sizeof(ipc_delivery_tests[0]);

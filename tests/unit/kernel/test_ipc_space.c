@@ -19,27 +19,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uk/errors.h>
+
 #include "ipc.h"
 
 static struct ipc_space space;
 static uint64_t bytes_held, allocs, frees, last_alloc_bytes;
 static bool fail_alloc;
+static int fail_error = -ERR_NO_MEMORY; /* what a failing alloc says */
 
-static void *counting_alloc(uint64_t bytes)
+static int counting_alloc(struct ipc_space *s, uint64_t bytes, void **out)
 {
+	assert_ptr_equal(s, &space); /* the table asks for itself */
 	if (fail_alloc)
-		return NULL;
+		return fail_error;
 	void *p = malloc(bytes);
 	assert_non_null(p);
 	memset(p, 0xa5, bytes); /* the table must not rely on zeroed storage */
 	bytes_held += bytes;
 	allocs++;
 	last_alloc_bytes = bytes;
-	return p;
+	*out = p;
+	return 0;
 }
 
-static void counting_free(void *p, uint64_t bytes)
+static void counting_free(struct ipc_space *s, void *p, uint64_t bytes)
 {
+	assert_ptr_equal(s, &space);
 	assert_true(bytes_held >= bytes);
 	bytes_held -= bytes;
 	frees++;
@@ -50,6 +56,7 @@ static int setup(void **state)
 {
 	bytes_held = allocs = frees = last_alloc_bytes = 0;
 	fail_alloc = false;
+	fail_error = -ERR_NO_MEMORY;
 	ipc_space_init(&space, counting_alloc, counting_free);
 	return 0;
 }
@@ -64,7 +71,7 @@ static int teardown(void **state)
 static uk_name_t alloc_name(void *object)
 {
 	uk_name_t name = 0;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &name);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &name, NULL);
 
 	assert_non_null(e);
 	e->object = object;
@@ -115,7 +122,7 @@ ipc_entry_alloc_hands_out_ascending_indexes_in_a_new_table(void **state)
 static void ipc_entry_alloc_returns_a_clean_entry(void **state)
 {
 	uk_name_t name;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &name);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &name, NULL);
 
 	assert_non_null(e);
 	assert_null(e->object);
@@ -172,7 +179,7 @@ ipc_entry_lookup_of_an_allocated_entry_without_rights_returns_null(void **state)
 {
 	uk_name_t name;
 
-	assert_non_null(ipc_entry_alloc(&space, &name));
+	assert_non_null(ipc_entry_alloc(&space, &name, NULL));
 	assert_null(ipc_entry_lookup(&space, name));
 }
 
@@ -246,7 +253,7 @@ static void ipc_entry_alloc_after_free_has_no_badge(void **state)
 	ipc_entry_lookup(&space, name)->badge = 0x5eed;
 	ipc_entry_free(&space, name);
 	uk_name_t again;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &again);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &again, NULL);
 	assert_non_null(e);
 	assert_int_equal(ipc_name_index(again), ipc_name_index(name));
 	assert_int_equal(e->badge, 0);
@@ -451,7 +458,9 @@ static void ipc_space_fills_to_ipc_space_max_then_alloc_fails(void **state)
 	uint64_t allocs_before = allocs;
 
 	name = 0x1234;
-	assert_null(ipc_entry_alloc(&space, &name));
+	int err = 0;
+	assert_null(ipc_entry_alloc(&space, &name, &err));
+	assert_int_equal(err, -ERR_LIMIT);
 	assert_int_equal(allocs, allocs_before); /* no attempt past the cap */
 	assert_int_equal(space.size, IPC_SPACE_MAX);
 	assert_int_equal(space.used, IPC_SPACE_MAX - 1);
@@ -461,7 +470,7 @@ static void ipc_space_fills_to_ipc_space_max_then_alloc_fails(void **state)
 	ipc_entry_free(&space, last);
 	uk_name_t again = alloc_name(NULL);
 	assert_int_equal(ipc_name_index(again), ipc_name_index(last));
-	assert_null(ipc_entry_alloc(&space, &name));
+	assert_null(ipc_entry_alloc(&space, &name, NULL));
 }
 
 static void ipc_space_grows_through_every_doubling(void **state)
@@ -489,15 +498,20 @@ static void ipc_entry_alloc_fails_cleanly_when_storage_runs_out(void **state)
 {
 	uk_name_t name;
 
+	int err = 0;
 	fail_alloc = true;
-	assert_null(ipc_entry_alloc(&space, &name));
+	assert_null(ipc_entry_alloc(&space, &name, &err));
+	assert_int_equal(err, -ERR_NO_MEMORY);
 	assert_int_equal(space.size, 0);
 	assert_int_equal(space.used, 0);
 	fail_alloc = false;
 	for (int i = 0; i < 127; i++)
 		alloc_name(NULL);
+	/* Over the task's quota: the storage's own error comes back. */
 	fail_alloc = true;
-	assert_null(ipc_entry_alloc(&space, &name));
+	fail_error = -ERR_LIMIT;
+	assert_null(ipc_entry_alloc(&space, &name, &err));
+	assert_int_equal(err, -ERR_LIMIT);
 	assert_int_equal(space.size, 128);
 	assert_int_equal(space.used, 127);
 	assert_non_null(ipc_entry_lookup(&space, ipc_name_make(127, 1)));
@@ -511,7 +525,7 @@ ipc_space_find_returns_the_name_holding_send_or_receive(void **state)
 	int a = 0, b = 0;
 	uk_name_t na = alloc_name(&a);
 	uk_name_t nb;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &nb);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &nb, NULL);
 
 	e->object = &b;
 	e->rights = UK_RIGHT_RECEIVE;
@@ -523,7 +537,7 @@ static void ipc_space_find_ignores_send_once_names(void **state)
 {
 	int port = 0;
 	uk_name_t name;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &name);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &name, NULL);
 
 	e->object = &port;
 	e->rights = UK_RIGHT_SEND_ONCE;
@@ -623,7 +637,7 @@ ipc_space_find_matches_a_receive_right_with_badge_zero_only(void **state)
 {
 	int port = 0;
 	uk_name_t recv;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &recv);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &recv, NULL);
 
 	e->object = &port;
 	e->rights = UK_RIGHT_RECEIVE;
@@ -641,7 +655,7 @@ static void ipc_space_find_of_a_badge_ignores_send_once_names(void **state)
 {
 	int port = 0;
 	uk_name_t once;
-	struct ipc_entry *e = ipc_entry_alloc(&space, &once);
+	struct ipc_entry *e = ipc_entry_alloc(&space, &once, NULL);
 
 	e->object = &port;
 	e->rights = UK_RIGHT_SEND_ONCE;
