@@ -170,51 +170,80 @@ long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
 	return n;
 }
 
-/* The device server's public port, found once. */
-static uk_name_t dev_port(void)
-{
-	static uk_name_t port;
+#define DEV_LOOKUP_WAIT_NS (10ull * 1000000000ull)
 
-	if (!port) {
-		long rc = ns_lookup("dev", 10ull * 1000000000ull);
-		if (rc > 0)
-			port = (uk_name_t)rc;
+/* The device server's public port and our claim port, once found. Either
+ * is looked up again when a call finds it dead (ERR_DEAD): a restarted
+ * device server registers "dev" anew, and init binds a new "dev.claim"
+ * for us to a claim port of the new server. */
+static uk_name_t dev_public, dev_claim_right;
+
+/* A live send right to name, waiting up to timeout_ns; a dead one the
+ * name server has not dropped yet is skipped. */
+static uk_name_t lookup_live(const char *name, uint64_t timeout_ns)
+{
+	uint64_t deadline = (uint64_t)uk_clock() + timeout_ns;
+
+	for (;;) {
+		uint64_t now = (uint64_t)uk_clock();
+		long rc = ns_lookup(name, now < deadline ? deadline - now : 0);
+		if (rc <= 0)
+			return 0;
+		struct uk_port_info info;
+		if (uk_port_info((uk_name_t)rc, &info) == 0 &&
+		    !(info.rights & UK_RIGHT_DEAD_NAME))
+			return (uk_name_t)rc;
+		uk_port_deallocate((uk_name_t)rc);
+		if ((uint64_t)uk_clock() >= deadline)
+			return 0;
+		uk_sleep(20ull * 1000000ull);
 	}
-	return port;
 }
 
-/* Our claim port, if init's configuration gave us one: "dev.claim" is
- * bound for our client port alone, before we run. Without it claims and
- * configuration access are ERR_PERMISSION. */
-static uk_name_t dev_claim_port(void)
+/* "dev" (public) or "dev.claim" (ours, if init's configuration gave us
+ * one: it is bound for our client port alone, before we run; without it
+ * claims and configuration access are ERR_PERMISSION). again: the right
+ * we had is dead, so look up the new one and wait for it. */
+static uk_name_t dev_right(bool claim, bool again)
 {
-	static uk_name_t port;
+	uk_name_t *port = claim ? &dev_claim_right : &dev_public;
 
-	if (!port) {
-		long rc = ns_lookup("dev.claim", 0);
-		if (rc > 0)
-			port = (uk_name_t)rc;
+	if (again && *port) {
+		uk_port_deallocate(*port);
+		*port = 0;
+	} else if (again) {
+		return 0;
 	}
-	return port;
+	if (!*port)
+		*port = lookup_live(claim ? "dev.claim" : "dev",
+				    claim && !again ? 0 : DEV_LOOKUP_WAIT_NS);
+	return *port;
 }
 
 static long dev_call(union svc_buf *b, uint32_t id, const void *req,
 		     size_t req_len, uk_name_t owner, uint32_t want)
 {
-	uk_name_t dev = id == DEV_INFO ? dev_port() : dev_claim_port();
+	bool claim = id != DEV_INFO;
+	uk_name_t dev = dev_right(claim, false);
+	long rc = -ERR_DEAD;
 
-	if (!dev)
-		return id == DEV_INFO ? -ERR_NOT_FOUND : -ERR_PERMISSION;
-	memset(&b->h, 0, sizeof(b->h));
-	b->h.id = id;
-	b->h.dest = dev;
-	if (owner) {
-		b->h.n_ports = 1;
-		uk_msg_ports(&b->h)[0] = (struct uk_msg_port){ owner, UK_DISP_MAKE_SEND };
+	for (unsigned attempt = 0; attempt < 2 && rc == -ERR_DEAD; attempt++) {
+		if (attempt)
+			dev = dev_right(claim, true);
+		if (!dev)
+			return claim ? -ERR_PERMISSION : -ERR_NOT_FOUND;
+		memset(&b->h, 0, sizeof(b->h));
+		b->h.id = id;
+		b->h.dest = dev;
+		if (owner) {
+			b->h.n_ports = 1;
+			uk_msg_ports(&b->h)[0] =
+				(struct uk_msg_port){ owner, UK_DISP_MAKE_SEND };
+		}
+		memcpy(uk_msg_body(&b->h), req, req_len);
+		b->h.size = (uint32_t)((uint8_t *)uk_msg_body(&b->h) + req_len - b->bytes);
+		rc = uk_ipc_call(&b->h, b->h.size, &b->h, sizeof(*b), UK_TIMEOUT_INFINITE);
 	}
-	memcpy(uk_msg_body(&b->h), req, req_len);
-	b->h.size = (uint32_t)((uint8_t *)uk_msg_body(&b->h) + req_len - b->bytes);
-	long rc = uk_ipc_call(&b->h, b->h.size, &b->h, sizeof(*b), UK_TIMEOUT_INFINITE);
 	return reply_status(rc, &b->h, id, want);
 }
 

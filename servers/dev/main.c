@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dev: the device (bus) server (include/uk/proto/dev.h). It alone holds
- * the hardware roots (rights[1..3] from init). At start it walks PCI
- * configuration space through ports 0xcf8/0xcfc, sizes every BAR, and
- * derives one capability per BAR and one for the interrupt line; the fixed
- * legacy devices of a PC (COM1) join the table. A driver claims a device
+ * hardware capabilities covering everything (rights[1..3] from init: this
+ * instance's children of init's roots, revoked by init when it ends). At
+ * start it walks PCI configuration space through ports 0xcf8/0xcfc (pci.c),
+ * sizes every BAR, and derives one capability per BAR and one for the
+ * interrupt line; the fixed legacy devices of a PC (COM1) join the table.
+ * Then it quiesces every device that is not a bridge (bus mastering,
+ * decoding off, INTx disabled, virtio devices reset): nothing a previous
+ * dev or a driver of it started may keep running. A driver claims a device
  * and gets a fresh child of each of those capabilities; nothing else of the
- * machine. When the claim ends (DEV_RELEASE, the owner port dies, the claim
- * port loses its last sender) cap_revoke on the device's capabilities kills
- * the children and everything the driver made with them or gave away:
- * its ports close, its device memory is unmapped, its interrupts unbound.
+ * machine; the claim turns decoding and bus mastering on. When the claim
+ * ends (DEV_RELEASE, the owner port dies, the claim port loses its last
+ * sender) cap_revoke on the device's capabilities kills the children and
+ * everything the driver made with them or gave away: its ports close, its
+ * device memory is unmapped, its interrupts unbound; then the device is
+ * quiesced again, so DMA the driver started stops too.
  *
  * Authority comes from the port a request arrives on (uk/proto/dev.h): the
  * public port "dev" answers DEV_INFO only; the admin port (private name
@@ -25,12 +31,11 @@
 #include <ulib.h>
 #include <uk/proto/dev.h>
 
+#include "pci.h"
+
 #define MAX_DEVICES 64
 #define MAX_DRIVERS 24
 #define PCI_CLASS_BRIDGE 0x06
-#define PCI_CAP_VENDOR 0x09
-#define PCI_ADDR 0xcf8
-#define PCI_DATA 0xcfc
 
 /* A claim port, made for one driver by init. */
 struct driver {
@@ -62,69 +67,6 @@ union msgbuf {
 };
 static union msgbuf in, out;
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static uint32_t cfg_read32(uint32_t bdf, unsigned off)
-{
-	outl(PCI_ADDR, 0x80000000u | bdf << 8 | (off & 0xfc));
-	return inl(PCI_DATA);
-}
-
-static void cfg_write32(uint32_t bdf, unsigned off, uint32_t v)
-{
-	outl(PCI_ADDR, 0x80000000u | bdf << 8 | (off & 0xfc));
-	outl(PCI_DATA, v);
-}
-
-static uint32_t cfg_read(uint32_t bdf, unsigned off, unsigned width)
-{
-	uint32_t v = cfg_read32(bdf, off) >> ((off & 3) * 8);
-
-	return width == 4 ? v : v & ((1u << (width * 8)) - 1);
-}
-
-static void cfg_write(uint32_t bdf, unsigned off, unsigned width, uint32_t v)
-{
-	if (width == 4) {
-		cfg_write32(bdf, off, v);
-		return;
-	}
-	uint32_t shift = (off & 3) * 8, mask = ((1u << (width * 8)) - 1) << shift;
-	uint32_t old = cfg_read32(bdf, off);
-	cfg_write32(bdf, off, (old & ~mask) | ((v << shift) & mask));
-}
-
-static const char *pci_name(uint16_t vendor, uint16_t device, uint8_t cls,
-			    uint8_t sub)
-{
-	if (vendor == 0x1af4) {
-		switch (device) {
-		case 0x1000: case 0x1041: return "virtio-net";
-		case 0x1001: case 0x1042: return "virtio-blk";
-		case 0x1003: case 0x1043: return "virtio-console";
-		case 0x1005: case 0x1044: return "virtio-rng";
-		default: return "virtio";
-		}
-	}
-	switch (cls) {
-	case 0x01: return "storage";
-	case 0x02: return "network";
-	case 0x03: return "display";
-	case 0x06: return sub == 0 ? "host-bridge" : sub == 1 ? "isa-bridge" : "bridge";
-	case 0x0c: return "serial-bus";
-	default: return "device";
-	}
-}
-
 static uk_name_t derive(uk_name_t root, uint64_t base, uint64_t size)
 {
 	long c = uk_cap_derive(root, base, size);
@@ -137,55 +79,14 @@ static uk_name_t derive(uk_name_t root, uint64_t base, uint64_t size)
 	return (uk_name_t)c;
 }
 
-/* Size BAR i of bdf (decoding is off); returns how many BAR slots it uses. */
-static unsigned size_bar(uint32_t bdf, unsigned i, struct uk_dev_res *r)
-{
-	unsigned off = 0x10 + i * 4;
-	uint32_t orig = cfg_read32(bdf, off);
-
-	cfg_write32(bdf, off, 0xffffffffu);
-	uint32_t mask = cfg_read32(bdf, off);
-	cfg_write32(bdf, off, orig);
-	memset(r, 0, sizeof(*r));
-	if (mask == 0 || mask == 0xffffffffu)
-		return 1;
-	if (orig & 1) { /* I/O */
-		uint32_t m = mask & ~3u;
-		r->kind = UK_DEV_RES_IO;
-		r->base = orig & ~3u;
-		r->size = (uint16_t)(~m + 1);
-		return 1;
-	}
-	uint64_t base = orig & ~0xfull, m = mask & ~0xfull;
-	unsigned used = 1;
-	if (((orig >> 1) & 3) == 2 && i < 5) { /* 64-bit */
-		uint32_t hi = cfg_read32(bdf, off + 4);
-		cfg_write32(bdf, off + 4, 0xffffffffu);
-		uint32_t mhi = cfg_read32(bdf, off + 4);
-		cfg_write32(bdf, off + 4, hi);
-		base |= (uint64_t)hi << 32;
-		m |= (uint64_t)mhi << 32;
-		r->flags |= UK_DEV_RES_64BIT;
-		used = 2;
-	} else {
-		m |= 0xffffffff00000000ull;
-	}
-	r->kind = UK_DEV_RES_MEMORY;
-	r->base = base;
-	r->size = ~m + 1;
-	if (orig & 8)
-		r->flags |= UK_DEV_RES_PREFETCH;
-	return used;
-}
-
 static void add_pci(uint32_t bdf)
 {
 	if (n_devices == MAX_DEVICES)
 		return;
 	struct device *d = &devices[n_devices];
 	struct uk_dev_info *di = &d->info;
-	uint32_t id = cfg_read32(bdf, 0), cls = cfg_read32(bdf, 8);
-	uint32_t sub = cfg_read32(bdf, 0x2c), hdr = cfg_read(bdf, 0x0e, 1) & 0x7f;
+	uint32_t id = pci_cfg_read(bdf, 0, 4), cls = pci_cfg_read(bdf, 8, 4);
+	uint32_t sub = pci_cfg_read(bdf, 0x2c, 4), hdr = pci_cfg_read(bdf, 0x0e, 1) & 0x7f;
 
 	memset(d, 0, sizeof(*d));
 	di->index = n_devices;
@@ -199,17 +100,18 @@ static void add_pci(uint32_t bdf)
 	di->class_code = (uint8_t)(cls >> 24);
 	di->subsystem_vendor = (uint16_t)sub;
 	di->subsystem = (uint16_t)(sub >> 16);
-	uint8_t pin = (uint8_t)cfg_read(bdf, 0x3d, 1), line = (uint8_t)cfg_read(bdf, 0x3c, 1);
+	uint8_t pin = (uint8_t)pci_cfg_read(bdf, 0x3d, 1), line = (uint8_t)pci_cfg_read(bdf, 0x3c, 1);
 	di->irq = pin && line > 0 && line < 16 && line != 2 ? line : UK_DEV_NO_IRQ;
 	strlcpy(di->name, pci_name(di->vendor, di->device, di->class_code, di->subclass),
 		sizeof(di->name));
 	if (hdr == 0) {
-		/* BARs are sized with decoding off, then restored. */
-		uint32_t cmd = cfg_read(bdf, 4, 2);
-		cfg_write(bdf, 4, 2, cmd & ~3u);
+		/* BARs are sized with decoding off, then restored (a device
+		 * that is not a bridge is quiesced right after, in main). */
+		uint32_t cmd = pci_cfg_read(bdf, 4, 2);
+		pci_cfg_write(bdf, 4, 2, cmd & ~3u);
 		for (unsigned i = 0; i < 6;)
-			i += size_bar(bdf, i, &di->res[i]);
-		cfg_write(bdf, 4, 2, cmd);
+			i += pci_size_bar(bdf, i, &di->res[i]);
+		pci_cfg_write(bdf, 4, 2, cmd);
 	}
 	for (unsigned i = 0; i < UK_DEV_RES_MAX; i++) {
 		struct uk_dev_res *r = &di->res[i];
@@ -232,11 +134,11 @@ static void scan_pci(void)
 	for (uint32_t bus = 0; bus < 256; bus++)
 		for (uint32_t dev = 0; dev < 32; dev++) {
 			uint32_t bdf = bus << 8 | dev << 3;
-			if ((cfg_read32(bdf, 0) & 0xffff) == 0xffff)
+			if ((pci_cfg_read(bdf, 0, 4) & 0xffff) == 0xffff)
 				continue;
-			unsigned fns = (cfg_read(bdf, 0x0e, 1) & 0x80) ? 8 : 1;
+			unsigned fns = (pci_cfg_read(bdf, 0x0e, 1) & 0x80) ? 8 : 1;
 			for (uint32_t fn = 0; fn < fns; fn++)
-				if ((cfg_read32(bdf | fn, 0) & 0xffff) != 0xffff)
+				if ((pci_cfg_read(bdf | fn, 0, 4) & 0xffff) != 0xffff)
 					add_pci(bdf | fn);
 		}
 }
@@ -296,6 +198,27 @@ static int derive_claim(struct device *d)
 	return 0;
 }
 
+/* d's description with the command register as the device has it now. */
+static void info_now(const struct device *d, struct uk_dev_info *to)
+{
+	*to = d->info;
+	to->command = d->info.bus == UK_DEV_BUS_PCI
+			       ? (uint16_t)pci_cfg_read(d->info.address, 4, 2)
+			       : 0;
+}
+
+/* Nobody's device does nothing: no DMA, no decoding, no interrupt, and a
+ * virtio device forgets its queues (pci_quiesce). Bridges are left alone:
+ * their decoding is the machine's address map. */
+static void quiesce(const struct device *d)
+{
+	if (d->info.bus != UK_DEV_BUS_PCI || d->info.class_code == PCI_CLASS_BRIDGE)
+		return;
+	if (!pci_quiesce(&d->info, root_io))
+		printf("dev: %s (device %u) did not confirm its reset\n", d->info.name,
+		       d->info.index);
+}
+
 static void *reply_start(uint32_t id, int32_t status)
 {
 	return uk_rpc_reply_start(&out.h, id, status, 0, 0);
@@ -321,13 +244,16 @@ static bool spec_allows(const struct uk_dev_spec *sp, const struct device *d)
 }
 
 /* May drv claim d? Never a bridge, whatever the configuration says: its
- * windows and bus numbers are the machine's address map. */
+ * windows and bus numbers are the machine's address map. A legacy device
+ * has no ids, so only a spec that names it allows it (class:00 does not
+ * reach COM1). */
 static bool allowed(const struct driver *drv, const struct device *d)
 {
 	if (d->info.bus == UK_DEV_BUS_PCI && d->info.class_code == PCI_CLASS_BRIDGE)
 		return false;
 	for (unsigned i = 0; i < drv->n_specs; i++)
-		if (spec_allows(&drv->specs[i], d))
+		if (spec_allows(&drv->specs[i], d) &&
+		    (d->info.bus != UK_DEV_BUS_LEGACY || drv->specs[i].name[0]))
 			return true;
 	return false;
 }
@@ -366,17 +292,16 @@ static int claim(const struct uk_msg_header *h, struct driver *drv,
 	d->owner = owner;
 	d->driver = drv;
 	d->info.owner_task = h->sender; /* for display only */
-	if (d->info.bus == UK_DEV_BUS_PCI) {
-		uint32_t cmd = cfg_read(d->info.address, 4, 2);
-		cfg_write(d->info.address, 4, 2, cmd | 0x7);
-	}
+	if (d->info.bus == UK_DEV_BUS_PCI)
+		pci_enable_for_claim(&d->info);
 	struct uk_dev_claim_reply *r = uk_rpc_reply_start(&out.h, DEV_CLAIM, 0, d->n_caps, 0);
 	for (unsigned i = 0; i < d->n_caps; i++)
 		uk_msg_ports(&out.h)[i] = (struct uk_msg_port){ d->claim_caps[i],
 								UK_DISP_COPY_HARDWARE };
-	r->info = d->info;
+	info_now(d, &r->info);
 	for (unsigned off = 0; off < 256; off += 4) {
-		uint32_t v = d->info.bus == UK_DEV_BUS_PCI ? cfg_read32(d->info.address, off) : 0;
+		uint32_t v = d->info.bus == UK_DEV_BUS_PCI ? pci_cfg_read(d->info.address, off, 4)
+							   : 0;
 		memcpy(&r->config[off], &v, 4);
 	}
 	out.h.size = (uint32_t)((uint8_t *)(r + 1) - out.bytes);
@@ -389,27 +314,13 @@ static void release(struct device *d)
 {
 	printf("dev: %s (device %u) released\n", d->info.name, d->info.index);
 	revoke_claim(d);
+	/* The driver can no longer reach the device; stop what it left
+	 * running (DMA included) before anyone else may claim it. */
+	quiesce(d);
 	uk_port_deallocate(d->owner);
 	d->owner = 0;
 	d->driver = NULL;
 	d->info.owner_task = 0;
-}
-
-/* Is [off, off + width) inside the body of a vendor-specific capability
- * (past its id, next and length bytes)? */
-static bool in_vendor_capability(uint32_t bdf, unsigned off, unsigned width)
-{
-	if (!(cfg_read(bdf, 6, 2) & 0x10)) /* no capability list */
-		return false;
-	unsigned p = cfg_read(bdf, 0x34, 1) & 0xfc;
-	for (unsigned n = 0; p >= 0x40 && n < 48; n++) {
-		unsigned id = cfg_read(bdf, p, 1), len = cfg_read(bdf, p + 2, 1);
-		if (id == PCI_CAP_VENDOR && off >= p + 3 && off + width <= p + len &&
-		    p + len <= 256)
-			return true;
-		p = cfg_read(bdf, p + 1, 1) & 0xfc;
-	}
-	return false;
 }
 
 static int config_access(const struct uk_msg_header *h, const struct driver *drv,
@@ -427,20 +338,20 @@ static int config_access(const struct uk_msg_header *h, const struct driver *drv
 		return -ERR_INVALID;
 	if (h->id == DEV_CONFIG_READ) {
 		struct uk_dev_config_reply *r = reply_start(h->id, 0);
-		r->value = cfg_read(d->info.address, rq->offset, rq->width);
+		r->value = pci_cfg_read(d->info.address, rq->offset, rq->width);
 		r->reserved = 0;
 		out.h.size += sizeof(*r);
 		return 1;
 	}
 	uint32_t a = d->info.address;
 	if (rq->offset == 4 && rq->width == 2) {
-		uint32_t cmd = cfg_read(a, 4, 2);
+		uint32_t cmd = pci_cfg_read(a, 4, 2);
 		if ((rq->value ^ cmd) & ~UK_DEV_COMMAND_WRITABLE & 0xffffu)
 			return -ERR_PERMISSION;
-	} else if (!in_vendor_capability(a, rq->offset, rq->width)) {
+	} else if (!pci_in_vendor_capability(a, rq->offset, rq->width)) {
 		return -ERR_PERMISSION;
 	}
-	cfg_write(a, rq->offset, rq->width, rq->value);
+	pci_cfg_write(a, rq->offset, rq->width, rq->value);
 	return 0;
 }
 
@@ -568,7 +479,7 @@ static bool handle(void)
 			break;
 		}
 		struct uk_dev_info *r = reply_start(h->id, 0);
-		*r = devices[rq.index].info;
+		info_now(&devices[rq.index], r);
 		out.h.size += sizeof(*r);
 		return true;
 	}
@@ -679,6 +590,10 @@ int main(int argc, char **argv)
 	}
 	scan_pci();
 	add_legacy("com1", 0x3f8, 8, 4);
+	/* A previous instance of dev, or a driver of it, may have left a
+	 * device running: no claim is alive now, so none may run. */
+	for (unsigned i = 0; i < n_devices; i++)
+		quiesce(&devices[i]);
 	for (unsigned i = 0; i < n_devices; i++) {
 		const struct uk_dev_info *d = &devices[i].info;
 		if (d->bus == UK_DEV_BUS_PCI)

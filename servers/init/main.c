@@ -18,9 +18,15 @@
  * gives the program, lets it see the private names of the services it
  * +uses, and binds "dev.claim" for it to a claim port of the device server
  * that allows exactly its +dev devices (docs/ARCHITECTURE.md, "Protection
- * model"). Test programs and "+hw" services also get copies of init's
- * hardware roots at rights[1..3]. In test mode only the services of
- * with=NAME,NAME... are started before the test.
+ * model"). Test programs and "+hw" services also get hardware
+ * capabilities at rights[1..3]: for each instance, children of init's roots
+ * (init keeps them) and below them the program's, so that init revokes
+ * everything that instance had, gave away or derived when it ends. When
+ * the device server ends, every claim dies with its capabilities: init
+ * kills the running +dev services, restarts dev, then starts them again
+ * so they claim from the new one. In test mode only the services of
+ * with=NAME,NAME... are started before the test, and a test program whose
+ * line says +inittest gets init's test port "init.test" (test_port.c).
  */
 #include <cmdline.h>
 #include <cpio.h>
@@ -28,6 +34,8 @@
 #include <ulib.h>
 #include <uk/proto/dev.h>
 #include <uk/proto/name.h>
+
+#include "test_port.h"
 
 #define MAX_ARGS 16
 #define MAX_SERVICES 24u
@@ -37,20 +45,26 @@
 #define MAX_USES 4u
 #define DEV_ADMIN_WAIT_NS (10ull * 1000000000ull)
 #define ADMIN_CALL_NS (10ull * 1000000000ull) /* deadline of one admin call */
+#define KILL_WAIT_NS (5ull * 1000000000ull)
+#define HW_ROOTS 3u /* rights[UK_STARTUP_HW_IO..UK_STARTUP_HW_IRQ] */
 
 static const void *archive;
 static size_t archive_len;
 static uk_name_t name_admin; /* our send right to the name server's admin port */
 static uk_name_t dev_admin;  /* the device server's admin port, once found */
+static uk_name_t test_port;  /* send right to init.test, in test mode only */
 
 struct service {
 	char name[24];
 	char args[160];	 /* space-separated */
-	bool hw;	 /* gets the hardware roots at rights[1..3] */
+	bool hw;	 /* gets hardware capabilities at rights[1..3] */
 	bool restart;	 /* restarted when it crashes or is killed */
 	bool wanted;	 /* started in this boot */
 	bool program;	 /* a "program" line: started only when asked for */
 	bool resolver;	 /* may register name resolvers */
+	bool inittest;	 /* may use init.test, if it is the test program */
+	bool test;	 /* the test program of this boot (test=) */
+	bool cycle;	 /* killed for a new dev, to be started again */
 	unsigned mcp;	 /* highest priority it may give (+mcp=N; default 16) */
 	uint64_t quota;	 /* +quota: bytes of kernel memory of its own, 0: ours */
 	char names[MAX_NAMES][UK_NAME_MAX]; /* system names it owns */
@@ -62,6 +76,7 @@ struct service {
 	unsigned n_devs;
 	uint32_t client;   /* its client id at the name server, 0 if none */
 	uk_name_t bootstrap; /* send right to its client port, until spawned */
+	uk_name_t hw_caps[HW_ROOTS]; /* this instance's children of our roots */
 	uint64_t task;	 /* running task, 0 if none */
 	uint64_t window_start;
 	unsigned restarts;
@@ -92,17 +107,54 @@ static long start_program_rights(const char *path, const char *const argv[],
 	return id;
 }
 
-/* The bootstrap right (moved: the program's own client port), and with hw
- * copies of our hardware roots. */
-static unsigned standard_rights(struct uk_task_right *r, uk_name_t bootstrap, bool hw)
+/* Revoke what the instance of s that ended (or failed to start) had of
+ * the hardware: its capabilities, copies it gave away, and everything
+ * derived from them in any task (a device server's claims included). */
+static void hw_revoke(struct service *s)
 {
+	for (unsigned i = 0; i < HW_ROOTS; i++) {
+		if (!s->hw_caps[i])
+			continue;
+		long rc = uk_cap_revoke(s->hw_caps[i]);
+		if (rc < 0)
+			printf("init: cannot revoke %s's hardware capability %u: %s\n",
+			       s->name, i, err_str(rc));
+		uk_port_deallocate(s->hw_caps[i]);
+		s->hw_caps[i] = 0;
+	}
+}
+
+/* Hardware capabilities for one instance of s, in r[] as rights[1..3]:
+ * for each of our roots a child that we keep (s->hw_caps) and, below it,
+ * the grandchild the program gets, covering the same range. Revoking the
+ * child (hw_revoke) kills the program's capability itself, not only what
+ * it derived. Returns how many rights it put in r. */
+static unsigned hw_instance(struct service *s, struct uk_task_right *r)
+{
+	const struct uk_startup *su = uk_startup_info;
 	unsigned n = 0;
 
-	r[n++] = (struct uk_task_right){ bootstrap, UK_DISP_MOVE_SEND };
-	for (unsigned i = UK_STARTUP_HW_IO; hw && i <= UK_STARTUP_HW_IRQ; i++)
-		if (i < uk_startup_info->n_rights && uk_startup_info->rights[i])
-			r[n++] = (struct uk_task_right){ uk_startup_info->rights[i],
-							 UK_DISP_COPY_HARDWARE };
+	hw_revoke(s);
+	for (unsigned i = 0; i < HW_ROOTS; i++) {
+		unsigned slot = UK_STARTUP_HW_IO + i;
+		struct uk_hw_info info;
+		long child = -ERR_BAD_NAME;
+		if (slot < su->n_rights && su->rights[slot] &&
+		    uk_cap_info(su->rights[slot], &info) == 0)
+			child = uk_cap_derive(su->rights[slot], info.base, info.size);
+		long given = child > 0 ? uk_cap_derive((uk_name_t)child, info.base, info.size)
+				       : child;
+		if (given < 0) {
+			/* The rest would land in the wrong slots: stop here. */
+			printf("init: no hardware capability %u for %s: %s\n", i, s->name,
+			       err_str(given));
+			if (child > 0)
+				uk_port_deallocate((uk_name_t)child);
+			break;
+		}
+		s->hw_caps[i] = (uk_name_t)child;
+		r[n++] = (struct uk_task_right){ (uk_name_t)given, UK_DISP_COPY_HARDWARE };
+	}
 	return n;
 }
 
@@ -256,24 +308,14 @@ static int prepare(struct service *s)
 	return 0;
 }
 
-/* Pass 2: what s may see and claim. */
-static void grant(struct service *s)
+/* A claim port of the device server that allows exactly s's devices,
+ * bound as "dev.claim" for s's client only (replacing an earlier one). */
+static void bind_claim_port(const struct service *s)
 {
-	for (unsigned u = 0; u < s->n_uses; u++) {
-		const struct service *t = find_service(s->uses[u]);
-		for (unsigned i = 0; t && t->wanted && i < t->n_names; i++) {
-			long rc = name_admin_op(NAME_ADMIN_ALLOW, t->names[i], s->client,
-						0, 0, 0);
-			if (rc < 0)
-				printf("init: %s cannot be given %s: %s\n", s->name,
-				       t->names[i], err_str(rc));
-		}
-	}
+	union admin_buf b;
+
 	if (!s->n_devs || !find_dev_admin())
 		return;
-	/* A claim port of the device server that allows exactly these
-	 * devices, bound as "dev.claim" for this client only. */
-	union admin_buf b;
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
 	long rc = port > 0 ? uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND)
 			   : (port ? port : -ERR_NO_MEMORY);
@@ -290,18 +332,53 @@ static void grant(struct service *s)
 		printf("init: no device claim right for %s: %s\n", s->name, err_str(rc));
 }
 
+/* Pass 2: what s may see and claim. */
+static void grant(struct service *s)
+{
+	for (unsigned u = 0; u < s->n_uses; u++) {
+		const struct service *t = find_service(s->uses[u]);
+		for (unsigned i = 0; t && t->wanted && i < t->n_names; i++) {
+			long rc = name_admin_op(NAME_ADMIN_ALLOW, t->names[i], s->client,
+						0, 0, 0);
+			if (rc < 0)
+				printf("init: %s cannot be given %s: %s\n", s->name,
+				       t->names[i], err_str(rc));
+		}
+	}
+	/* init.test exists in test mode only, and only the test program
+	 * whose line says +inittest sees it. */
+	if (s->test && s->inittest && test_port) {
+		long rc = name_admin_op(NAME_ADMIN_BIND, "init.test", s->client, 0,
+					test_port, UK_DISP_COPY_SEND);
+		if (rc < 0)
+			printf("init: cannot bind init.test for %s: %s\n", s->name,
+			       err_str(rc));
+	}
+	bind_claim_port(s);
+}
+
+/* Start path with s's bootstrap right and, for +hw, this instance's
+ * hardware capabilities (our names for them are dropped once the program
+ * has its copies; their parents stay in s->hw_caps until it ends). */
 static long spawn(struct service *s, const char *path, const char *const argv[])
 {
 	struct uk_task_right r[UK_TASK_RIGHTS_MAX];
+	unsigned n = 0;
 	long id;
 
 	if (!s->bootstrap && prepare(s) < 0)
 		return -ERR_INVALID;
 	grant(s);
-	id = start_program_rights(path, argv, s->mcp, s->quota, r,
-				  standard_rights(r, s->bootstrap, s->hw));
-	if (id < 0)
+	r[n++] = (struct uk_task_right){ s->bootstrap, UK_DISP_MOVE_SEND };
+	if (s->hw)
+		n += hw_instance(s, &r[n]);
+	id = start_program_rights(path, argv, s->mcp, s->quota, r, n);
+	for (unsigned i = 1; i < n; i++)
+		uk_port_deallocate(r[i].name);
+	if (id < 0) {
 		uk_port_deallocate(s->bootstrap); /* the client ends with it */
+		hw_revoke(s);
+	}
 	s->bootstrap = 0;
 	return id;
 }
@@ -389,6 +466,8 @@ static bool option(struct service *s, const char *w)
 		s->restart = false;
 	} else if (!strcmp(w, "+resolver")) {
 		s->resolver = true;
+	} else if (!strcmp(w, "+inittest")) {
+		s->inittest = true;
 	} else if (!strncmp(w, "+mcp=", 5)) {
 		char *end;
 		unsigned long v = strtoul(w + 5, &end, 10);
@@ -511,8 +590,48 @@ static void start_wanted(void)
 			start_service(&services[i]);
 }
 
-/* A child ended: restart it if it is a service that crashed or was killed,
- * at most RESTART_MAX times in RESTART_WINDOW_NS. */
+/* The device server is gone, and with its capabilities (hw_revoke) every
+ * claim: no driver reaches its device any more. Kill the running drivers
+ * (services with +dev) before the new dev starts; restart_drivers starts
+ * them again once it runs, so they claim from it. */
+static void stop_drivers(void)
+{
+	if (dev_admin)
+		uk_port_deallocate(dev_admin); /* the old one died with it */
+	dev_admin = 0;
+	for (unsigned i = 0; i < n_services; i++) {
+		struct service *t = &services[i];
+		if (!t->task || !t->n_devs || t->test)
+			continue;
+		struct uk_exit_status st;
+		if (uk_task_kill(t->task) == 0)
+			wait_task(t->task, &st, KILL_WAIT_NS);
+		t->task = 0;
+		t->cycle = true;
+	}
+}
+
+/* After a new dev started: the drivers stop_drivers killed start again (a
+ * restart init chose, not counted against the service), and the test
+ * program, which init does not restart, gets a claim port of the new dev
+ * under its "dev.claim". */
+static void restart_drivers(void)
+{
+	for (unsigned i = 0; i < n_services; i++) {
+		struct service *t = &services[i];
+		if (t->cycle) {
+			t->cycle = false;
+			if (start_service(t) > 0)
+				printf("init: restarted %s for the new dev\n", t->name);
+		} else if (t->test && t->task) {
+			bind_claim_port(t);
+		}
+	}
+}
+
+/* A child ended: its hardware capabilities are revoked; restart it if it
+ * is a service that crashed or was killed, at most RESTART_MAX times in
+ * RESTART_WINDOW_NS. */
 static void child_ended(const struct uk_exit_status *st)
 {
 	for (unsigned i = 0; i < n_services; i++) {
@@ -520,6 +639,7 @@ static void child_ended(const struct uk_exit_status *st)
 		if (s->task != st->task)
 			continue;
 		s->task = 0;
+		hw_revoke(s);
 		if (st->reason == UK_EXIT_NORMAL) {
 			printf("init: %s exited with code %ld\n", s->name, st->code);
 			return;
@@ -540,12 +660,25 @@ static void child_ended(const struct uk_exit_status *st)
 			       (unsigned long)(RESTART_WINDOW_NS / 1000000000ull));
 			return;
 		}
-		if (!strcmp(s->name, "dev"))
-			dev_admin = 0; /* the old one died with it */
+		bool dev = !strcmp(s->name, "dev");
+		if (dev)
+			stop_drivers();
 		if (start_service(s) > 0)
 			printf("init: restarted %s\n", s->name);
+		if (dev)
+			restart_drivers();
 		return;
 	}
+}
+
+/* init.test's INIT_TEST_KILL (test_port.c, on its own thread): kill a
+ * running service; its end reaches wait_task like any other. */
+static long kill_service(const char *name)
+{
+	const struct service *s = find_service(name);
+	uint64_t task = s && !s->test ? s->task : 0;
+
+	return task ? uk_task_kill(task) : -ERR_NOT_FOUND;
 }
 
 static int run_test(const char *spec)
@@ -582,11 +715,20 @@ static int run_test(const char *spec)
 		strlcpy(s->name, buf, sizeof(s->name));
 	}
 	s->hw = true;
+	s->test = true;
 	/* Tests probe priorities and see every task. */
 	s->mcp = UK_PRIORITY_MAX;
+	if (s->inittest) {
+		long rc = test_port_start(kill_service);
+		if (rc < 0)
+			printf("init: no init.test port: %s\n", err_str(rc));
+		else
+			test_port = (uk_name_t)rc;
+	}
 	long id = spawn(s, path, argv);
 	if (id < 0)
 		return 2;
+	s->task = (uint64_t)id;
 	uint64_t deadline = uk_clock() + timeout_s * 1000000000ull;
 	for (;;) {
 		uint64_t now = uk_clock();

@@ -3,8 +3,10 @@
  * authtest [ID...]: what an ordinary task cannot do with names and devices
  * (docs/ARCHITECTURE.md, "Protection model"; issue #11, attacks 3, 6, 8).
  * Run as test=authtest with=dev,virtio-blk,virtio-net,authsvc on a machine
- * with a disk and a NIC; etc/init.conf gives it claim rights for bridges
- * (which must still be refused) and the IDE controller 8086:7010, and
+ * with a disk, a NIC and two virtio-rng devices (one modern only, one
+ * legacy only); etc/init.conf gives it claim rights for bridges and class
+ * 00 (which must still be refused), the IDE controller 8086:7010 and the
+ * virtio-rng devices, and init's test port (+inittest, to kill dev), and
  * nothing else: no resolver right and no driver endpoint.
  *
  * Every test has a stable id and prints "authtest: ID name ok" or
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <ulib.h>
 #include <uk/proto/dev.h>
+#include <uk/proto/init.h>
 #include <uk/proto/name.h>
 
 #include "authtest.h"
@@ -52,9 +55,28 @@ static unsigned failures_in_test;
 		}                                                              \
 	} while (0)
 
+#define VIRTIO_VENDOR 0x1af4
+#define RNG_MODERN 0x1044 /* virtio-rng-pci,disable-legacy=on */
+#define RNG_LEGACY 0x1005 /* virtio-rng-pci,disable-modern=on */
+#define VIRTIO_CAP_COMMON 1
+#define VIRTIO_CAP_PCI_CFG 5
+#define VIRTIO_STATUS_ACK_DRIVER 3 /* ACKNOWLEDGE | DRIVER */
+#define VIRTIO_LEGACY_STATUS 18
+
 static uint64_t now(void)
 {
 	return uk_clock();
+}
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static long port_new(void)
@@ -123,6 +145,42 @@ static long find_device(const char *name)
 			return i;
 	}
 	return -ERR_NOT_FOUND;
+}
+
+static long find_by_id(uint16_t vendor, uint16_t device)
+{
+	struct uk_dev_info d;
+
+	for (uint32_t i = 0; i < 64; i++) {
+		long rc = dev_info(i, &d);
+		if (rc < 0)
+			return rc;
+		if (d.vendor == vendor && d.device == device)
+			return i;
+	}
+	return -ERR_NOT_FOUND;
+}
+
+/* The command register as DEV_INFO reports it, or 0xffff. */
+static uint16_t command_of(long index)
+{
+	struct uk_dev_info d;
+
+	return index >= 0 && dev_info((uint32_t)index, &d) == 0 ? d.command
+								: 0xffff;
+}
+
+/* Nobody's: no decoding, no bus mastering, INTx disabled. */
+static bool quiesced(uint16_t command)
+{
+	return (command & UK_DEV_COMMAND_WRITABLE) == UK_DEV_COMMAND_QUIESCED;
+}
+
+static void drop_all(uk_name_t *names, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (names[i])
+			uk_port_deallocate(names[i]);
 }
 
 static long claim(uint16_t vendor, uint16_t device, uint32_t index,
@@ -670,13 +728,352 @@ static void test_send_right_reply_refused(void)
 	uk_port_destroy((uk_name_t)r);
 }
 
+/* A claim's end leaves the device with decoding and bus mastering off,
+ * whether it is released or its claimant dies. */
+static void test_claim_end_quiesces_device(void)
+{
+	uk_name_t caps[8];
+	unsigned n = 0;
+	long rng = find_by_id(VIRTIO_VENDOR, RNG_MODERN), owner = port_new();
+	uint16_t before = command_of(rng), claimed, released, died = 0xffff;
+
+	EXPECT(rng >= 0 && owner > 0);
+	if (rng < 0 || owner <= 0)
+		return;
+	long rc = claim(VIRTIO_VENDOR, RNG_MODERN, UK_DEV_ANY, (uk_name_t)owner,
+			caps, &n);
+	EXPECT(rc == 0);
+	claimed = command_of(rng);
+	EXPECT(dev_release((uint32_t)rng) == 0);
+	released = command_of(rng);
+	drop_all(caps, rc == 0 ? n : 0);
+	rc = claim(VIRTIO_VENDOR, RNG_MODERN, UK_DEV_ANY, (uk_name_t)owner,
+		   caps, &n);
+	EXPECT(rc == 0 && (command_of(rng) & UK_DEV_COMMAND_MASTER));
+	uk_port_destroy((uk_name_t)owner); /* as when the driver dies */
+	struct uk_dev_info d;
+	uint64_t deadline = now() + 5 * SECOND;
+	while (now() < deadline && dev_info((uint32_t)rng, &d) == 0) {
+		if (!d.owner_task) {
+			died = d.command;
+			break;
+		}
+		uk_sleep(10 * MS);
+	}
+	drop_all(caps, rc == 0 ? n : 0);
+	printf(
+	    "authtest:   command %04x at start, %04x claimed, %04x released, "
+	    "%04x after the owner died\n",
+	    before, claimed, released, died);
+	EXPECT(quiesced(before));
+	EXPECT((claimed & (UK_DEV_COMMAND_MEMORY | UK_DEV_COMMAND_MASTER)) ==
+		   (UK_DEV_COMMAND_MEMORY | UK_DEV_COMMAND_MASTER) &&
+	       !(claimed & UK_DEV_COMMAND_INTX_DISABLE));
+	EXPECT(quiesced(released));
+	EXPECT(quiesced(died));
+}
+
+/* The first virtio capability of cfg_type of a device we claimed, or 0. */
+static unsigned virtio_cap(uint32_t index, unsigned cfg_type)
+{
+	uint32_t p = 0, id = 0, type = 0;
+
+	if (dev_config_read(index, 0x34, 1, &p) < 0)
+		return 0;
+	for (unsigned n = 0; (p &= 0xfc) >= 0x40 && n < 48; n++) {
+		if (dev_config_read(index, (uint16_t)p, 1, &id) < 0 ||
+		    dev_config_read(index, (uint16_t)(p + 3), 1, &type) < 0)
+			return 0;
+		if (id == 0x09 && type == cfg_type)
+			return p;
+		if (dev_config_read(index, (uint16_t)(p + 1), 1, &p) < 0)
+			return 0;
+	}
+	return 0;
+}
+
+/* device_status of a modern virtio device we claimed, through its PCI
+ * configuration access window (the body of a vendor capability, which a
+ * claimant may write): written if value >= 0, else read into *got. */
+static long virtio_status(uint32_t index, int value, uint32_t *got)
+{
+	unsigned common = virtio_cap(index, VIRTIO_CAP_COMMON);
+	unsigned window = virtio_cap(index, VIRTIO_CAP_PCI_CFG);
+	uint32_t bar = 0, off = 0;
+	long rc;
+
+	if (!common || !window)
+		return -ERR_NOT_FOUND;
+	uint16_t c = (uint16_t)common, w = (uint16_t)window;
+	/* bar, offset (+20: device_status) and length 1 of the window. */
+	if ((rc = dev_config_read(index, c + 4, 1, &bar)) < 0 ||
+	    (rc = dev_config_read(index, c + 8, 4, &off)) < 0 ||
+	    (rc = dev_config_write(index, w + 4, 1, bar)) < 0 ||
+	    (rc = dev_config_write(index, w + 8, 4, off + 20)) < 0 ||
+	    (rc = dev_config_write(index, w + 12, 4, 1)) < 0)
+		return rc;
+	if (value >= 0)
+		return dev_config_write(index, w + 16, 1, (uint32_t)value);
+	return dev_config_read(index, w + 16, 1, got);
+}
+
+/* The legacy status register of a transitional device we claimed (its I/O
+ * BAR 0, opened with the claim's capability): written if value >= 0;
+ * returns what it reads, or an error. */
+static long legacy_status(const uk_name_t *caps, unsigned n, uint64_t bar0,
+			  int value)
+{
+	struct uk_hw_info info;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (uk_cap_info(caps[i], &info) < 0 ||
+		    info.kind != UK_HW_IO_PORTS || info.base != bar0)
+			continue;
+		long rc = uk_io_enable(caps[i]);
+		if (rc < 0)
+			return rc;
+		if (value >= 0)
+			outb((uint16_t)(bar0 + VIRTIO_LEGACY_STATUS),
+			     (uint8_t)value);
+		return inb((uint16_t)(bar0 + VIRTIO_LEGACY_STATUS));
+	}
+	return -ERR_NOT_FOUND;
+}
+
+/* A virtio device a claimant started (status ACKNOWLEDGE | DRIVER, bus
+ * mastering on) is reset when the claim ends: the next claimant finds
+ * status 0. Modern devices through the configuration window, legacy ones
+ * through their I/O BAR. */
+static void test_released_virtio_device_is_reset(void)
+{
+	static struct uk_dev_claim_reply r;
+	uk_name_t caps[8];
+	unsigned n = 0;
+	uint32_t set = 0xff, after = 0xff;
+	long owner = port_new(), modern = find_by_id(VIRTIO_VENDOR, RNG_MODERN);
+	long legacy = find_by_id(VIRTIO_VENDOR, RNG_LEGACY);
+
+	EXPECT(owner > 0 && modern >= 0 && legacy >= 0);
+	if (owner <= 0 || modern < 0 || legacy < 0)
+		return;
+	long rc = claim(VIRTIO_VENDOR, RNG_MODERN, UK_DEV_ANY, (uk_name_t)owner,
+			caps, &n);
+	EXPECT(rc == 0);
+	EXPECT(virtio_status((uint32_t)modern, VIRTIO_STATUS_ACK_DRIVER,
+			     NULL) == 0);
+	EXPECT(virtio_status((uint32_t)modern, -1, &set) == 0);
+	EXPECT(command_of(modern) & UK_DEV_COMMAND_MASTER);
+	EXPECT(dev_release((uint32_t)modern) == 0);
+	drop_all(caps, rc == 0 ? n : 0);
+	rc = claim(VIRTIO_VENDOR, RNG_MODERN, UK_DEV_ANY, (uk_name_t)owner,
+		   caps, &n);
+	EXPECT(rc == 0 && virtio_status((uint32_t)modern, -1, &after) == 0);
+	EXPECT(dev_release((uint32_t)modern) == 0);
+	drop_all(caps, rc == 0 ? n : 0);
+	printf("authtest:   modern virtio status %x set, %x after the claim\n",
+	       set, after);
+	EXPECT(set == VIRTIO_STATUS_ACK_DRIVER && after == 0);
+
+	struct uk_dev_claim_req rq = {VIRTIO_VENDOR, RNG_LEGACY, UK_DEV_ANY,
+				      UK_DEV_ANY,    UK_DEV_ANY, 0};
+	rc = dev_claim(&rq, (uk_name_t)owner, &r, caps, 8, &n);
+	EXPECT(rc == 0 && r.info.res[0].kind == UK_DEV_RES_IO);
+	uint64_t bar0 = r.info.res[0].base;
+	long set_legacy =
+	    rc == 0 ? legacy_status(caps, n, bar0, VIRTIO_STATUS_ACK_DRIVER)
+		    : rc;
+	EXPECT(dev_release((uint32_t)legacy) == 0);
+	drop_all(caps, rc == 0 ? n : 0);
+	rc = dev_claim(&rq, (uk_name_t)owner, &r, caps, 8, &n);
+	long after_legacy = rc == 0 ? legacy_status(caps, n, bar0, -1) : rc;
+	EXPECT(dev_release((uint32_t)legacy) == 0);
+	drop_all(caps, rc == 0 ? n : 0);
+	printf(
+	    "authtest:   legacy virtio status %lx set, %lx after the claim\n",
+	    set_legacy, after_legacy);
+	EXPECT(set_legacy == VIRTIO_STATUS_ACK_DRIVER && after_legacy == 0);
+	uk_port_destroy((uk_name_t)owner);
+}
+
+/* INIT_TEST_KILL through init.test; its status. */
+static long init_test_kill(const char *name)
+{
+	union msg m;
+	long port = ns_lookup("init.test", 0);
+
+	if (port < 0)
+		return port;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = INIT_TEST_KILL;
+	m.h.dest = (uk_name_t)port;
+	struct uk_init_test_req *rq = uk_msg_body(&m.h);
+	memset(rq, 0, sizeof(*rq));
+	strlcpy(rq->name, name, sizeof(rq->name));
+	m.h.size = sizeof(m.h) + sizeof(*rq);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 10 * SECOND);
+	uk_port_deallocate((uk_name_t)port);
+	return rc < 0 ? rc : status_of(&m);
+}
+
+/* Are all n capabilities dead (ERR_DEAD), waiting up to timeout_ns? */
+static bool all_dead(const uk_name_t *caps, unsigned n, uint64_t timeout_ns)
+{
+	struct uk_hw_info info;
+	uint64_t deadline = now() + timeout_ns;
+
+	for (;;) {
+		unsigned dead = 0;
+		for (unsigned i = 0; i < n; i++)
+			if (uk_cap_info(caps[i], &info) == -ERR_DEAD)
+				dead++;
+		if (dead == n || now() >= deadline)
+			return dead == n;
+		uk_sleep(10 * MS);
+	}
+}
+
+/* dev killed: every claim made through it dies with it, its drivers are
+ * restarted and claim again from the new dev, and so can we (the adapter
+ * finds the new "dev" and init's new "dev.claim" after ERR_DEAD). */
+static void test_dev_restart_restarts_drivers(void)
+{
+	struct uk_dev_info blk0, net0, d;
+	uk_name_t caps[8], again[8];
+	unsigned n = 0, n_again = 0;
+	long owner = port_new(), ide = find_device("storage");
+	long blk = find_device("virtio-blk"), net = find_device("virtio-net");
+
+	EXPECT(owner > 0 && ide >= 0 && blk >= 0 && net >= 0);
+	if (owner <= 0 || ide < 0 || blk < 0 || net < 0)
+		return;
+	EXPECT(dev_info((uint32_t)blk, &blk0) == 0 && blk0.owner_task);
+	EXPECT(dev_info((uint32_t)net, &net0) == 0 && net0.owner_task);
+	long rc = claim(0x8086, 0x7010, UK_DEV_ANY, (uk_name_t)owner, caps, &n);
+	EXPECT(rc == 0 && n > 0);
+	if (rc < 0)
+		n = 0;
+	long killed = init_test_kill("dev");
+	EXPECT(killed == 0);
+	if (killed < 0) {
+		printf("authtest:   INIT_TEST_KILL: %s\n", err_name(killed));
+		uk_port_destroy((uk_name_t)owner);
+		drop_all(caps, n);
+		return;
+	}
+	EXPECT(all_dead(caps, n, 10 * SECOND));
+	/* The drivers claim from the new dev: new tasks own the devices. */
+	uint64_t deadline = now() + 30 * SECOND;
+	bool blk_back = false, net_back = false;
+	while (now() < deadline && !(blk_back && net_back)) {
+		blk_back = dev_info((uint32_t)blk, &d) == 0 && d.owner_task &&
+			   d.owner_task != blk0.owner_task;
+		net_back = dev_info((uint32_t)net, &d) == 0 && d.owner_task &&
+			   d.owner_task != net0.owner_task;
+		uk_sleep(20 * MS);
+	}
+	printf(
+	    "authtest:   after dev's restart: virtio-blk %s, virtio-net %s\n",
+	    blk_back ? "claimed again" : "not claimed",
+	    net_back ? "claimed again" : "not claimed");
+	EXPECT(blk_back && net_back);
+	/* The new dev never saw the old claim; a new one works. */
+	EXPECT(dev_info((uint32_t)ide, &d) == 0 && d.owner_task == 0);
+	rc = claim(0x8086, 0x7010, UK_DEV_ANY, (uk_name_t)owner, again,
+		   &n_again);
+	EXPECT(rc == 0 && n_again == n);
+	if (rc < 0)
+		n_again = 0;
+	struct uk_hw_info info;
+	for (unsigned i = 0; i < n_again; i++)
+		EXPECT(uk_cap_info(again[i], &info) == 0);
+	for (unsigned i = 0; i < n; i++)
+		EXPECT_ERR(uk_cap_info(caps[i], &info), ERR_DEAD);
+	EXPECT(rc < 0 || dev_release((uint32_t)ide) == 0);
+	uk_port_destroy((uk_name_t)owner);
+	drop_all(caps, n);
+	drop_all(again, n_again);
+}
+
+/* A +hw program's hardware capabilities are its instance's: when it ends
+ * init revokes them, so its own capability and one derived from it, given
+ * to us, die with it. */
+static void test_hw_caps_die_with_program(void)
+{
+	union msg m;
+	struct uk_hw_info info;
+	struct uk_port_info pi;
+	uk_name_t got[2] = {0, 0};
+	long svc = -ERR_NOT_FOUND;
+	uint64_t deadline = now() + 20 * SECOND;
+
+	/* The instance PROT0007 restarted, once it is registered. */
+	while (now() < deadline) {
+		svc = ns_lookup("authsvc", 5 * SECOND);
+		if (svc > 0 && uk_port_info((uk_name_t)svc, &pi) == 0 &&
+		    !(pi.rights & UK_RIGHT_DEAD_NAME))
+			break;
+		if (svc > 0)
+			uk_port_deallocate((uk_name_t)svc);
+		svc = -ERR_NOT_FOUND;
+		uk_sleep(20 * MS);
+	}
+	EXPECT(svc > 0);
+	if (svc <= 0)
+		return;
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = AUTHSVC_GIVE_CAPS;
+	m.h.dest = (uk_name_t)svc;
+	m.h.size = sizeof(m.h);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND);
+	EXPECT(rc >= 0 && status_of(&m) == 0 && m.h.n_ports == 2);
+	for (unsigned i = 0; rc >= 0 && i < m.h.n_ports && i < 2; i++)
+		got[i] = uk_msg_ports(&m.h)[i].name;
+	EXPECT(got[0] && uk_cap_info(got[0], &info) == 0 &&
+	       info.kind == UK_HW_IO_PORTS);
+	EXPECT(got[1] && uk_cap_info(got[1], &info) == 0 &&
+	       info.base == AUTHSVC_CAP_PORT);
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = AUTHSVC_CRASH;
+	m.h.dest = (uk_name_t)svc;
+	m.h.size = sizeof(m.h);
+	EXPECT(uk_ipc_send(&m.h, m.h.size, SECOND) == 0);
+	bool dead = got[0] && got[1] && all_dead(got, 2, 10 * SECOND);
+	printf("authtest:   authsvc's capabilities %s after it crashed\n",
+	       dead ? "are dead" : "still live");
+	EXPECT(dead);
+	drop_all(got, 2);
+	uk_port_deallocate((uk_name_t)svc);
+}
+
+/* A legacy device has no ids (its class reads 00): only a spec naming it
+ * allows it, and we are configured with class:00, not com1. */
+static void test_legacy_device_needs_its_name(void)
+{
+	uk_name_t caps[8];
+	unsigned n = 0;
+	struct uk_dev_info d;
+	long owner = port_new(), com1 = find_device("com1");
+
+	EXPECT(owner > 0 && com1 >= 0);
+	EXPECT(com1 >= 0 && dev_info((uint32_t)com1, &d) == 0 &&
+	       d.class_code == 0 && d.bus == UK_DEV_BUS_LEGACY);
+	long rc = claim(UK_DEV_ANY, UK_DEV_ANY, (uint32_t)com1,
+			(uk_name_t)owner, caps, &n);
+	EXPECT_ERR(rc, ERR_PERMISSION);
+	if (rc == 0)
+		drop_all(caps, n);
+	uk_port_destroy((uk_name_t)owner);
+}
+
 struct test {
 	const char *id, *name;
 	void (*run)(void);
 };
 
 /* In this order: PROT0007 and PROT0014 need PROT0009's full table,
- * PROT0011 ends the waiter parked before the first test. */
+ * PROT0018 the authsvc PROT0007 restarted, PROT0011 ends the waiter parked
+ * before the first test; PROT0017 restarts dev and its drivers, so it
+ * comes after the tests that use them. */
 static const struct test tests[] = {
     {"PROT0001", "claim_needs_a_claim_port", test_claim_needs_claim_port},
     {"PROT0002", "unconfigured_device_refused",
@@ -684,6 +1081,11 @@ static const struct test tests[] = {
     {"PROT0003", "bridges_never_claimable", test_bridges_never_claimable},
     {"PROT0004", "config_writes_limited", test_config_writes_limited},
     {"PROT0013", "claim_caps_die_on_release", test_claim_caps_die_on_release},
+    {"PROT0015", "claim_end_quiesces_device", test_claim_end_quiesces_device},
+    {"PROT0016", "released_virtio_device_is_reset",
+     test_released_virtio_device_is_reset},
+    {"PROT0019", "legacy_device_needs_its_name",
+     test_legacy_device_needs_its_name},
     {"PROT0005", "driver_endpoints_are_private", test_driver_endpoints_private},
     {"PROT0006", "system_names_reserved", test_system_names_reserved},
     {"PROT0008", "resolver_needs_capability", test_resolver_needs_capability},
@@ -692,7 +1094,11 @@ static const struct test tests[] = {
      test_subclients},
     {"PROT0010", "waiter_limit_per_client", test_waiter_limit_per_client},
     {"PROT0007", "name_kept_across_restart", test_name_kept_across_restart},
+    {"PROT0018", "hw_caps_die_with_their_program",
+     test_hw_caps_die_with_program},
     {"PROT0012", "send_right_reply_refused", test_send_right_reply_refused},
+    {"PROT0017", "dev_restart_restarts_drivers",
+     test_dev_restart_restarts_drivers},
     {"PROT0011", "infinite_wait_clamped", test_infinite_wait_clamped},
 };
 
