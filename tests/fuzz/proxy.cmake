@@ -62,4 +62,6 @@ set_tests_properties(fuzz.proxy_wire PROPERTIES LABELS fuzz TIMEOUT 300)
 add_test(NAME bench.fuzz_proxy_wire COMMAND ${proxy_fuzz_bin}
          -runs=${UK_PROXY_FUZZ_BENCH_RUNS} ${proxy_fuzz_common}
          ${proxy_corpus} ${proxy_seeds})
-set_tests_properties(bench.fuzz_proxy_wire PROPERTIES LABELS bench TIMEOUT 3600)
+# Eight minutes on 2 cores: labelled long, which ./tests/run leaves out
+# unless UK_TESTS_LONG=1 (README.md, "Tests").
+set_tests_properties(bench.fuzz_proxy_wire PROPERTIES LABELS "bench;long" TIMEOUT 3600)
