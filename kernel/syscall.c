@@ -398,6 +398,10 @@ int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
 			.wall_clock = boot_wall_clock,
 			.uptime_ms = timer_now_ns() / 1000000u,
 		};
+		uint64_t node;
+		if (cmdline_get_u64(kernel_cmdline, "node", &node) == CMDLINE_FOUND &&
+		    node <= UINT32_MAX)
+			b.node = (uint32_t)node;
 		if (len < sizeof(b))
 			return -ERR_INVALID;
 		if (copy_to_user(current->task, buf, &b, sizeof(b)) < 0)

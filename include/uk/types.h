@@ -208,7 +208,8 @@ struct uk_kinfo_boot {
 	uint64_t epoch;
 	uint64_t wall_clock;	 /* seconds since 1970 UTC at boot, 0: no clock */
 	uint64_t uptime_ms;	 /* milliseconds since the kernel started */
-	uint64_t reserved;
+	uint32_t node;		 /* node=N of the command line, 0 if none */
+	uint32_t reserved;
 };
 _Static_assert(sizeof(struct uk_kinfo_boot) == 32, "uk_kinfo_boot layout");
 

@@ -2,7 +2,9 @@
 /*
  * Files and directories through the file server "fs" (uk/proto/fs.h): an
  * open file is a send right to its own port on the server; reads and
- * writes carry the offset the adapter keeps.
+ * writes carry the offset the adapter keeps. A path under /n/N/ goes to
+ * node N's file server (fs_ports.c); the working directory is kept whole
+ * ("/n/2/tmp"), so relative paths and ".." work across that boundary.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,32 +17,14 @@
 #include <unistd.h>
 #include <uk/fd.h>
 
+#include "fs_ports.h"
 #include "rpc.h"
 
-#define FS_LOOKUP_TIMEOUT (10ull * 1000000000ull)
+/* path_call's answer for two paths on different nodes (rename: EXDEV);
+ * outside the ERR_* range. */
+#define PATH_CROSS_NODE (-0x10000L)
 
 static char cwd[UK_FS_PATH_MAX] = "/";
-
-static uk_name_t port;
-
-/* Forget a server that died: the next call looks the name up again and
- * finds its restarted successor (files open on the old one stay dead). */
-static void fs_forget(void)
-{
-	if (port)
-		uk_port_deallocate(port);
-	port = 0;
-}
-
-static uk_name_t fs_port(void)
-{
-	if (!port) {
-		long rc = ns_lookup("fs", FS_LOOKUP_TIMEOUT);
-		if (rc > 0)
-			port = (uk_name_t)rc;
-	}
-	return port;
-}
 
 /* path made absolute and normalised ("." and ".." resolved) into out. */
 static int make_path(const char *path, char *out, size_t size)
@@ -82,31 +66,40 @@ static int make_path(const char *path, char *out, size_t size)
 	return 0;
 }
 
-/* A request on the service port naming one or two paths. */
+/* A request to the file server of the path's node naming one or two
+ * paths (both on that node: else PATH_CROSS_NODE). A server found dead
+ * is looked up again, once. */
 static long path_call(uint32_t id, const char *path, const char *path2,
 		      uint32_t flags, uint32_t mode, struct rpc_reply *out)
 {
 	static char p1[UK_FS_PATH_MAX], p2[UK_FS_PATH_MAX];
+	const char *r1, *r2 = "";
 	union rpc_buf b;
-	uk_name_t fs = fs_port();
 
-	if (!fs)
-		return -ERR_NOT_FOUND;
 	long rc = make_path(path, p1, sizeof(p1));
 	if (rc == 0 && path2)
 		rc = make_path(path2, p2, sizeof(p2));
 	if (rc < 0)
 		return rc;
-	struct uk_fs_path_req req = { flags, mode, (uint16_t)strlen(p1),
-				      path2 ? (uint16_t)strlen(p2) : 0, 0 };
-	struct rpc_req rq = { .dest = fs, .id = id, .req = &req, .req_len = sizeof(req),
-			      .a = p1, .a_len = req.path_len, .b = p2,
-			      .b_len = req.new_len };
+	uint32_t node = fs_path_node(p1, &r1);
+	if (path2 && fs_path_node(p2, &r2) != node)
+		return PATH_CROSS_NODE;
+	long fs = fs_port(node);
+	if (fs < 0)
+		return fs;
+	struct uk_fs_path_req req = { flags, mode, (uint16_t)strlen(r1),
+				      path2 ? (uint16_t)strlen(r2) : 0, 0 };
+	struct rpc_req rq = { .dest = (uk_name_t)fs, .id = id, .req = &req,
+			      .req_len = sizeof(req), .a = r1, .a_len = req.path_len,
+			      .b = r2, .b_len = req.new_len };
 	rc = rpc_call(&rq, &b, out);
 	if (rc == -ERR_DEAD) {
-		fs_forget();
-		if ((rq.dest = fs_port()))
+		fs_forget(node);
+		/* No successor yet: the caller hears that its server died. */
+		if ((fs = fs_port(node)) > 0) {
+			rq.dest = (uk_name_t)fs;
 			rc = rpc_call(&rq, &b, out);
+		}
 	}
 	return rc;
 }
@@ -407,11 +400,11 @@ int fsync(int fd)
 void sync(void)
 {
 	union rpc_buf b;
-	uk_name_t fs = fs_port();
-	struct rpc_req rq = { .dest = fs, .id = FS_SYNC };
+	long fs = fs_port(FS_NODE_LOCAL);
+	struct rpc_req rq = { .dest = fs > 0 ? (uk_name_t)fs : 0, .id = FS_SYNC };
 
-	if (fs && rpc_call(&rq, &b, NULL) == -ERR_DEAD)
-		fs_forget();
+	if (fs > 0 && rpc_call(&rq, &b, NULL) == -ERR_DEAD)
+		fs_forget(FS_NODE_LOCAL);
 }
 
 int unlink(const char *path)
@@ -431,7 +424,13 @@ int rmdir(const char *path)
 
 int rename(const char *from, const char *to)
 {
-	return (int)posix_result(path_call(FS_RENAME, from, to, 0, 0, NULL));
+	long rc = path_call(FS_RENAME, from, to, 0, 0, NULL);
+
+	if (rc == PATH_CROSS_NODE) {
+		errno = EXDEV; /* two file servers: copy and unlink instead */
+		return -1;
+	}
+	return (int)posix_result(rc);
 }
 
 char *getcwd(char *buf, size_t size)

@@ -2,6 +2,11 @@
 /*
  * Clients of the name server and the device server: what every program
  * uses to find services (include/uk/proto/name.h, dev.h).
+ *
+ * A name may be written NAME@NODE ("fs@2"): ns_lookup splits it and asks
+ * for NAME on NODE, which the name server forwards to that node's
+ * resolver (the network proxy). Calls that may be forwarded have a
+ * deadline, so a resolver that never answers costs an error, not a hang.
  */
 #include <string.h>
 #include <ulib.h>
@@ -41,6 +46,49 @@ static long reply_status(long rc, const struct uk_msg_header *h, uint32_t id,
 	return 0;
 }
 
+/* What a forwarded call may take beyond the wait it asked for: the
+ * proxy answers ERR_UNREACHABLE within its link deadline (1 s). */
+#define NS_REMOTE_GRACE_NS (5ull * 1000000000ull)
+
+/* The deadline of a call that may be forwarded to another node's resolver
+ * and wait there up to wait_ns (clamped as the name server clamps it). */
+static uint64_t remote_deadline(uint64_t wait_ns)
+{
+	return (wait_ns < UK_NAME_WAIT_MAX_NS ? wait_ns : UK_NAME_WAIT_MAX_NS) +
+	       NS_REMOTE_GRACE_NS;
+}
+
+long ns_name_split(const char *written, char name[UK_NAME_MAX], uint32_t *node)
+{
+	const char *at = written ? strchr(written, '@') : NULL;
+	size_t len = at ? (size_t)(at - written) : written ? strlen(written) : 0;
+	uint64_t n = 0;
+
+	if (!written)
+		return -ERR_INVALID;
+	if (len >= UK_NAME_MAX)
+		return -ERR_NAME_TOO_LONG;
+	*node = 0;
+	if (at) {
+		const char *d = at + 1;
+		/* Decimal, no sign, no leading zero, at least one digit, and
+		 * a node number: 1 .. UK_NAME_ANY_NODE - 1. */
+		if (len == 0 || *d < '1' || *d > '9')
+			return -ERR_INVALID;
+		for (; *d; d++) {
+			if (*d < '0' || *d > '9')
+				return -ERR_INVALID;
+			n = n * 10 + (uint64_t)(*d - '0');
+			if (n >= UK_NAME_ANY_NODE)
+				return -ERR_INVALID;
+		}
+		*node = (uint32_t)n;
+	}
+	memcpy(name, written, len);
+	name[len] = '\0';
+	return 0;
+}
+
 static long name_call(uint32_t id, const char *name, uk_name_t right,
 		      uint32_t node, uint64_t timeout_ns, uk_name_t *out)
 {
@@ -65,7 +113,10 @@ static long name_call(uint32_t id, const char *name, uk_name_t right,
 	rq->node = node;
 	rq->timeout_ns = timeout_ns;
 	b.h.size = (uint32_t)((uint8_t *)(rq + 1) - b.bytes);
-	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), UK_TIMEOUT_INFINITE);
+	/* A local call is answered by the name server, which never blocks
+	 * on anyone; one for another node waits on its resolver. */
+	uint64_t deadline = node ? remote_deadline(timeout_ns) : UK_TIMEOUT_INFINITE;
+	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), deadline);
 	rc = reply_status(rc, &b.h, id, 0);
 	if (rc < 0 || !out)
 		return rc;
@@ -119,9 +170,17 @@ long ns_unregister(const char *name)
 
 long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns)
 {
+	char base[UK_NAME_MAX];
+	uint32_t written_node;
 	uk_name_t port = 0;
-	long rc = name_call(NAME_LOOKUP, name, 0, node, timeout_ns, &port);
+	long rc = ns_name_split(name, base, &written_node);
 
+	if (rc < 0)
+		return rc;
+	if (written_node && node && written_node != node)
+		return -ERR_INVALID; /* "fs@2" asked for on node 3 */
+	rc = name_call(NAME_LOOKUP, base, 0, written_node ? written_node : node,
+		       timeout_ns, &port);
 	return rc < 0 ? rc : (long)port;
 }
 
@@ -132,6 +191,12 @@ long ns_lookup(const char *name, uint64_t timeout_ns)
 
 long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
 	     uint32_t *total)
+{
+	return ns_list_node(0, start, out, max, total);
+}
+
+long ns_list_node(uint32_t node, uint32_t start, struct uk_name_entry *out,
+		  unsigned max, uint32_t *total)
 {
 	static union {
 		struct uk_msg_header h;
@@ -150,9 +215,10 @@ long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
 	b.h.dest = ns;
 	rq = uk_msg_body(&b.h);
 	rq->start = start;
-	rq->reserved = 0;
+	rq->node = node;
 	b.h.size = sizeof(b.h) + sizeof(*rq);
-	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), UK_TIMEOUT_INFINITE);
+	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b),
+			      node ? remote_deadline(0) : UK_TIMEOUT_INFINITE);
 	rc = reply_status(rc, &b.h, NAME_LIST, sizeof(struct uk_name_list_reply));
 	if (rc < 0)
 		return rc;

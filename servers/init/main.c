@@ -27,6 +27,10 @@
  * so they claim from the new one. In test mode only the services of
  * with=NAME,NAME... are started before the test, and a test program whose
  * line says +inittest gets init's test port "init.test" (test_port.c).
+ * alias=NAME:NAME@NODE[,...] on the kernel command line (per node: the
+ * cluster's "args") makes NAME on this node stand for a name on another
+ * node (NAME_ADMIN_ALIAS); init tells the name server before any service
+ * starts, so no local program ever holds an aliased name.
  */
 #include <cmdline.h>
 #include <cpio.h>
@@ -237,6 +241,38 @@ static long name_admin_op(uint32_t id, const char *name, uint32_t client,
 		return r->client;
 	}
 	return rc;
+}
+
+/* alias=NAME:TARGET@NODE,...: each alias to the name server. A bad one is
+ * reported and skipped; the others still count. */
+static void set_aliases(const char *list)
+{
+	static char buf[256];
+
+	strlcpy(buf, list, sizeof(buf));
+	char *save = NULL;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		union admin_buf b;
+		struct uk_name_alias_req rq;
+		char *colon = strchr(w, ':');
+		long rc = -ERR_INVALID;
+
+		memset(&rq, 0, sizeof(rq));
+		if (colon && (size_t)(colon - w) < sizeof(rq.name)) {
+			memcpy(rq.name, w, (size_t)(colon - w));
+			rc = ns_name_split(colon + 1, rq.target, &rq.node);
+			if (rc == 0 && rq.node == 0)
+				rc = -ERR_INVALID; /* NAME@NODE, the node is needed */
+		}
+		if (rc == 0)
+			rc = admin_call(&b, name_admin, NAME_ADMIN_ALIAS, &rq,
+					sizeof(rq), 0, 0, ADMIN_CALL_NS);
+		if (rc < 0)
+			printf("init: alias %s: %s (expected NAME:NAME@NODE, "
+			       "another node)\n", w, err_str(rc));
+		else
+			printf("init: %s is %s@%u\n", rq.name, rq.target, rq.node);
+	}
 }
 
 static struct service *find_service(const char *name);
@@ -773,6 +809,8 @@ int main(int argc, char **argv)
 	}
 	if (start_name_server(node) < 0)
 		return 1;
+	if (cmdline_value("alias", list, sizeof(list)))
+		set_aliases(list);
 	read_config();
 	if (cmdline_value("test", test, sizeof(test))) {
 		/* Only the services the test asks for (with=a,b). */

@@ -27,6 +27,12 @@
  * whose port lost its senders stays (port 0, ended) while sub-clients
  * live, so the ids they carry keep meaning what they meant.
  *
+ * Aliases (NAME_ADMIN_ALIAS, from init): a local name that stands for a
+ * name on another node. A lookup of it goes to that node's resolver as a
+ * lookup of the target, before any local binding is looked at, and it
+ * cannot be registered, so nothing local can stand in for the remote
+ * service. NAME_LIST for another node goes to its resolver as lookups do.
+ *
  * Arguments: node=N (this node's number, from init).
  */
 #include <string.h>
@@ -36,6 +42,7 @@
 #define MAX_ENTRIES 128
 #define MAX_WAITERS 64
 #define MAX_RESOLVERS 16
+#define MAX_ALIASES UK_NAME_ALIASES
 #define MAX_CLIENTS 48	  /* made by init (NAME_ADMIN_CLIENT) */
 #define MAX_SUBCLIENTS 96 /* made by clients (NAME_CLIENT_NEW) */
 #define ENTRY_READERS 6
@@ -91,10 +98,19 @@ struct resolver {
 	bool used;
 };
 
+/* A lookup of name here is a lookup of target on node (never this one). */
+struct alias {
+	char name[UK_NAME_MAX];
+	char target[UK_NAME_MAX];
+	uint32_t node;
+	bool used;
+};
+
 static struct client clients[MAX_CLIENTS + MAX_SUBCLIENTS];
 static struct entry entries[MAX_ENTRIES];
 static struct waiter waiters[MAX_WAITERS];
 static struct resolver resolvers[MAX_RESOLVERS];
+static struct alias aliases[MAX_ALIASES];
 static uk_name_t admin, notify, port_set;
 static uint32_t self_node, generation;
 static uint64_t bad_requests;
@@ -328,6 +344,62 @@ static bool port_alive(uk_name_t port)
 	       !(info.rights & UK_RIGHT_DEAD_NAME);
 }
 
+static void drop_ports(const struct uk_msg_header *h);
+
+static struct alias *find_alias(const char *name)
+{
+	for (unsigned i = 0; i < MAX_ALIASES; i++)
+		if (aliases[i].used && !strcmp(aliases[i].name, name))
+			return &aliases[i];
+	return NULL;
+}
+
+/* The resolver for node: the one registered for it, else the wildcard. */
+static struct resolver *resolver_for(uint32_t node)
+{
+	for (unsigned i = 0; i < MAX_RESOLVERS; i++)
+		if (resolvers[i].used && resolvers[i].node == node)
+			return &resolvers[i];
+	for (unsigned i = 0; i < MAX_RESOLVERS; i++)
+		if (resolvers[i].used && resolvers[i].node == UK_NAME_ANY_NODE)
+			return &resolvers[i];
+	return NULL;
+}
+
+/* Send request id (body of len bytes) for node to its resolver with the
+ * caller's send-once right reply, which the resolver answers. 0 when sent
+ * (reply is consumed); else an error, and reply is still ours to answer. */
+static int forward(uint32_t id, uk_name_t reply, const void *body,
+		   uint32_t len, uint32_t node)
+{
+	struct resolver *r = resolver_for(node);
+
+	if (!r)
+		return -ERR_UNREACHABLE;
+	memset(&out.h, 0, sizeof(out.h));
+	out.h.id = id;
+	out.h.dest = r->port;
+	out.h.reply = reply;
+	out.h.reply_disposition = UK_DISP_MOVE_SEND_ONCE;
+	memcpy(uk_msg_body(&out.h), body, len);
+	out.h.size = (uint32_t)sizeof(out.h) + len;
+	/* Never wait: a resolver with a full queue is busy, not our problem. */
+	return uk_ipc_send(&out.h, out.h.size, 0) < 0 ? -ERR_BUSY : 0;
+}
+
+/* A lookup of alias a, waiting up to timeout_ns there, answered to reply. */
+static int forward_alias(const struct alias *a, uk_name_t reply,
+			 uint64_t timeout_ns)
+{
+	struct uk_name_req fw;
+
+	memset(&fw, 0, sizeof(fw));
+	strlcpy(fw.name, a->target, sizeof(fw.name));
+	fw.node = a->node;
+	fw.timeout_ns = timeout_ns;
+	return forward(NAME_LOOKUP, reply, &fw, sizeof(fw), a->node);
+}
+
 static int do_register(const struct uk_msg_header *h,
 		       const struct uk_name_req *rq, uint32_t client)
 {
@@ -338,6 +410,10 @@ static int do_register(const struct uk_msg_header *h,
 		return -ERR_INVALID;
 	if (!name_ok(rq->name))
 		return -ERR_INVALID;
+	/* The configuration made this name another node's: nothing here
+	 * may stand in for it, its owner included. */
+	if (find_alias(rq->name))
+		return -ERR_EXISTS;
 	struct entry *e = find_global(rq->name);
 	/* A system name is registered only by the client init made for its
 	 * program (and the tasks sharing that client), never by a sub-client:
@@ -369,32 +445,18 @@ static int do_lookup(const struct uk_msg_header *h,
 		return 0;
 	}
 	if (rq->node && rq->node != self_node) {
-		struct resolver *r = NULL;
-		for (unsigned i = 0; i < MAX_RESOLVERS; i++)
-			if (resolvers[i].used && resolvers[i].node == rq->node)
-				r = &resolvers[i];
-		for (unsigned i = 0; !r && i < MAX_RESOLVERS; i++)
-			if (resolvers[i].used &&
-			    resolvers[i].node == UK_NAME_ANY_NODE)
-				r = &resolvers[i];
-		if (!r) {
-			*status = -ERR_UNREACHABLE;
-			return 0;
-		}
 		/* Forward the request unchanged; the resolver answers the
 		 * caller's reply right itself. */
-		memset(&out.h, 0, sizeof(out.h));
-		out.h.id = NAME_LOOKUP;
-		out.h.dest = r->port;
-		out.h.reply = h->reply;
-		out.h.reply_disposition = UK_DISP_MOVE_SEND_ONCE;
-		memcpy(uk_msg_body(&out.h), rq, sizeof(*rq));
-		out.h.size = sizeof(out.h) + sizeof(*rq);
-		if (uk_ipc_send(&out.h, out.h.size, 0) < 0) {
-			*status = -ERR_BUSY;
-			return 0;
-		}
-		return 1;
+		drop_ports(h);
+		*status = forward(NAME_LOOKUP, h->reply, rq, sizeof(*rq),
+				  rq->node);
+		return *status == 0;
+	}
+	const struct alias *a = find_alias(rq->name);
+	if (a) {
+		drop_ports(h);
+		*status = forward_alias(a, h->reply, rq->timeout_ns);
+		return *status == 0;
 	}
 	bool hidden;
 	struct entry *e = visible(rq->name, client, &hidden);
@@ -450,12 +512,14 @@ static int do_unregister(const struct uk_name_req *rq, uint32_t client)
 	return 0;
 }
 
+/* Our table: registered names, aliases, resolvers. */
 static void do_list(const struct uk_name_list_req *rq)
 {
 	struct uk_name_list_reply *r = reply_start(NAME_LIST, 0, 0);
 	uint32_t total = 0, count = 0;
 
-	for (unsigned i = 0; i < MAX_ENTRIES + MAX_RESOLVERS; i++) {
+	for (unsigned i = 0; i < MAX_ENTRIES + MAX_ALIASES + MAX_RESOLVERS;
+	     i++) {
 		struct uk_name_entry ne;
 		memset(&ne, 0, sizeof(ne));
 		if (i < MAX_ENTRIES) {
@@ -465,8 +529,17 @@ static void do_list(const struct uk_name_list_req *rq)
 			strlcpy(ne.name, entries[i].name, sizeof(ne.name));
 			ne.owner = entries[i].task;
 			ne.node = self_node;
+		} else if (i < MAX_ENTRIES + MAX_ALIASES) {
+			const struct alias *a = &aliases[i - MAX_ENTRIES];
+			if (!a->used)
+				continue;
+			strlcpy(ne.name, a->name, sizeof(ne.name));
+			strlcpy(ne.target, a->target, sizeof(ne.target));
+			ne.node = a->node;
+			ne.flags = UK_NAME_ENTRY_ALIAS;
 		} else {
-			const struct resolver *s = &resolvers[i - MAX_ENTRIES];
+			const struct resolver *s =
+			    &resolvers[i - MAX_ENTRIES - MAX_ALIASES];
 			if (!s->used)
 				continue;
 			snprintf(ne.name, sizeof(ne.name), "resolver");
@@ -654,6 +727,51 @@ static int admin_bind(const struct uk_msg_header *h,
 	return 0;
 }
 
+/* Admin: set, replace or (node 0) remove an alias. */
+static int admin_alias(const struct uk_name_alias_req *rq)
+{
+	if (!name_ok(rq->name))
+		return -ERR_INVALID;
+	struct alias *a = find_alias(rq->name);
+	if (rq->node == 0) {
+		if (!a)
+			return -ERR_NOT_FOUND;
+		a->used = false;
+		return 0;
+	}
+	/* An alias for this node would forward to itself. */
+	if (!name_ok(rq->target) || rq->node == self_node ||
+	    rq->node == UK_NAME_ANY_NODE)
+		return -ERR_INVALID;
+	for (unsigned i = 0; !a && i < MAX_ALIASES; i++)
+		if (!aliases[i].used)
+			a = &aliases[i];
+	if (!a)
+		return -ERR_LIMIT;
+	strlcpy(a->name, rq->name, sizeof(a->name));
+	strlcpy(a->target, rq->target, sizeof(a->target));
+	a->node = rq->node;
+	a->used = true;
+	/* Lookups parked for the name now belong to the other node. */
+	uint64_t now = uk_clock();
+	for (unsigned w = 0; w < MAX_WAITERS; w++) {
+		struct waiter *wt = &waiters[w];
+		if (!wt->used || strcmp(wt->name, a->name))
+			continue;
+		struct client *c = client_by_id(wt->client);
+		if (c && c->waiters)
+			c->waiters--;
+		wt->used = false;
+		int rc = forward_alias(a, wt->reply,
+				       wt->deadline > now ? wt->deadline - now : 0);
+		if (rc < 0) {
+			reply_start(NAME_LOOKUP, rc, 0);
+			reply_to(wt->reply);
+		}
+	}
+	return 0;
+}
+
 static void dead_name(uk_name_t port)
 {
 	for (unsigned i = 0; i < MAX_ENTRIES; i++)
@@ -838,8 +956,32 @@ static bool handle(void)
 			break;
 		}
 		memcpy(&rq, body, sizeof(rq));
+		if (rq.node && rq.node != self_node) {
+			drop_ports(h);
+			status = forward(NAME_LIST, h->reply, &rq, sizeof(rq),
+					 rq.node);
+			if (status == 0)
+				return false; /* the resolver answers */
+			break;
+		}
 		do_list(&rq);
 		return true;
+	}
+	case NAME_ADMIN_ALIAS: {
+		struct uk_name_alias_req rq;
+		if (client != ADMIN) {
+			status = -ERR_PERMISSION;
+			break;
+		}
+		if (len < sizeof(rq)) {
+			status = -ERR_INVALID;
+			break;
+		}
+		memcpy(&rq, body, sizeof(rq));
+		rq.name[UK_NAME_MAX - 1] = '\0';
+		rq.target[UK_NAME_MAX - 1] = '\0';
+		status = admin_alias(&rq);
+		break;
 	}
 	case NAME_ADMIN_CLIENT:
 	case NAME_ADMIN_RESERVE:

@@ -126,25 +126,59 @@ int cmd_lsdev(int argc, char **argv)
 	return 0;
 }
 
+/* services [NODE]: this node's names, aliases and resolvers, or another
+ * node's names (asked of its resolver, the proxy). */
 int cmd_services(int argc, char **argv)
 {
 	static struct uk_name_entry e[UK_NAME_LIST_MAX];
-	uint32_t total = 0, start = 0;
-	long n = task_list();
+	uint32_t total = 0, start = 0, node = 0;
+	char *end = NULL;
+
+	if (argc > 2) {
+		err("usage: services [node]\n");
+		return 2;
+	}
+	if (argc == 2) {
+		unsigned long v = strtoul(argv[1], &end, 10);
+		if (!*argv[1] || *end || v == 0 || v >= UK_NAME_ANY_NODE) {
+			err("services: %s: not a node number\n", argv[1]);
+			return 2;
+		}
+		node = (uint32_t)v;
+	}
+	/* Owners are task ids of this node: meaningless for another. */
+	long n = node ? -1 : task_list();
 
 	out("NAME                             NODE  OWNER\n");
 	do {
-		long got = ns_list(start, e, UK_NAME_LIST_MAX, &total);
+		long got = ns_list_node(node, start, e, UK_NAME_LIST_MAX, &total);
 		if (got < 0) {
-			err("services: the name server: %s\n", err_str(got));
+			if (node)
+				err("services: node %u: %s\n", node, err_str(got));
+			else
+				err("services: the name server: %s\n", err_str(got));
 			return 1;
 		}
 		if (got == 0)
 			break;
-		for (long i = 0; i < got; i++)
-			out("%-32s %5u  %s%s\n", e[i].name, e[i].node,
-			    n < 0 ? "?" : task_name(e[i].owner, n),
-			    (e[i].flags & UK_NAME_ENTRY_RESOLVER) ? " (resolver)" : "");
+		for (long i = 0; i < got; i++) {
+			char name[2 * UK_NAME_MAX + 16], where[12];
+			uint32_t flags = e[i].flags;
+			e[i].name[UK_NAME_MAX - 1] = e[i].target[UK_NAME_MAX - 1] = '\0';
+			if (e[i].node == UK_NAME_ANY_NODE)
+				snprintf(where, sizeof(where), "*");
+			else
+				snprintf(where, sizeof(where), "%u", e[i].node);
+			if (flags & UK_NAME_ENTRY_ALIAS)
+				snprintf(name, sizeof(name), "%s -> %s@%u", e[i].name,
+					 e[i].target, e[i].node);
+			else
+				snprintf(name, sizeof(name), "%s", e[i].name);
+			const char *owner = n < 0 ? "-" : task_name(e[i].owner, n);
+			out("%-32s %5s  %s%s\n", name, where,
+			    flags & UK_NAME_ENTRY_ALIAS ? "(alias)" : owner,
+			    flags & UK_NAME_ENTRY_RESOLVER ? " (resolver)" : "");
+		}
 		start += (uint32_t)got;
 	} while (start < total);
 	return 0;

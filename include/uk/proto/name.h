@@ -12,7 +12,16 @@
  * node. For another node the name server forwards the request, with the
  * caller's reply right, to the resolver registered for that node (or the
  * wildcard resolver, node UK_NAME_ANY_NODE), which is how the network proxy
- * answers for names on other nodes without the caller noticing.
+ * answers for names on other nodes without the caller noticing. The written
+ * form NAME@NODE ("fs@2") is the client library's (ns_lookup): the name
+ * server sees the name and the node apart.
+ *
+ * Aliases: init may bind a local name to a name on another node
+ * (NAME_ADMIN_ALIAS, from alias=NAME:NAME@NODE on the kernel command line),
+ * so an unchanged program that looks up "fs" reaches node 2's fs: a lookup
+ * of the alias is forwarded, with the target name and node, to that node's
+ * resolver. An alias shadows every local binding of its name, and nobody
+ * may register an aliased name (ERR_EXISTS).
  *
  * Authority (docs/ARCHITECTURE.md, "Protection model"): the name server
  * decides by the port a request arrived on, never by its sender. init holds
@@ -49,8 +58,8 @@
 
 enum uk_name_op {
 	/* port: the send right to publish (COPY_SEND or MOVE_SEND).
-	 * ERR_EXISTS if the name is taken by a live port, ERR_INVALID for a
-	 * bad name. */
+	 * ERR_EXISTS if the name is taken by a live port or is an alias
+	 * (NAME_ADMIN_ALIAS), ERR_INVALID for a bad name. */
 	NAME_REGISTER = UK_PROTO_NAME + 1,
 	/* Reply: one port (a send right) on success. ERR_NOT_FOUND, or
 	 * ERR_TIMED_OUT when timeout_ns passed without the name appearing. */
@@ -58,8 +67,13 @@ enum uk_name_op {
 	/* Only the client that registered the name may remove it
 	 * (ERR_PERMISSION); a reserved name stays reserved. */
 	NAME_UNREGISTER = UK_PROTO_NAME + 3,
-	/* Reply: struct uk_name_list_reply with up to UK_NAME_LIST_MAX
-	 * entries from index start. */
+	/* struct uk_name_list_req. Reply: struct uk_name_list_reply with up
+	 * to UK_NAME_LIST_MAX entries from index start: the names registered
+	 * here, then the aliases (UK_NAME_ENTRY_ALIAS), then the resolvers
+	 * (UK_NAME_ENTRY_RESOLVER). With node another node's number, the
+	 * request is forwarded unchanged, with the caller's reply right, to
+	 * that node's resolver, which answers with that node's list (as for
+	 * NAME_LOOKUP; ERR_UNREACHABLE without a resolver). */
 	NAME_LIST = UK_PROTO_NAME + 4,
 	/* port: a send right to the resolver; node: the node it answers for,
 	 * or UK_NAME_ANY_NODE. The resolver receives NAME_LOOKUP requests
@@ -95,7 +109,16 @@ enum uk_name_op {
 	/* port[0]: a send right; bind name to it for client only (a lookup
 	 * by that client sees it before any other binding of the name). */
 	NAME_ADMIN_BIND = UK_PROTO_NAME + 19,
+	/* struct uk_name_alias_req: a lookup of name on this node is
+	 * forwarded as a lookup of target on node (another node; not 0,
+	 * this node or UK_NAME_ANY_NODE: ERR_INVALID). Replaces an alias of
+	 * the same name; node 0 removes it (ERR_NOT_FOUND if none). Lookups
+	 * already waiting for name are forwarded at once. ERR_LIMIT beyond
+	 * UK_NAME_ALIASES. */
+	NAME_ADMIN_ALIAS = UK_PROTO_NAME + 20,
 };
+
+#define UK_NAME_ALIASES 16 /* aliases one name server holds */
 
 #define UK_NAME_CLIENT_RESOLVER 0x1u /* may register resolvers */
 #define UK_NAME_PRIVATE 0x1u	     /* NAME_ADMIN_RESERVE */
@@ -126,25 +149,41 @@ struct uk_name_req {
 };
 _Static_assert(sizeof(struct uk_name_req) == 48, "uk_name_req layout");
 
+struct uk_name_alias_req {
+	char name[UK_NAME_MAX];	  /* the local name */
+	char target[UK_NAME_MAX]; /* the name on node */
+	uint32_t node;		  /* 0: remove the alias */
+	uint32_t flags;		  /* 0 */
+};
+_Static_assert(sizeof(struct uk_name_alias_req) == 72, "uk_name_alias_req layout");
+
 struct uk_name_list_req {
 	uint32_t start;
-	uint32_t reserved;
+	uint32_t node; /* 0 (or this node): our table; else forwarded */
 };
+_Static_assert(sizeof(struct uk_name_list_req) == 8, "uk_name_list_req layout");
 
 struct uk_name_entry {
 	char name[UK_NAME_MAX];
 	uint64_t owner; /* task id that registered it (for display only) */
-	uint32_t node;	/* this node's number, or the resolver's node */
+	uint32_t node;	/* this node's number, the alias's target node, or
+			   the resolver's node (UK_NAME_ANY_NODE: any) */
 	uint32_t flags; /* UK_NAME_ENTRY_* */
+	char target[UK_NAME_MAX]; /* an alias's name on node; else "" */
 };
-_Static_assert(sizeof(struct uk_name_entry) == 48, "uk_name_entry layout");
+_Static_assert(sizeof(struct uk_name_entry) == 80, "uk_name_entry layout");
 #define UK_NAME_ENTRY_RESOLVER 0x1u
+#define UK_NAME_ENTRY_ALIAS 0x2u
 
-#define UK_NAME_LIST_MAX 64
+#define UK_NAME_LIST_MAX 40 /* entries per reply: fits UK_RPC_INLINE_DATA */
 struct uk_name_list_reply {
 	uint32_t total; /* entries in the table */
 	uint32_t count; /* entries that follow */
 	struct uk_name_entry entries[];
 };
+_Static_assert(sizeof(struct uk_rpc_status) + sizeof(struct uk_name_list_reply) +
+		       UK_NAME_LIST_MAX * sizeof(struct uk_name_entry) <=
+		   UK_RPC_INLINE_DATA,
+	       "a full NAME_LIST reply fits inline");
 
 #endif

@@ -82,10 +82,26 @@ long service_create(const char *name);
  * server's private notify port, for one): its name, or a negative error
  * with nothing left behind. */
 long port_in_set(uk_name_t set);
+/* name may be written NAME@NODE: NAME on that node ("fs@2"), which the
+ * name server forwards to the node's resolver (ERR_UNREACHABLE without
+ * one; this node's number means this node). ns_lookup_node's node (0:
+ * this node) must agree with a written one (ERR_INVALID). A lookup on
+ * another node fails with ERR_TIMED_OUT when nothing answers within
+ * timeout_ns and a few seconds more. */
 long ns_lookup(const char *name, uint64_t timeout_ns);
 long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns);
+/* The written form NAME[@NODE] into name (NUL-terminated) and *node (0
+ * when none is written). ERR_INVALID: '@' without a decimal node number
+ * 1..UK_NAME_ANY_NODE-1 (no sign, no leading zero) or without a name;
+ * ERR_NAME_TOO_LONG: NAME has UK_NAME_MAX bytes or more. The name's
+ * characters are the name server's to check. */
+long ns_name_split(const char *written, char name[32], uint32_t *node);
+/* Names of this node (registered names, aliases, resolvers: see
+ * NAME_LIST), or of another node through its resolver (ns_list_node). */
 long ns_list(uint32_t start, struct uk_name_entry *out, unsigned max,
 	     uint32_t *total);
+long ns_list_node(uint32_t node, uint32_t start, struct uk_name_entry *out,
+		  unsigned max, uint32_t *total);
 long dev_info(uint32_t index, struct uk_dev_info *out);
 long dev_claim(const struct uk_dev_claim_req *req, uk_name_t owner,
 	       struct uk_dev_claim_reply *out, uk_name_t *caps, unsigned max_caps,

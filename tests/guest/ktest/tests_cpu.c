@@ -97,6 +97,7 @@ DEFINE_TEST(CPU0004, kinfo_boot_reports_clock_epoch_and_uptime)
 	EXPECT(a.wall_clock > 1577836800ull && a.wall_clock < 4102444800ull);
 	EXPECT_EQ(a.epoch >> 32, a.wall_clock & 0xffffffffu);
 	EXPECT_EQ(a.reserved, 0);
+	EXPECT_EQ(a.node, 1); /* the harness boots node=1 */
 	EXPECT_EQ(uk_sleep(20000000), 0);
 	EXPECT_EQ(uk_kinfo(UK_KINFO_BOOT, &b, sizeof(b)), sizeof(b));
 	EXPECT_EQ(b.epoch, a.epoch);

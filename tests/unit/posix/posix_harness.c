@@ -464,6 +464,25 @@ long ns_lookup(const char *name, uint64_t timeout_ns)
 	return -ERR_TIMED_OUT;
 }
 
+/* Another node's name: answered as "NAME@NODE" was told (ns_answer),
+ * ERR_UNREACHABLE when nothing was; node 0 is ns_lookup. */
+long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns);
+long ns_lookup_node(const char *name, uint32_t node, uint64_t timeout_ns)
+{
+	char key[64];
+
+	if (node == 0)
+		return ns_lookup(name, timeout_ns);
+	CHECK(!strchr(name, '@'), "ns_lookup_node(%s, %u): a written node",
+	      name, node);
+	snprintf(key, sizeof(key), "%s@%u", name, node);
+	for (int i = 0; i < MAX_LOOKUPS; i++)
+		if (!strcmp(lookups[i].name, key))
+			return ns_lookup(key, timeout_ns);
+	harness_calls++;
+	return -ERR_UNREACHABLE;
+}
+
 void ns_answer(const char *name, long answer)
 {
 	for (int i = 0; i < MAX_LOOKUPS; i++)

@@ -153,7 +153,8 @@ unsigned vm_frees(void);
 
 /* ---- the name server ---- */
 /* What ns_lookup(name) answers from now on: a name (a new reference each
- * time) or a negative error. */
+ * time) or a negative error. "NAME@NODE" is what ns_lookup_node(NAME,
+ * NODE) answers (ERR_UNREACHABLE for a node never told). */
 void ns_answer(const char *name, long answer);
 unsigned ns_lookups(const char *name);
 /* The name ns_lookup(name) handed out last (0: none yet). */
@@ -178,11 +179,11 @@ extern unsigned long harness_calls;
 /* Groups of the other test files, run by main() in test_posix_files.c. */
 extern const struct CMUnitTest posix_path_tests[], posix_dir_tests[],
     posix_proc_tests[], posix_stdio_init_tests[], posix_stdio_tests[],
-    posix_seek_stat_tests[], posix_errno_tests[];
+    posix_seek_stat_tests[], posix_errno_tests[], posix_node_tests[];
 extern const size_t posix_path_tests_count, posix_dir_tests_count,
     posix_proc_tests_count, posix_stdio_init_tests_count,
     posix_stdio_tests_count, posix_seek_stat_tests_count,
-    posix_errno_tests_count;
+    posix_errno_tests_count, posix_node_tests_count;
 
 /* Open path through the fake fs as NAME_FILE(i) (one request, consumed). */
 int open_file(const char *path, int flags, unsigned i);

@@ -664,5 +664,7 @@ int main(int argc, char **argv)
 					  posix_stdio_tests_count, NULL, NULL);
 	failed += _cmocka_run_group_tests("posix_errno", posix_errno_tests,
 					  posix_errno_tests_count, NULL, NULL);
+	failed += _cmocka_run_group_tests("posix_nodes", posix_node_tests,
+					  posix_node_tests_count, NULL, NULL);
 	return failed;
 }
