@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proxy: forwards ports between nodes (docs/PROXY.md). One per node,
+ * started by init (`servers=...,proxy`); it registers as the name
+ * server's resolver for every other node, so `ns_lookup_node(2, "fs")`
+ * (and `fs@2`) comes here, goes to node 2's proxy as a message to its
+ * name service, and comes back as a send right to a local proxy port.
+ * What a task sends to a proxy port goes to the real port on the other
+ * node; replies, rights and out-of-line memory travel the same way.
+ *
+ * One thread, one port set: the resolver port, the notify port (dead
+ * names of exported rights, no-senders of proxy ports), the socket's
+ * reply port, and every proxy port and answer port. Time comes from the
+ * receive timeout: the earliest tick any link asks for.
+ *
+ * Arguments: deadline=MS (a silent peer is dead after MS, default 1000),
+ * net=A.B.C.D (node N's address is this plus N; default 10.77.0.10, the
+ * cluster's plan). The node number comes from the kernel (node=N).
+ */
+#include <string.h>
+#include <ulib.h>
+#include <uk/proto/name.h>
+#include <uk/proto/rpc.h>
+
+#include "proxy.h"
+
+uint16_t self_node;
+uint64_t boot_epoch;
+uint32_t deadline_ms = PX_DEADLINE_DEFAULT_MS;
+uint8_t net_base[4] = { 10, 77, 0, 10 };
+uk_name_t port_set, notify_port;
+static uk_name_t service;
+static uint64_t foreign_frames;
+
+static union {
+	struct uk_msg_header h;
+	uint8_t bytes[UK_MSG_SIZE_MAX];
+} in;
+
+uint64_t now_ms(void)
+{
+	return (uint64_t)uk_clock() / 1000000u;
+}
+
+/* ---- the map from our names to table entries ---- */
+
+#define MAP_SIZE 16384u /* > 2 × every table of 8 peers */
+
+struct map_entry {
+	uk_name_t name;
+	uint32_t index;
+	uint16_t slot;
+	uint8_t kind; /* 0: free; 0xff: deleted */
+};
+static struct map_entry map[MAP_SIZE];
+
+/* Receive-right names are unique in our space; a send right may be
+ * exported to several peers, one entry each. */
+static uint16_t key_slot(enum map_kind kind, uint16_t slot)
+{
+	return kind == MAP_EXPORT ? slot : 0xffff;
+}
+
+static uint32_t map_hash(uk_name_t name, enum map_kind kind, uint16_t slot)
+{
+	uint64_t x = name * 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 16 | slot);
+	x ^= x >> 29;
+	return (uint32_t)(x % MAP_SIZE);
+}
+
+static struct map_entry *map_find(uk_name_t name, enum map_kind kind, uint16_t slot)
+{
+	uint16_t ks = key_slot(kind, slot);
+	for (uint32_t i = map_hash(name, kind, ks), n = 0; n < MAP_SIZE;
+	     i = (i + 1) % MAP_SIZE, n++) {
+		struct map_entry *e = &map[i];
+		if (!e->kind)
+			return NULL;
+		if (e->kind == kind && e->name == name &&
+		    key_slot(kind, e->slot) == ks)
+			return e;
+	}
+	return NULL;
+}
+
+void map_put(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t index)
+{
+	uint16_t ks = key_slot(kind, slot);
+	for (uint32_t i = map_hash(name, kind, ks), n = 0; n < MAP_SIZE;
+	     i = (i + 1) % MAP_SIZE, n++) {
+		struct map_entry *e = &map[i];
+		if (!e->kind || e->kind == 0xff) {
+			*e = (struct map_entry){ name, index, slot, (uint8_t)kind };
+			return;
+		}
+	}
+	/* Larger than every table together: cannot happen. */
+	printf("proxy: name map full\n");
+}
+
+bool map_get(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t *index)
+{
+	struct map_entry *e = map_find(name, kind, slot);
+	if (e && index)
+		*index = e->index;
+	return e != NULL;
+}
+
+bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *slot,
+		   uint32_t *index)
+{
+	struct map_entry *e = map_find(name, kind, 0);
+	if (!e)
+		return false;
+	*slot = e->slot;
+	*index = e->index;
+	return true;
+}
+
+void map_del(uk_name_t name, enum map_kind kind, uint16_t slot)
+{
+	struct map_entry *e = map_find(name, kind, slot);
+	if (e)
+		e->kind = 0xff;
+}
+
+/* ---- requests ---- */
+
+static void notification(const struct uk_msg_header *h)
+{
+	const struct uk_notification *n = (const void *)h;
+	uint16_t slot;
+	uint32_t index;
+
+	if (h->size < sizeof(*n))
+		return;
+	if (h->id == UK_MSG_ID_DEAD_NAME) {
+		/* One of our exported send rights: every peer it went to
+		 * hears PORT_DEAD. */
+		bool any = false;
+		for (uint16_t s = 0; s < PEERS_MAX; s++)
+			if (peers[s] && map_get(n->name, MAP_EXPORT, s, &index)) {
+				peer_export_died(peers[s], index);
+				any = true;
+			}
+		if (!any)
+			uk_port_deallocate(n->name);
+	} else if (h->id == UK_MSG_ID_NO_SENDERS) {
+		if (map_find_port(n->name, MAP_IMPORT, &slot, &index) && peers[slot])
+			peer_no_senders(peers[slot], index, n->make_send_count);
+	}
+}
+
+static void resolver_request(struct uk_msg_header *h)
+{
+	uint32_t node = 0;
+	uint32_t len = uk_msg_body_len(h);
+	const uint8_t *body = uk_msg_body(h);
+
+	if (h->flags & UK_MSG_KERNEL)
+		return;
+	if (h->id == NAME_LOOKUP && len >= sizeof(struct uk_name_req))
+		node = ((const struct uk_name_req *)body)->node;
+	else if (h->id == NAME_LIST && len >= 8)
+		memcpy(&node, body + 4, 4);
+	else {
+		reply_error(h, -ERR_UNSUPPORTED);
+		return;
+	}
+	struct peer *p = node <= 0xffff ? peer_get((uint16_t)node, true) : NULL;
+	if (!p) {
+		reply_error(h, -ERR_UNREACHABLE);
+		return;
+	}
+	peer_resolve(p, h);
+}
+
+static void network_frame(const struct uk_msg_header *h)
+{
+	const uint8_t *frame;
+	uint32_t len;
+	uint8_t src[4];
+	uint16_t port;
+
+	if (!net_take(h, &frame, &len, src, &port))
+		return;
+	/* Only a cluster node's proxy, from its own address. */
+	unsigned node = src[3] - net_base[3];
+	if (memcmp(src, net_base, 3) || src[3] <= net_base[3] ||
+	    port != PROXY_UDP_PORT) {
+		foreign_frames++;
+		return;
+	}
+	struct peer *p = peer_get((uint16_t)node, true);
+	if (!p) {
+		foreign_frames++;
+		return;
+	}
+	peer_input(p, frame, len);
+}
+
+static void dispatch(struct uk_msg_header *h)
+{
+	uint16_t slot;
+	uint32_t index;
+
+	if (h->dest == notify_port) {
+		if (h->flags & UK_MSG_KERNEL)
+			notification(h);
+		else
+			release_message(h);
+		return;
+	}
+	if (net_is_reply(h->dest)) {
+		network_frame(h);
+		return;
+	}
+	if (h->dest == service) {
+		resolver_request(h);
+		return;
+	}
+	if (map_find_port(h->dest, MAP_IMPORT, &slot, &index) && peers[slot]) {
+		if (h->flags & UK_MSG_KERNEL)
+			return;
+		peer_local_message(peers[slot], index, h);
+		return;
+	}
+	if (map_find_port(h->dest, MAP_ANSWER, &slot, &index) && peers[slot]) {
+		peer_local_answer(peers[slot], index, h);
+		return;
+	}
+	release_message(h);
+}
+
+static bool parse_ipv4(const char *s, uint8_t out[4])
+{
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v > 255 || (i < 3 && *end != '.') || (i == 3 && *end))
+			return false;
+		out[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	return true;
+}
+
+static int register_resolver(void)
+{
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[512];
+	} b;
+	memset(&b.h, 0, sizeof(b.h));
+	b.h.id = NAME_REGISTER_RESOLVER;
+	b.h.dest = ns_port();
+	b.h.n_ports = 1;
+	uk_msg_ports(&b.h)[0] = (struct uk_msg_port){ service, UK_DISP_MAKE_SEND };
+	struct uk_name_req *rq = uk_msg_body(&b.h);
+	memset(rq, 0, sizeof(*rq));
+	rq->node = UK_NAME_ANY_NODE;
+	b.h.size = (uint32_t)(sizeof(b.h) + sizeof(struct uk_msg_port) + sizeof(*rq));
+	long rc = uk_ipc_call(&b.h, b.h.size, &b.h, sizeof(b), 5000000000ull);
+	if (rc < 0)
+		return (int)rc;
+	return ((const struct uk_rpc_status *)uk_msg_body(&b.h))->status;
+}
+
+int main(int argc, char **argv)
+{
+	struct uk_kinfo_boot boot;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "deadline=", 9))
+			deadline_ms = (uint32_t)strtoul(argv[i] + 9, NULL, 10);
+		else if (!strncmp(argv[i], "net=", 4) && parse_ipv4(argv[i] + 4, net_base))
+			;
+		else
+			printf("proxy: unknown argument %s (deadline=MS, net=A.B.C.D)\n",
+			       argv[i]);
+	}
+	if (uk_kinfo(UK_KINFO_BOOT, &boot, sizeof(boot)) != sizeof(boot) ||
+	    !boot.node || boot.node > PX_NODE_MAX) {
+		printf("proxy: no node number (kernel command line node=N); "
+		       "nothing to do\n");
+		return 1;
+	}
+	self_node = (uint16_t)boot.node;
+	boot_epoch = boot.epoch;
+	if (!deadline_ms)
+		deadline_ms = PX_DEADLINE_DEFAULT_MS;
+
+	long set = uk_port_allocate(UK_RIGHT_PORT_SET);
+	long note = set > 0 ? port_in_set((uk_name_t)set) : set;
+	if (set <= 0 || note <= 0) {
+		printf("proxy: no ports: %s\n", err_str(set <= 0 ? set : note));
+		return 1;
+	}
+	port_set = (uk_name_t)set;
+	notify_port = (uk_name_t)note;
+	uk_port_set_limit(notify_port, UK_PORT_QUEUE_MAX);
+	long svc = service_create("proxy");
+	if (svc <= 0) {
+		printf("proxy: cannot register \"proxy\": %s\n", err_str(svc));
+		return 1;
+	}
+	service = (uk_name_t)svc;
+	uk_port_set_limit(service, UK_PORT_QUEUE_MAX);
+	uk_port_set_add(port_set, service);
+	int rc = register_resolver();
+	if (rc < 0) {
+		printf("proxy: cannot register as the resolver: %s (does init.conf "
+		       "give proxy +resolver?)\n", err_str(rc));
+		return 1;
+	}
+	rc = net_open();
+	if (rc < 0)
+		printf("proxy: no socket yet (%s)\n", err_str(rc));
+	printf("proxy: node %u ready (UDP %u, deadline %u ms, epoch %lx)\n",
+	       self_node, PROXY_UDP_PORT, deadline_ms, (unsigned long)boot_epoch);
+
+	for (;;) {
+		net_progress();
+		uint64_t now = now_ms(), next = now + 1000;
+		for (unsigned i = 0; i < PEERS_MAX; i++)
+			if (peers[i]) {
+				uint64_t t = peer_next_tick(peers[i]);
+				if (t < next)
+					next = t;
+			}
+		uint64_t timeout = next > now ? (next - now) * 1000000u : 0;
+		long r = uk_ipc_receive(port_set, &in.h, sizeof(in), timeout);
+		if (r >= 0)
+			dispatch(&in.h);
+		else if (r != -ERR_TIMED_OUT)
+			printf("proxy: receive failed: %s\n", err_str(r));
+		now = now_ms();
+		for (unsigned i = 0; i < PEERS_MAX; i++)
+			if (peers[i] && (peer_next_tick(peers[i]) <= now || r >= 0))
+				peer_tick(peers[i]);
+	}
+}

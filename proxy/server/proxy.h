@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The proxy server (docs/PROXY.md): its tables and the functions its
+ * files share.
+ *
+ *   main.c     the event loop, the resolver port, notifications
+ *   net.c      datagrams through netd (one UDP socket, port 7070)
+ *   session.c  a peer: its link, its tables, and the translation between
+ *              local messages and records
+ */
+#ifndef PROXY_SERVER_H
+#define PROXY_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uk/ipc.h>
+
+#include "link.h"
+#include "wire.h"
+
+#define PROXY_UDP_PORT 7070u
+#define PEERS_MAX 32u
+#define IMPORTS_MAX 1024u
+#define EXPORTS_MAX 1024u
+#define QUESTIONS_MAX 256u
+#define ANSWERS_MAX 256u
+#define PENDING_MAX 64u		     /* messages waiting for a full queue */
+#define CREDITS_INITIAL 8u	     /* messages per import in flight */
+#define OUTQ_MAX (2u << 20)	     /* record bytes waiting for the link */
+#define OOL_MESSAGE_MAX (1u << 20)   /* out-of-line bytes per message */
+#define IMPORT_QUEUE_LIMIT 32u	     /* a proxy port's queue */
+
+/* What a local name in the map is. */
+enum map_kind {
+	MAP_IMPORT = 1, /* a proxy port (our receive right) */
+	MAP_ANSWER = 2, /* a reply port for a question of a peer */
+	MAP_EXPORT = 3, /* a send right we export to a peer */
+};
+
+struct import {
+	bool used;
+	bool armed;  /* a no-senders request is outstanding */
+	bool in_set; /* in the port set (it has credit) */
+	uint32_t id;
+	uk_name_t port;
+	uint32_t refs;	  /* times the peer sent it since we made it */
+	uint32_t credits; /* messages we may still send to it */
+};
+
+struct export {
+	bool used;
+	uint32_t id;
+	uk_name_t right; /* our send right (one user reference) */
+	uint32_t refs;	 /* times we sent it, less what the peer released */
+	uint32_t credit_owed;
+};
+
+struct question {
+	bool used;
+	uint32_t id;
+	uk_name_t reply; /* the caller's send-once right */
+	uint32_t msg_id;
+	uint64_t out_pos; /* the peer's outq total after its MSG */
+};
+
+struct answer {
+	bool used;
+	uint32_t question;
+	uk_name_t port; /* receive right; the server got a send-once */
+};
+
+/* A message for a local port whose queue was full: tried again. */
+struct pending {
+	bool used;
+	uint32_t export_id; /* credit owed once it is delivered */
+	uint32_t size;
+	uint8_t *msg; /* a message in our name space, ready to send */
+};
+
+/* A MSG or REPLY whose out-of-line regions are still arriving. */
+struct assembly {
+	bool active;
+	uint8_t *record; /* a copy of the record */
+	struct px_record rec;
+	unsigned n_ool, next; /* regions, the one being filled */
+	uint64_t addr[PX_MSG_OOL_MAX], size[PX_MSG_OOL_MAX];
+	uint32_t transfer[PX_MSG_OOL_MAX];
+	uint64_t filled;
+};
+
+struct peer_counters {
+	uint64_t msgs_out, msgs_in, replies_out, replies_in;
+	uint64_t not_run, maybe_run, refused, bad_records, pending_max;
+};
+
+struct peer {
+	bool used;
+	uint16_t node;
+	uint8_t addr[4]; /* its IPv4 address */
+	struct px_link link;
+	struct px_stream stream;
+	uint8_t *outq;
+	uint32_t out_len;
+	uint64_t out_total;   /* bytes ever appended to outq */
+	uint64_t out_flushed; /* of those, bytes handed to the link */
+	uint64_t link_base;   /* out_flushed when the session started */
+	uint32_t next_transfer;
+	struct import imports[IMPORTS_MAX];
+	struct export exports[EXPORTS_MAX];
+	struct question questions[QUESTIONS_MAX];
+	struct answer answers[ANSWERS_MAX];
+	struct pending pending[PENDING_MAX];
+	unsigned n_pending;
+	struct assembly as;
+	struct peer_counters c;
+};
+
+/* Global state of the server. */
+extern uint16_t self_node;
+extern uint64_t boot_epoch;
+extern uint32_t deadline_ms;
+extern uint8_t net_base[4]; /* node N is net_base + N */
+extern uk_name_t port_set, notify_port;
+extern struct peer *peers[PEERS_MAX];
+
+uint64_t now_ms(void);
+
+/* main.c: the local name map. */
+void map_put(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
+	     uint32_t index);
+bool map_get(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
+	     uint32_t *index);
+void map_del(uk_name_t name, enum map_kind kind, uint16_t peer_slot);
+/* Any peer's entry of that kind for a receive-right name. */
+bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
+		   uint32_t *index);
+
+/* net.c */
+int net_open(void);
+bool net_is_reply(uk_name_t dest);
+/* A RECV reply arrived: the frame and its source, or false. */
+bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
+	      uint32_t *len, uint8_t src[4], uint16_t *port);
+void net_send(const uint8_t addr[4], const uint8_t *frame, uint32_t len);
+void net_progress(void);
+
+/* session.c */
+struct peer *peer_get(uint16_t node, bool create);
+uint16_t peer_slot(const struct peer *p);
+void peer_input(struct peer *p, const uint8_t *frame, uint32_t len);
+void peer_tick(struct peer *p);
+uint64_t peer_next_tick(const struct peer *p);
+/* A local message arrived on an import's proxy port. */
+void peer_local_message(struct peer *p, uint32_t import_index,
+			struct uk_msg_header *h);
+/* A local reply arrived on an answer port. */
+void peer_local_answer(struct peer *p, uint32_t answer_index,
+		       struct uk_msg_header *h);
+/* A lookup or list the name server forwarded to us for p's node. */
+void peer_resolve(struct peer *p, struct uk_msg_header *h);
+void peer_no_senders(struct peer *p, uint32_t import_index,
+		     uint64_t make_send_count);
+void peer_answer_died(struct peer *p, uint32_t answer_index);
+void peer_export_died(struct peer *p, uint32_t export_index);
+/* Answer a local request we cannot forward, and release what it holds. */
+void reply_error(struct uk_msg_header *h, int32_t status);
+void release_message(struct uk_msg_header *h);
+void peer_stats(void);
+
+#endif

@@ -1,0 +1,1149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A peer: the link to another node's proxy, the tables of a session
+ * (imports, exports, questions, answers) and the translation between
+ * local messages and records (docs/PROXY.md, "Proxy tables", "Calls").
+ *
+ * Records go into the peer's outq and from there into the link while the
+ * link is UP; a session's end empties the outq, so no record of an old
+ * session ever reaches a new one. Questions remember how far into the
+ * outq their MSG went, so at a session's end each is sorted into "not
+ * run" (its MSG never reached the peer's proxy: answered ERR_UNREACHABLE,
+ * safe to retry) or "may have run" (its reply right is destroyed: the
+ * caller sees ERR_DEAD).
+ */
+#include <string.h>
+#include <ulib.h>
+#include <uk/proto/name.h>
+#include <uk/proto/rpc.h>
+
+#include "proxy.h"
+
+struct peer *peers[PEERS_MAX];
+
+static uint8_t rec[PX_RECORD_MAX]; /* one record being encoded */
+static union {
+	struct uk_msg_header h;
+	uint8_t bytes[UK_MSG_SIZE_MAX];
+} out; /* one local message being built */
+
+uint16_t peer_slot(const struct peer *p)
+{
+	for (uint16_t i = 0; i < PEERS_MAX; i++)
+		if (peers[i] == p)
+			return i;
+	return 0xffff;
+}
+
+/* ---- the outq and the link ---- */
+
+static void flush(struct peer *p)
+{
+	if (px_link_state(&p->link) != PX_LINK_UP) {
+		if (p->out_len)
+			px_link_connect(&p->link, now_ms());
+		return;
+	}
+	uint32_t done = 0;
+	while (done < p->out_len) {
+		size_t n = px_link_send(&p->link, p->outq + done,
+					p->out_len - done, now_ms());
+		if (!n)
+			break;
+		done += (uint32_t)n;
+	}
+	if (done) {
+		memmove(p->outq, p->outq + done, p->out_len - done);
+		p->out_len -= done;
+		p->out_flushed += done;
+	}
+}
+
+/* Room for len more bytes in the outq? */
+static bool room(const struct peer *p, uint32_t len)
+{
+	return p->out_len + len <= OUTQ_MAX;
+}
+
+static bool append(struct peer *p, const uint8_t *bytes, uint32_t len)
+{
+	if (!room(p, len))
+		return false;
+	memcpy(p->outq + p->out_len, bytes, len);
+	p->out_len += len;
+	p->out_total += len;
+	return true;
+}
+
+/* ---- callbacks of the link ---- */
+
+static void link_output(void *ctx, const uint8_t *frame, size_t len)
+{
+	struct peer *p = ctx;
+	net_send(p->addr, frame, (uint32_t)len);
+}
+
+static void handle_record(struct peer *p, const struct px_record *r);
+
+static void link_deliver(void *ctx, const uint8_t *bytes, size_t len)
+{
+	struct peer *p = ctx;
+	struct px_record r;
+
+	while (px_link_state(&p->link) == PX_LINK_UP) {
+		int rc = px_stream_next(&p->stream, &bytes, &len, &r);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			printf("proxy: node %u sent a bad record (%s): session reset\n",
+			       p->node, px_error_str(rc));
+			p->c.bad_records++;
+			px_link_abort(&p->link, now_ms());
+			return;
+		}
+		handle_record(p, &r);
+	}
+}
+
+static void session_start(void *ctx, uint64_t peer_epoch)
+{
+	struct peer *p = ctx;
+	(void)peer_epoch;
+	p->link_base = p->out_flushed;
+	printf("proxy: node %u: link up\n", p->node);
+}
+
+static void end_session(struct peer *p, enum px_link_end reason);
+
+static void session_end(void *ctx, enum px_link_end reason)
+{
+	end_session(ctx, reason);
+}
+
+struct peer *peer_get(uint16_t node, bool create)
+{
+	unsigned free_slot = PEERS_MAX;
+
+	if (!node || node > PX_NODE_MAX || node == self_node)
+		return NULL;
+	for (unsigned i = 0; i < PEERS_MAX; i++) {
+		if (peers[i] && peers[i]->node == node)
+			return peers[i];
+		if (!peers[i] && free_slot == PEERS_MAX)
+			free_slot = i;
+	}
+	/* Node N is the base address + N (the cluster's DHCP plan). */
+	unsigned last = net_base[3] + node;
+	if (!create || free_slot == PEERS_MAX || last > 254)
+		return NULL;
+	struct peer *p = calloc(1, sizeof(*p));
+	uint8_t *q = p ? malloc(OUTQ_MAX) : NULL;
+	if (!q) {
+		free(p);
+		return NULL;
+	}
+	p->used = true;
+	p->node = node;
+	p->outq = q;
+	memcpy(p->addr, net_base, 3);
+	p->addr[3] = (uint8_t)last;
+	struct px_link_config cfg = {
+		.self_node = self_node,
+		.peer_node = node,
+		.boot_epoch = boot_epoch,
+		.deadline_ms = deadline_ms,
+	};
+	struct px_link_ops ops = {
+		.ctx = p,
+		.output = link_output,
+		.deliver = link_deliver,
+		.session_start = session_start,
+		.session_end = session_end,
+	};
+	px_link_init(&p->link, &cfg, &ops);
+	px_stream_reset(&p->stream);
+	peers[free_slot] = p;
+	return p;
+}
+
+void peer_input(struct peer *p, const uint8_t *frame, uint32_t len)
+{
+	px_link_input(&p->link, frame, len, now_ms());
+	flush(p);
+}
+
+/* ---- tables ---- */
+
+static struct import *import_by_id(struct peer *p, uint32_t id, uint32_t *index)
+{
+	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
+		if (p->imports[i].used && p->imports[i].id == id) {
+			if (index)
+				*index = i;
+			return &p->imports[i];
+		}
+	return NULL;
+}
+
+static struct export *export_by_id(struct peer *p, uint32_t id)
+{
+	if (!id || id > EXPORTS_MAX || !p->exports[id - 1].used)
+		return NULL;
+	return &p->exports[id - 1];
+}
+
+static void import_drop(struct peer *p, uint32_t i)
+{
+	struct import *im = &p->imports[i];
+	map_del(im->port, MAP_IMPORT, peer_slot(p));
+	/* Every local holder now has a dead name, with its notice. */
+	uk_port_destroy(im->port);
+	memset(im, 0, sizeof(*im));
+}
+
+static void export_drop(struct peer *p, struct export *e)
+{
+	map_del(e->right, MAP_EXPORT, peer_slot(p));
+	uk_port_deallocate(e->right);
+	memset(e, 0, sizeof(*e));
+}
+
+static void answer_drop(struct peer *p, uint32_t i)
+{
+	struct answer *a = &p->answers[i];
+	map_del(a->port, MAP_ANSWER, peer_slot(p));
+	uk_port_destroy(a->port);
+	memset(a, 0, sizeof(*a));
+}
+
+/* An import for the peer's export id: the existing one with one more
+ * reference, or a new proxy port. */
+static struct import *import_get(struct peer *p, uint32_t id)
+{
+	uint32_t i;
+	struct import *im = import_by_id(p, id, &i);
+
+	if (im) {
+		im->refs++;
+		return im;
+	}
+	for (i = 0; i < IMPORTS_MAX && p->imports[i].used; i++)
+		;
+	if (i == IMPORTS_MAX)
+		return NULL;
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (port <= 0)
+		return NULL;
+	im = &p->imports[i];
+	*im = (struct import){ .used = true, .id = id, .port = (uk_name_t)port,
+			       .refs = 1, .credits = CREDITS_INITIAL };
+	uk_port_set_limit(im->port, IMPORT_QUEUE_LIMIT);
+	uk_port_set_add(port_set, im->port);
+	im->in_set = true;
+	map_put(im->port, MAP_IMPORT, peer_slot(p), i);
+	return im;
+}
+
+/* Ask for the no-senders notice once local rights to it exist (asked
+ * with none, it would come at once). */
+static void import_arm(struct import *im)
+{
+	if (!im->armed &&
+	    uk_port_request_notification(im->port, UK_NOTIFY_NO_SENDERS,
+					 notify_port) == 0)
+		im->armed = true;
+}
+
+/* An export of our send right `right` (one user reference, which the
+ * export takes over) to the peer. */
+static struct export *export_get(struct peer *p, uk_name_t right)
+{
+	uint32_t i;
+
+	if (map_get(right, MAP_EXPORT, peer_slot(p), &i)) {
+		struct export *e = &p->exports[i];
+		e->refs++;
+		uk_port_deallocate(right); /* the export holds one already */
+		return e;
+	}
+	for (i = 0; i < EXPORTS_MAX && p->exports[i].used; i++)
+		;
+	if (i == EXPORTS_MAX)
+		return NULL;
+	struct export *e = &p->exports[i];
+	*e = (struct export){ .used = true, .id = i + 1, .right = right, .refs = 1 };
+	map_put(right, MAP_EXPORT, peer_slot(p), i);
+	uk_port_request_notification(right, UK_NOTIFY_DEAD_NAME, notify_port);
+	return e;
+}
+
+/* ---- session end ---- */
+
+static void reply_status(uk_name_t reply, uint32_t id, int32_t status)
+{
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[sizeof(struct uk_msg_header) + sizeof(struct uk_rpc_status)];
+	} r;
+	memset(&r, 0, sizeof(r));
+	r.h.id = id;
+	r.h.dest = reply;
+	r.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+	((struct uk_rpc_status *)uk_msg_body(&r.h))->status = status;
+	r.h.size = sizeof(r);
+	if (uk_ipc_send(&r.h, r.h.size, 0) < 0)
+		uk_port_deallocate(reply);
+}
+
+static void pending_drop(struct peer *p, unsigned i)
+{
+	struct pending *q = &p->pending[i];
+	struct uk_msg_header *h = (void *)q->msg;
+	/* The rights it names are ours (made-send rights were never made);
+	 * the out-of-line regions are ours to free. */
+	for (unsigned k = 0; k < h->n_ool; k++)
+		if (uk_msg_ools(h)[k].size)
+			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
+	free(q->msg);
+	memset(q, 0, sizeof(*q));
+	p->n_pending--;
+}
+
+static void end_session(struct peer *p, enum px_link_end reason)
+{
+	uint64_t acked = px_link_acked(&p->link);
+	unsigned n_run = 0, n_not = 0;
+
+	for (unsigned i = 0; i < PENDING_MAX; i++)
+		if (p->pending[i].used)
+			pending_drop(p, i);
+	for (uint32_t i = 0; i < QUESTIONS_MAX; i++) {
+		struct question *q = &p->questions[i];
+		if (!q->used)
+			continue;
+		bool reached = q->out_pos <= p->out_flushed &&
+			       q->out_pos - p->link_base <= acked;
+		if (reached) {
+			/* It may have run: the caller's reply right dies. */
+			uk_port_deallocate(q->reply);
+			n_run++;
+		} else {
+			reply_status(q->reply, q->msg_id, -ERR_UNREACHABLE);
+			n_not++;
+		}
+		memset(q, 0, sizeof(*q));
+	}
+	p->c.maybe_run += n_run;
+	p->c.not_run += n_not;
+	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
+		if (p->imports[i].used)
+			import_drop(p, i);
+	for (uint32_t i = 0; i < EXPORTS_MAX; i++)
+		if (p->exports[i].used)
+			export_drop(p, &p->exports[i]);
+	for (uint32_t i = 0; i < ANSWERS_MAX; i++)
+		if (p->answers[i].used)
+			answer_drop(p, i);
+	if (p->as.active) {
+		for (unsigned k = 0; k < p->as.n_ool; k++)
+			if (p->as.addr[k])
+				uk_vm_free(p->as.addr[k], p->as.size[k]);
+		free(p->as.record);
+		memset(&p->as, 0, sizeof(p->as));
+	}
+	p->out_total -= p->out_len;
+	p->out_len = 0;
+	px_stream_reset(&p->stream);
+	const struct px_link_counters *c = &p->link.counters;
+	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
+	       "have run; frames sent %lu resent %lu received %lu delivered %lu "
+	       "dup %lu ooo %lu stale %lu bad %lu, acked %lu of %lu bytes\n",
+	       p->node, px_link_end_str(reason), n_not, n_run,
+	       (unsigned long)c->sent, (unsigned long)c->resent,
+	       (unsigned long)c->received, (unsigned long)c->delivered,
+	       (unsigned long)c->dup, (unsigned long)c->ooo,
+	       (unsigned long)c->stale, (unsigned long)c->bad,
+	       (unsigned long)acked, (unsigned long)px_link_queued(&p->link));
+}
+
+/* ---- local to remote ---- */
+
+void release_message(struct uk_msg_header *h)
+{
+	struct uk_msg_port *ports = uk_msg_ports(h);
+	for (unsigned i = 0; i < h->n_ports; i++) {
+		if (!ports[i].name)
+			continue;
+		if (ports[i].disposition & UK_RIGHT_RECEIVE)
+			uk_port_destroy(ports[i].name);
+		else
+			uk_port_deallocate(ports[i].name);
+	}
+	for (unsigned i = 0; i < h->n_ool; i++)
+		if (uk_msg_ools(h)[i].address && uk_msg_ools(h)[i].size)
+			uk_vm_free(uk_msg_ools(h)[i].address, uk_msg_ools(h)[i].size);
+	h->n_ports = 0;
+	h->n_ool = 0;
+}
+
+void reply_error(struct uk_msg_header *h, int32_t status)
+{
+	uk_name_t reply = h->reply;
+	release_message(h);
+	if (!reply)
+		return;
+	struct uk_port_info info;
+	if (uk_port_info(reply, &info) == 0 && (info.rights & UK_RIGHT_SEND_ONCE))
+		reply_status(reply, h->id, status);
+	else
+		uk_port_deallocate(reply);
+}
+
+/* Our right `name` as a descriptor for peer p; takes the user reference
+ * we got with the message. */
+static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
+{
+	uint16_t slot;
+	uint32_t index;
+
+	memset(c, 0, sizeof(*c));
+	if (!name)
+		return true;
+	if (map_find_port(name, MAP_IMPORT, &slot, &index)) {
+		/* A right to one of our proxy ports came back to us: the
+		 * reference merged into our receive right; drop it. */
+		uk_port_deallocate(name);
+		if (peers[slot] != p)
+			return true; /* a third node's: hand-off comes later */
+		c->kind = PX_CAP_RECEIVER;
+		c->right = PX_RIGHT_SEND;
+		c->id = p->imports[index].id;
+		return true;
+	}
+	struct export *e = export_get(p, name);
+	if (!e) {
+		uk_port_deallocate(name);
+		return false;
+	}
+	c->kind = PX_CAP_SENDER;
+	c->right = PX_RIGHT_SEND;
+	c->id = e->id;
+	return true;
+}
+
+/* Appends MSG or REPLY (question != 0) for local message h, then its
+ * out-of-line regions as OOL_DATA. Returns 0 or a negative ERR_*; on
+ * error nothing was appended and h still holds its rights and memory,
+ * except rights already turned into exports. */
+static int encode_message(struct peer *p, struct uk_msg_header *h,
+			  const struct px_cap *target, const struct px_cap *reply,
+			  uint32_t question, uint32_t call)
+{
+	static uint8_t caps[PX_MSG_CAPS_MAX * PX_CAP_SIZE];
+	static uint8_t ools[PX_MSG_OOL_MAX * PX_OOL_SIZE];
+	struct uk_msg_port *ports = uk_msg_ports(h);
+	uint64_t ool_total = 0;
+
+	/* What does not cross the network (docs/PROXY.md). */
+	for (unsigned i = 0; i < h->n_ports; i++)
+		if (ports[i].name &&
+		    (ports[i].disposition & ~(uint64_t)UK_RIGHT_SEND))
+			return -ERR_UNSUPPORTED;
+	for (unsigned i = 0; i < h->n_ool; i++)
+		ool_total += uk_msg_ools(h)[i].size;
+	if (ool_total > OOL_MESSAGE_MAX || h->n_ports > PX_MSG_CAPS_MAX ||
+	    h->n_ool > PX_MSG_OOL_MAX)
+		return -ERR_TOO_BIG;
+	uint32_t inline_len = uk_msg_body_len(h);
+	uint32_t need = PX_RECORD_HEAD + (question ? 8u : 0u) + PX_MSG_FIXED +
+			h->n_ports * PX_CAP_SIZE + h->n_ool * PX_OOL_SIZE +
+			((inline_len + 7u) & ~7u) +
+			(uint32_t)ool_total + 8u * PX_OOL_DATA_HEAD +
+			(uint32_t)(ool_total / (PX_OOL_DATA_MAX & ~7u) + 1) * PX_OOL_DATA_HEAD;
+	if (!room(p, need))
+		return -ERR_QUEUE_FULL;
+
+	for (unsigned i = 0; i < h->n_ports; i++) {
+		struct px_cap c;
+		if (!cap_out(p, ports[i].name, &c))
+			return -ERR_LIMIT;
+		ports[i].name = 0; /* the export owns it now */
+		px_cap_encode(caps + i * PX_CAP_SIZE, PX_USE_CAP, &c);
+	}
+	for (unsigned i = 0; i < h->n_ool; i++) {
+		struct px_ool o = { uk_msg_ools(h)[i].size, PX_OOL_COPY,
+				    ++p->next_transfer };
+		px_ool_encode(ools + i * PX_OOL_SIZE, &o);
+	}
+	struct px_msg m = {
+		.msg_id = h->id,
+		.n_caps = h->n_ports,
+		.n_ool = h->n_ool,
+		.inline_len = inline_len,
+		.call = call,
+		.target = *target,
+		.reply = *reply,
+		.caps = caps,
+		.ools = ools,
+		.inline_data = uk_msg_body(h),
+	};
+	int len = question ? px_reply_encode(rec, sizeof(rec), question, &m)
+			   : px_msg_encode(rec, sizeof(rec), &m);
+	if (len < 0)
+		return -ERR_INVALID;
+	append(p, rec, (uint32_t)len);
+	/* The regions' bytes, in chunks, right after the message. */
+	const uint32_t chunk = PX_OOL_DATA_MAX & ~7u;
+	for (unsigned i = 0; i < h->n_ool; i++) {
+		struct uk_msg_ool *o = &uk_msg_ools(h)[i];
+		uint32_t transfer = p->next_transfer - h->n_ool + 1 + i;
+		for (uint64_t off = 0; off < o->size; off += chunk) {
+			uint32_t n = o->size - off < chunk ? (uint32_t)(o->size - off)
+							   : chunk;
+			len = px_ool_data_encode(rec, sizeof(rec), transfer, off,
+						 (const uint8_t *)(o->address + off), n);
+			if (len > 0)
+				append(p, rec, (uint32_t)len);
+		}
+		if (o->size)
+			uk_vm_free(o->address, o->size);
+		o->address = o->size = 0;
+	}
+	return 0;
+}
+
+void peer_local_message(struct peer *p, uint32_t index, struct uk_msg_header *h)
+{
+	struct import *im = &p->imports[index];
+	struct px_cap target = { .kind = PX_CAP_RECEIVER, .right = PX_RIGHT_SEND,
+				 .id = im->id };
+	struct px_cap reply = { 0 };
+	struct question *q = NULL;
+	uint32_t qi = 0;
+
+	if (h->reply) {
+		struct uk_port_info info;
+		if (uk_port_info(h->reply, &info) < 0) {
+			release_message(h);
+			return;
+		}
+		if (info.rights & UK_RIGHT_SEND_ONCE) {
+			for (qi = 0; qi < QUESTIONS_MAX && p->questions[qi].used; qi++)
+				;
+			if (qi == QUESTIONS_MAX) {
+				reply_error(h, -ERR_LIMIT);
+				return;
+			}
+			q = &p->questions[qi];
+			reply = (struct px_cap){ .kind = PX_CAP_SENDER,
+						 .right = PX_RIGHT_SEND_ONCE,
+						 .id = qi + 1 };
+		} else if (!cap_out(p, h->reply, &reply)) {
+			h->reply = 0;
+			reply_error(h, -ERR_LIMIT);
+			return;
+		} else {
+			h->reply = 0; /* exported */
+		}
+	}
+	int rc = encode_message(p, h, &target, &reply, 0, q ? qi + 1 : 0);
+	if (rc < 0) {
+		p->c.refused++;
+		reply_error(h, rc);
+		return;
+	}
+	if (q)
+		*q = (struct question){ .used = true, .id = qi + 1, .reply = h->reply,
+					.msg_id = h->id, .out_pos = p->out_total };
+	p->c.msgs_out++;
+	if (--im->credits == 0 && im->in_set) {
+		uk_port_set_remove(im->port);
+		im->in_set = false;
+	}
+	flush(p);
+}
+
+void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
+{
+	struct answer *a = &p->answers[index];
+	struct px_cap none = { 0 }, reply = { 0 };
+
+	if (h->flags & UK_MSG_KERNEL) {
+		peer_answer_died(p, index);
+		return;
+	}
+	if (h->reply) {
+		/* A reply's own reply right: only send rights cross. */
+		struct uk_port_info info;
+		if (uk_port_info(h->reply, &info) == 0 &&
+		    (info.rights & UK_RIGHT_SEND) && cap_out(p, h->reply, &reply))
+			h->reply = 0;
+		else
+			uk_port_deallocate(h->reply);
+	}
+	int rc = encode_message(p, h, &none, &reply, a->question, 0);
+	if (rc < 0) {
+		release_message(h);
+		int len = px_answer_dead_encode(rec, sizeof(rec), a->question,
+						(uint32_t)-rc);
+		if (len > 0)
+			append(p, rec, (uint32_t)len);
+	}
+	p->c.replies_out++;
+	answer_drop(p, index);
+	flush(p);
+}
+
+void peer_answer_died(struct peer *p, uint32_t index)
+{
+	struct answer *a = &p->answers[index];
+	int len = px_answer_dead_encode(rec, sizeof(rec), a->question, ERR_DEAD);
+	if (len > 0)
+		append(p, rec, (uint32_t)len);
+	answer_drop(p, index);
+	flush(p);
+}
+
+void peer_export_died(struct peer *p, uint32_t index)
+{
+	struct export *e = &p->exports[index];
+	int len = px_port_dead_encode(rec, sizeof(rec), &e->id, 1);
+	if (len > 0)
+		append(p, rec, (uint32_t)len);
+	export_drop(p, e);
+	flush(p);
+}
+
+void peer_no_senders(struct peer *p, uint32_t index, uint64_t make_send_count)
+{
+	struct import *im = &p->imports[index];
+	struct uk_port_info info;
+
+	im->armed = false;
+	if (uk_port_info(im->port, &info) == 0 &&
+	    info.make_send_count != make_send_count) {
+		import_arm(im); /* stale: a right was made since */
+		return;
+	}
+	/* Messages still queued on the proxy port hold no sender; they go
+	 * with it (their reply rights die, so their callers hear of it). */
+	struct px_pair v = { im->id, im->refs };
+	int len = px_release_encode(rec, sizeof(rec), &v, 1);
+	if (len > 0)
+		append(p, rec, (uint32_t)len);
+	import_drop(p, index);
+	flush(p);
+}
+
+void peer_resolve(struct peer *p, struct uk_msg_header *h)
+{
+	struct px_cap target = { .kind = PX_CAP_RECEIVER, .right = PX_RIGHT_SEND,
+				 .id = 0 };
+	struct px_cap reply;
+	uint32_t qi;
+
+	if (!h->reply || h->n_ports || h->n_ool) {
+		reply_error(h, -ERR_INVALID);
+		return;
+	}
+	for (qi = 0; qi < QUESTIONS_MAX && p->questions[qi].used; qi++)
+		;
+	if (qi == QUESTIONS_MAX) {
+		reply_error(h, -ERR_LIMIT);
+		return;
+	}
+	reply = (struct px_cap){ .kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND_ONCE,
+				 .id = qi + 1 };
+	int rc = encode_message(p, h, &target, &reply, 0, qi + 1);
+	if (rc < 0) {
+		reply_error(h, rc);
+		return;
+	}
+	p->questions[qi] = (struct question){ .used = true, .id = qi + 1,
+					      .reply = h->reply, .msg_id = h->id,
+					      .out_pos = p->out_total };
+	p->c.msgs_out++;
+	flush(p);
+}
+
+/* ---- remote to local ---- */
+
+/* A descriptor from the peer as a port descriptor in our name space. */
+static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d,
+		   struct import **made)
+{
+	*made = NULL;
+	d->name = 0;
+	d->disposition = UK_DISP_NONE;
+	if (c->kind == PX_CAP_NONE || c->kind == PX_CAP_THIRD)
+		return true; /* THIRD: hand-off is not built yet */
+	if (c->kind == PX_CAP_RECEIVER) {
+		struct export *e = export_by_id(p, c->id);
+		if (!e)
+			return false;
+		d->name = e->right;
+		d->disposition = UK_DISP_COPY_SEND;
+		return true;
+	}
+	struct import *im = import_get(p, c->id);
+	if (!im)
+		return true; /* table full: the right is lost, the count kept */
+	d->name = im->port;
+	d->disposition = UK_DISP_MAKE_SEND;
+	*made = im;
+	return true;
+}
+
+static void abort_session(struct peer *p, const char *why)
+{
+	printf("proxy: node %u: %s: session reset\n", p->node, why);
+	p->c.bad_records++;
+	px_link_abort(&p->link, now_ms());
+}
+
+/* A delivered message made send rights to these proxy ports: from now on
+ * their no-senders notices mean something. */
+static void arm_made(struct peer *p, const struct uk_msg_header *h)
+{
+	uint16_t slot = peer_slot(p), s;
+	uint32_t i;
+
+	for (unsigned k = 0; k < h->n_ports; k++) {
+		const struct uk_msg_port *d = &uk_msg_ports(h)[k];
+		if (d->disposition == UK_DISP_MAKE_SEND &&
+		    map_find_port(d->name, MAP_IMPORT, &s, &i) && s == slot)
+			import_arm(&p->imports[i]);
+	}
+	if (h->reply && h->reply_disposition == UK_DISP_MAKE_SEND &&
+	    map_find_port(h->reply, MAP_IMPORT, &s, &i) && s == slot)
+		import_arm(&p->imports[i]);
+}
+
+/* Try to deliver a built message; a full queue keeps it for later. */
+static void deliver_local(struct peer *p, uint32_t export_id)
+{
+	long rc = uk_ipc_send(&out.h, out.h.size, 0);
+	if (rc == -ERR_TIMED_OUT || rc == -ERR_WOULD_BLOCK || rc == -ERR_QUEUE_FULL) {
+		unsigned i;
+		for (i = 0; i < PENDING_MAX && p->pending[i].used; i++)
+			;
+		uint8_t *copy = i < PENDING_MAX ? malloc(out.h.size) : NULL;
+		if (!copy) {
+			abort_session(p, "more messages waiting than credits allow");
+			return;
+		}
+		memcpy(copy, &out.h, out.h.size);
+		p->pending[i] = (struct pending){ true, export_id, out.h.size, copy };
+		p->n_pending++;
+		if (p->n_pending > p->c.pending_max)
+			p->c.pending_max = p->n_pending;
+		return; /* armed when it is delivered */
+	} else if (rc < 0) {
+		/* The port died (its notice is on the way) or the message
+		 * was refused: what we made for it goes. */
+		for (unsigned i = 0; i < out.h.n_ool; i++)
+			if (uk_msg_ools(&out.h)[i].size)
+				uk_vm_free(uk_msg_ools(&out.h)[i].address,
+					   uk_msg_ools(&out.h)[i].size);
+		if (out.h.reply && out.h.reply_disposition == UK_DISP_MAKE_SEND_ONCE) {
+			uint16_t slot;
+			uint32_t ai;
+			if (map_find_port(out.h.reply, MAP_ANSWER, &slot, &ai))
+				peer_answer_died(p, ai);
+		}
+		if (out.h.dest_disposition == UK_DISP_MOVE_SEND_ONCE)
+			uk_port_deallocate(out.h.dest); /* the caller sees ERR_DEAD */
+	} else {
+		struct export *e = export_by_id(p, export_id);
+		if (e)
+			e->credit_owed++;
+	}
+	/* Made rights that were not made (a failed send) leave proxy ports
+	 * with no senders: armed, they are released at once. */
+	arm_made(p, &out.h);
+}
+
+static void pending_retry(struct peer *p)
+{
+	for (unsigned i = 0; i < PENDING_MAX; i++) {
+		struct pending *q = &p->pending[i];
+		if (!q->used)
+			continue;
+		long rc = uk_ipc_send((void *)q->msg, q->size, 0);
+		if (rc == -ERR_TIMED_OUT || rc == -ERR_WOULD_BLOCK ||
+		    rc == -ERR_QUEUE_FULL)
+			continue;
+		if (rc == 0) {
+			struct export *e = export_by_id(p, q->export_id);
+			if (e)
+				e->credit_owed++;
+			arm_made(p, (const struct uk_msg_header *)q->msg);
+			free(q->msg);
+			memset(q, 0, sizeof(*q));
+			p->n_pending--;
+		} else {
+			arm_made(p, (const struct uk_msg_header *)q->msg);
+			pending_drop(p, i);
+		}
+	}
+}
+
+/* Build the local message of a decoded MSG (question 0) or REPLY and
+ * deliver it; false if the session ended first (the regions are still
+ * the caller's). */
+static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question,
+		       const uint64_t *ool_addr, const uint64_t *ool_size)
+{
+	struct question *answered = NULL;
+	struct export *target = NULL;
+	bool name_service = false;
+
+	memset(&out.h, 0, sizeof(out.h));
+	out.h.id = m->msg_id;
+	if (question) {
+		struct question *q = question <= QUESTIONS_MAX
+					     ? &p->questions[question - 1]
+					     : NULL;
+		if (!q || !q->used) {
+			abort_session(p, "a reply to no question");
+			return false;
+		}
+		out.h.dest = q->reply;
+		out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+		answered = q; /* cleared once the message is built */
+		p->c.replies_in++;
+	} else if (m->target.id == 0) {
+		name_service = true;
+		out.h.dest = ns_port();
+		out.h.dest_disposition = UK_DISP_COPY_SEND;
+	} else {
+		target = export_by_id(p, m->target.id);
+		if (!target) {
+			abort_session(p, "a message to an id never exported");
+			return false;
+		}
+		out.h.dest = target->right;
+		out.h.dest_disposition = UK_DISP_COPY_SEND;
+		p->c.msgs_in++;
+	}
+	uint8_t *body = (uint8_t *)(uk_msg_ports(&out.h) + m->n_caps) +
+			m->n_ool * sizeof(struct uk_msg_ool);
+	memcpy(body, m->inline_data, m->inline_len);
+	if (name_service) {
+		/* The peer may look names up and list them here, as a client
+		 * of our name server: public names only, this node only. */
+		struct uk_name_req *rq = (void *)body;
+		if ((m->msg_id != NAME_LOOKUP && m->msg_id != NAME_LIST) ||
+		    m->n_caps || m->n_ool ||
+		    (m->msg_id == NAME_LOOKUP && m->inline_len < sizeof(*rq)) ||
+		    (m->msg_id == NAME_LIST && m->inline_len < 8)) {
+			abort_session(p, "a bad request to the name service");
+			return false;
+		}
+		if (m->msg_id == NAME_LOOKUP) {
+			rq->node = 0;
+			if (rq->timeout_ns > 10000000000ull)
+				rq->timeout_ns = 10000000000ull;
+		} else {
+			memset(body + 4, 0, 4); /* its node: this one */
+		}
+	}
+	/* The reply right. */
+	if (m->reply.kind == PX_CAP_SENDER && m->reply.right == PX_RIGHT_SEND_ONCE) {
+		uint32_t ai;
+		for (ai = 0; ai < ANSWERS_MAX && p->answers[ai].used; ai++)
+			;
+		long port = ai < ANSWERS_MAX ? uk_port_allocate(UK_RIGHT_RECEIVE) : -ERR_LIMIT;
+		if (port <= 0) {
+			int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id,
+							ERR_LIMIT);
+			if (len > 0)
+				append(p, rec, (uint32_t)len);
+		} else {
+			p->answers[ai] = (struct answer){ true, m->reply.id, (uk_name_t)port };
+			uk_port_set_add(port_set, (uk_name_t)port);
+			map_put((uk_name_t)port, MAP_ANSWER, peer_slot(p), ai);
+			out.h.reply = (uk_name_t)port;
+			out.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
+		}
+	} else if (m->reply.kind != PX_CAP_NONE) {
+		struct uk_msg_port d;
+		struct import *im;
+		if (!cap_in(p, &m->reply, &d, &im)) {
+			abort_session(p, "a reply right never exported");
+			return false;
+		}
+		out.h.reply = d.name;
+		out.h.reply_disposition = (uint8_t)d.disposition;
+	}
+	out.h.n_ports = m->n_caps;
+	for (unsigned i = 0; i < m->n_caps; i++) {
+		struct px_cap c;
+		struct import *im;
+		px_msg_cap(m, i, &c);
+		if (!cap_in(p, &c, &uk_msg_ports(&out.h)[i], &im)) {
+			abort_session(p, "a right never exported");
+			return false;
+		}
+	}
+	out.h.n_ool = m->n_ool;
+	for (unsigned i = 0; i < m->n_ool; i++) {
+		struct uk_msg_ool *o = &uk_msg_ools(&out.h)[i];
+		o->address = ool_addr[i];
+		o->size = ool_size[i];
+		o->flags = o->size ? UK_OOL_MOVE : UK_OOL_COPY;
+	}
+	out.h.size = (uint32_t)(body - out.bytes) + m->inline_len;
+	if (answered)
+		memset(answered, 0, sizeof(*answered));
+	deliver_local(p, target ? target->id : 0);
+	return true;
+}
+
+/* A MSG or REPLY: now, or when its regions have arrived. */
+static void message_start(struct peer *p, const struct px_record *r)
+{
+	const struct px_msg *m = r->type == PX_REC_MSG ? &r->u.msg : &r->u.reply.msg;
+	uint32_t question = r->type == PX_REC_REPLY ? r->u.reply.question : 0;
+	uint64_t total = 0;
+
+	if (!m->n_ool) {
+		message_in(p, m, question, NULL, NULL);
+		return;
+	}
+	struct assembly *as = &p->as;
+	memset(as, 0, sizeof(*as));
+	for (unsigned i = 0; i < m->n_ool; i++) {
+		struct px_ool o;
+		px_msg_ool(m, i, &o);
+		total += o.size;
+		as->size[i] = o.size;
+		as->transfer[i] = o.transfer;
+	}
+	if (total > OOL_MESSAGE_MAX) {
+		abort_session(p, "out-of-line memory over the limit");
+		return;
+	}
+	as->record = malloc(r->length);
+	if (!as->record) {
+		abort_session(p, "no memory for a message");
+		return;
+	}
+	/* Decode again from our own copy: r points into the stream. */
+	int rc = px_record_encode(as->record, r->length, r);
+	if (rc < 0 || px_record_decode(as->record, r->length, &as->rec) < 0) {
+		free(as->record);
+		abort_session(p, "a message that does not re-encode");
+		return;
+	}
+	as->n_ool = m->n_ool;
+	for (unsigned i = 0; i < m->n_ool; i++) {
+		if (!as->size[i])
+			continue;
+		long a = uk_vm_allocate(as->size[i], UK_VM_READ | UK_VM_WRITE);
+		if (a <= 0) {
+			/* Our quota: the region arrives lost, as the kernel
+			 * delivers a region a receiver has no room for. */
+			as->size[i] = 0;
+			continue;
+		}
+		as->addr[i] = (uint64_t)a;
+	}
+	as->active = true;
+	as->next = 0;
+	as->filled = 0;
+}
+
+static void message_chunk(struct peer *p, const struct px_record *r)
+{
+	struct assembly *as = &p->as;
+	/* Skip regions of size 0 (or lost). */
+	while (as->next < as->n_ool && !as->size[as->next] && !as->addr[as->next])
+		as->next++;
+	if (as->next == as->n_ool || r->u.ool_data.transfer != as->transfer[as->next] ||
+	    r->u.ool_data.offset != as->filled) {
+		abort_session(p, "out-of-line data out of order");
+		return;
+	}
+	uint64_t size = as->size[as->next];
+	uint64_t n = r->u.ool_data.data_len;
+	if (n > size - as->filled)
+		n = size - as->filled;
+	memcpy((uint8_t *)(as->addr[as->next] + as->filled), r->u.ool_data.data, n);
+	as->filled += n;
+	if (as->filled == size) {
+		as->next++;
+		as->filled = 0;
+	}
+}
+
+static void message_finish_if_done(struct peer *p)
+{
+	struct assembly *as = &p->as;
+	while (as->next < as->n_ool && !as->size[as->next])
+		as->next++;
+	if (!as->active || as->next < as->n_ool)
+		return;
+	const struct px_record *r = &as->rec;
+	const struct px_msg *m = r->type == PX_REC_MSG ? &r->u.msg : &r->u.reply.msg;
+	uint64_t addr[PX_MSG_OOL_MAX], size[PX_MSG_OOL_MAX];
+	unsigned n = as->n_ool;
+	uint8_t *record = as->record; /* r points into it */
+	memcpy(addr, as->addr, sizeof(addr));
+	memcpy(size, as->size, sizeof(size));
+	as->active = false;
+	bool delivered = message_in(p, m, r->type == PX_REC_REPLY ? r->u.reply.question : 0,
+				    addr, size);
+	for (unsigned i = 0; !delivered && i < n; i++)
+		if (addr[i])
+			uk_vm_free(addr[i], size[i]);
+	free(record);
+	memset(as, 0, sizeof(*as));
+}
+
+static void handle_record(struct peer *p, const struct px_record *r)
+{
+	if (p->as.active && r->type != PX_REC_OOL_DATA) {
+		abort_session(p, "a record inside a message's data");
+		return;
+	}
+	switch (r->type) {
+	case PX_REC_MSG:
+	case PX_REC_REPLY:
+		message_start(p, r);
+		message_finish_if_done(p);
+		break;
+	case PX_REC_OOL_DATA:
+		if (!p->as.active) {
+			abort_session(p, "out-of-line data without a message");
+			return;
+		}
+		message_chunk(p, r);
+		message_finish_if_done(p);
+		break;
+	case PX_REC_ANSWER_DEAD: {
+		uint32_t q = r->u.answer_dead.question;
+		if (!q || q > QUESTIONS_MAX || !p->questions[q - 1].used) {
+			abort_session(p, "an answer to no question");
+			return;
+		}
+		/* The caller's reply right dies: it sees ERR_DEAD. */
+		uk_port_deallocate(p->questions[q - 1].reply);
+		memset(&p->questions[q - 1], 0, sizeof(p->questions[q - 1]));
+		break;
+	}
+	case PX_REC_RELEASE:
+		for (unsigned i = 0; i < r->u.list.count; i++) {
+			struct px_pair v;
+			px_record_pair(r, i, &v);
+			struct export *e = export_by_id(p, v.id);
+			if (!e || v.count > e->refs) {
+				abort_session(p, "a release of more than was sent");
+				return;
+			}
+			e->refs -= v.count;
+			if (!e->refs)
+				export_drop(p, e);
+		}
+		break;
+	case PX_REC_PORT_DEAD:
+		for (unsigned i = 0; i < r->u.list.count; i++) {
+			uint32_t index;
+			/* Unknown: we released it while its port died. */
+			if (import_by_id(p, px_record_id(r, i), &index))
+				import_drop(p, index);
+		}
+		break;
+	case PX_REC_CREDIT:
+		for (unsigned i = 0; i < r->u.list.count; i++) {
+			struct px_pair v;
+			px_record_pair(r, i, &v);
+			struct import *im = import_by_id(p, v.id, NULL);
+			if (!im)
+				continue; /* released meanwhile */
+			im->credits += v.count;
+			if (im->credits > 4 * CREDITS_INITIAL) {
+				abort_session(p, "credit beyond what was used");
+				return;
+			}
+			if (!im->in_set) {
+				uk_port_set_add(port_set, im->port);
+				im->in_set = true;
+			}
+		}
+		break;
+	default:
+		/* Hand-off, lookups by record and OOL credit: not built. */
+		abort_session(p, "a record type this proxy does not speak");
+		break;
+	}
+}
+
+/* ---- time ---- */
+
+static void send_credits(struct peer *p)
+{
+	struct px_pair v[64];
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < EXPORTS_MAX; i++) {
+		struct export *e = &p->exports[i];
+		if (!e->used || !e->credit_owed)
+			continue;
+		v[n++] = (struct px_pair){ e->id, e->credit_owed };
+		e->credit_owed = 0;
+		if (n == 64) {
+			int len = px_credit_encode(rec, sizeof(rec), v, n);
+			if (len > 0)
+				append(p, rec, (uint32_t)len);
+			n = 0;
+		}
+	}
+	if (n) {
+		int len = px_credit_encode(rec, sizeof(rec), v, n);
+		if (len > 0)
+			append(p, rec, (uint32_t)len);
+	}
+}
+
+void peer_tick(struct peer *p)
+{
+	if (p->n_pending)
+		pending_retry(p);
+	send_credits(p);
+	flush(p);
+	px_link_tick(&p->link, now_ms());
+	flush(p);
+}
+
+uint64_t peer_next_tick(const struct peer *p)
+{
+	uint64_t t = px_link_next_tick(&p->link);
+	if (p->n_pending) {
+		uint64_t soon = now_ms() + 10;
+		if (soon < t)
+			t = soon;
+	}
+	return t;
+}
+
+void peer_stats(void)
+{
+	for (unsigned i = 0; i < PEERS_MAX; i++) {
+		struct peer *p = peers[i];
+		if (!p)
+			continue;
+		const struct px_link_counters *c = &p->link.counters;
+		printf("proxy: node %u %s: frames sent %lu resent %lu received %lu "
+		       "(dup %lu ooo %lu stale %lu bad %lu), msgs out %lu in %lu, "
+		       "not run %lu, may have run %lu, bad records %lu\n",
+		       p->node, px_link_state_str(px_link_state(&p->link)),
+		       (unsigned long)c->sent, (unsigned long)c->resent,
+		       (unsigned long)c->received, (unsigned long)c->dup,
+		       (unsigned long)c->ooo, (unsigned long)c->stale,
+		       (unsigned long)c->bad, (unsigned long)p->c.msgs_out,
+		       (unsigned long)p->c.msgs_in, (unsigned long)p->c.not_run,
+		       (unsigned long)p->c.maybe_run,
+		       (unsigned long)p->c.bad_records);
+	}
+}
