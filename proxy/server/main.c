@@ -15,7 +15,9 @@
  *
  * Arguments: deadline=MS (a silent peer is dead after MS, default 1000),
  * net=A.B.C.D (node N's address is this plus N; default 10.77.0.10, the
- * cluster's plan). The node number comes from the kernel (node=N).
+ * cluster's plan), host=A.B.C.D (the cluster's host, which joins as node
+ * PX_NODE_MAX; default 10.77.0.1). The node number comes from the kernel
+ * (node=N).
  */
 #include <string.h>
 #include <ulib.h>
@@ -28,6 +30,7 @@ uint16_t self_node;
 uint64_t boot_epoch;
 uint32_t deadline_ms = PX_DEADLINE_DEFAULT_MS;
 uint8_t net_base[4] = { 10, 77, 0, 10 };
+uint8_t host_addr[4] = { 10, 77, 0, 1 };
 uk_name_t port_set, notify_port;
 static uk_name_t service;
 static uint64_t foreign_frames;
@@ -184,10 +187,13 @@ static void network_frame(const struct uk_msg_header *h)
 
 	if (!net_take(h, &frame, &len, src, &port))
 		return;
-	/* Only a cluster node's proxy, from its own address. */
+	/* Only a cluster node's proxy, from its own address, or the host's
+	 * (from any port: a host program is not the only one on its host). */
 	unsigned node = src[3] - net_base[3];
-	if (memcmp(src, net_base, 3) || src[3] <= net_base[3] ||
-	    port != PROXY_UDP_PORT) {
+	if (!memcmp(src, host_addr, 4))
+		node = PX_NODE_MAX;
+	else if (memcmp(src, net_base, 3) || src[3] <= net_base[3] ||
+		 port != PROXY_UDP_PORT) {
 		foreign_frames++;
 		return;
 	}
@@ -196,6 +202,8 @@ static void network_frame(const struct uk_msg_header *h)
 		foreign_frames++;
 		return;
 	}
+	if (node == PX_NODE_MAX)
+		p->port = port; /* answers go where the host program is */
 	peer_input(p, frame, len);
 }
 
@@ -275,8 +283,11 @@ int main(int argc, char **argv)
 			deadline_ms = (uint32_t)strtoul(argv[i] + 9, NULL, 10);
 		else if (!strncmp(argv[i], "net=", 4) && parse_ipv4(argv[i] + 4, net_base))
 			;
+		else if (!strncmp(argv[i], "host=", 5) && parse_ipv4(argv[i] + 5, host_addr))
+			;
 		else
-			printf("proxy: unknown argument %s (deadline=MS, net=A.B.C.D)\n",
+			printf("proxy: unknown argument %s (deadline=MS, net=A.B.C.D, "
+			       "host=A.B.C.D)\n",
 			       argv[i]);
 	}
 	if (uk_kinfo(UK_KINFO_BOOT, &boot, sizeof(boot)) != sizeof(boot) ||

@@ -159,7 +159,8 @@ bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
 	return true;
 }
 
-void net_send(const uint8_t addr[4], const uint8_t *frame, uint32_t len)
+void net_send(const uint8_t addr[4], uint16_t port, const uint8_t *frame,
+	      uint32_t len)
 {
 	static union {
 		struct uk_msg_header h;
@@ -175,7 +176,7 @@ void net_send(const uint8_t addr[4], const uint8_t *frame, uint32_t len)
 	memset(q, 0, sizeof(*q));
 	q->len = len;
 	q->addr.family = UK_AF_INET;
-	q->addr.port = PROXY_UDP_PORT;
+	q->addr.port = port;
 	memcpy(q->addr.addr, addr, 4);
 	memcpy(q + 1, frame, len);
 	s.h.size = (uint32_t)(sizeof(s.h) + sizeof(*q) + len);

@@ -97,6 +97,7 @@ struct peer {
 	bool used;
 	uint16_t node;
 	uint8_t addr[4]; /* its IPv4 address */
+	uint16_t port;	 /* its UDP port (a host program's may be any) */
 	struct px_link link;
 	struct px_stream stream;
 	uint8_t *outq;
@@ -120,6 +121,7 @@ extern uint16_t self_node;
 extern uint64_t boot_epoch;
 extern uint32_t deadline_ms;
 extern uint8_t net_base[4]; /* node N is net_base + N */
+extern uint8_t host_addr[4]; /* node PX_NODE_MAX: the cluster's host */
 extern uk_name_t port_set, notify_port;
 extern struct peer *peers[PEERS_MAX];
 
@@ -141,7 +143,8 @@ bool net_is_reply(uk_name_t dest);
 /* A RECV reply arrived: the frame and its source, or false. */
 bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
 	      uint32_t *len, uint8_t src[4], uint16_t *port);
-void net_send(const uint8_t addr[4], const uint8_t *frame, uint32_t len);
+void net_send(const uint8_t addr[4], uint16_t port, const uint8_t *frame,
+	      uint32_t len);
 void net_progress(void);
 
 /* session.c */

@@ -80,7 +80,7 @@ static bool append(struct peer *p, const uint8_t *bytes, uint32_t len)
 static void link_output(void *ctx, const uint8_t *frame, size_t len)
 {
 	struct peer *p = ctx;
-	net_send(p->addr, frame, (uint32_t)len);
+	net_send(p->addr, p->port, frame, (uint32_t)len);
 }
 
 static void handle_record(struct peer *p, const struct px_record *r);
@@ -132,8 +132,9 @@ struct peer *peer_get(uint16_t node, bool create)
 		if (!peers[i] && free_slot == PEERS_MAX)
 			free_slot = i;
 	}
-	/* Node N is the base address + N (the cluster's DHCP plan). */
-	unsigned last = net_base[3] + node;
+	/* Node N is the base address + N (the cluster's DHCP plan); the host
+	 * joins as node PX_NODE_MAX. */
+	unsigned last = node == PX_NODE_MAX ? host_addr[3] : net_base[3] + node;
 	if (!create || free_slot == PEERS_MAX || last > 254)
 		return NULL;
 	struct peer *p = calloc(1, sizeof(*p));
@@ -145,8 +146,9 @@ struct peer *peer_get(uint16_t node, bool create)
 	p->used = true;
 	p->node = node;
 	p->outq = q;
-	memcpy(p->addr, net_base, 3);
+	memcpy(p->addr, node == PX_NODE_MAX ? host_addr : net_base, 3);
 	p->addr[3] = (uint8_t)last;
+	p->port = PROXY_UDP_PORT;
 	struct px_link_config cfg = {
 		.self_node = self_node,
 		.peer_node = node,
