@@ -8,6 +8,9 @@
  * What a task sends to a proxy port goes to the real port on the other
  * node; replies, rights and out-of-line memory travel the same way.
  *
+ * The resolver port is also the service port "proxy", which answers
+ * PROXY_STATS (service.h: table counts, for tests and tools).
+ *
  * One thread, one port set: the resolver port, the notify port (dead
  * names of exported rights, no-senders of proxy ports), the socket's
  * reply port, and every proxy port and answer port. Time comes from the
@@ -154,6 +157,34 @@ static void notification(const struct uk_msg_header *h)
 	}
 }
 
+/* PROXY_STATS (service.h): counts only, so anyone may ask. */
+static void stats_request(struct uk_msg_header *h)
+{
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[sizeof(struct uk_msg_header) + sizeof(struct uk_rpc_status) +
+			      sizeof(struct proxy_stats)];
+	} r;
+	uk_name_t reply = h->reply;
+	struct uk_port_info info;
+
+	release_message(h);
+	if (!reply)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.h.id = PROXY_STATS;
+	r.h.dest = reply;
+	r.h.dest_disposition = uk_port_info(reply, &info) == 0 &&
+					       (info.rights & UK_RIGHT_SEND_ONCE)
+				       ? UK_DISP_MOVE_SEND_ONCE
+				       : UK_DISP_MOVE_SEND;
+	struct uk_rpc_status *st = uk_msg_body(&r.h);
+	peer_stats_fill((struct proxy_stats *)(st + 1));
+	r.h.size = sizeof(r);
+	if (uk_ipc_send(&r.h, r.h.size, 0) < 0)
+		uk_port_deallocate(reply);
+}
+
 static void resolver_request(struct uk_msg_header *h)
 {
 	uint32_t node = 0;
@@ -162,6 +193,10 @@ static void resolver_request(struct uk_msg_header *h)
 
 	if (h->flags & UK_MSG_KERNEL)
 		return;
+	if (h->id == PROXY_STATS) {
+		stats_request(h);
+		return;
+	}
 	if (h->id == NAME_LOOKUP && len >= sizeof(struct uk_name_req))
 		node = ((const struct uk_name_req *)body)->node;
 	else if (h->id == NAME_LIST && len >= 8)
@@ -297,7 +332,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	self_node = (uint16_t)boot.node;
-	boot_epoch = boot.epoch;
+	/* A proxy restarted by init is a new peer too: were it to start from
+	 * the boot epoch again, its first session would have the epoch of
+	 * its predecessor's, and a peer could take the new stream into the
+	 * old session's tables. So each incarnation's epochs start at the
+	 * boot epoch plus its start time (2^16 sessions per millisecond of
+	 * the one before), still far below the next boot's (RTC seconds in
+	 * the high half: a millisecond here is 2^16, a second there 2^32). */
+	boot_epoch = boot.epoch + (boot.uptime_ms << 16);
 	if (!deadline_ms)
 		deadline_ms = PX_DEADLINE_DEFAULT_MS;
 

@@ -16,6 +16,7 @@
 #include <uk/ipc.h>
 
 #include "link.h"
+#include "service.h"
 #include "wire.h"
 
 #define PROXY_UDP_PORT 7070u
@@ -91,6 +92,7 @@ struct assembly {
 struct peer_counters {
 	uint64_t msgs_out, msgs_in, replies_out, replies_in;
 	uint64_t not_run, maybe_run, refused, bad_records, pending_max;
+	uint64_t sessions_ended;
 };
 
 struct peer {
@@ -169,5 +171,7 @@ void peer_export_died(struct peer *p, uint32_t export_index);
 void reply_error(struct uk_msg_header *h, int32_t status);
 void release_message(struct uk_msg_header *h);
 void peer_stats(void);
+/* The sums of every peer's tables and counters (PROXY_STATS). */
+void peer_stats_fill(struct proxy_stats *s);
 
 #endif

@@ -8,9 +8,11 @@
  * link is UP; a session's end empties the outq, so no record of an old
  * session ever reaches a new one. Questions remember how far into the
  * outq their MSG went, so at a session's end each is sorted into "not
- * run" (its MSG never reached the peer's proxy: answered ERR_UNREACHABLE,
- * safe to retry) or "may have run" (its reply right is destroyed: the
- * caller sees ERR_DEAD).
+ * run" (the end of its MSG and memory never left in a frame, so the peer
+ * cannot have it: answered ERR_UNREACHABLE, safe to retry) or "may have
+ * run" (its reply right is destroyed: the caller sees ERR_DEAD). A frame
+ * that was sent but not acknowledged counts as "may have run": the peer
+ * may have taken it and lost only its acknowledgement.
  */
 #include <string.h>
 #include <ulib.h>
@@ -311,9 +313,33 @@ static void pending_drop(struct peer *p, unsigned i)
 	p->n_pending--;
 }
 
+/* Messages still queued on a proxy port at a session's end never left
+ * this node: each call among them is answered ERR_UNREACHABLE ("not
+ * run"), rather than dying with the port as "may have run". Returns the
+ * calls answered. */
+static unsigned import_drain(struct import *im)
+{
+	static union {
+		struct uk_msg_header h;
+		uint8_t bytes[UK_MSG_SIZE_MAX];
+	} m;
+	unsigned calls = 0;
+
+	while (uk_ipc_receive(im->port, &m.h, sizeof(m), 0) >= 0) {
+		if (m.h.flags & UK_MSG_KERNEL)
+			continue;
+		calls += m.h.reply != 0;
+		reply_error(&m.h, -ERR_UNREACHABLE);
+	}
+	return calls;
+}
+
 static void end_session(struct peer *p, enum px_link_end reason)
 {
 	uint64_t acked = px_link_acked(&p->link);
+	/* Bytes of the session that went out in a frame at least once (the
+	 * link keeps them after the end, until the next session). */
+	uint64_t sent = p->link.off_sent;
 	unsigned n_run = 0, n_not = 0;
 
 	for (unsigned i = 0; i < PENDING_MAX; i++)
@@ -323,8 +349,10 @@ static void end_session(struct peer *p, enum px_link_end reason)
 		struct question *q = &p->questions[i];
 		if (!q->used)
 			continue;
+		/* out_pos is the end of its MSG and memory: the peer runs the
+		 * call only once it has that byte. */
 		bool reached = q->out_pos <= p->out_flushed &&
-			       q->out_pos - p->link_base <= acked;
+			       q->out_pos - p->link_base <= sent;
 		if (reached) {
 			/* It may have run: the caller's reply right dies. */
 			uk_port_deallocate(q->reply);
@@ -335,11 +363,14 @@ static void end_session(struct peer *p, enum px_link_end reason)
 		}
 		memset(q, 0, sizeof(*q));
 	}
+	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
+		if (p->imports[i].used) {
+			n_not += import_drain(&p->imports[i]);
+			import_drop(p, i);
+		}
 	p->c.maybe_run += n_run;
 	p->c.not_run += n_not;
-	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
-		if (p->imports[i].used)
-			import_drop(p, i);
+	p->c.sessions_ended++;
 	for (uint32_t i = 0; i < EXPORTS_MAX; i++)
 		if (p->exports[i].used)
 			export_drop(p, &p->exports[i]);
@@ -359,13 +390,14 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	const struct px_link_counters *c = &p->link.counters;
 	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
 	       "have run; frames sent %lu resent %lu received %lu delivered %lu "
-	       "dup %lu ooo %lu stale %lu bad %lu, acked %lu of %lu bytes\n",
+	       "dup %lu ooo %lu stale %lu bad %lu, acked %lu, sent %lu of %lu bytes\n",
 	       p->node, px_link_end_str(reason), n_not, n_run,
 	       (unsigned long)c->sent, (unsigned long)c->resent,
 	       (unsigned long)c->received, (unsigned long)c->delivered,
 	       (unsigned long)c->dup, (unsigned long)c->ooo,
 	       (unsigned long)c->stale, (unsigned long)c->bad,
-	       (unsigned long)acked, (unsigned long)px_link_queued(&p->link));
+	       (unsigned long)acked, (unsigned long)sent,
+	       (unsigned long)px_link_queued(&p->link));
 }
 
 /* ---- local to remote ---- */
@@ -1147,5 +1179,35 @@ void peer_stats(void)
 		       (unsigned long)p->c.msgs_in, (unsigned long)p->c.not_run,
 		       (unsigned long)p->c.maybe_run,
 		       (unsigned long)p->c.bad_records);
+	}
+}
+
+void peer_stats_fill(struct proxy_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->deadline_ms = deadline_ms;
+	for (unsigned i = 0; i < PEERS_MAX; i++) {
+		const struct peer *p = peers[i];
+		if (!p)
+			continue;
+		s->peers++;
+		if (px_link_state(&p->link) == PX_LINK_UP)
+			s->links_up++;
+		for (uint32_t k = 0; k < IMPORTS_MAX; k++)
+			s->imports += p->imports[k].used;
+		for (uint32_t k = 0; k < EXPORTS_MAX; k++)
+			s->exports += p->exports[k].used;
+		for (uint32_t k = 0; k < QUESTIONS_MAX; k++)
+			s->questions += p->questions[k].used;
+		for (uint32_t k = 0; k < ANSWERS_MAX; k++)
+			s->answers += p->answers[k].used;
+		s->pending += p->n_pending;
+		s->assembling += p->as.active;
+		s->outq_bytes += p->out_len;
+		s->sessions += p->link.counters.sessions;
+		s->sessions_ended += p->c.sessions_ended;
+		s->not_run += p->c.not_run;
+		s->maybe_run += p->c.maybe_run;
+		s->bad_records += p->c.bad_records;
 	}
 }

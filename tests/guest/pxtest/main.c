@@ -10,13 +10,46 @@
  *   pxtest hold N     look pxecho@N up, print "pxtest: holding", then call
  *                     it once a second and print each result: for fault
  *                     scenarios (kill, pause, cut the peer)
+ *   pxtest loop N S   call PXT_COUNT on pxecho@N back to back for S seconds
+ *                     (a fault that must lose nothing happens meanwhile):
+ *                     every call must succeed and the served count must
+ *                     grow by exactly one per call; prints the longest call
+ *   pxtest fail N [idle] [again]
+ *                     call PXT_COUNT back to back until a call fails (the
+ *                     scenario kills, cuts or reboots node N; "idle": make
+ *                     no calls, only wait for the notices): the failure
+ *                     must be ERR_DEAD or ERR_UNREACHABLE within the
+ *                     proxy's deadline (+ a margin), the right must become
+ *                     a dead name with its notice, and local services go
+ *                     on working; a port of ours that pxecho kept
+ *                     (PXT_KEEP) must see no-senders, since node N's
+ *                     proxy held its only send right. With "again", then
+ *                     look pxecho@N up until that works (after a heal or
+ *                     a reboot), call it, check the old right stays dead,
+ *                     and whether the failed call ran (never after
+ *                     ERR_UNREACHABLE)
+ *   pxtest stats [empty]
+ *                     print this node's proxy tables (PROXY_STATS); with
+ *                     "empty", wait until they are empty
+ * Every mode but serve and hold ends by waiting (with a deadline) until
+ * the proxy's tables are empty and the kernel's object count is back to
+ * what it was at the start (no leak), then "pxtest: K passed, F failed".
  */
 #include <string.h>
 #include <ulib.h>
 #include <uk/proto/rpc.h>
 
+#include "../../../proxy/server/service.h"
+
 #define PXT_ECHO 0x0e01u
+#define PXT_COUNT 0x0e02u /* reply: u64 requests served, this one included */
+#define PXT_KEEP 0x0e03u  /* pxecho keeps the rights it got (the last 16) */
 #define SECOND 1000000000ull
+#define MS 1000000ull
+/* How much later than the proxy's deadline a dead peer may show. */
+#define DETECT_MARGIN_MS 1000u
+/* Kernel objects allowed above the start: other tasks come and go. */
+#define KOBJECT_SLACK 8u
 
 static union msg {
 	struct uk_msg_header h;
@@ -37,8 +70,17 @@ static unsigned passed, failed;
 		}                                                               \
 	} while (0)
 
+static uint64_t now_ms(void)
+{
+	return (uint64_t)uk_clock() / MS;
+}
+
 static int serve(void)
 {
+	static uk_name_t kept[16];
+	unsigned n_kept = 0;
+	uint64_t served = 0;
+
 	long svc = service_create("pxecho");
 	if (svc <= 0) {
 		printf("pxtest: cannot register pxecho: %s\n", err_str(svc));
@@ -47,6 +89,32 @@ static int serve(void)
 	printf("pxtest: serving pxecho\n");
 	for (;;) {
 		long rc = uk_ipc_receive((uk_name_t)svc, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
+		if (rc >= 0 && in.h.reply && in.h.id == PXT_KEEP) {
+			for (unsigned i = 0; i < in.h.n_ports; i++) {
+				uk_name_t *slot = &kept[n_kept++ % 16];
+				if (*slot)
+					uk_port_deallocate(*slot);
+				*slot = uk_msg_ports(&in.h)[i].name;
+			}
+		}
+		if (rc >= 0 && in.h.reply &&
+		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP)) {
+			served++;
+			memset(&out.h, 0, sizeof(out.h));
+			out.h.id = in.h.id;
+			out.h.dest = in.h.reply;
+			out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+			struct uk_rpc_status *st = uk_msg_body(&out.h);
+			st->status = 0;
+			st->reserved = 0;
+			memcpy(st + 1, &served, sizeof(served));
+			out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes) + 8;
+			for (unsigned i = 0; in.h.id == PXT_COUNT && i < in.h.n_ports; i++)
+				uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
+			if (uk_ipc_send(&out.h, out.h.size, SECOND) < 0)
+				printf("pxtest: reply failed\n");
+			continue;
+		}
 		if (rc < 0 || !in.h.reply || in.h.id != PXT_ECHO) {
 			/* Not ours to answer: drop what it carries. */
 			for (unsigned i = 0; rc >= 0 && i < in.h.n_ports; i++)
@@ -74,6 +142,7 @@ static int serve(void)
 			*o = uk_msg_ools(&in.h)[i];
 			o->flags = o->size ? UK_OOL_MOVE : UK_OOL_COPY;
 		}
+		served++;
 		uint32_t len = uk_msg_body_len(&in.h);
 		struct uk_rpc_status *st = uk_msg_body(&out.h);
 		st->status = 0;
@@ -110,6 +179,136 @@ static long echo(uk_name_t dest, const void *data, uint32_t len, uk_name_t port,
 	return st->status;
 }
 
+/* PXT_COUNT: the number of requests pxecho has served, this one included. */
+static long count_op(uint32_t op, uk_name_t dest, uk_name_t port,
+		     uint64_t *served, uint64_t timeout)
+{
+	memset(&out.h, 0, sizeof(out.h));
+	out.h.id = op;
+	out.h.dest = dest;
+	if (port) {
+		out.h.n_ports = 1;
+		uk_msg_ports(&out.h)[0] = (struct uk_msg_port){ port, UK_DISP_MAKE_SEND };
+	}
+	out.h.size = (uint32_t)((uint8_t *)uk_msg_body(&out.h) - out.bytes);
+	long rc = uk_ipc_call(&out.h, out.h.size, &in.h, sizeof(in), timeout);
+	if (rc < 0)
+		return rc;
+	const struct uk_rpc_status *st = uk_msg_body(&in.h);
+	if (in.h.id != op || uk_msg_body_len(&in.h) < sizeof(*st))
+		return -ERR_INVALID;
+	if (st->status < 0)
+		return st->status;
+	if (uk_msg_body_len(&in.h) < sizeof(*st) + 8)
+		return -ERR_INVALID;
+	memcpy(served, st + 1, 8);
+	return 0;
+}
+
+static long count(uk_name_t dest, uint64_t *served, uint64_t timeout)
+{
+	return count_op(PXT_COUNT, dest, 0, served, timeout);
+}
+
+/* This node's proxy tables (PROXY_STATS). */
+static long proxy_stats(struct proxy_stats *s)
+{
+	static uk_name_t proxy;
+	static union msg m;
+
+	if (!proxy) {
+		long p = ns_lookup("proxy", 5 * SECOND);
+		if (p <= 0)
+			return p ? p : -ERR_NOT_FOUND;
+		proxy = (uk_name_t)p;
+	}
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = PROXY_STATS;
+	m.h.dest = proxy;
+	m.h.size = sizeof(m.h);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), 5 * SECOND);
+	if (rc < 0)
+		return rc;
+	const struct uk_rpc_status *st = uk_msg_body(&m.h);
+	if (m.h.id != PROXY_STATS || uk_msg_body_len(&m.h) < sizeof(*st))
+		return -ERR_INVALID;
+	if (st->status < 0)
+		return st->status;
+	if (uk_msg_body_len(&m.h) < sizeof(*st) + sizeof(*s))
+		return -ERR_INVALID;
+	memcpy(s, st + 1, sizeof(*s));
+	return 0;
+}
+
+static uint64_t kobjects(void)
+{
+	struct uk_kinfo_memory m;
+	if (uk_kinfo(UK_KINFO_MEMORY, &m, sizeof(m)) != sizeof(m))
+		return 0;
+	return m.kobjects_in_use;
+}
+
+static bool tables_empty(const struct proxy_stats *s)
+{
+	return !s->imports && !s->exports && !s->questions && !s->answers &&
+	       !s->pending && !s->assembling && !s->outq_bytes;
+}
+
+static void print_stats(const struct proxy_stats *s)
+{
+	printf("pxtest: proxy: deadline %u ms, peers %u (%u up), imports %u, "
+	       "exports %u, questions %u, answers %u, pending %u, assembling %u, "
+	       "outq %u bytes; sessions %lu up, %lu ended; calls not run %lu, "
+	       "may have run %lu; bad records %lu\n",
+	       s->deadline_ms, s->peers, s->links_up, s->imports, s->exports,
+	       s->questions, s->answers, s->pending, s->assembling, s->outq_bytes,
+	       (unsigned long)s->sessions, (unsigned long)s->sessions_ended,
+	       (unsigned long)s->not_run, (unsigned long)s->maybe_run,
+	       (unsigned long)s->bad_records);
+}
+
+/* The start of a run: the kernel's object count, with the proxy's right
+ * already looked up (it stays). */
+static uint64_t baseline(struct proxy_stats *s)
+{
+	long rc = proxy_stats(s);
+	CHECK(rc == 0, "proxy stats: %s", err_str(rc));
+	return kobjects();
+}
+
+/* The end of a run, everything released: wait (at most 5 s: releases
+ * travel to the peer and back as notices) until the proxy's tables are
+ * empty and the kernel holds no more objects than at the start. */
+static void settle(uint64_t k0)
+{
+	struct proxy_stats s;
+	uint64_t t0 = now_ms(), k = 0;
+	long rc;
+
+	do {
+		rc = proxy_stats(&s);
+		k = kobjects();
+		if (rc == 0 && tables_empty(&s) && k <= k0 + KOBJECT_SLACK)
+			break;
+		uk_sleep(50 * MS);
+	} while (now_ms() - t0 < 5000);
+	if (rc == 0)
+		print_stats(&s);
+	CHECK(rc == 0 && tables_empty(&s), "the proxy's tables are not empty "
+	      "5 s after everything was released: %s", err_str(rc));
+	CHECK(k <= k0 + KOBJECT_SLACK, "kernel objects %lu at the end, %lu at "
+	      "the start", (unsigned long)k, (unsigned long)k0);
+	printf("pxtest: no leak: proxy tables empty after %lu ms; kernel objects "
+	       "%lu at the start, %lu at the end\n", (unsigned long)(now_ms() - t0),
+	       (unsigned long)k0, (unsigned long)k);
+}
+
+static int summary(void)
+{
+	printf("pxtest: %u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
 static uint64_t checksum(const uint8_t *p, uint64_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -120,6 +319,8 @@ static uint64_t checksum(const uint8_t *p, uint64_t n)
 
 static int call(uint32_t node)
 {
+	struct proxy_stats s0;
+	uint64_t k0 = baseline(&s0);
 	long dest = ns_lookup_node("pxecho", node, 20 * SECOND);
 	CHECK(dest > 0, "lookup pxecho@%u: %s", node, err_str(dest));
 	if (dest <= 0)
@@ -194,9 +395,9 @@ static int call(uint32_t node)
 	uk_port_deallocate((uk_name_t)dest);
 	if (p > 0)
 		uk_port_destroy((uk_name_t)p);
+	settle(k0);
 done:
-	printf("pxtest: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return summary();
 }
 
 static int hold(uint32_t node)
@@ -224,14 +425,284 @@ static int hold(uint32_t node)
 	}
 }
 
+/* Back-to-back PXT_COUNT calls for `seconds`: none may fail, and each must
+ * have run exactly once (the served count grows by one per call). */
+static int loop(uint32_t node, unsigned seconds)
+{
+	struct proxy_stats s0;
+	uint64_t k0 = baseline(&s0);
+	long dest = ns_lookup_node("pxecho", node, 20 * SECOND);
+	CHECK(dest > 0, "lookup pxecho@%u: %s", node, err_str(dest));
+	if (dest <= 0)
+		return summary();
+	printf("pxtest: looping on pxecho@%u for %u s\n", node, seconds);
+	uint64_t first = 0, prev = 0, served = 0, longest = 0, t_start = now_ms();
+	unsigned ok = 0, skips = 0;
+	long rc = 0;
+	while (now_ms() - t_start < seconds * 1000ull) {
+		uint64_t t0 = now_ms();
+		rc = count((uk_name_t)dest, &served, 30 * SECOND);
+		uint64_t ms = now_ms() - t0;
+		if (rc < 0)
+			break;
+		if (ms > longest)
+			longest = ms;
+		if (!ok)
+			first = served;
+		else if (served != prev + 1) {
+			skips++;
+			printf("pxtest: call %u: served count %lu after %lu\n", ok,
+			       (unsigned long)served, (unsigned long)prev);
+		}
+		prev = served;
+		ok++;
+	}
+	CHECK(rc == 0, "call %u failed: %s", ok, err_name(rc));
+	CHECK(!skips && ok && prev - first + 1 == ok,
+	      "%u calls, served %lu..%lu: not each exactly once", ok,
+	      (unsigned long)first, (unsigned long)prev);
+	printf("pxtest: loop: %u calls in %lu ms, %s; served %lu..%lu (%s); "
+	       "longest call %lu ms\n", ok, (unsigned long)(now_ms() - t_start),
+	       rc == 0 ? "none failed" : err_name(rc), (unsigned long)first,
+	       (unsigned long)prev,
+	       !skips && prev - first + 1 == ok ? "each exactly once" : "NOT exactly once",
+	       (unsigned long)longest);
+	uk_port_deallocate((uk_name_t)dest);
+	settle(k0);
+	return summary();
+}
+
+static bool is_dead_name(uk_name_t name)
+{
+	struct uk_port_info info;
+	return uk_port_info(name, &info) == 0 && (info.rights & UK_RIGHT_DEAD_NAME);
+}
+
+/* Back-to-back PXT_COUNT calls until one fails (the scenario breaks node
+ * N): a clean error within the deadline, a dead name with its notice, and
+ * this node still working. With `again`, then a new lookup once node N is
+ * back, and what became of the failed call. */
+struct notices {
+	bool dead;	  /* the dead-name notice for the right to pxecho */
+	bool released;	  /* no-senders for the port pxecho kept */
+	uint64_t dead_at, released_at;
+	long rc;
+};
+
+/* Wait until `until` (ms) for both notices on port `notify`. */
+static void await_notices(long notify, uk_name_t dest, uk_name_t mine,
+			  uint64_t until, struct notices *nt)
+{
+	static union msg n;
+
+	while (notify > 0 && (!nt->dead || !nt->released) && now_ms() < until) {
+		nt->rc = uk_ipc_receive((uk_name_t)notify, &n.h, sizeof(n), SECOND);
+		if (nt->rc < 0)
+			continue;
+		uk_name_t about = ((const struct uk_notification *)&n.h)->name;
+		if (n.h.id == UK_MSG_ID_DEAD_NAME && about == dest && !nt->dead) {
+			nt->dead = true;
+			nt->dead_at = now_ms();
+		}
+		if (n.h.id == UK_MSG_ID_NO_SENDERS && about == mine && !nt->released) {
+			nt->released = true;
+			nt->released_at = now_ms();
+		}
+	}
+}
+
+/* Back-to-back PXT_COUNT calls (or, `idle`, none) until node N breaks: a
+ * clean error within the deadline, a dead name with its notice, the right
+ * node N held released, and this node still working. With `again`, then a
+ * new lookup once node N is back, and what became of the failed call. */
+static int fail(uint32_t node, bool idle, bool again)
+{
+	struct proxy_stats s0;
+	uint64_t k0 = baseline(&s0);
+	uint32_t deadline = s0.deadline_ms ? s0.deadline_ms : 1000;
+	long dest = ns_lookup_node("pxecho", node, 20 * SECOND);
+	CHECK(dest > 0, "lookup pxecho@%u: %s", node, err_str(dest));
+	if (dest <= 0)
+		return summary();
+	long notify = uk_port_allocate(UK_RIGHT_RECEIVE);
+	CHECK(notify > 0 && uk_port_request_notification((uk_name_t)dest,
+			UK_NOTIFY_DEAD_NAME, (uk_name_t)notify) == 0,
+	      "dead-name notification request");
+	/* A port of ours whose only sender is node N's pxecho (through our
+	 * proxy's export): when node N is gone it must see no-senders. */
+	uint64_t served = 0;
+	long mine = uk_port_allocate(UK_RIGHT_RECEIVE);
+	long krc = mine > 0 ? count_op(PXT_KEEP, (uk_name_t)dest, (uk_name_t)mine,
+				       &served, 10 * SECOND)
+			    : mine;
+	CHECK(krc == 0 && uk_port_request_notification((uk_name_t)mine,
+			UK_NOTIFY_NO_SENDERS, (uk_name_t)notify) == 0,
+	      "a right for pxecho@%u to keep: %s", node, err_name(krc));
+
+	struct notices nt = { 0 };
+	uint64_t prev = served, t_start = now_ms(), last_ok = t_start, t1 = 0;
+	unsigned ok = 0, skips = 0;
+	long rc;
+	if (idle) {
+		/* No traffic but the proxies' heartbeats: the notices alone
+		 * tell that node N is gone (the scenario times them). */
+		printf("pxtest: holding pxecho@%u idle until it dies\n", node);
+		await_notices(notify, (uk_name_t)dest, (uk_name_t)mine,
+			      now_ms() + 300000, &nt);
+		rc = count((uk_name_t)dest, &served, 30 * SECOND);
+		t1 = now_ms();
+		printf("pxtest: idle: a call after the notices ended %s\n",
+		       err_name(rc));
+		CHECK(rc == -ERR_DEAD, "a call on the dead right ended %s",
+		      err_name(rc));
+	} else {
+		for (;;) {
+			rc = count((uk_name_t)dest, &served, 30 * SECOND);
+			t1 = now_ms();
+			if (rc < 0)
+				break;
+			if (served != prev + 1)
+				skips++;
+			if (!ok)
+				printf("pxtest: calling pxecho@%u until it fails\n", node);
+			prev = served;
+			last_ok = t1;
+			ok++;
+			if (t1 - t_start > 300000)
+				break; /* nothing broke it: the scenario failed */
+		}
+		uint64_t shown = t1 - last_ok;
+		printf("pxtest: call %u ended %s, %lu ms after the last good reply "
+		       "(deadline %u ms)\n", ok, rc < 0 ? err_name(rc) : "ok",
+		       (unsigned long)shown, deadline);
+		CHECK(rc == -ERR_DEAD || rc == -ERR_UNREACHABLE,
+		      "the failed call ended %s, not ERR_DEAD or ERR_UNREACHABLE",
+		      rc < 0 ? err_name(rc) : "ok");
+		CHECK(shown <= deadline + DETECT_MARGIN_MS,
+		      "the failure showed after %lu ms; the deadline is %u ms",
+		      (unsigned long)shown, deadline);
+		CHECK(!skips, "%u calls ran other than exactly once", skips);
+		/* The right's port is gone: a dead name, and its notice; and
+		 * our port that node N held has no senders left. */
+		await_notices(notify, (uk_name_t)dest, (uk_name_t)mine, t1 + 5000, &nt);
+	}
+	CHECK(nt.dead, "no dead-name notice for the right: %s", err_str(nt.rc));
+	CHECK(nt.released, "the right pxecho@%u held was not released", node);
+	printf("pxtest: our port that node %u held: %s (%ld ms after the last "
+	       "good reply)\n", node, nt.released ? "no senders" : "STILL HELD",
+	       (long)(nt.released_at - last_ok));
+	CHECK(is_dead_name((uk_name_t)dest), "the right is not a dead name");
+	printf("pxtest: the right is %s, %s (%ld ms after the last good reply)\n",
+	       is_dead_name((uk_name_t)dest) ? "a dead name" : "alive",
+	       nt.dead ? "with its notice" : "WITHOUT a notice",
+	       (long)(nt.dead_at - last_ok));
+	/* This node goes on: its own services answer. */
+	struct proxy_stats s;
+	long lrc = proxy_stats(&s);
+	CHECK(lrc == 0, "a local call after the failure: %s", err_str(lrc));
+	printf("pxtest: a local call after the failure: %s\n", err_name(lrc));
+
+	if (again) {
+		uint64_t t0 = now_ms();
+		long fresh = -ERR_UNREACHABLE, last_err = 0;
+		while (now_ms() - t0 < 120000) {
+			uint64_t a = now_ms();
+			fresh = ns_lookup_node("pxecho", node, 5 * SECOND);
+			if (fresh > 0)
+				break;
+			if (fresh != last_err)
+				printf("pxtest: lookup pxecho@%u: %s after %lu ms\n", node,
+				       err_name(fresh), (unsigned long)(now_ms() - a));
+			last_err = fresh;
+			uk_sleep(100 * MS);
+		}
+		CHECK(fresh > 0, "no new lookup of pxecho@%u worked in 120 s: %s",
+		      node, err_str(fresh));
+		if (fresh > 0) {
+			uint64_t again_served = 0;
+			long crc = count((uk_name_t)fresh, &again_served, 30 * SECOND);
+			CHECK(crc == 0, "a call through the new right: %s", err_name(crc));
+			printf("pxtest: new lookup of pxecho@%u after %lu ms; call %s, "
+			       "served %lu\n", node, (unsigned long)(now_ms() - t0),
+			       err_name(crc), (unsigned long)again_served);
+			if (crc == 0 && again_served > prev) {
+				/* The same server: did the failed call run? */
+				bool ran = again_served == prev + 2;
+				printf("pxtest: the failed call %s\n",
+				       ran ? "ran" : "did not run");
+				CHECK(again_served == prev + 1 || again_served == prev + 2,
+				      "served %lu after %lu", (unsigned long)again_served,
+				      (unsigned long)prev);
+				CHECK(!(ran && rc == -ERR_UNREACHABLE),
+				      "a call that ended ERR_UNREACHABLE ran");
+			} else if (crc == 0) {
+				printf("pxtest: a new pxecho (served %lu, the old one %lu)\n",
+				       (unsigned long)again_served, (unsigned long)prev);
+			}
+			/* The old right stays dead: its port never comes back. */
+			long orc = count((uk_name_t)dest, &served, SECOND);
+			CHECK(is_dead_name((uk_name_t)dest) && orc < 0,
+			      "the old right came back to life: %s", err_name(orc));
+			printf("pxtest: the old right is still a dead name (a call: %s)\n",
+			       err_name(orc));
+			uk_port_deallocate((uk_name_t)fresh);
+		}
+	}
+	uk_port_deallocate((uk_name_t)dest);
+	if (notify > 0)
+		uk_port_destroy((uk_name_t)notify);
+	if (mine > 0)
+		uk_port_destroy((uk_name_t)mine);
+	settle(k0);
+	return summary();
+}
+
+static int stats(bool empty)
+{
+	struct proxy_stats s;
+	uint64_t t0 = now_ms();
+	long rc;
+
+	do {
+		rc = proxy_stats(&s);
+		if (!empty || (rc == 0 && tables_empty(&s)))
+			break;
+		uk_sleep(50 * MS);
+	} while (now_ms() - t0 < 5000);
+	CHECK(rc == 0, "proxy stats: %s", err_str(rc));
+	if (rc == 0)
+		print_stats(&s);
+	if (empty) {
+		CHECK(rc == 0 && tables_empty(&s), "the proxy's tables are not empty");
+		if (rc == 0 && tables_empty(&s))
+			printf("pxtest: proxy tables empty\n");
+	}
+	return summary();
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "call"))
 		return call((uint32_t)strtoul(argv[2], NULL, 10));
 	if (argc >= 3 && !strcmp(argv[1], "hold"))
 		return hold((uint32_t)strtoul(argv[2], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "loop"))
+		return loop((uint32_t)strtoul(argv[2], NULL, 10),
+			    (unsigned)strtoul(argv[3], NULL, 10));
+	if (argc >= 3 && !strcmp(argv[1], "fail")) {
+		bool idle = false, again = false;
+		for (int i = 3; i < argc; i++) {
+			idle |= !strcmp(argv[i], "idle");
+			again |= !strcmp(argv[i], "again");
+		}
+		return fail((uint32_t)strtoul(argv[2], NULL, 10), idle, again);
+	}
+	if (argc >= 2 && !strcmp(argv[1], "stats"))
+		return stats(argc >= 3 && !strcmp(argv[2], "empty"));
 	if (argc == 1)
 		return serve();
-	printf("usage: pxtest | pxtest call NODE | pxtest hold NODE\n");
+	printf("usage: pxtest | pxtest call NODE | pxtest hold NODE | "
+	       "pxtest loop NODE SECONDS | pxtest fail NODE [idle] [again] | "
+	       "pxtest stats [empty]\n");
 	return 2;
 }

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The proxy's own service port ("proxy"; the same port is the name
+ * server's resolver for other nodes): its message ids and payloads, shared
+ * by the server and its clients (tests/guest/pxtest). Ids are in the
+ * proxy's range 0x0b00..0x0bff; an id the proxy does not know is answered
+ * ERR_UNSUPPORTED. Payloads are fixed-width.
+ *
+ * PROXY_STATS (no body; any task may ask: it reads counts only)
+ *   reply: struct uk_rpc_status, then struct proxy_stats, the sums over
+ *   every peer. The tables of a peer whose session ended are empty, and a
+ *   released right leaves no import or export, so a test checks for leaks
+ *   by waiting until imports..assembling are 0.
+ */
+#ifndef PROXY_SERVICE_H
+#define PROXY_SERVICE_H
+
+#include <stdint.h>
+
+#define PROXY_PROTO 0x0b00u
+#define PROXY_STATS (PROXY_PROTO + 1u)
+
+struct proxy_stats {
+	uint32_t deadline_ms; /* a peer silent this long is dead */
+	uint32_t peers;	      /* peers known (a link each) */
+	uint32_t links_up;    /* of those, with a session now */
+	uint32_t imports;     /* proxy ports (rights from peers) */
+	uint32_t exports;     /* our rights held by peers */
+	uint32_t questions;   /* calls waiting for a peer's reply */
+	uint32_t answers;     /* replies we owe peers */
+	uint32_t pending;     /* messages waiting for a full local queue */
+	uint32_t assembling;  /* messages whose memory is still arriving */
+	uint32_t outq_bytes;  /* records waiting for the links */
+	uint64_t sessions;    /* sessions that came up, all peers */
+	uint64_t sessions_ended;
+	uint64_t not_run;     /* calls answered ERR_UNREACHABLE at a session's end */
+	uint64_t maybe_run;   /* calls ended ERR_DEAD at a session's end */
+	uint64_t bad_records; /* sessions reset for a bad record */
+};
+_Static_assert(sizeof(struct proxy_stats) == 80, "proxy_stats layout");
+
+#endif
