@@ -480,6 +480,11 @@ uint64_t px_link_queued(const struct px_link *l)
 	return l->off_queued;
 }
 
+uint64_t px_link_sent(const struct px_link *l)
+{
+	return l->off_sent;
+}
+
 uint64_t px_link_acked(const struct px_link *l)
 {
 	return l->off_acked;

@@ -173,6 +173,10 @@ enum px_link_state px_link_state(const struct px_link *l);
  * ending at or below this offset was delivered to the peer's proxy). */
 uint64_t px_link_queued(const struct px_link *l);
 uint64_t px_link_acked(const struct px_link *l);
+/* Bytes that went out in a frame at least once: a record ending above
+ * this offset cannot have reached the peer (a call in it did not run);
+ * one ending at or below it may have, acknowledged or not. */
+uint64_t px_link_sent(const struct px_link *l);
 bool px_link_is_acked(const struct px_link *l, uint64_t offset);
 
 const char *px_link_state_str(enum px_link_state state);

@@ -237,9 +237,16 @@ static void network_frame(const struct uk_msg_header *h)
 		foreign_frames++;
 		return;
 	}
+	/* Answers go where the host program is, but only once the link took
+	 * the frame: a stale frame of an earlier host program must not turn
+	 * our answers to a port nobody reads. */
+	uint16_t old_port = p->port;
+	uint64_t heard = p->link.last_heard;
 	if (node == PX_NODE_MAX)
-		p->port = port; /* answers go where the host program is */
+		p->port = port;
 	peer_input(p, frame, len);
+	if (node == PX_NODE_MAX && p->link.last_heard == heard)
+		p->port = old_port;
 }
 
 static void dispatch(struct uk_msg_header *h)

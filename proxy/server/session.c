@@ -339,7 +339,7 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	uint64_t acked = px_link_acked(&p->link);
 	/* Bytes of the session that went out in a frame at least once (the
 	 * link keeps them after the end, until the next session). */
-	uint64_t sent = p->link.off_sent;
+	uint64_t sent = px_link_sent(&p->link);
 	unsigned n_run = 0, n_not = 0;
 
 	for (unsigned i = 0; i < PENDING_MAX; i++)
@@ -720,8 +720,16 @@ static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d
 		return true;
 	}
 	struct import *im = import_get(p, c->id);
-	if (!im)
-		return true; /* table full: the right is lost, the count kept */
+	if (!im) {
+		/* Table full: the right is lost here, so its reference goes
+		 * back at once, or the exporter would count it until the
+		 * session ends. */
+		struct px_pair v = { c->id, 1 };
+		int len = px_release_encode(rec, sizeof(rec), &v, 1);
+		if (len > 0)
+			append(p, rec, (uint32_t)len);
+		return true;
+	}
 	d->name = im->port;
 	d->disposition = UK_DISP_MAKE_SEND;
 	*made = im;
