@@ -21,8 +21,13 @@
 
 static uk_name_t sock;	      /* send right to our socket */
 static uk_name_t recv_port;   /* receive right: SOCK_RECV replies */
-static bool recv_outstanding;
+/* Receives outstanding at netd: with one, netd waits for our next
+ * SOCK_RECV between two datagrams, and a burst of frames queues up
+ * behind that round trip. */
+#define RECV_DEPTH 4u
+static unsigned recv_outstanding;
 static uint64_t reopen_at;
+static uint64_t recv_retry_at; /* after a refused receive: not at once */
 static uint64_t sends_dropped;
 
 #define SEND_WAIT 50000000ull /* ns */
@@ -79,7 +84,7 @@ int net_open(void)
 		return (int)rc;
 	}
 	sock = s;
-	recv_outstanding = false;
+	recv_outstanding = 0;
 	return 0;
 }
 
@@ -105,7 +110,7 @@ static void post_recv(void)
 	q->len = PX_FRAME_MAX;
 	r.h.size = (uint32_t)(sizeof(r.h) + sizeof(*q));
 	if (uk_ipc_send(&r.h, r.h.size, 0) == 0)
-		recv_outstanding = true;
+		recv_outstanding++;
 }
 
 void net_progress(void)
@@ -121,17 +126,23 @@ void net_progress(void)
 			return;
 		}
 	}
-	if (!recv_outstanding)
+	while (sock && recv_outstanding < RECV_DEPTH && now_ms() >= recv_retry_at) {
+		unsigned before = recv_outstanding;
 		post_recv();
+		if (recv_outstanding == before)
+			break; /* netd's queue is full: next time */
+	}
 }
 
 bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
 	      uint32_t *len, uint8_t src[4], uint16_t *port)
 {
-	recv_outstanding = false;
+	if (recv_outstanding)
+		recv_outstanding--;
 	if (h->flags & UK_MSG_KERNEL) {
 		/* The reply right died unused: netd is gone. */
-		uk_port_deallocate(sock);
+		if (sock)
+			uk_port_deallocate(sock);
 		sock = 0;
 		return false;
 	}
@@ -140,7 +151,8 @@ bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
 	if (h->id != SOCK_RECV || body < sizeof(*st))
 		return false;
 	if (st->status < 0) {
-		if (st->status == -ERR_BAD_HANDLE || st->status == -ERR_DEAD) {
+		recv_retry_at = now_ms() + 100;
+		if ((st->status == -ERR_BAD_HANDLE || st->status == -ERR_DEAD) && sock) {
 			uk_port_deallocate(sock);
 			sock = 0;
 		}

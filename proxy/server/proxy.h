@@ -103,7 +103,10 @@ struct peer {
 	struct px_link link;
 	struct px_stream stream;
 	uint8_t *outq;
+	uint32_t out_head; /* where the bytes waiting start in outq */
 	uint32_t out_len;
+	uint32_t credits_owed; /* messages delivered, not yet credited */
+	uint64_t credit_due;   /* when owed credit goes even alone */
 	uint64_t out_total;   /* bytes ever appended to outq */
 	uint64_t out_flushed; /* of those, bytes handed to the link */
 	uint64_t link_base;   /* out_flushed when the session started */

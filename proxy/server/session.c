@@ -39,6 +39,11 @@ uint16_t peer_slot(const struct peer *p)
 
 /* ---- the outq and the link ---- */
 
+static void send_credits(struct peer *p);
+
+/* Hands the outq to the link as far as its window allows. Credit owed
+ * rides along with whatever goes anyway, so a call's reply and the
+ * credit for its request share a frame. */
 static void flush(struct peer *p)
 {
 	if (px_link_state(&p->link) != PX_LINK_UP) {
@@ -46,19 +51,21 @@ static void flush(struct peer *p)
 			px_link_connect(&p->link, now_ms());
 		return;
 	}
+	if (p->credits_owed && p->out_len)
+		send_credits(p);
 	uint32_t done = 0;
 	while (done < p->out_len) {
-		size_t n = px_link_send(&p->link, p->outq + done,
+		size_t n = px_link_send(&p->link, p->outq + p->out_head + done,
 					p->out_len - done, now_ms());
 		if (!n)
 			break;
 		done += (uint32_t)n;
 	}
-	if (done) {
-		memmove(p->outq, p->outq + done, p->out_len - done);
-		p->out_len -= done;
-		p->out_flushed += done;
-	}
+	p->out_head += done;
+	p->out_len -= done;
+	p->out_flushed += done;
+	if (!p->out_len)
+		p->out_head = 0;
 }
 
 /* Room for len more bytes in the outq? */
@@ -71,7 +78,15 @@ static bool append(struct peer *p, const uint8_t *bytes, uint32_t len)
 {
 	if (!room(p, len))
 		return false;
-	memcpy(p->outq + p->out_len, bytes, len);
+	/* Bytes leave from the head and arrive at the tail; move them to the
+	 * front only when the tail would pass the end, not at every send (a
+	 * megabyte moved per acknowledgement was most of a bulk reply's
+	 * cost). */
+	if (p->out_head + p->out_len + len > OUTQ_MAX) {
+		memmove(p->outq, p->outq + p->out_head, p->out_len);
+		p->out_head = 0;
+	}
+	memcpy(p->outq + p->out_head + p->out_len, bytes, len);
 	p->out_len += len;
 	p->out_total += len;
 	return true;
@@ -386,6 +401,8 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	}
 	p->out_total -= p->out_len;
 	p->out_len = 0;
+	p->out_head = 0;
+	p->credits_owed = 0;
 	px_stream_reset(&p->stream);
 	const struct px_link_counters *c = &p->link.counters;
 	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
@@ -761,6 +778,21 @@ static void arm_made(struct peer *p, const struct uk_msg_header *h)
 		import_arm(&p->imports[i]);
 }
 
+/* A message for export_id was delivered: its credit goes back with the
+ * next record to the peer, or alone after CREDIT_DELAY_MS, or at once
+ * when half the window is owed (so a sender with credit for 8 never
+ * waits on us while it still has work). */
+#define CREDIT_DELAY_MS 5u
+static void owe_credit(struct peer *p, uint32_t export_id)
+{
+	struct export *e = export_by_id(p, export_id);
+	if (!e)
+		return;
+	e->credit_owed++;
+	if (!p->credits_owed++)
+		p->credit_due = now_ms() + CREDIT_DELAY_MS;
+}
+
 /* Try to deliver a built message; a full queue keeps it for later. */
 static void deliver_local(struct peer *p, uint32_t export_id)
 {
@@ -796,9 +828,7 @@ static void deliver_local(struct peer *p, uint32_t export_id)
 		if (out.h.dest_disposition == UK_DISP_MOVE_SEND_ONCE)
 			uk_port_deallocate(out.h.dest); /* the caller sees ERR_DEAD */
 	} else {
-		struct export *e = export_by_id(p, export_id);
-		if (e)
-			e->credit_owed++;
+		owe_credit(p, export_id);
 	}
 	/* Made rights that were not made (a failed send) leave proxy ports
 	 * with no senders: armed, they are released at once. */
@@ -816,9 +846,7 @@ static void pending_retry(struct peer *p)
 		    rc == -ERR_QUEUE_FULL)
 			continue;
 		if (rc == 0) {
-			struct export *e = export_by_id(p, q->export_id);
-			if (e)
-				e->credit_owed++;
+			owe_credit(p, q->export_id);
 			arm_made(p, (const struct uk_msg_header *)q->msg);
 			free(q->msg);
 			memset(q, 0, sizeof(*q));
@@ -1146,13 +1174,16 @@ static void send_credits(struct peer *p)
 		if (len > 0)
 			append(p, rec, (uint32_t)len);
 	}
+	p->credits_owed = 0;
 }
 
 void peer_tick(struct peer *p)
 {
 	if (p->n_pending)
 		pending_retry(p);
-	send_credits(p);
+	if (p->credits_owed &&
+	    (p->credits_owed >= CREDITS_INITIAL / 2 || now_ms() >= p->credit_due))
+		send_credits(p);
 	flush(p);
 	px_link_tick(&p->link, now_ms());
 	flush(p);
@@ -1161,6 +1192,8 @@ void peer_tick(struct peer *p)
 uint64_t peer_next_tick(const struct peer *p)
 {
 	uint64_t t = px_link_next_tick(&p->link);
+	if (p->credits_owed && p->credit_due < t)
+		t = p->credit_due;
 	if (p->n_pending) {
 		uint64_t soon = now_ms() + 10;
 		if (soon < t)
