@@ -421,7 +421,7 @@ static long spawn(struct service *s, const char *path, const char *const argv[])
 
 static long start_service(struct service *s)
 {
-	static char buf[160], path[64];
+	static char buf[160], cmd[512], path[64];
 	const char *argv[MAX_ARGS + 1];
 	int argc = 0;
 
@@ -431,6 +431,17 @@ static long start_service(struct service *s)
 	for (char *w = strtok_r(buf, " ", &save); w && argc < MAX_ARGS;
 	     w = strtok_r(NULL, " ", &save))
 		argv[argc++] = w;
+	/* NAME.KEY=VALUE on the kernel command line is KEY=VALUE for the
+	 * service NAME, after its init.conf arguments (so it wins where the
+	 * service takes the last one): per node, from the cluster's args,
+	 * without another boot archive (proxy.deadline=300). */
+	size_t n = strlen(s->name);
+	strlcpy(cmd, cmdline() ? cmdline() : "", sizeof(cmd));
+	save = NULL;
+	for (char *w = strtok_r(cmd, " ", &save); w && argc < MAX_ARGS;
+	     w = strtok_r(NULL, " ", &save))
+		if (!strncmp(w, s->name, n) && w[n] == '.' && strchr(w + n + 1, '='))
+			argv[argc++] = w + n + 1;
 	argv[argc] = NULL;
 	snprintf(path, sizeof(path), "bin/%s", s->name);
 	long id = spawn(s, path, argv);
