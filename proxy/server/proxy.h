@@ -173,7 +173,6 @@ void peer_export_died(struct peer *p, uint32_t export_index);
 /* Answer a local request we cannot forward, and release what it holds. */
 void reply_error(struct uk_msg_header *h, int32_t status);
 void release_message(struct uk_msg_header *h);
-void peer_stats(void);
 /* The sums of every peer's tables and counters (PROXY_STATS). */
 void peer_stats_fill(struct proxy_stats *s);
 

@@ -720,10 +720,8 @@ void peer_resolve(struct peer *p, struct uk_msg_header *h)
 /* ---- remote to local ---- */
 
 /* A descriptor from the peer as a port descriptor in our name space. */
-static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d,
-		   struct import **made)
+static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d)
 {
-	*made = NULL;
 	d->name = 0;
 	d->disposition = UK_DISP_NONE;
 	if (c->kind == PX_CAP_NONE || c->kind == PX_CAP_THIRD)
@@ -749,7 +747,6 @@ static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d
 	}
 	d->name = im->port;
 	d->disposition = UK_DISP_MAKE_SEND;
-	*made = im;
 	return true;
 }
 
@@ -938,8 +935,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		}
 	} else if (m->reply.kind != PX_CAP_NONE) {
 		struct uk_msg_port d;
-		struct import *im;
-		if (!cap_in(p, &m->reply, &d, &im)) {
+		if (!cap_in(p, &m->reply, &d)) {
 			abort_session(p, "a reply right never exported");
 			return false;
 		}
@@ -949,9 +945,8 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	out.h.n_ports = m->n_caps;
 	for (unsigned i = 0; i < m->n_caps; i++) {
 		struct px_cap c;
-		struct import *im;
 		px_msg_cap(m, i, &c);
-		if (!cap_in(p, &c, &uk_msg_ports(&out.h)[i], &im)) {
+		if (!cap_in(p, &c, &uk_msg_ports(&out.h)[i])) {
 			abort_session(p, "a right never exported");
 			return false;
 		}
@@ -1200,27 +1195,6 @@ uint64_t peer_next_tick(const struct peer *p)
 			t = soon;
 	}
 	return t;
-}
-
-void peer_stats(void)
-{
-	for (unsigned i = 0; i < PEERS_MAX; i++) {
-		struct peer *p = peers[i];
-		if (!p)
-			continue;
-		const struct px_link_counters *c = &p->link.counters;
-		printf("proxy: node %u %s: frames sent %lu resent %lu received %lu "
-		       "(dup %lu ooo %lu stale %lu bad %lu), msgs out %lu in %lu, "
-		       "not run %lu, may have run %lu, bad records %lu\n",
-		       p->node, px_link_state_str(px_link_state(&p->link)),
-		       (unsigned long)c->sent, (unsigned long)c->resent,
-		       (unsigned long)c->received, (unsigned long)c->dup,
-		       (unsigned long)c->ooo, (unsigned long)c->stale,
-		       (unsigned long)c->bad, (unsigned long)p->c.msgs_out,
-		       (unsigned long)p->c.msgs_in, (unsigned long)p->c.not_run,
-		       (unsigned long)p->c.maybe_run,
-		       (unsigned long)p->c.bad_records);
-	}
 }
 
 void peer_stats_fill(struct proxy_stats *s)
