@@ -187,6 +187,8 @@ static int do_pingpong(int fd, bool udp, uint64_t count, uint64_t size)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	pattern_fill(buf, (size_t)size, 0);
+	struct uk_kinfo_load la, lb;
+	uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 	uint64_t t0 = uk_clock(), c0 = rdtsc();
 	for (uint64_t i = 0; i < count; i++) {
 		if (send_all(fd, buf, (size_t)size) < 0)
@@ -203,11 +205,12 @@ static int do_pingpong(int fd, bool udp, uint64_t count, uint64_t size)
 		}
 	}
 	uint64_t ns = uk_clock() - t0, cycles = rdtsc() - c0;
+	uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
 	printf("bench: %s_pingpong %llu round trips of %llu bytes: %llu us per round trip, "
-	       "%llu %s per round trip\n",
+	       "%llu %s per round trip; this node busy %llu per round trip\n",
 	       udp ? "udp" : "tcp", (unsigned long long)count, (unsigned long long)size,
 	       (unsigned long long)(ns / count / 1000), (unsigned long long)(cycles / count),
-	       tsc_unit());
+	       tsc_unit(), (unsigned long long)((lb.busy - la.busy) / count));
 	return 0;
 }
 
