@@ -787,7 +787,11 @@ long sock_request(const struct uk_msg_header *h)
 			ool_addr = o->address;
 			ool_size = o->size;
 		}
-		if (s->type != UK_SOCK_STREAM)
+		if (s->type != UK_SOCK_STREAM && (rq->flags & UK_SOCK_MSG_BATCH)) {
+			rc = sock_send_batch(s, data, rq->len);
+			if (rc == -ERR_INVALID)
+				netd_bad_requests++;
+		} else if (s->type != UK_SOCK_STREAM)
 			rc = sock_send_datagram(s, rq, data);
 		else
 			return sock_wait(s, h, rq, data, ool_addr, ool_size);
@@ -798,8 +802,15 @@ long sock_request(const struct uk_msg_header *h)
 		r->len = (uint32_t)rc;
 		return NETD_REPLY;
 	}
-	case SOCK_CONNECT:
 	case SOCK_RECV:
+		/* A batch must hold a record and some bytes of a datagram. */
+		if ((rq->flags & UK_SOCK_MSG_BATCH) && s->type != UK_SOCK_STREAM &&
+		    rq->len < sizeof(struct uk_sock_dgram) + 8u) {
+			netd_bad_requests++;
+			return -ERR_INVALID;
+		}
+		return sock_wait(s, h, rq, NULL, 0, 0);
+	case SOCK_CONNECT:
 	case SOCK_ACCEPT:
 		return sock_wait(s, h, rq, NULL, 0, 0);
 	default:
