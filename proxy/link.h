@@ -34,7 +34,7 @@
 #define PX_ACK_DELAY_MS 5u
 /* An ACK goes at once when this many DATA frames arrived since the last
  * frame that carried one: a sender whose whole window is out never waits
- * for the delay (a burst of 64 frames did, once per window). */
+ * for the delay (a full window did, once per window). */
 #define PX_ACK_EVERY 8u
 #define PX_RTO_MIN_MS 20u
 #define PX_RTO_MAX_MS 200u

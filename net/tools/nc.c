@@ -127,6 +127,8 @@ static int do_send(int fd, uint64_t total)
 static int do_recv(int fd, bool print)
 {
 	uint64_t sum = FNV_INIT, done = 0, t0 = uk_clock();
+	struct uk_kinfo_load la, lb;
+	uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -141,8 +143,15 @@ static int do_recv(int fd, bool print)
 		sum = fnv_update(sum, buf, (size_t)n);
 		done += (uint64_t)n;
 	}
-	if (!print)
-		report("received", done, sum, uk_clock() - t0);
+	if (!print) {
+		uint64_t ns = uk_clock() - t0;
+		uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
+		report("received", done, sum, ns);
+		/* What receiving cost this node (instructions under icount). */
+		if (done >= (1u << 20))
+			printf("nc: this node busy %llu per MiB received\n",
+			       (unsigned long long)((lb.busy - la.busy) / (done >> 20)));
+	}
 	return 0;
 }
 

@@ -213,15 +213,9 @@ static void resolver_request(struct uk_msg_header *h)
 	peer_resolve(p, h);
 }
 
-static void network_frame(const struct uk_msg_header *h)
+static void network_frame(const uint8_t *frame, uint32_t len,
+			  const uint8_t src[4], uint16_t port)
 {
-	const uint8_t *frame;
-	uint32_t len;
-	uint8_t src[4];
-	uint16_t port;
-
-	if (!net_take(h, &frame, &len, src, &port))
-		return;
 	/* Only a cluster node's proxy, from its own address, or the host's
 	 * (from any port: a host program is not the only one on its host). */
 	unsigned node = src[3] - net_base[3];
@@ -262,7 +256,7 @@ static void dispatch(struct uk_msg_header *h)
 		return;
 	}
 	if (net_is_reply(h->dest)) {
-		network_frame(h);
+		net_take(h, network_frame);
 		return;
 	}
 	if (h->dest == service) {
@@ -389,6 +383,8 @@ int main(int argc, char **argv)
 					next = t;
 			}
 		uint64_t timeout = next > now ? (next - now) * 1000000u : 0;
+		/* What this turn queued goes out before we wait. */
+		net_flush();
 		long r = uk_ipc_receive(port_set, &in.h, sizeof(in), timeout);
 		if (r >= 0)
 			dispatch(&in.h);

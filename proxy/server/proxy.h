@@ -145,11 +145,14 @@ bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
 /* net.c */
 int net_open(void);
 bool net_is_reply(uk_name_t dest);
-/* A RECV reply arrived: the frame and its source, or false. */
-bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
-	      uint32_t *len, uint8_t src[4], uint16_t *port);
+/* A RECV reply arrived: each frame in it, with its source, to fn. */
+void net_take(const struct uk_msg_header *h,
+	      void (*fn)(const uint8_t *frame, uint32_t len,
+			 const uint8_t src[4], uint16_t port));
+/* Queues a frame; net_flush sends what is queued, one request to netd. */
 void net_send(const uint8_t addr[4], uint16_t port, const uint8_t *frame,
 	      uint32_t len);
+void net_flush(void);
 void net_progress(void);
 
 /* session.c */

@@ -61,10 +61,12 @@ u=$(us "$udp") t=$(us "$tcp") p=$(us "$px")
 c send 1 "nc -l -r 9000" >/dev/null; c wait 1 "listening on tcp 0.0.0.0:9000" >/dev/null
 c send 2 "nc -s 16777216 10.77.0.11 9000" >/dev/null
 raw=$(line 1 "nc: received 16777216 bytes") || fail "tcp transfer"
+rawcpu=$(line 1 "nc: this node busy ") || fail "tcp transfer cpu"
 c send 1 "/bin/pxbench read 2 16" >/dev/null
 rd=$(line 1 "bench: remote_read 16 MiB") || fail "remote reads"
 rdcpu=$(line 1 "bench: remote_read cpu: ") || fail "remote read cpu"
 echo "bench: node->node tcp_throughput: ${raw#nc: }"
+echo "bench: tcp_throughput cpu: node 1 ${rawcpu#nc: this node busy }"
 echo "bench: node->node ${rd#bench: }"
 echo "$rdcpu"
 mbit() { echo "$1" | sed -n 's/.*(\([0-9.]*\) Mbit\/s).*/\1/p'; }
