@@ -3,15 +3,18 @@
 # cluster.proxy-posix and cluster.proxy-blk: runs the scenario, keeps the
 # nodes' disks at its `down` (run --save-disks, copied once every QEMU has
 # stopped), then checks them from the host as run-posixtest.sh does:
-#   - node 2's disk: e2fsck -fn finds nothing, and debugfs reads FILE
-#     with the TEXT node 1 wrote there (through the proxy);
-#   - node 1's disk: not FILE, and byte for byte the image it booted
-#     with (node 1 never wrote its own disk).
-#   proxy-disk.sh UKCLUSTER IMAGE SCENARIO NAME LOGDIR FILE TEXT auto|kvm
+#   - node 2's disk: e2fsck -fn finds nothing, and debugfs reads each
+#     FILE with what node 1 wrote there (through the proxy): TEXT, or for
+#     =PATH the bytes of PATH in the image the nodes booted with;
+#   - node 1's disk: none of the FILEs, and byte for byte the image it
+#     booted with (node 1 never wrote its own disk).
+#   proxy-disk.sh UKCLUSTER IMAGE SCENARIO NAME LOGDIR auto|kvm FILE TEXT...
 # Exit status 77 when this machine cannot run the cluster (or KVM, for
 # kvm), as ukcluster run.
 set -u
-uk=$1 image=$2 scn=$3 name=$4 logdir=$5 file=$6 text=$7 accel=$8
+uk=$1 image=$2 scn=$3 name=$4 logdir=$5 accel=$6
+shift 6
+[ $# -ge 2 ] || { echo "usage: proxy-disk.sh UKCLUSTER IMAGE SCENARIO NAME LOGDIR auto|kvm FILE TEXT..."; exit 2; }
 PATH=$PATH:/sbin:/usr/sbin
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/proxy-disk.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -44,13 +47,30 @@ if ! e2fsck -fn "$tmp/node2.disk.img" >"$tmp/fsck" 2>&1 ||
 	fail "e2fsck -fn found node 2's disk damaged"
 fi
 echo "proxy-disk: ok   e2fsck -fn: node 2's disk is clean ($(tail -n 1 "$tmp/fsck"))"
-got=$(debugfs -R "cat $file" "$tmp/node2.disk.img" 2>/dev/null)
-[ "$got" = "$text" ] || fail "debugfs read \"$got\" from $file on node 2's disk, not \"$text\""
-echo "proxy-disk: ok   node 2's disk holds $file: $got"
-
-debugfs -R "stat $file" "$tmp/node1.disk.img" 2>&1 | grep -q "File not found" ||
-	fail "node 1's own disk has $file"
+while [ $# -ge 2 ]; do
+	file=$1 text=$2
+	shift 2
+	debugfs -R "dump $file $tmp/got" "$tmp/node2.disk.img" >/dev/null 2>&1
+	case $text in
+	=*)
+		debugfs -R "dump ${text#=} $tmp/want" "$image" >/dev/null 2>&1
+		[ -s "$tmp/want" ] || fail "no ${text#=} in $image"
+		cmp -s "$tmp/got" "$tmp/want" ||
+			fail "$file on node 2's disk is not ${text#=} of the image ($(wc -c <"$tmp/got") bytes)"
+		echo "proxy-disk: ok   node 2's disk holds $file: ${text#=}, $(wc -c <"$tmp/got") bytes"
+		;;
+	*)
+		got=$(cat "$tmp/got" 2>/dev/null)
+		[ "$got" = "$text" ] ||
+			fail "debugfs read \"$got\" from $file on node 2's disk, not \"$text\""
+		echo "proxy-disk: ok   node 2's disk holds $file: $got"
+		;;
+	esac
+	rm -f "$tmp/got" "$tmp/want"
+	debugfs -R "stat $file" "$tmp/node1.disk.img" 2>&1 | grep -q "File not found" ||
+		fail "node 1's own disk has $file"
+done
 cmp -s "$tmp/node1.disk.img" "$image" ||
 	fail "node 1's disk is not the image it booted with: node 1 wrote its own disk"
-echo "proxy-disk: ok   node 1's disk has no $file and is the image it booted with"
+echo "proxy-disk: ok   node 1's disk has none of them and is the image it booted with"
 echo "proxy-disk: all passed"
