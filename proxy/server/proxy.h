@@ -106,6 +106,11 @@ struct peer {
 	uint32_t out_head; /* where the bytes waiting start in outq */
 	uint32_t out_len;
 	uint32_t credits_owed; /* messages delivered, not yet credited */
+	/* Exports with credit owed, so sending it does not scan the table;
+	 * when more than fit are owed, owed_all says scan. */
+	uint32_t owed[64];
+	uint32_t n_owed;
+	bool owed_all;
 	uint64_t credit_due;   /* when owed credit goes even alone */
 	uint64_t out_total;   /* bytes ever appended to outq */
 	uint64_t out_flushed; /* of those, bytes handed to the link */

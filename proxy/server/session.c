@@ -227,11 +227,35 @@ static void export_drop(struct peer *p, struct export *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void answer_drop(struct peer *p, uint32_t i)
+/* Answer ports whose send-once right is used up (the reply came through
+ * it, or the kernel said it died) stay in the port set for the next
+ * question, instead of a destroy, an allocate and a port-set add per
+ * remote call on the serving node. A port whose
+ * right may still be out there (the session ended before the reply) is
+ * destroyed, so no late reply can answer a later question. */
+#define ANSWER_POOL 32u
+static void answer_died(struct peer *p, uint32_t index, bool used_up);
+static uk_name_t answer_pool[ANSWER_POOL];
+static unsigned answer_pooled;
+
+static long answer_port(void)
+{
+	if (answer_pooled)
+		return (long)answer_pool[--answer_pooled];
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (port > 0)
+		uk_port_set_add(port_set, (uk_name_t)port);
+	return port;
+}
+
+static void answer_drop(struct peer *p, uint32_t i, bool used_up)
 {
 	struct answer *a = &p->answers[i];
 	map_del(a->port, MAP_ANSWER, peer_slot(p));
-	uk_port_destroy(a->port);
+	if (used_up && answer_pooled < ANSWER_POOL)
+		answer_pool[answer_pooled++] = a->port;
+	else
+		uk_port_destroy(a->port);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -391,7 +415,7 @@ static void end_session(struct peer *p, enum px_link_end reason)
 			export_drop(p, &p->exports[i]);
 	for (uint32_t i = 0; i < ANSWERS_MAX; i++)
 		if (p->answers[i].used)
-			answer_drop(p, i);
+			answer_drop(p, i, false);
 	if (p->as.active) {
 		for (unsigned k = 0; k < p->as.n_ool; k++)
 			if (p->as.addr[k])
@@ -403,6 +427,8 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	p->out_len = 0;
 	p->out_head = 0;
 	p->credits_owed = 0;
+	p->n_owed = 0;
+	p->owed_all = false;
 	px_stream_reset(&p->stream);
 	const struct px_link_counters *c = &p->link.counters;
 	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
@@ -620,7 +646,7 @@ void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
 	struct px_cap none = { 0 }, reply = { 0 };
 
 	if (h->flags & UK_MSG_KERNEL) {
-		peer_answer_died(p, index);
+		answer_died(p, index, true); /* the send-once right died */
 		return;
 	}
 	if (h->reply) {
@@ -641,18 +667,23 @@ void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
 			append(p, rec, (uint32_t)len);
 	}
 	p->c.replies_out++;
-	answer_drop(p, index);
+	answer_drop(p, index, true); /* the reply used the send-once right */
 	flush(p);
 }
 
-void peer_answer_died(struct peer *p, uint32_t index)
+static void answer_died(struct peer *p, uint32_t index, bool used_up)
 {
 	struct answer *a = &p->answers[index];
 	int len = px_answer_dead_encode(rec, sizeof(rec), a->question, ERR_DEAD);
 	if (len > 0)
 		append(p, rec, (uint32_t)len);
-	answer_drop(p, index);
+	answer_drop(p, index, used_up);
 	flush(p);
+}
+
+void peer_answer_died(struct peer *p, uint32_t index)
+{
+	answer_died(p, index, false);
 }
 
 void peer_export_died(struct peer *p, uint32_t index)
@@ -785,7 +816,12 @@ static void owe_credit(struct peer *p, uint32_t export_id)
 	struct export *e = export_by_id(p, export_id);
 	if (!e)
 		return;
-	e->credit_owed++;
+	if (!e->credit_owed++) {
+		if (p->n_owed < sizeof(p->owed) / sizeof(p->owed[0]))
+			p->owed[p->n_owed++] = (uint32_t)(e - p->exports);
+		else
+			p->owed_all = true;
+	}
 	if (!p->credits_owed++)
 		p->credit_due = now_ms() + CREDIT_DELAY_MS;
 }
@@ -920,7 +956,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		uint32_t ai;
 		for (ai = 0; ai < ANSWERS_MAX && p->answers[ai].used; ai++)
 			;
-		long port = ai < ANSWERS_MAX ? uk_port_allocate(UK_RIGHT_RECEIVE) : -ERR_LIMIT;
+		long port = ai < ANSWERS_MAX ? answer_port() : -ERR_LIMIT;
 		if (port <= 0) {
 			int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id,
 							ERR_LIMIT);
@@ -928,7 +964,6 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 				append(p, rec, (uint32_t)len);
 		} else {
 			p->answers[ai] = (struct answer){ true, m->reply.id, (uk_name_t)port };
-			uk_port_set_add(port_set, (uk_name_t)port);
 			map_put((uk_name_t)port, MAP_ANSWER, peer_slot(p), ai);
 			out.h.reply = (uk_name_t)port;
 			out.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
@@ -1151,8 +1186,11 @@ static void send_credits(struct peer *p)
 	struct px_pair v[64];
 	unsigned n = 0;
 
-	for (uint32_t i = 0; i < EXPORTS_MAX; i++) {
-		struct export *e = &p->exports[i];
+	/* The list of exports owed credit, or every export if it overflowed
+	 * (an entry may be stale: its export was dropped or credited). */
+	uint32_t count = p->owed_all ? EXPORTS_MAX : p->n_owed;
+	for (uint32_t k = 0; k < count; k++) {
+		struct export *e = &p->exports[p->owed_all ? k : p->owed[k]];
 		if (!e->used || !e->credit_owed)
 			continue;
 		v[n++] = (struct px_pair){ e->id, e->credit_owed };
@@ -1170,6 +1208,8 @@ static void send_credits(struct peer *p)
 			append(p, rec, (uint32_t)len);
 	}
 	p->credits_owed = 0;
+	p->n_owed = 0;
+	p->owed_all = false;
 }
 
 void peer_tick(struct peer *p)
