@@ -252,14 +252,29 @@ static int run_udp(int fd, const struct opts *o)
 	socklen_t flen;
 
 	switch (o->mode) {
-	case ECHO:
+	case ECHO: {
+		/* At the end, what echoing cost this node per datagram (the
+		 * far side of a ping-pong; instructions under icount). */
+		struct uk_kinfo_load la, lb;
+		uint64_t echoed = 0;
 		for (;;) {
 			flen = sizeof(from);
 			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 			if (n < 0)
-				return errno == EAGAIN ? 0 : 1;
+				break;
+			if (!echoed++)
+				uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
 		}
+		int rc = errno == EAGAIN ? 0 : 1;
+		if (echoed > 1) {
+			uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
+			printf("nc: echoed %llu datagrams; this node busy %llu per datagram\n",
+			       (unsigned long long)echoed,
+			       (unsigned long long)((lb.busy - la.busy) / (echoed - 1)));
+		}
+		return rc;
+	}
 	case PINGPONG:
 		return do_pingpong(fd, true, o->count, o->size);
 	case MESSAGE:

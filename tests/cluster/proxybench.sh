@@ -42,6 +42,7 @@ us() { echo "$1" | sed -n 's/.*: \([0-9]*\) us per round trip.*/\1/p'; }
 c send 2 "nc -u -l -e -w 2 9002" >/dev/null; c wait 2 "listening on udp 0.0.0.0:9002" >/dev/null
 c send 1 "nc -u -w 2 -P 2000 10.77.0.12 9002" >/dev/null
 udp=$(line 1 "bench: udp_pingpong 2000 ") || fail "udp ping-pong"
+udp2=$(line 2 "nc: echoed [0-9]* datagrams") || fail "udp echo"
 c send 2 "nc -l -e 9001" >/dev/null; c wait 2 "listening on tcp 0.0.0.0:9001" >/dev/null
 c send 1 "nc -P 2000 10.77.0.12 9001" >/dev/null
 tcp=$(line 1 "bench: tcp_pingpong 2000 ") || fail "tcp ping-pong"
@@ -50,6 +51,7 @@ c send 1 "/bin/pxbench call 2 2000" >/dev/null
 px=$(line 1 "bench: remote_null_call 2000 ") || fail "remote calls"
 pxcpu=$(line 1 "bench: remote_null_call cpu: ") || fail "remote call cpu"
 echo "bench: node->node ${udp#bench: }"
+echo "bench: udp_pingpong cpu: node 2 ${udp2#*this node busy }"
 echo "bench: node->node ${tcp#bench: }"
 echo "bench: node->node ${px#bench: }"
 echo "$pxcpu"
