@@ -788,9 +788,23 @@ long sock_request(const struct uk_msg_header *h)
 			ool_size = o->size;
 		}
 		if (s->type != UK_SOCK_STREAM && (rq->flags & UK_SOCK_MSG_BATCH)) {
+			bool then_recv = (rq->flags & UK_SOCK_MSG_THEN_RECV) && h->reply;
+			if (then_recv && rq->arg < sizeof(struct uk_sock_dgram) + 8u) {
+				netd_bad_requests++;
+				return -ERR_INVALID;
+			}
 			rc = sock_send_batch(s, data, rq->len);
 			if (rc == -ERR_INVALID)
 				netd_bad_requests++;
+			if (rc >= 0 && then_recv) {
+				/* The reply right now waits as a batch RECV. */
+				struct uk_msg_header rh = *h;
+				struct uk_sock_req rr = *rq;
+				rh.id = SOCK_RECV;
+				rr.len = rq->arg;
+				rr.flags = UK_SOCK_MSG_BATCH;
+				return sock_wait(s, &rh, &rr, NULL, 0, 0);
+			}
 		} else if (s->type != UK_SOCK_STREAM)
 			rc = sock_send_datagram(s, rq, data);
 		else

@@ -603,6 +603,52 @@ static void t_udp_batch(void)
 	EXPECT_EQ(batch_req(a, SOCK_RECV, UK_SOCK_MSG_BATCH, 4096, NULL, NULL, false),
 		  -ERR_WOULD_BLOCK);
 	batch_timeout = SECONDS(2);
+	/* SEND then RECV in one request: b's batch goes to a, and the reply
+	 * is b's receive (what a sent it before). */
+	off = 0;
+	batch_add(bdata, &off, &ba, 77, 3);
+	EXPECT_EQ(batch_req(a, SOCK_SEND, UK_SOCK_MSG_BATCH, off, NULL, bdata, false), 0);
+	off = 0;
+	batch_add(bdata, &off, &aa, 300, 4);
+	memset(&bm.h, 0, sizeof(bm.h));
+	bm.h.id = SOCK_SEND;
+	bm.h.dest = b;
+	struct uk_sock_req *rq = uk_msg_body(&bm.h);
+	memset(rq, 0, sizeof(*rq));
+	rq->timeout_ns = SECONDS(2);
+	rq->flags = UK_SOCK_MSG_BATCH | UK_SOCK_MSG_THEN_RECV;
+	rq->len = off;
+	rq->arg = 4096;
+	memcpy(rq + 1, bdata, off);
+	bm.h.size = (uint32_t)(sizeof(bm.h) + sizeof(*rq) + off);
+	EXPECT(uk_ipc_call(&bm.h, bm.h.size, &bm.h, sizeof(bm), SECONDS(5)) > 0);
+	EXPECT_EQ(bm.h.id, SOCK_RECV);
+	EXPECT_EQ(((const struct uk_rpc_status *)uk_msg_body(&bm.h))->status, 0);
+	lens[0] = 77;
+	EXPECT_EQ(batch_check(&aa, lens, 1, 3), 1);
+	EXPECT_EQ(batch_req(a, SOCK_RECV, UK_SOCK_MSG_BATCH, 4096, NULL, NULL, false), 0);
+	lens[0] = 300;
+	EXPECT_EQ(batch_check(&ba, lens, 1, 4), 1);
+	/* ... and with a receive too small for a record: refused, unsent. */
+	EXPECT_EQ(net_info(&before), 0);
+	memset(&bm.h, 0, sizeof(bm.h));
+	bm.h.id = SOCK_SEND;
+	bm.h.dest = b;
+	rq = uk_msg_body(&bm.h);
+	memset(rq, 0, sizeof(*rq));
+	rq->flags = UK_SOCK_MSG_BATCH | UK_SOCK_MSG_THEN_RECV;
+	rq->len = off;
+	rq->arg = 16;
+	memcpy(rq + 1, bdata, off);
+	bm.h.size = (uint32_t)(sizeof(bm.h) + sizeof(*rq) + off);
+	EXPECT(uk_ipc_call(&bm.h, bm.h.size, &bm.h, sizeof(bm), SECONDS(5)) > 0);
+	EXPECT_EQ(((const struct uk_rpc_status *)uk_msg_body(&bm.h))->status, -ERR_INVALID);
+	EXPECT_EQ(net_info(&after), 0);
+	EXPECT(after.c.bad_requests >= before.c.bad_requests + 1);
+	batch_timeout = 0;
+	EXPECT_EQ(batch_req(a, SOCK_RECV, UK_SOCK_MSG_BATCH, 4096, NULL, NULL, false),
+		  -ERR_WOULD_BLOCK);
+	batch_timeout = SECONDS(2);
 	uk_port_deallocate(a);
 	uk_port_deallocate(b);
 }

@@ -386,7 +386,9 @@ int main(int argc, char **argv)
 	       self_node, PROXY_UDP_PORT, deadline_ms, (unsigned long)boot_epoch);
 
 	for (;;) {
-		clock_read();
+		/* What the last turn queued goes out before we wait, with the
+		 * receive it replaces; then receives are topped up. */
+		net_flush();
 		net_progress();
 		clock_read();
 		uint64_t now = now_ms(), next = now + 1000;
@@ -397,8 +399,6 @@ int main(int argc, char **argv)
 					next = t;
 			}
 		uint64_t timeout = next > now ? (next - now) * 1000000u : 0;
-		/* What this turn queued goes out before we wait. */
-		net_flush();
 		long r = uk_ipc_receive(port_set, &in.h, sizeof(in), timeout);
 		clock_read();
 		if (r >= 0)

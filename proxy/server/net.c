@@ -245,6 +245,15 @@ void net_flush(void)
 	memset(q, 0, sizeof(*q));
 	q->flags = UK_SOCK_MSG_BATCH;
 	q->len = batch_len;
+	/* The receive that came back this turn is replaced in the same IPC. */
+	bool then_recv = recv_outstanding < RECV_DEPTH && now_ms() >= recv_retry_at;
+	if (then_recv) {
+		s.h.reply = recv_port;
+		s.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
+		q->flags |= UK_SOCK_MSG_THEN_RECV;
+		q->arg = RECV_BATCH;
+		q->timeout_ns = UK_TIMEOUT_INFINITE;
+	}
 	uint8_t *end = (uint8_t *)(q + 1);
 	if (inline_data) {
 		memcpy(end, batch, batch_len);
@@ -255,5 +264,7 @@ void net_flush(void)
 	 * now are the link's to send again. */
 	if (uk_ipc_send(&s.h, s.h.size, SEND_WAIT) < 0)
 		sends_dropped += batch_frames;
+	else if (then_recv)
+		recv_outstanding++;
 	batch_len = batch_frames = 0;
 }

@@ -44,7 +44,12 @@
  * a plain one does, then answers with every queued datagram that fits in
  * len bytes of records (at least one: a datagram larger than that is cut
  * and its record has UK_SOCK_MSG_TRUNC); the reply's len is the bytes of
- * records, its addr zero.
+ * records, its addr zero. A batch SEND with UK_SOCK_MSG_THEN_RECV and a
+ * reply right then waits as a batch RECV of `arg` bytes (with its
+ * timeout), and its reply is that RECV's (id SOCK_RECV): a client that
+ * keeps receives outstanding (the proxy) replaces the one it just got
+ * back in the same IPC as its next send, as L4's reply-and-wait does for
+ * a server.
  *
  * Addresses are struct uk_sock_addr: family UK_AF_INET (IPv4 address in
  * the first 4 bytes of addr, network byte order) or UK_AF_INET6; port in
@@ -165,6 +170,7 @@ _Static_assert(sizeof(struct uk_sock_open_reply) == 8, "uk_sock_open_reply layou
 #define UK_SOCK_MSG_WAITALL 0x100u /* adapter only: repeats RECV */
 #define UK_SOCK_MSG_NOSIGNAL 0x4000u
 #define UK_SOCK_MSG_BATCH 0x10000u /* datagram batches (see the top) */
+#define UK_SOCK_MSG_THEN_RECV 0x20000u /* batch SEND, then a batch RECV */
 
 #define UK_SHUT_RD 0u
 #define UK_SHUT_WR 1u
