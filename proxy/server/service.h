@@ -36,7 +36,19 @@ struct proxy_stats {
 	uint64_t not_run;     /* calls answered ERR_UNREACHABLE at a session's end */
 	uint64_t maybe_run;   /* calls ended ERR_DEAD at a session's end */
 	uint64_t bad_records; /* sessions reset for a bad record */
+	/* Hand-off (docs/PROXY.md, "Hand-off"): tables, then counters. */
+	uint32_t provisions;  /* PROVIDEs of peers waiting for their ACCEPT */
+	uint32_t waits;	      /* ACCEPTs of peers waiting for their PROVIDE */
+	uint32_t accepts;     /* our ACCEPTs waiting for RESOLVED */
+	uint32_t held;	      /* messages held for hand-offs */
+	uint64_t thirds_out;  /* rights we handed to a third node (PROVIDE) */
+	uint64_t handoffs_in; /* THIRD rights resolved into imports */
+	uint64_t handoffs_failed;  /* THIRD slots delivered empty, provisions
+				      expired */
+	uint64_t handoffs_refused; /* PROVIDEs/ACCEPTs refused (unknown ref,
+				      wrong recipient, tables full) */
+	uint64_t handoff_ms_max;   /* the longest a message was held */
 };
-_Static_assert(sizeof(struct proxy_stats) == 80, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 136, "proxy_stats layout");
 
 #endif
