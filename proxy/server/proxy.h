@@ -146,7 +146,7 @@ struct held {
 	uint32_t export_id; /* the target's credit, owed on delivery */
 	uint32_t size;
 	uint64_t seq;	    /* the link's order */
-	uint64_t since;	    /* when it arrived (ms) */
+	uint64_t since;	    /* when it arrived (uk_clock, ns) */
 	uint8_t *msg;
 };
 
@@ -156,7 +156,7 @@ struct peer_counters {
 	uint64_t sessions_ended;
 	/* hand-off */
 	uint64_t thirds_out, provisions_in, handoffs_in, handoffs_failed,
-		handoffs_refused, handoff_ms_max;
+		handoffs_refused, held_us_max, held_us_sum, held_done;
 };
 
 struct peer {

@@ -10,7 +10,7 @@
  *   reply: struct uk_rpc_status, then struct proxy_stats, the sums over
  *   every peer. The tables of a peer whose session ended are empty, and a
  *   released right leaves no import or export, so a test checks for leaks
- *   by waiting until imports..assembling are 0.
+ *   by waiting until imports..outq_bytes and provisions..held are 0.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
@@ -47,8 +47,10 @@ struct proxy_stats {
 				      expired */
 	uint64_t handoffs_refused; /* PROVIDEs/ACCEPTs refused (unknown ref,
 				      wrong recipient, tables full) */
-	uint64_t handoff_ms_max;   /* the longest a message was held */
+	uint64_t held_us_max;	   /* the longest a message was held */
+	uint64_t held_us_sum;	   /* all messages held, together */
+	uint64_t held_done;	   /* messages held and then delivered */
 };
-_Static_assert(sizeof(struct proxy_stats) == 136, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 152, "proxy_stats layout");
 
 #endif

@@ -1160,11 +1160,13 @@ static void deliver_local(struct peer *p, uint32_t export_id);
 
 static void held_deliver(struct peer *p, struct held *h)
 {
-	uint64_t ms = now_ms() - h->since;
+	uint64_t us = ((uint64_t)uk_clock() - h->since) / 1000u;
 	uint32_t export_id = h->export_id;
 
-	if (ms > p->c.handoff_ms_max)
-		p->c.handoff_ms_max = ms;
+	if (us > p->c.held_us_max)
+		p->c.held_us_max = us;
+	p->c.held_us_sum += us;
+	p->c.held_done++;
 	memcpy(out.bytes, h->msg, h->size);
 	free(h->msg);
 	memset(h, 0, sizeof(*h));
@@ -1254,7 +1256,8 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 	}
 	struct held *h = &p->held[i];
 	*h = (struct held){ .used = true, .export_id = export_id, .size = size,
-			    .seq = ++p->held_seq, .since = now_ms(), .msg = copy };
+			    .seq = ++p->held_seq, .since = (uint64_t)uk_clock(),
+			    .msg = copy };
 	p->n_held++;
 	for (unsigned k = 0; k < n; k++) {
 		if (handoff_accept(p, h->seq, t[k].slot, t[k].node, t[k].ref))
@@ -1831,7 +1834,9 @@ void peer_stats_fill(struct proxy_stats *s)
 		s->handoffs_in += p->c.handoffs_in;
 		s->handoffs_failed += p->c.handoffs_failed;
 		s->handoffs_refused += p->c.handoffs_refused;
-		if (p->c.handoff_ms_max > s->handoff_ms_max)
-			s->handoff_ms_max = p->c.handoff_ms_max;
+		if (p->c.held_us_max > s->held_us_max)
+			s->held_us_max = p->c.held_us_max;
+		s->held_us_sum += p->c.held_us_sum;
+		s->held_done += p->c.held_done;
 	}
 }
