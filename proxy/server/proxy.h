@@ -143,6 +143,7 @@ struct accept {
 struct held {
 	bool used;
 	uint8_t unresolved; /* THIRD slots still waiting */
+	int32_t status;	    /* the first slot's failure: not delivered */
 	uint32_t export_id; /* the target's credit, owed on delivery */
 	uint32_t size;
 	uint64_t seq;	    /* the link's order */

@@ -496,8 +496,8 @@ static uint64_t new_ref(void)
 
 /* Our import im from peer c goes to node `to` as THIRD: PROVIDE to c
  * first (c keeps one reference for `to`), then the descriptor. The link
- * to c keeps the PROVIDE ahead of any RELEASE of the import. A PROVIDE
- * that cannot be queued leaves the slot empty. */
+ * to c keeps the PROVIDE ahead of any RELEASE of the import. False if
+ * the PROVIDE cannot be queued. */
 static bool provide_out(struct peer *c, const struct import *im, uint16_t to,
 			struct px_cap *cap)
 {
@@ -505,7 +505,7 @@ static bool provide_out(struct peer *c, const struct import *im, uint16_t to,
 	int len = px_provide_encode(rec, sizeof(rec), ref, im->id, to);
 	if (len < 0 || !append(c, rec, (uint32_t)len)) {
 		c->c.handoffs_failed++;
-		return true;
+		return false; /* the sender hears ERR_LIMIT */
 	}
 	flush(c);
 	c->c.thirds_out++;
@@ -1158,6 +1158,46 @@ static void held_drop(struct peer *p, struct held *h)
 
 static void deliver_local(struct peer *p, uint32_t export_id);
 
+/* The held message in `out` lost a right it carried (a hand-off failed,
+ * or a right died while it waited). The kernel carries neither a dead
+ * name nor an empty slot, and a request without one of its rights is
+ * better refused than half delivered: a call is answered with `status`
+ * through its answer port, so the peer's caller gets it as the reply (the
+ * request did not run); a reply's caller gets `status` in its place; a
+ * one-way message is dropped. The sender's credit comes back. */
+static void held_refuse(struct peer *p, uint32_t export_id, int32_t status)
+{
+	struct uk_msg_header *h = &out.h;
+	uk_name_t to = 0;
+
+	printf("proxy: node %u: a message (id %x) lost a right handed on to it "
+	       "(%s): %s\n", p->node, h->id, err_name(status),
+	       h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE
+		       ? "its call is answered with that status"
+	       : h->dest_disposition == UK_DISP_MOVE_SEND_ONCE
+		       ? "its caller gets that status"
+		       : "dropped");
+	if (h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE) {
+		long so = uk_port_insert_right(h->reply, UK_DISP_MAKE_SEND_ONCE);
+		if (so > 0)
+			to = (uk_name_t)so;
+	} else if (h->reply && h->reply_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		uk_port_deallocate(h->reply);
+	}
+	h->reply = 0;
+	if (h->dest && h->dest_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		to = h->dest;
+		h->dest = 0;
+	}
+	drop_owned(h);
+	for (unsigned k = 0; k < h->n_ool; k++)
+		if (uk_msg_ools(h)[k].size)
+			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
+	if (to)
+		reply_status(to, h->id, status);
+	owe_credit(p, export_id);
+}
+
 static void held_deliver(struct peer *p, struct held *h)
 {
 	uint64_t us = ((uint64_t)uk_clock() - h->since) / 1000u;
@@ -1167,24 +1207,25 @@ static void held_deliver(struct peer *p, struct held *h)
 		p->c.held_us_max = us;
 	p->c.held_us_sum += us;
 	p->c.held_done++;
+	int32_t status = h->status;
 	memcpy(out.bytes, h->msg, h->size);
 	free(h->msg);
 	memset(h, 0, sizeof(*h));
 	p->n_held--;
 	/* A right whose port died meanwhile is a dead name, which a message
-	 * cannot carry: its slot arrives empty. */
-	for (unsigned k = 0; k < out.h.n_ports; k++) {
+	 * cannot carry. */
+	for (unsigned k = 0; !status && k < out.h.n_ports; k++) {
 		struct uk_msg_port *d = &uk_msg_ports(&out.h)[k];
 		struct uk_port_info info;
 		if (d->name && d->disposition == UK_DISP_MOVE_SEND &&
 		    uk_port_info(d->name, &info) == 0 &&
-		    (info.rights & UK_RIGHT_DEAD_NAME)) {
-			uk_port_deallocate(d->name);
-			d->name = 0;
-			d->disposition = UK_DISP_NONE;
-		}
+		    (info.rights & UK_RIGHT_DEAD_NAME))
+			status = -ERR_DEAD;
 	}
-	deliver_local(p, export_id);
+	if (status)
+		held_refuse(p, export_id, status);
+	else
+		deliver_local(p, export_id);
 }
 
 /* Deliver the held messages at the head of p's line that are complete. */
@@ -1239,7 +1280,10 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 	uint8_t *copy = malloc(out.h.size);
 	if (!copy) {
 		p->c.handoffs_failed += n;
-		deliver_local(p, export_id);
+		if (n)
+			held_refuse(p, export_id, -ERR_NO_MEMORY);
+		else
+			deliver_local(p, export_id);
 		return;
 	}
 	memcpy(copy, out.bytes, out.h.size);
@@ -1249,9 +1293,11 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 			;
 		if (i < HELD_MAX)
 			break;
-		/* Full: the oldest goes now, its waiting slots empty. */
+		/* Full: the oldest goes now; if it still waits, refused. */
 		struct held *o = held_oldest(p);
 		p->c.handoffs_failed += o->unresolved;
+		if (o->unresolved && !o->status)
+			o->status = -ERR_LIMIT;
 		held_deliver(p, o);
 	}
 	struct held *h = &p->held[i];
@@ -1260,10 +1306,12 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 			    .msg = copy };
 	p->n_held++;
 	for (unsigned k = 0; k < n; k++) {
-		if (handoff_accept(p, h->seq, t[k].slot, t[k].node, t[k].ref))
+		if (handoff_accept(p, h->seq, t[k].slot, t[k].node, t[k].ref)) {
 			h->unresolved++;
-		else
+		} else {
 			p->c.handoffs_failed++;
+			h->status = -ERR_UNREACHABLE;
+		}
 	}
 	held_progress(p);
 }
@@ -1330,8 +1378,8 @@ static void resolved_in(struct peer *p, uint32_t question, int32_t status,
 		p->c.handoffs_in++;
 	} else {
 		p->c.handoffs_failed++;
-		printf("proxy: node %u: a right handed on by node %u: %s; its slot "
-		       "arrives empty\n", p->node, ap->node, err_name(status));
+		if (!h->status)
+			h->status = status ? status : -ERR_LIMIT;
 	}
 	h->unresolved--;
 	held_progress(ap);
@@ -1353,6 +1401,8 @@ static void handoff_session_end(struct peer *p)
 		struct held *h = held_find(peers[a->held_peer], a->held_seq);
 		if (h) {
 			h->unresolved--;
+			if (!h->status)
+				h->status = -ERR_UNREACHABLE;
 			peers[a->held_peer]->held_kick = true;
 		}
 		p->c.handoffs_failed++;
@@ -1387,6 +1437,8 @@ static void handoff_tick(struct peer *p)
 		if (e && e->refs && !--e->refs)
 			export_drop(p, e);
 		p->c.handoffs_failed++;
+		printf("proxy: node %u: a right it handed on to node %u was not "
+		       "taken in %u ms\n", p->node, v->recipient, HANDOFF_MS);
 		memset(v, 0, sizeof(*v));
 	}
 	for (unsigned k = 0; k < WAITS_MAX; k++) {
@@ -1413,6 +1465,8 @@ static void handoff_tick(struct peer *p)
 		struct held *h = held_find(peers[a->held_peer], a->held_seq);
 		if (h) {
 			h->unresolved--;
+			if (!h->status)
+				h->status = -ERR_UNREACHABLE;
 			peers[a->held_peer]->held_kick = true;
 		}
 		p->c.handoffs_failed++;

@@ -36,6 +36,11 @@
  *                     pxecho sees no-senders; a port minted on N sent to
  *                     M with a right to pxecho@N, which M uses to send it
  *                     home: N's pxecho must get its own port back
+ *   pxtest cut N M    a right to pxecho@M handed to pxecho@N while the
+ *                     scenario keeps N and M apart: the hand-off fails
+ *                     within its 10 s, node N's proxy answers the call
+ *                     ERR_UNREACHABLE (not run: pxecho@N never sees it)
+ *                     and nothing is left behind
  *   pxtest stats [empty]
  *                     print this node's proxy tables (PROXY_STATS); with
  *                     "empty", wait until they are empty
@@ -854,7 +859,11 @@ static long op_call(uint32_t op, uk_name_t dest, uk_name_t port, uk_name_t port2
 	else
 		for (unsigned i = 0; i < in.h.n_ports; i++)
 			uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
-	if (in.h.id != op || uk_msg_body_len(&in.h) < sizeof(*st) + 8)
+	if (in.h.id != op || uk_msg_body_len(&in.h) < sizeof(*st))
+		return -ERR_INVALID;
+	if (st->status < 0)
+		return st->status; /* maybe from a proxy: no value */
+	if (uk_msg_body_len(&in.h) < sizeof(*st) + 8)
 		return -ERR_INVALID;
 	memcpy(value, st + 1, 8);
 	return st->status;
@@ -992,6 +1001,35 @@ static int three(uint32_t n2, uint32_t n3)
 	return summary();
 }
 
+/* A hand-off that cannot complete (nodes n2 and n3 cannot reach each
+ * other): within the hand-off's 10 s the call is answered ERR_UNREACHABLE
+ * by node n2's proxy (it did not run), and every table empties. */
+#define HANDOFF_LIMIT_MS 10000u
+static int cut(uint32_t n2, uint32_t n3)
+{
+	struct proxy_stats s0;
+	uint64_t k0 = baseline(&s0);
+	long d2 = ns_lookup_node("pxecho", n2, 20 * SECOND);
+	long d3 = ns_lookup_node("pxecho", n3, 20 * SECOND);
+	CHECK(d2 > 0 && d3 > 0, "lookup pxecho@%u, pxecho@%u: %s, %s", n2, n3,
+	      err_str(d2), err_str(d3));
+	if (d2 <= 0 || d3 <= 0)
+		return summary();
+	uint64_t v = 0, t0 = now_ms();
+	long rc = op_call(PXT_RELAY, (uk_name_t)d2, (uk_name_t)d3, 0, 0, &v, NULL);
+	uint64_t ms = now_ms() - t0;
+	printf("pxtest: cut: a right handed to node %u, cut off from node %u: "
+	       "%s after %lu ms\n", n2, n3, err_name(rc), (unsigned long)ms);
+	CHECK(rc == -ERR_UNREACHABLE, "the call ended %s, not ERR_UNREACHABLE "
+	      "(ERR_INVALID: pxecho@%u got it without the right)", err_name(rc), n2);
+	CHECK(ms <= HANDOFF_LIMIT_MS + DETECT_MARGIN_MS + 2000,
+	      "the message was held %lu ms", (unsigned long)ms);
+	uk_port_deallocate((uk_name_t)d2);
+	uk_port_deallocate((uk_name_t)d3);
+	settle(k0);
+	return summary();
+}
+
 static int stats(bool empty)
 {
 	struct proxy_stats s;
@@ -1035,13 +1073,16 @@ int main(int argc, char **argv)
 	if (argc >= 4 && !strcmp(argv[1], "three"))
 		return three((uint32_t)strtoul(argv[2], NULL, 10),
 			     (uint32_t)strtoul(argv[3], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "cut"))
+		return cut((uint32_t)strtoul(argv[2], NULL, 10),
+			   (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))
 		return stats(argc >= 3 && !strcmp(argv[2], "empty"));
 	if (argc == 1)
 		return serve();
 	printf("usage: pxtest | pxtest call NODE | pxtest hold NODE | "
 	       "pxtest loop NODE SECONDS | pxtest fail NODE [idle] [again] | "
-	       "pxtest three NODE NODE | "
+	       "pxtest three NODE NODE | pxtest cut NODE NODE | "
 	       "pxtest stats [empty]\n");
 	return 2;
 }
