@@ -7,7 +7,8 @@
  * the port's home; node 1 (A) provides, node 2 (B) accepts, node 4 is a
  * stranger. Records are fed to the table functions directly and the
  * answers read back from the peers' outqs (the links never come up, so
- * nothing leaves them).
+ * nothing leaves them). The recipient's side (test_held_*) plays node 3
+ * as B: messages from node 1 (A) with a right on node 2 (C).
  */
 #define UK_HOST_FAKE_SYSCALLS 1
 #include <stdarg.h>
@@ -32,6 +33,14 @@ static struct fake_name {
 } names[NAMES];
 static uk_name_t next_name = 0x100;
 static uint64_t now;
+
+/* Messages the proxy sent (ipc_send), as it built them. */
+#define SENT_MAX 8
+static union {
+	struct uk_msg_header h;
+	uint8_t bytes[UK_MSG_SIZE_MAX];
+} sent[SENT_MAX];
+static unsigned n_sent;
 
 static struct fake_name *fake(uk_name_t n)
 {
@@ -109,6 +118,22 @@ long uk_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 	}
 	case SYS_ipc_receive:
 		return -ERR_TIMED_OUT;
+	case SYS_ipc_send: {
+		const struct uk_msg_header *h = (const void *)a0;
+		assert_true(n_sent < SENT_MAX);
+		memcpy(&sent[n_sent++], h, h->size);
+		/* Moved rights leave the proxy's space. */
+		if (h->dest_disposition == UK_DISP_MOVE_SEND ||
+		    h->dest_disposition == UK_DISP_MOVE_SEND_ONCE)
+			uk_syscall6(SYS_port_deallocate, (long)h->dest, 0, 0, 0, 0, 0);
+		for (unsigned i = 0; i < h->n_ports; i++) {
+			const struct uk_msg_port *d = &uk_msg_ports(h)[i];
+			assert_true(d->name != 0); /* the kernel: ERR_BAD_NAME */
+			if (d->disposition == UK_DISP_MOVE_SEND)
+				uk_syscall6(SYS_port_deallocate, (long)d->name, 0, 0, 0, 0, 0);
+		}
+		return 0;
+	}
 	case SYS_vm_allocate:
 		return (long)calloc(1, (size_t)a0);
 	case SYS_vm_free:
@@ -214,6 +239,7 @@ static int setup(void **state)
 	}
 	memset(names, 0, sizeof(names));
 	memset(maps, 0, sizeof(maps));
+	n_sent = 0;
 	now = 1000;
 	pa = peer_get(1, true);
 	pb = peer_get(2, true);
@@ -481,6 +507,143 @@ static void test_unwanted_resolved(void **state)
 	assert_false(take(pb, &r));
 }
 
+/* ---- the recipient (B) ---- */
+
+/* A MSG from A to export `target` (a call, question 5 if `call`) with
+ * port descriptors caps[0..n). */
+static void msg_from(struct peer *p, uint32_t target, bool call,
+		     const struct px_cap *caps, unsigned n)
+{
+	static uint8_t buf[1024], cb[16 * PX_CAP_SIZE];
+	struct px_record r;
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(px_cap_encode(cb + i * PX_CAP_SIZE, PX_USE_CAP,
+					       &caps[i]), PX_CAP_SIZE);
+	struct px_msg m = {
+		.msg_id = 0x77,
+		.n_caps = (uint16_t)n,
+		.target = { .kind = PX_CAP_RECEIVER, .right = PX_RIGHT_SEND,
+			    .id = target },
+		.reply = call ? (struct px_cap){ .kind = PX_CAP_SENDER,
+						 .right = PX_RIGHT_SEND_ONCE, .id = 5 }
+			      : (struct px_cap){ 0 },
+		.caps = cb,
+		.inline_len = 1,
+		.inline_data = (const uint8_t *)"x",
+	};
+	int len = px_msg_encode(buf, sizeof(buf), &m);
+	assert_true(len > 0);
+	assert_int_equal(px_record_decode(buf, (size_t)len, &r), 0);
+	handle_record(p, &r);
+}
+
+static const struct px_cap third = { .kind = PX_CAP_THIRD, .right = PX_RIGHT_SEND,
+				     .node = 2, .ref = 0x5eed };
+
+/* A message with a THIRD slot waits for RESOLVED, and A's next message
+ * waits behind it; then both arrive in order, the first with a right to
+ * a proxy port of the new import from C. */
+static void test_held_in_order(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	struct px_record r;
+	uint32_t id = e->id;
+
+	msg_from(pa, id, true, &third, 1);
+	msg_from(pa, id, false, NULL, 0);
+	assert_int_equal(n_sent, 0);
+	assert_int_equal(pa->n_held, 2);
+	assert_int_equal(refs_of(server), 3); /* the export's, and each message's */
+	assert_true(take(pb, &r)); /* the ACCEPT, to C */
+	assert_int_equal(r.type, PX_REC_ACCEPT);
+	assert_int_equal(r.u.accept.ref, 0x5eed);
+	/* A releases the target meanwhile: the held messages keep theirs. */
+	release(pa, id, 1);
+	assert_int_equal(refs_of(server), 2);
+
+	resolved_in(pb, r.u.accept.question, 0,
+		    &(struct px_cap){ .kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND,
+				      .id = 9 });
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(pa->n_held, 0);
+	assert_int_equal(sent[0].h.n_ports, 1);
+	assert_int_equal(sent[1].h.n_ports, 0);
+	uk_name_t proxy_port = uk_msg_ports(&sent[0].h)[0].name;
+	assert_int_equal(uk_msg_ports(&sent[0].h)[0].disposition, UK_DISP_MOVE_SEND);
+	struct import *im = import_by_id(pb, 9, NULL);
+	assert_non_null(im);
+	assert_int_equal(im->port, proxy_port);
+	assert_int_equal(refs_of(proxy_port), 0); /* moved to the receiver */
+	assert_int_equal(refs_of(server), 0);	  /* nothing of ours left */
+	assert_int_equal(pb->c.handoffs_in, 1);
+}
+
+/* A hand-off C refuses: the call is answered with the status (through the
+ * answer port, so A's caller gets it as the reply) and never delivered;
+ * A's credit comes back; nothing of the message is left. */
+static void test_held_refused(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	struct px_record r;
+
+	msg_from(pa, e->id, true, &third, 1);
+	assert_true(take(pb, &r));
+	resolved_in(pb, r.u.accept.question, -ERR_PERMISSION, &(struct px_cap){ 0 });
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].h.id, 0x77);
+	assert_int_equal(sent[0].h.dest_disposition, UK_DISP_MOVE_SEND_ONCE);
+	assert_int_equal(((const struct uk_rpc_status *)uk_msg_body(&sent[0].h))->status,
+			 -ERR_PERMISSION);
+	assert_int_equal(pa->n_held, 0);
+	assert_int_equal(pa->credits_owed, 1);
+	assert_int_equal(refs_of(server), 1); /* the export's only */
+	assert_int_equal(pb->c.handoffs_failed, 1);
+}
+
+/* A's session ends while its message waits: the message goes with what it
+ * owns; C's late answer gives the right back. */
+static void test_held_sender_gone(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	struct px_record r;
+
+	msg_from(pa, e->id, false, &third, 1);
+	assert_true(take(pb, &r));
+	end_session(pa, PX_END_DEADLINE);
+	assert_int_equal(pa->n_held, 0);
+	assert_int_equal(refs_of(server), 0);
+	resolved_in(pb, r.u.accept.question, 0,
+		    &(struct px_cap){ .kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND,
+				      .id = 4 });
+	assert_true(take(pb, &r));
+	assert_int_equal(r.type, PX_REC_RELEASE);
+	assert_int_equal(n_sent, 0);
+}
+
+/* No answer from C: after HANDOFF_MS the call is answered ERR_UNREACHABLE. */
+static void test_held_no_answer(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+
+	msg_from(pa, e->id, true, &third, 1);
+	now += HANDOFF_MS;
+	peer_tick(pb); /* the ACCEPT expires */
+	assert_true(peer_next_tick(pa) <= now);
+	peer_tick(pa); /* the message goes */
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(((const struct uk_rpc_status *)uk_msg_body(&sent[0].h))->status,
+			 -ERR_UNREACHABLE);
+	assert_int_equal(refs_of(server), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +657,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_floods, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwanted_resolved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_sender_gone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_no_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
