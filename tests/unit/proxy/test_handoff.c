@@ -644,6 +644,46 @@ static void test_held_no_answer(void **state)
 	assert_int_equal(refs_of(server), 1);
 }
 
+/* A flood of THIRDs from A: at most HELD_MAX messages held and
+ * ACCEPTS_MAX ACCEPTs out; the excess refused (one-way: dropped, credit
+ * back); after HANDOFF_MS nothing is left and nothing was delivered. */
+static void test_held_flood(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	const unsigned n = HELD_MAX + 6;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct px_cap c = third;
+		c.ref = 0x100 + i;
+		msg_from(pa, e->id, false, &c, 1);
+		assert_true(pa->n_held <= HELD_MAX);
+		assert_true(count_used(pb->accepts, sizeof(struct accept),
+				       ACCEPTS_MAX) <= ACCEPTS_MAX);
+	}
+	assert_int_equal(pa->n_held, HELD_MAX);
+	assert_int_equal(n_sent, 0);
+	assert_int_equal(pa->credits_owed, n - HELD_MAX);
+	now += HANDOFF_MS;
+	peer_tick(pb);
+	peer_tick(pa);
+	assert_int_equal(pa->n_held, 0);
+	assert_int_equal(count_used(pb->accepts, sizeof(struct accept), ACCEPTS_MAX), 0);
+	assert_int_equal(n_sent, 0);
+	/* Every message's credit went back (as CREDIT records by now). */
+	struct px_record r;
+	uint64_t credited = pa->credits_owed;
+	while (take(pa, &r))
+		for (unsigned i = 0; r.type == PX_REC_CREDIT && i < r.u.list.count; i++) {
+			struct px_pair v;
+			px_record_pair(&r, i, &v);
+			credited += v.count;
+		}
+	assert_int_equal(credited, n);
+	assert_int_equal(refs_of(server), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +701,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_sender_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_no_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_flood, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
