@@ -131,6 +131,7 @@ struct accept {
 	bool used;
 	uint16_t held_peer;
 	uint8_t slot; /* a port slot, or HELD_REPLY */
+	uint32_t question; /* index + 1, plus a generation × ACCEPTS_MAX */
 	uint64_t held_seq;
 	uint64_t ref;
 	uint64_t expires;
@@ -190,6 +191,8 @@ struct peer {
 	struct accept accepts[ACCEPTS_MAX];
 	struct held held[HELD_MAX];
 	uint64_t held_seq;     /* the last held message's */
+	uint32_t accept_gen;   /* ACCEPTs sent: a late answer to an earlier
+				  ACCEPT in the same slot is not this one's */
 	unsigned n_held;
 	bool held_kick;	       /* a held message may be complete: tick */
 	uint64_t handoff_due;  /* the earliest expiry of a provision, wait or

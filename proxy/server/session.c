@@ -1239,7 +1239,9 @@ static void held_progress(struct peer *p)
 	}
 }
 
-/* ACCEPT{ref} to node `node` for slot `slot` of held message seq of p. */
+/* ACCEPT{ref} to node `node` for slot `slot` of held message seq of p.
+ * It waits a deadline longer than C keeps an early ACCEPT, so C's own
+ * answer (ERR_PERMISSION: never provided) comes first. */
 static bool handoff_accept(struct peer *p, uint64_t seq, uint8_t slot,
 			   uint16_t node, uint64_t ref)
 {
@@ -1252,12 +1254,15 @@ static bool handoff_accept(struct peer *p, uint64_t seq, uint8_t slot,
 		;
 	if (k == ACCEPTS_MAX)
 		return false;
-	int len = px_accept_encode(rec, sizeof(rec), ref, k + 1);
+	uint32_t question = (++c->accept_gen % (UINT32_MAX / ACCEPTS_MAX)) *
+				    ACCEPTS_MAX + k + 1;
+	int len = px_accept_encode(rec, sizeof(rec), ref, question);
 	if (len < 0 || !append(c, rec, (uint32_t)len))
 		return false;
 	c->accepts[k] = (struct accept){ .used = true, .held_peer = peer_slot(p),
-					 .slot = slot, .held_seq = seq, .ref = ref,
-					 .expires = now_ms() + HANDOFF_MS };
+					 .slot = slot, .question = question,
+					 .held_seq = seq, .ref = ref,
+					 .expires = now_ms() + HANDOFF_MS + deadline_ms };
 	handoff_note(c, c->accepts[k].expires);
 	flush(c);
 	return true;
@@ -1320,10 +1325,10 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 static void resolved_in(struct peer *p, uint32_t question, int32_t status,
 			const struct px_cap *cap)
 {
-	struct accept *a = question && question <= ACCEPTS_MAX &&
-					   p->accepts[question - 1].used
-				   ? &p->accepts[question - 1]
-				   : NULL;
+	struct accept *a = question ? &p->accepts[(question - 1) % ACCEPTS_MAX]
+				    : NULL;
+	if (a && (!a->used || a->question != question))
+		a = NULL;
 	struct peer *ap = a ? peers[a->held_peer] : NULL;
 	struct held *h = ap ? held_find(ap, a->held_seq) : NULL;
 	uint8_t slot = a ? a->slot : 0;

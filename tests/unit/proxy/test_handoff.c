@@ -626,7 +626,7 @@ static void test_held_sender_gone(void **state)
 	assert_int_equal(n_sent, 0);
 }
 
-/* No answer from C: after HANDOFF_MS the call is answered ERR_UNREACHABLE. */
+/* No answer from C: the call is answered ERR_UNREACHABLE. */
 static void test_held_no_answer(void **state)
 {
 	(void)state;
@@ -634,8 +634,10 @@ static void test_held_no_answer(void **state)
 	struct export *e = export_get(pa, server);
 
 	msg_from(pa, e->id, true, &third, 1);
-	now += HANDOFF_MS;
-	peer_tick(pb); /* the ACCEPT expires */
+	/* Here the link to C never comes up, so its attempt's deadline ends
+	 * the wait first; an ACCEPT on a live link would expire. */
+	now += HANDOFF_MS + deadline_ms;
+	peer_tick(pb);
 	assert_true(peer_next_tick(pa) <= now);
 	peer_tick(pa); /* the message goes */
 	assert_int_equal(n_sent, 1);
@@ -665,7 +667,7 @@ static void test_held_flood(void **state)
 	assert_int_equal(pa->n_held, HELD_MAX);
 	assert_int_equal(n_sent, 0);
 	assert_int_equal(pa->credits_owed, n - HELD_MAX);
-	now += HANDOFF_MS;
+	now += HANDOFF_MS + deadline_ms;
 	peer_tick(pb);
 	peer_tick(pa);
 	assert_int_equal(pa->n_held, 0);
@@ -682,6 +684,34 @@ static void test_held_flood(void **state)
 		}
 	assert_int_equal(credited, n);
 	assert_int_equal(refs_of(server), 1);
+}
+
+/* C's late answer to an ACCEPT that expired is not taken as the answer to
+ * the next ACCEPT in the same slot. */
+static void test_held_late_answer(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	struct px_record r1, r2;
+
+	msg_from(pa, e->id, true, &third, 1);
+	assert_true(take(pb, &r1));
+	now += HANDOFF_MS + deadline_ms;
+	peer_tick(pb);
+	peer_tick(pa);
+	assert_int_equal(n_sent, 1); /* the first call: ERR_UNREACHABLE */
+	msg_from(pa, e->id, true, &third, 1);
+	assert_true(take(pb, &r2));
+	assert_int_not_equal(r1.u.accept.question, r2.u.accept.question);
+	resolved_in(pb, r1.u.accept.question, -ERR_PERMISSION, &(struct px_cap){ 0 });
+	assert_int_equal(pa->n_held, 1); /* still waiting for its own answer */
+	resolved_in(pb, r2.u.accept.question, 0,
+		    &(struct px_cap){ .kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND,
+				      .id = 3 });
+	assert_int_equal(pa->n_held, 0);
+	assert_int_equal(n_sent, 2);
+	assert_int_equal(sent[1].h.n_ports, 1);
 }
 
 int main(void)
@@ -702,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_sender_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_no_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_late_answer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
