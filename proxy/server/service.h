@@ -10,7 +10,7 @@
  *   reply: struct uk_rpc_status, then struct proxy_stats, the sums over
  *   every peer. The tables of a peer whose session ended are empty, and a
  *   released right leaves no import or export, so a test checks for leaks
- *   by waiting until imports..assembling are 0.
+ *   by waiting until imports..outq_bytes and provisions..held are 0.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
@@ -36,7 +36,21 @@ struct proxy_stats {
 	uint64_t not_run;     /* calls answered ERR_UNREACHABLE at a session's end */
 	uint64_t maybe_run;   /* calls ended ERR_DEAD at a session's end */
 	uint64_t bad_records; /* sessions reset for a bad record */
+	/* Hand-off (docs/PROXY.md, "Hand-off"): tables, then counters. */
+	uint32_t provisions;  /* PROVIDEs of peers waiting for their ACCEPT */
+	uint32_t waits;	      /* ACCEPTs of peers waiting for their PROVIDE */
+	uint32_t accepts;     /* our ACCEPTs waiting for RESOLVED */
+	uint32_t held;	      /* messages held for hand-offs */
+	uint64_t thirds_out;  /* rights we handed to a third node (PROVIDE) */
+	uint64_t handoffs_in; /* THIRD rights resolved into imports */
+	uint64_t handoffs_failed;  /* THIRD slots delivered empty, provisions
+				      expired */
+	uint64_t handoffs_refused; /* PROVIDEs/ACCEPTs refused (unknown ref,
+				      wrong recipient, tables full) */
+	uint64_t held_us_max;	   /* the longest a message was held */
+	uint64_t held_us_sum;	   /* all messages held, together */
+	uint64_t held_done;	   /* messages held and then delivered */
 };
-_Static_assert(sizeof(struct proxy_stats) == 80, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 152, "proxy_stats layout");
 
 #endif
