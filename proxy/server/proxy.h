@@ -216,7 +216,7 @@ extern struct peer *peers[PEERS_MAX];
 
 uint64_t now_ms(void);
 
-/* main.c: the local name map. */
+/* map.c: the local name map. */
 void map_put(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
 	     uint32_t index);
 bool map_get(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
