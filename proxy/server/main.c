@@ -324,8 +324,11 @@ int main(int argc, char **argv)
 		else if (r != -ERR_TIMED_OUT)
 			printf("proxy: receive failed: %s\n", err_str(r));
 		now = now_ms();
+		/* Due peers tick; after a message, so do peers with work it
+		 * may have unblocked (not every peer on every message). */
 		for (unsigned i = 0; i < PEERS_MAX; i++)
-			if (peers[i] && (peer_next_tick(peers[i]) <= now || r >= 0))
+			if (peers[i] && (peer_next_tick(peers[i]) <= now ||
+					 (r >= 0 && peer_busy(peers[i]))))
 				peer_tick(peers[i]);
 	}
 }

@@ -1890,6 +1890,12 @@ void peer_tick(struct peer *p)
 	flush(p);
 }
 
+bool peer_busy(const struct peer *p)
+{
+	return p->n_pending || p->n_held || p->held_kick || p->out_len ||
+	       p->credits_owed;
+}
+
 uint64_t peer_next_tick(const struct peer *p)
 {
 	uint64_t t = px_link_next_tick(&p->link);
