@@ -72,8 +72,11 @@ struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name,
 	e->object = NULL;
 	e->send_refs = 0;
 	e->badge = 0;
-	e->badge_bits = 0;
+	/* rights, badge_bits and pad: one 32-bit store (the fast path's
+	 * reply name comes through here). */
 	e->rights = 0;
+	e->badge_bits = 0;
+	e->pad[0] = e->pad[1] = 0;
 	s->used++;
 	*name = ipc_name_make(i, e->generation);
 	return e;
@@ -101,6 +104,7 @@ void ipc_entry_free(struct ipc_space *s, uk_name_t name)
 	e->send_refs = 0;
 	e->badge = 0;
 	e->badge_bits = 0;
+	e->pad[0] = e->pad[1] = 0;
 	/* Generation 0 never appears in a name. */
 	e->generation++;
 	if (e->generation == 0)
