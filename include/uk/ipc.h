@@ -172,7 +172,8 @@ enum uk_notify_kind {
  * make_send_count (NO_SENDERS) is the port's make-send count (Mach's
  * mscount) when the notice fired: how many send rights have ever been made
  * from its receive right (UK_DISP_MAKE_SEND, in a message or with
- * port_insert_right, and port_mint). port_info reports the current count; a notice whose
+ * port_insert_right, port_mint and port_mint_delegable; not port_derive,
+ * which copies a send right). port_info reports the current count; a notice whose
  * count is lower is stale: a send right was made after it fired, so the
  * port has senders again.
  */
