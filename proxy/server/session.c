@@ -544,6 +544,33 @@ static bool provide_out(struct peer *c, const struct import *im, uint16_t to,
 
 /* Our right `name` as a descriptor for peer p; takes the user reference
  * we got with the message. */
+/* A delegable right (docs/PROXY.md, "Badges") leaves this node as a right
+ * derived from it with a sub-badge of its own: each crossing (a lookup's
+ * answer, a right in a message) makes the receiving side a client of its
+ * own, and the server tells the clients apart by the low bits of the
+ * badge. Subs come from one counter and are never reused while the proxy
+ * runs (a server cannot see one sub's last right go); when they run out
+ * for the right's bits, or the derive fails (our names, our quota), the
+ * right is refused (0) rather than shared. Other rights pass unchanged. */
+static uint64_t next_sub;
+
+static uk_name_t derive_for_peer(uk_name_t name)
+{
+	struct uk_port_info info;
+
+	if (uk_port_info(name, &info) < 0 || !info.badge_bits)
+		return name;
+	uint64_t sub = ++next_sub;
+	long d = sub < (1ull << info.badge_bits) ? uk_port_derive(name, sub) : -ERR_LIMIT;
+	uk_port_deallocate(name);
+	if (d <= 0) {
+		printf("proxy: cannot give a remote client a badge of its own: %s\n",
+		       err_str(d));
+		return 0;
+	}
+	return (uk_name_t)d;
+}
+
 static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
 {
 	uint16_t slot;
@@ -564,6 +591,9 @@ static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
 		c->id = p->imports[index].id;
 		return true;
 	}
+	name = derive_for_peer(name);
+	if (!name)
+		return false;
 	struct export *e = export_get(p, name);
 	if (!e) {
 		uk_port_deallocate(name);

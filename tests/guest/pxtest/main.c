@@ -66,6 +66,11 @@
 				port 1; its status */
 #define PXT_CHECK 0x0e08u    /* u64 token: 0 if port 0 is pxecho's own
 				minted port `token`, else ERR_INVALID */
+#define PXT_BADGE 0x0e09u    /* reply: u64 the badge the request came with */
+/* pxecho also registers "pxbadge": a delegable right with this badge
+ * and the low PXT_BADGE_BITS left to its holder (docs/PROXY.md, Badges). */
+#define PXT_BADGE_BASE (0x5eull << 40)
+#define PXT_BADGE_BITS 24u
 #define MINTED_MAX 16u
 #define SECOND 1000000000ull
 #define MS 1000000ull
@@ -147,6 +152,10 @@ static int serve(void)
 		       err_str(svc <= 0 ? svc : notify));
 		return 1;
 	}
+	long badged = uk_port_mint_delegable((uk_name_t)svc, PXT_BADGE_BASE, PXT_BADGE_BITS);
+	long reg = badged > 0 ? ns_register("pxbadge", (uk_name_t)badged) : badged;
+	if (reg < 0)
+		printf("pxtest: cannot register pxbadge: %s\n", err_str(reg));
 	printf("pxtest: serving pxecho\n");
 	for (;;) {
 		long rc = uk_ipc_receive((uk_name_t)set, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
@@ -266,7 +275,7 @@ static int serve(void)
 			continue;
 		}
 		if (rc >= 0 && in.h.reply &&
-		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP)) {
+		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP || in.h.id == PXT_BADGE)) {
 			served++;
 			memset(&out.h, 0, sizeof(out.h));
 			out.h.id = in.h.id;
@@ -275,9 +284,9 @@ static int serve(void)
 			struct uk_rpc_status *st = uk_msg_body(&out.h);
 			st->status = 0;
 			st->reserved = 0;
-			memcpy(st + 1, &served, sizeof(served));
+			memcpy(st + 1, in.h.id == PXT_BADGE ? &in.h.badge : &served, 8);
 			out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes) + 8;
-			for (unsigned i = 0; in.h.id == PXT_COUNT && i < in.h.n_ports; i++)
+			for (unsigned i = 0; in.h.id != PXT_KEEP && i < in.h.n_ports; i++)
 				uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
 			if (uk_ipc_send(&out.h, out.h.size, SECOND) < 0)
 				printf("pxtest: reply failed\n");
@@ -525,6 +534,37 @@ static int call(uint32_t node)
 		      (unsigned long)uk_msg_ports(&in.h)[0].name, (unsigned long)p);
 		uk_port_deallocate(uk_msg_ports(&in.h)[0].name);
 	}
+
+	/* Each remote client its own badge: two lookups of pxbadge@N (a
+	 * delegable right) are two clients, whose calls arrive with the
+	 * server's badge in the high bits and subs of their own in the low
+	 * (docs/PROXY.md, "Badges"); the plain pxecho right carries none. */
+	long b1 = ns_lookup_node("pxbadge", node, 20 * SECOND);
+	long b2 = ns_lookup_node("pxbadge", node, 20 * SECOND);
+	CHECK(b1 > 0 && b2 > 0 && b1 != b2, "lookups of pxbadge@%u: %ld, %ld (two "
+	      "names wanted)", node, b1, b2);
+	if (b1 > 0 && b2 > 0) {
+		const uint64_t mask = (1ull << PXT_BADGE_BITS) - 1;
+		uint64_t v1 = 0, v1again = 0, v2 = 0, v0 = 1;
+		long r1 = sub_call(PXT_BADGE, (uk_name_t)b1, 0, 0, 0, &v1);
+		long r2 = sub_call(PXT_BADGE, (uk_name_t)b1, 0, 0, 0, &v1again);
+		long r3 = sub_call(PXT_BADGE, (uk_name_t)b2, 0, 0, 0, &v2);
+		long r4 = sub_call(PXT_BADGE, (uk_name_t)dest, 0, 0, 0, &v0);
+		CHECK(r1 == 0 && r2 == 0 && r3 == 0 && r4 == 0, "badge calls: %s %s %s %s",
+		      err_str(r1), err_str(r2), err_str(r3), err_str(r4));
+		CHECK((v1 & ~mask) == PXT_BADGE_BASE && (v2 & ~mask) == PXT_BADGE_BASE &&
+			      (v1 & mask) && (v2 & mask) && v1 != v2 && v1 == v1again &&
+			      v0 == 0,
+		      "badges: client 1 %lx (again %lx), client 2 %lx, plain %lx",
+		      (unsigned long)v1, (unsigned long)v1again, (unsigned long)v2,
+		      (unsigned long)v0);
+		printf("pxtest: remote clients' badges %lx and %lx\n", (unsigned long)v1,
+		       (unsigned long)v2);
+	}
+	if (b1 > 0)
+		uk_port_deallocate((uk_name_t)b1);
+	if (b2 > 0)
+		uk_port_deallocate((uk_name_t)b2);
 
 	/* Out-of-line memory: 200 KiB with a pattern, back intact. */
 	const uint64_t size = 200 * 1024;
