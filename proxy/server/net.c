@@ -20,6 +20,7 @@
 #include "proxy.h"
 
 static uk_name_t sock;	      /* send right to our socket */
+uint64_t net_oversized;
 static uk_name_t recv_port;   /* receive right: SOCK_RECV replies */
 /* Receives outstanding at netd: with one, netd waits for our next
  * SOCK_RECV between two datagrams, and a burst of frames queues up
@@ -162,8 +163,10 @@ bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
 	if (body < sizeof(*st) + sizeof(*r) || r->addr.family != UK_AF_INET)
 		return false;
 	uint32_t data = body - (uint32_t)(sizeof(*st) + sizeof(*r));
-	if (r->len > data || (r->flags & UK_SOCK_MSG_TRUNC))
+	if (r->len > data || (r->flags & UK_SOCK_MSG_TRUNC)) {
+		net_oversized++; /* longer than any frame: PROXY_STATS frames_bad */
 		return false;
+	}
 	memcpy(src, r->addr.addr, 4);
 	*port = r->addr.port;
 	*frame = (const uint8_t *)(r + 1);

@@ -93,6 +93,7 @@ struct peer_counters {
 	uint64_t msgs_out, msgs_in, replies_out, replies_in;
 	uint64_t not_run, maybe_run, refused, bad_records, pending_max;
 	uint64_t sessions_ended;
+	uint64_t limited; /* peer requests refused: a table was full */
 };
 
 struct peer {
@@ -143,6 +144,7 @@ bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
 		   uint32_t *index);
 
 /* net.c */
+extern uint64_t net_oversized; /* datagrams longer than a frame, dropped */
 int net_open(void);
 bool net_is_reply(uk_name_t dest);
 /* A RECV reply arrived: the frame and its source, or false. */

@@ -10,7 +10,12 @@
  *   reply: struct uk_rpc_status, then struct proxy_stats, the sums over
  *   every peer. The tables of a peer whose session ended are empty, and a
  *   released right leaves no import or export, so a test checks for leaks
- *   by waiting until imports..assembling are 0.
+ *   by waiting until imports..assembling are 0. What a hostile peer does
+ *   is counted (docs/PROXY.md, "Hostile peers"): a bad record or a
+ *   violation of the protocol resets the session (bad_records); a frame
+ *   that is malformed, of another session or from the wrong node is
+ *   dropped (frames_*); a request refused because a bounded table was
+ *   full is counted in limited.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
@@ -36,7 +41,13 @@ struct proxy_stats {
 	uint64_t not_run;     /* calls answered ERR_UNREACHABLE at a session's end */
 	uint64_t maybe_run;   /* calls ended ERR_DEAD at a session's end */
 	uint64_t bad_records; /* sessions reset for a bad record */
+	uint64_t limited;     /* peer requests refused: a table was full */
+	uint64_t frames_bad;  /* did not decode, or acknowledged the unsent */
+	uint64_t frames_version; /* another protocol version */
+	uint64_t frames_stale;	 /* epochs not of the session */
+	uint64_t frames_foreign; /* wrong node, address or port */
+	uint64_t frames_ooo;	 /* DATA already taken, or after a gap */
 };
-_Static_assert(sizeof(struct proxy_stats) == 80, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 128, "proxy_stats layout");
 
 #endif
