@@ -334,9 +334,10 @@ static bool a_ool_interleave(struct ctx *c)
 	    !raw(c, px_ool_data_encode(c->rec, sizeof(c->rec), 1, 0, data,
 				       sizeof(data))))
 		return false;
-	/* Another record before the region is whole. */
-	return raw(c, px_answer_dead_encode(c->rec, sizeof(c->rec), 1,
-					    ERR_DEAD));
+	/* Another record before the region is whole, one that is harmless
+	 * anywhere else (credit for an id the node does not hold). */
+	struct px_pair v = {FORGED_ID, 1};
+	return raw(c, px_credit_encode(c->rec, sizeof(c->rec), &v, 1));
 }
 
 static bool a_ool_huge(struct ctx *c)

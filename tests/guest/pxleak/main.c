@@ -98,10 +98,9 @@ static void print_tables(const struct proxy_stats *s)
 {
 	printf("pxleak: proxy: peers %u (%u up), imports %u, exports %u, "
 	       "questions %u, answers %u, pending %u, assembling %u, outq %u "
-	       "bytes; bad records %lu\n",
+	       "bytes\n",
 	       s->peers, s->links_up, s->imports, s->exports, s->questions,
-	       s->answers, s->pending, s->assembling, s->outq_bytes,
-	       (unsigned long)s->bad_records);
+	       s->answers, s->pending, s->assembling, s->outq_bytes);
 }
 
 static int base(void)
