@@ -47,7 +47,8 @@ struct proxy_stats {
 	uint64_t frames_stale;	 /* epochs not of the session */
 	uint64_t frames_foreign; /* wrong node, address or port */
 	uint64_t frames_ooo;	 /* DATA already taken, or after a gap */
+	uint64_t peer_bytes;	 /* memory a peer takes, kept for its next session */
 };
-_Static_assert(sizeof(struct proxy_stats) == 128, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 136, "proxy_stats layout");
 
 #endif

@@ -1211,6 +1211,7 @@ void peer_stats_fill(struct proxy_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->deadline_ms = deadline_ms;
+	s->peer_bytes = sizeof(struct peer) + OUTQ_MAX;
 	for (unsigned i = 0; i < PEERS_MAX; i++) {
 		const struct peer *p = peers[i];
 		if (!p)
