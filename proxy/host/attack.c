@@ -725,7 +725,7 @@ static bool run_attack(const struct attack *a)
 					      survive_count(a->name, &s0)));
 		break;
 	case ANSWERED:
-		end = pxh_run(c.p, 500);
+		end = pxh_run(c.p, deadline + 500);
 		if (end != PX_END_RESET)
 			FAIL("the node did not answer with RESET (%s)",
 			     end ? px_link_end_str((enum px_link_end)end)
