@@ -19,6 +19,17 @@
 int accel_wish(bool given, enum accel_kind cli,
 	       const struct cluster_config *cfg, enum accel_kind *want)
 {
+	if (cfg->icount) {
+		/* -icount is TCG's: instructions, not time, are the point. */
+		if ((given && cli == ACCEL_KVM) ||
+		    (!given && cfg->accel_set && cfg->accel == ACCEL_KVM)) {
+			msg("icount needs TCG: drop `accel kvm` (or --accel "
+			    "kvm), or set icount no");
+			return -1;
+		}
+		*want = ACCEL_TCG;
+		return 0;
+	}
 	if (given) {
 		*want = cli;
 		return 0;

@@ -222,27 +222,31 @@ static int cmd_up(const struct cluster_paths *given, int argc, char **argv)
 
 static int cmd_down(const struct cluster_paths *p, int argc, char **argv)
 {
-	const char *save = NULL;
+	const char *save = NULL, *disks = NULL;
 	int rc = 0, names = 0;
 
 	for (int i = 0; i < argc; i++)
 		if (!strcmp(argv[i], "--save-logs") && i + 1 < argc)
 			save = argv[++i];
+		else if (!strcmp(argv[i], "--save-disks") && i + 1 < argc)
+			disks = argv[++i];
 		else if (argv[i][0] == '-')
-			return usage_error("down [--save-logs DIR] [NAME...]");
+			return usage_error("down [--save-logs DIR] "
+					   "[--save-disks DIR] [NAME...]");
 	for (int i = 0; i < argc; i++) {
 		struct cluster_paths other;
-		if (!strcmp(argv[i], "--save-logs")) {
+		if (!strcmp(argv[i], "--save-logs") ||
+		    !strcmp(argv[i], "--save-disks")) {
 			i++;
 			continue;
 		}
 		names++;
 		if (cluster_paths_init(argv[i], &other))
 			return 2;
-		rc |= cluster_down(&other, save, 0);
+		rc |= cluster_down_saving(&other, save, disks, 0);
 	}
 	if (!names)
-		rc = cluster_down(p, save, 0);
+		rc = cluster_down_saving(p, save, disks, 0);
 	return rc;
 }
 
@@ -470,7 +474,7 @@ const struct command commands[] = {
      "up [--config FILE] [--nodes N] [--probes N] [--accel auto|kvm|tcg] "
      "[--detach] [--pcap FILE]",
      "boot the cluster over PXE; show node 1's console unless --detach"},
-    {"down", cmd_down, "down [--save-logs DIR] [NAME...]",
+    {"down", cmd_down, "down [--save-logs DIR] [--save-disks DIR] [NAME...]",
      "stop everything and remove every trace (also after a crash)"},
     {"status", cmd_status, "status",
      "state, accelerator, address, uptime, last log line of each node"},
@@ -505,7 +509,8 @@ const struct command commands[] = {
     {"qmp", cmd_qmp, "qmp NODE JSON",
      "send a raw QMP command to a node's QEMU"},
     {"run", cmd_run,
-     "run FILE [--accel auto|kvm|tcg] [--keep] [--save-logs DIR]",
+     "run FILE [--accel auto|kvm|tcg] [--keep] [--save-logs DIR]"
+     " [--save-disks DIR]",
      "run a scenario file"},
     {"path", cmd_path, "path", "print the cluster's state directory"},
     {"leftovers", cmd_leftovers, "leftovers",

@@ -17,7 +17,7 @@
 static const char node_keys[] = "memory, cpus, loglevel, role, servers, args";
 static const char all_keys[] = "nodes, probes, name, kernel, archive, disk, "
 			       "accel, node, memory, cpus, loglevel, role, "
-			       "servers, args";
+			       "servers, args, icount";
 
 static int fail(struct config_error *err, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -351,6 +351,16 @@ static int global_key(const struct tokens *t, int line,
 				    "works, else TCG)",
 				    t->word[1]);
 		cfg->accel_set = true;
+	} else if (!strcmp(key, "icount")) {
+		if (one_value(t, line, err))
+			return -1;
+		if (strcmp(t->word[1], "yes") && strcmp(t->word[1], "no"))
+			return fail(err, line,
+				    "icount must be yes or no, not '%s' (yes "
+				    "runs every node with -icount shift=0 "
+				    "under TCG: rdtsc counts instructions)",
+				    t->word[1]);
+		cfg->icount = !strcmp(t->word[1], "yes");
 	} else {
 		return 1;
 	}
@@ -502,6 +512,8 @@ int config_node_cmdline(const struct cluster_config *cfg, unsigned node,
 		return -1;
 	if (nc->args[0] && str_append(buf, len, " %s", nc->args))
 		return -1;
+	if (cfg->icount && str_append(buf, len, " icount"))
+		return -1;
 	return (int)strlen(buf);
 }
 
@@ -550,6 +562,8 @@ int config_format(const struct cluster_config *cfg, char *buf, size_t len)
 		return -1;
 	if (cfg->accel_set &&
 	    str_append(buf, len, "accel %s\n", accel_name(cfg->accel)))
+		return -1;
+	if (cfg->icount && str_append(buf, len, "icount yes\n"))
 		return -1;
 	if (format_node(buf, len, &cfg->defaults, ""))
 		return -1;

@@ -57,6 +57,10 @@ struct cluster_config {
 	 * does not say, $UK_ACCEL or auto decides (see accel_choice.h). */
 	bool accel_set;
 	enum accel_kind accel;
+	/* `icount yes`: QEMU's -icount shift=0 on every node (TCG only), so
+	 * rdtsc counts guest instructions; the kernel is told by the word
+	 * "icount" on its command line. For benchmarks of guest paths. */
+	bool icount;
 	struct node_config defaults;
 	struct node_config node[CLUSTER_MAX_NODES]; /* node[0] is node 1 */
 };

@@ -478,6 +478,11 @@ int control_request(struct super *s, struct client *c, char *line)
 			close(s->owner_fd);
 		s->owner_fd = -1;
 		reply(c, "ok the cluster now runs until `down`");
+	} else if (!strcmp(w[0], "save-disks") && nw >= 2) {
+		/* Before "down": where teardown copies the disks to, once
+		 * every QEMU has stopped (so each image is complete). */
+		str_copy(s->save_disks, rest1, sizeof(s->save_disks));
+		reply(c, "ok disks will be saved in %s", s->save_disks);
 	} else if (!strcmp(w[0], "down")) {
 		if (nw >= 2)
 			str_copy(s->save_logs, rest1, sizeof(s->save_logs));

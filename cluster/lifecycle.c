@@ -362,11 +362,35 @@ static void copy_logs(const struct cluster_paths *p, const char *dest)
 	}
 }
 
+/* The nodes' disks, when the supervisor is gone: its QEMUs died with it,
+ * so the images are complete. */
+static void copy_disks(const struct cluster_paths *p, const char *dest)
+{
+	char src[PATH_MAX], dst[PATH_MAX * 2];
+
+	if (mkdir_p(dest, 0755)) {
+		msg("cannot create %s: %s", dest, strerror(errno));
+		return;
+	}
+	for (unsigned i = 1; i <= CLUSTER_MAX_NODES; i++) {
+		node_file(p, i, "disk.img", src, sizeof(src));
+		snprintf(dst, sizeof(dst), "%s/node%u.disk.img", dest, i);
+		if (path_exists(src) && copy_file(src, dst, 0644))
+			msg("cannot save %s: %s", src, strerror(errno));
+	}
+}
+
 int cluster_down(const struct cluster_paths *p, const char *save_logs,
 		 int quiet)
 {
+	return cluster_down_saving(p, save_logs, NULL, quiet);
+}
+
+int cluster_down_saving(const struct cluster_paths *p, const char *save_logs,
+			const char *save_disks, int quiet)
+{
 	char request[PATH_MAX + 16], final[512], left[4096];
-	char abs_logs[PATH_MAX];
+	char abs_logs[PATH_MAX], abs_disks[PATH_MAX];
 	pid_t sup = cluster_supervisor(p);
 	int problems = 0, stopped = 0;
 
@@ -374,20 +398,35 @@ int cluster_down(const struct cluster_paths *p, const char *save_logs,
 		save_logs = NULL;
 	if (save_logs)
 		save_logs = abs_logs;
+	if (save_disks &&
+	    absolute_path(save_disks, abs_disks, sizeof(abs_disks)))
+		save_disks = NULL;
+	if (save_disks)
+		save_disks = abs_disks;
 	if (sup) {
+		if (save_disks) {
+			snprintf(request, sizeof(request), "save-disks %s",
+				 save_disks);
+			control_call(p, request, NULL, 0, final, sizeof(final));
+		}
 		snprintf(request, sizeof(request), "down%s%s",
 			 save_logs ? " " : "", save_logs ? save_logs : "");
 		if (control_call(p, request, NULL, 0, final, sizeof(final)) ==
 		    0)
 			stopped = 1;
 		/* The reply comes just before the supervisor exits; its
-		 * namespace goes with it. */
-		for (int i = 0; i < 200 && process_alive(sup); i++)
+		 * namespace goes with it. Copies of the disks take longer. */
+		for (int i = 0; i < (save_disks ? 1200 : 200) &&
+				process_alive(sup);
+		     i++)
 			sleep_ms(25);
 		if (process_alive(sup))
 			kill(sup, SIGKILL);
-	} else if (save_logs && path_exists(p->dir)) {
-		copy_logs(p, save_logs);
+	} else if (path_exists(p->dir)) {
+		if (save_logs)
+			copy_logs(p, save_logs);
+		if (save_disks)
+			copy_disks(p, save_disks);
 	}
 	int removed = cluster_sweep(p, &problems);
 	if (cluster_leftovers(p, left, sizeof(left))) {
@@ -410,6 +449,8 @@ int cluster_down(const struct cluster_paths *p, const char *save_logs,
 			       p->name);
 		if (save_logs)
 			printf("logs saved in %s\n", save_logs);
+		if (save_disks)
+			printf("disks saved in %s\n", save_disks);
 	}
 	return 0;
 }

@@ -50,6 +50,10 @@ int cluster_up(const struct cluster_paths *p, const struct up_options *o);
  * Returns 0 if nothing is left, 1 if something could not be removed. */
 int cluster_down(const struct cluster_paths *p, const char *save_logs,
 		 int quiet);
+/* The same; save_disks, if set, receives copies of the nodes' disks
+ * (nodeN.disk.img) once every QEMU has stopped. */
+int cluster_down_saving(const struct cluster_paths *p, const char *save_logs,
+			const char *save_disks, int quiet);
 
 /* Print the node table that `up` shows. */
 void print_cluster_summary(const struct cluster_paths *p,

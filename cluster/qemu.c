@@ -46,6 +46,10 @@ void qemu_command_build(struct qemu_command *c, const struct cluster_paths *p,
 		arg(c, "-cpu");
 		arg(c, "%s", cpu);
 	}
+	if (cfg->icount && accel == ACCEL_TCG) {
+		arg(c, "-icount");
+		arg(c, "shift=0");
+	}
 	arg(c, "-m");
 	arg(c, "%u", nc->memory_mib);
 	arg(c, "-smp");

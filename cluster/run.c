@@ -42,6 +42,7 @@ struct runner {
 	const struct cluster_paths *p;
 	struct cluster_config *cfg;
 	const char *pcap;
+	const char *save_disks; /* --save-disks DIR, or NULL */
 	int up;
 	uint64_t mark_ms;		    /* stopwatch start */
 	off_t scope[CLUSTER_MAX_NODES + 1]; /* per node, since the action */
@@ -259,7 +260,7 @@ static int run_step(struct runner *r, const struct step *s)
 	}
 	case STEP_DOWN: {
 		char left[4096];
-		int rc = cluster_down(r->p, NULL, 1);
+		int rc = cluster_down_saving(r->p, NULL, r->save_disks, 1);
 		r->up = 0;
 		if (cluster_leftovers(r->p, left, sizeof(left)))
 			return fail(r, "left behind after down:\n%s", left);
@@ -413,10 +414,10 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 {
 	static const char usage[] =
 	    "run FILE [--accel auto|kvm|tcg] [--keep] [--keep-going] "
-	    "[--save-logs DIR] [--pcap FILE]";
+	    "[--save-logs DIR] [--save-disks DIR] [--pcap FILE]";
 	static struct scenario scn;
 	static struct cluster_config cfg;
-	const char *file = NULL, *save = NULL, *pcap = NULL;
+	const char *file = NULL, *save = NULL, *pcap = NULL, *disks = NULL;
 	int keep = 0, keep_going = 0, accel_given = 0, opt;
 	enum accel_kind accel = ACCEL_AUTO;
 	struct cluster_paths paths;
@@ -433,6 +434,8 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 			keep_going = 1;
 		else if (!strcmp(argv[i], "--save-logs") && i + 1 < argc)
 			save = argv[++i];
+		else if (!strcmp(argv[i], "--save-disks") && i + 1 < argc)
+			disks = argv[++i];
 		else if (!strcmp(argv[i], "--pcap") && i + 1 < argc)
 			pcap = argv[++i];
 		else if (!file && argv[i][0] != '-')
@@ -473,6 +476,7 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	r.p = &paths;
 	r.cfg = &cfg;
 	r.pcap = pcap;
+	r.save_disks = disks;
 	r.accel = accel;
 	r.mark_ms = mono_ms();
 	uint64_t start = mono_ms();
@@ -529,7 +533,7 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 			       paths.name, paths.name);
 		} else {
 			char left[4096];
-			cluster_down(&paths, save, 1);
+			cluster_down_saving(&paths, save, disks, 1);
 			if (cluster_leftovers(&paths, left, sizeof(left))) {
 				printf("teardown left behind:\n%s", left);
 				failed++;

@@ -87,6 +87,7 @@ struct super {
 	int stopping;
 	int down_client; /* fd to answer once everything is gone, or -1 */
 	char save_logs[PATH_MAX];
+	char save_disks[PATH_MAX]; /* copies of the node disks at down */
 };
 
 /* supervisor.c */

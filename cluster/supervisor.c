@@ -485,6 +485,24 @@ static void save_logs(struct super *s)
 	}
 }
 
+/* The nodes' disks (nodeN.disk.img), once their QEMUs are gone, for a
+ * check from the host after the run (`down --save-disks DIR`). */
+static void save_disks(struct super *s)
+{
+	char src[PATH_MAX], dst[PATH_MAX + 64];
+
+	if (!s->save_disks[0] || mkdir_p(s->save_disks, 0755))
+		return;
+	for (unsigned i = 1; i <= s->cfg.nodes; i++) {
+		node_file(&s->paths, i, "disk.img", src, sizeof(src));
+		snprintf(dst, sizeof(dst), "%s/node%u.disk.img", s->save_disks,
+			 i);
+		if (path_exists(src) && copy_file(src, dst, 0644))
+			log_super("cannot save %s to %s: %s", src, dst,
+				  strerror(errno));
+	}
+}
+
 /* Stop everything and remove the state directory. Safe after a partial
  * setup: every step checks what exists. */
 static void teardown(struct super *s)
@@ -507,6 +525,7 @@ static void teardown(struct super *s)
 	}
 	pcap_stop(&s->pcap);
 	save_logs(s);
+	save_disks(s);
 	if (!s->info.rootless) {
 		const char *argv[] = {"ip", "netns", "delete", s->paths.netns,
 				      NULL};

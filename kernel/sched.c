@@ -21,6 +21,29 @@ static struct runqueue runqueue;
 static struct list_node sleep_list = LIST_INIT(sleep_list); /* by wake_tick */
 static struct list_node reap_list = LIST_INIT(reap_list);
 static bool need_resched;
+static uint64_t switch_tsc; /* when current began to run */
+static uint64_t start_tsc, idle_tsc;
+
+/* Charge the time since the last switch to prev's task (or to idle). */
+static inline void account_cpu(const struct thread *prev)
+{
+	uint64_t now = arch_cycles();
+	uint64_t ran = now - switch_tsc;
+
+	switch_tsc = now;
+	if (prev == idle_thread)
+		idle_tsc += ran;
+	else
+		prev->task->cpu_tsc += ran;
+}
+
+void sched_cpu_time(uint64_t *total, uint64_t *idle)
+{
+	uint64_t now = arch_cycles();
+
+	*total = now - start_tsc;
+	*idle = idle_tsc + (current == idle_thread ? now - switch_tsc : 0);
+}
 
 void sched_init(struct thread *idle)
 {
@@ -28,6 +51,7 @@ void sched_init(struct thread *idle)
 	idle_thread = idle;
 	current = idle;
 	idle->state = THREAD_RUNNING;
+	start_tsc = switch_tsc = arch_cycles();
 }
 
 void sched_ready(struct thread *th)
@@ -89,6 +113,7 @@ void schedule(void)
 		arch_activate_aspace(next->task->aspace_root);
 		arch_set_io_bitmap(next->task->io_bitmap, next->task);
 	}
+	account_cpu(prev);
 	arch_switch(prev, next);
 	/* Back on prev's stack: some other thread switched to us. */
 	sched_switch_finish();
@@ -163,6 +188,7 @@ int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 		if (next->task->io_bitmap || th->task->io_bitmap)
 			arch_set_io_bitmap(next->task->io_bitmap, next->task);
 	}
+	account_cpu(th);
 	arch_switch(th, next);
 	if (!list_empty(&reap_list))
 		sched_switch_finish();

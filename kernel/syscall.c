@@ -423,6 +423,18 @@ int64_t sys_kinfo(uint64_t what, uaddr_t buf, uint64_t len)
 			return -ERR_FAULT;
 		return sizeof(out);
 	}
+	if (what == UK_KINFO_LOAD) {
+		struct uk_kinfo_load l = { 0 };
+		if (len < sizeof(l))
+			return -ERR_INVALID;
+		sched_cpu_time(&l.total, &l.idle);
+		l.busy = l.total - l.idle;
+		l.tsc = cmdline_has(kernel_cmdline, "icount") ? UK_TSC_INSTRUCTIONS
+							      : UK_TSC_CYCLES;
+		if (copy_to_user(current->task, buf, &l, sizeof(l)) < 0)
+			return -ERR_FAULT;
+		return sizeof(l);
+	}
 	if (what == UK_KINFO_CPU) {
 		struct uk_kinfo_cpu c;
 		if (len < sizeof(c))

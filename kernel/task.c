@@ -362,6 +362,7 @@ static void fill_info(const struct task *t, struct uk_kinfo_task *e)
 	e->mcp = t->mcp;
 	e->account_limit = t->account->limit;
 	e->account_used = t->account->used;
+	e->cpu_tsc = t->cpu_tsc;
 	strlcpy(e->name, t->name, sizeof(e->name));
 }
 

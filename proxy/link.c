@@ -65,6 +65,7 @@ void px_link_init(struct px_link *l, const struct px_link_config *cfg,
 static void session_clear(struct px_link *l)
 {
 	l->snd_una = l->snd_nxt = l->rcv_next = first_seq(l);
+	l->rcv_acked = l->rcv_next;
 	l->peer_window = PX_WINDOW_MAX;
 	l->off_acked = l->off_sent = l->off_queued = 0;
 	l->ack_pending = false;
@@ -116,8 +117,10 @@ static void emit(struct px_link *l, uint8_t type, uint64_t dst_epoch,
 		return; /* cannot happen: the link only builds valid frames */
 	l->counters.sent++;
 	l->last_sent = now;
-	if (carries_ack)
+	if (carries_ack) {
 		l->ack_pending = false;
+		l->rcv_acked = l->rcv_next;
+	}
 	l->ops.output(l->ops.ctx, l->frame, PX_FRAME_HEADER + f.length);
 }
 
@@ -291,6 +294,11 @@ static void in_session(struct px_link *l, const struct px_frame *f,
 			l->ops.deliver(l->ops.ctx, f->stream, f->length);
 			if (l->generation != gen)
 				return;
+			/* What deliver sent carried the ACK already. */
+			if (l->rcv_next - l->rcv_acked >= PX_ACK_EVERY) {
+				l->counters.acks_sent++;
+				emit(l, PX_ACK, l->peer_epoch, 0, now);
+			}
 		} else if (px_seq_after(l->rcv_next, f->seq)) {
 			l->counters.dup++;
 			schedule_ack(l, now);

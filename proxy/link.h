@@ -32,6 +32,10 @@
 #define PX_HELLO_INTERVAL_MS 100u
 #define PX_RESET_INTERVAL_MS 100u /* at most one RESET per interval */
 #define PX_ACK_DELAY_MS 5u
+/* An ACK goes at once when this many DATA frames arrived since the last
+ * frame that carried one: a sender whose whole window is out never waits
+ * for the delay (a full window did, once per window). */
+#define PX_ACK_EVERY 8u
 #define PX_RTO_MIN_MS 20u
 #define PX_RTO_MAX_MS 200u
 #define PX_RTO_INITIAL_MS 100u /* until the first round-trip sample */
@@ -138,6 +142,7 @@ struct px_link {
 	uint64_t rto_at; /* when the oldest frame in flight is resent */
 
 	uint32_t rcv_next; /* the DATA frame expected next (the ack we send) */
+	uint32_t rcv_acked; /* rcv_next when a frame last carried it */
 
 	struct px_link_counters counters;
 	struct px_link_slot slots[PX_WINDOW_MAX];

@@ -27,7 +27,7 @@
 #define PX_FRAME_STREAM_MAX 1400u
 #define PX_FRAME_MAX (PX_FRAME_HEADER + PX_FRAME_STREAM_MAX)
 #define PX_NODE_MAX 1024u
-#define PX_WINDOW_MAX 64u /* frames in flight, the link's window */
+#define PX_WINDOW_MAX 128u /* frames in flight, the link's window */
 
 #define PX_RECORD_HEAD 8u
 #define PX_RECORD_MAX 8192u

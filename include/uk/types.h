@@ -123,6 +123,7 @@ enum uk_kinfo {
 	UK_KINFO_TASK = 4,
 	UK_KINFO_ACCOUNT = 5, /* struct uk_kinfo_account: the caller's */
 	UK_KINFO_BOOT = 6,    /* struct uk_kinfo_boot */
+	UK_KINFO_LOAD = 7,    /* struct uk_kinfo_load */
 };
 
 struct uk_kinfo_memory {
@@ -134,6 +135,19 @@ struct uk_kinfo_memory {
 	uint64_t threads;
 };
 _Static_assert(sizeof(struct uk_kinfo_memory) == 48, "uk_kinfo_memory layout");
+
+/* Where the CPU's time went, in TSC ticks since the scheduler started
+ * (guest instructions under QEMU's -icount shift=0: uk_kinfo_cpu.tsc).
+ * busy = total - idle: every task's cpu_tsc and the kernel's own work on
+ * their behalf. */
+struct uk_kinfo_load {
+	uint64_t total;
+	uint64_t idle;
+	uint64_t busy;
+	uint32_t tsc; /* enum uk_tsc_kind */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct uk_kinfo_load) == 32, "uk_kinfo_load layout");
 
 struct uk_kinfo_account {
 	uint64_t limit; /* bytes */
@@ -160,10 +174,12 @@ struct uk_kinfo_task {
 	uint32_t reserved;
 	uint64_t account_limit; /* the account it charges to (shared or not) */
 	uint64_t account_used;
+	/* TSC ticks its threads ran (guest instructions under -icount). */
+	uint64_t cpu_tsc;
 };
 /* UK_KINFO_TASKS and UK_KINFO_TASK show a task only to itself, to its
  * ancestors, and to tasks holding the top MCP (UK_PRIORITY_MAX). */
-_Static_assert(sizeof(struct uk_kinfo_task) == 88, "uk_kinfo_task layout");
+_Static_assert(sizeof(struct uk_kinfo_task) == 96, "uk_kinfo_task layout");
 
 /* CPU features in struct uk_kinfo_cpu: what CPUID reports, and what the
  * kernel turned on. */

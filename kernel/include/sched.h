@@ -22,6 +22,8 @@ struct waitq {
 extern struct thread *current;
 
 void sched_init(struct thread *idle);
+/* TSC ticks since sched_init, and how many of them the CPU was idle. */
+void sched_cpu_time(uint64_t *total, uint64_t *idle);
 /* Enter the scheduler from the boot context, which becomes the idle
  * thread. Never returns. */
 __attribute__((noreturn)) void sched_start(void);

@@ -53,6 +53,9 @@ struct task {
 	/* What the kernel holds for this task is charged here (quota.h):
 	 * its own, or one it shares with its creator. */
 	struct account *account;
+	/* TSC ticks its threads ran, interrupts they took included (guest
+	 * instructions under QEMU's -icount shift=0). */
+	uint64_t cpu_tsc;
 };
 
 void task_init(void);

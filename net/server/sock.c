@@ -787,7 +787,25 @@ long sock_request(const struct uk_msg_header *h)
 			ool_addr = o->address;
 			ool_size = o->size;
 		}
-		if (s->type != UK_SOCK_STREAM)
+		if (s->type != UK_SOCK_STREAM && (rq->flags & UK_SOCK_MSG_BATCH)) {
+			bool then_recv = (rq->flags & UK_SOCK_MSG_THEN_RECV) && h->reply;
+			if (then_recv && rq->arg < sizeof(struct uk_sock_dgram) + 8u) {
+				netd_bad_requests++;
+				return -ERR_INVALID;
+			}
+			rc = sock_send_batch(s, data, rq->len);
+			if (rc == -ERR_INVALID)
+				netd_bad_requests++;
+			if (rc >= 0 && then_recv) {
+				/* The reply right now waits as a batch RECV. */
+				struct uk_msg_header rh = *h;
+				struct uk_sock_req rr = *rq;
+				rh.id = SOCK_RECV;
+				rr.len = rq->arg;
+				rr.flags = UK_SOCK_MSG_BATCH;
+				return sock_wait(s, &rh, &rr, NULL, 0, 0);
+			}
+		} else if (s->type != UK_SOCK_STREAM)
 			rc = sock_send_datagram(s, rq, data);
 		else
 			return sock_wait(s, h, rq, data, ool_addr, ool_size);
@@ -798,8 +816,15 @@ long sock_request(const struct uk_msg_header *h)
 		r->len = (uint32_t)rc;
 		return NETD_REPLY;
 	}
-	case SOCK_CONNECT:
 	case SOCK_RECV:
+		/* A batch must hold a record and some bytes of a datagram. */
+		if ((rq->flags & UK_SOCK_MSG_BATCH) && s->type != UK_SOCK_STREAM &&
+		    rq->len < sizeof(struct uk_sock_dgram) + 8u) {
+			netd_bad_requests++;
+			return -ERR_INVALID;
+		}
+		return sock_wait(s, h, rq, NULL, 0, 0);
+	case SOCK_CONNECT:
 	case SOCK_ACCEPT:
 		return sock_wait(s, h, rq, NULL, 0, 0);
 	default:

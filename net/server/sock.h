@@ -100,6 +100,9 @@ void sock_fail_pending(struct sock *s, int32_t status);
 long sock_wait(struct sock *s, const struct uk_msg_header *h,
 	       const struct uk_sock_req *rq, const uint8_t *data,
 	       uint64_t ool_addr, uint64_t ool_size);
+/* A batch of datagrams (UK_SOCK_MSG_BATCH): checked whole, then sent;
+ * the number the stack took, or ERR_INVALID (nothing sent). */
+long sock_send_batch(struct sock *s, const uint8_t *data, uint32_t len);
 long sock_send_datagram(struct sock *s, const struct uk_sock_req *rq,
 			const uint8_t *data);
 void sock_rx_clear(struct sock *s);

@@ -228,6 +228,64 @@ static void answer_len(struct pending *p, uint32_t len)
 	finish(p);
 }
 
+/* A batch RECV with datagrams queued: every one that fits in want bytes
+ * of records (uk/proto/sock.h), at least the first (cut if need be). */
+static bool recv_batch(struct sock *s, struct pending *p, uint32_t want, bool peek)
+{
+	const uint32_t head = (uint32_t)sizeof(struct uk_sock_dgram);
+	uint32_t total = 0, k = 0;
+
+	if (want < head + 8u) { /* sock.c refuses it; a PEEK never gets here */
+		answer(p, -ERR_INVALID);
+		return true;
+	}
+	while (k < s->rx_count) {
+		const struct rx_entry *e = &s->rxq[(s->rx_head + k) % SOCK_RXQ];
+		uint32_t span = UK_SOCK_DGRAM_SPAN(e->p->tot_len);
+		if (span > want - total)
+			break;
+		total += span;
+		k++;
+	}
+	uint32_t cut = 0; /* bytes of the first datagram, when it alone is cut */
+	if (!k) {
+		cut = (want - head) & ~7u;
+		total = head + cut;
+		k = 1;
+	}
+	struct uk_sock_reply *r = reply_start(p->op, 0);
+	reply_grow(sizeof(*r));
+	uint8_t *room = data_room(total);
+	uint32_t off = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		struct rx_entry *e = &s->rxq[(s->rx_head + i) % SOCK_RXQ];
+		struct uk_sock_dgram d;
+		memset(&d, 0, sizeof(d));
+		d.len = cut ? cut : e->p->tot_len;
+		d.flags = cut ? UK_SOCK_MSG_TRUNC : 0;
+		addr_to_proto(&e->addr, e->port, &d.addr);
+		memcpy(room + off, &d, sizeof(d));
+		pbuf_copy_partial(e->p, room + off + head, (u16_t)d.len, 0);
+		uint32_t span = UK_SOCK_DGRAM_SPAN(d.len);
+		memset(room + off + head + d.len, 0, span - head - d.len);
+		off += span;
+	}
+	r->len = total;
+	data_done(room, total);
+	if (!peek) {
+		for (uint32_t i = 0; i < k; i++) {
+			struct rx_entry *e = &s->rxq[s->rx_head];
+			s->rx_bytes -= e->p->tot_len;
+			pbuf_free(e->p);
+			e->p = NULL;
+			s->rx_head = (s->rx_head + 1) % SOCK_RXQ;
+			s->rx_count--;
+		}
+	}
+	finish(p);
+	return true;
+}
+
 /* Try a RECV; true if it was answered. */
 static bool try_recv(struct sock *s, struct pending *p)
 {
@@ -267,6 +325,8 @@ static bool try_recv(struct sock *s, struct pending *p)
 	}
 	if (!s->rx_count)
 		return false;
+	if (p->flags & UK_SOCK_MSG_BATCH)
+		return recv_batch(s, p, want, peek);
 	struct rx_entry *e = &s->rxq[s->rx_head];
 	uint32_t n = e->p->tot_len < want ? e->p->tot_len : want;
 	struct uk_sock_reply *r = reply_start(p->op, 0);
@@ -612,6 +672,35 @@ long sock_send_datagram(struct sock *s, const struct uk_sock_req *rq, const uint
 	if (e != ERR_OK)
 		return e == ERR_CONN ? -ERR_NOT_CONNECTED : netd_err(e);
 	return rq->len;
+}
+
+long sock_send_batch(struct sock *s, const uint8_t *data, uint32_t len)
+{
+	const uint32_t head = (uint32_t)sizeof(struct uk_sock_dgram);
+	struct uk_sock_dgram d;
+	uint32_t off = 0, sent = 0;
+
+	/* Every record is checked before anything goes out. */
+	while (off < len) {
+		if (len - off < head)
+			return -ERR_INVALID;
+		memcpy(&d, data + off, head);
+		if (d.len > 65507 || d.flags || UK_SOCK_DGRAM_SPAN(d.len) > len - off)
+			return -ERR_INVALID;
+		off += UK_SOCK_DGRAM_SPAN(d.len);
+	}
+	if (!len)
+		return -ERR_INVALID;
+	for (off = 0; off < len; off += UK_SOCK_DGRAM_SPAN(d.len)) {
+		struct uk_sock_req rq;
+		memcpy(&d, data + off, head);
+		memset(&rq, 0, sizeof(rq));
+		rq.len = d.len;
+		rq.addr = d.addr;
+		if (sock_send_datagram(s, &rq, data + off + head) >= 0)
+			sent++;
+	}
+	return sent;
 }
 
 /* Poll. */

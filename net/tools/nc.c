@@ -127,6 +127,8 @@ static int do_send(int fd, uint64_t total)
 static int do_recv(int fd, bool print)
 {
 	uint64_t sum = FNV_INIT, done = 0, t0 = uk_clock();
+	struct uk_kinfo_load la, lb;
+	uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -141,8 +143,15 @@ static int do_recv(int fd, bool print)
 		sum = fnv_update(sum, buf, (size_t)n);
 		done += (uint64_t)n;
 	}
-	if (!print)
-		report("received", done, sum, uk_clock() - t0);
+	if (!print) {
+		uint64_t ns = uk_clock() - t0;
+		uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
+		report("received", done, sum, ns);
+		/* What receiving cost this node (instructions under icount). */
+		if (done >= (1u << 20))
+			printf("nc: this node busy %llu per MiB received\n",
+			       (unsigned long long)((lb.busy - la.busy) / (done >> 20)));
+	}
 	return 0;
 }
 
@@ -187,6 +196,8 @@ static int do_pingpong(int fd, bool udp, uint64_t count, uint64_t size)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	pattern_fill(buf, (size_t)size, 0);
+	struct uk_kinfo_load la, lb;
+	uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 	uint64_t t0 = uk_clock(), c0 = rdtsc();
 	for (uint64_t i = 0; i < count; i++) {
 		if (send_all(fd, buf, (size_t)size) < 0)
@@ -203,11 +214,12 @@ static int do_pingpong(int fd, bool udp, uint64_t count, uint64_t size)
 		}
 	}
 	uint64_t ns = uk_clock() - t0, cycles = rdtsc() - c0;
+	uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
 	printf("bench: %s_pingpong %llu round trips of %llu bytes: %llu us per round trip, "
-	       "%llu %s per round trip\n",
+	       "%llu %s per round trip; this node busy %llu per round trip\n",
 	       udp ? "udp" : "tcp", (unsigned long long)count, (unsigned long long)size,
 	       (unsigned long long)(ns / count / 1000), (unsigned long long)(cycles / count),
-	       tsc_unit());
+	       tsc_unit(), (unsigned long long)((lb.busy - la.busy) / count));
 	return 0;
 }
 
@@ -240,14 +252,29 @@ static int run_udp(int fd, const struct opts *o)
 	socklen_t flen;
 
 	switch (o->mode) {
-	case ECHO:
+	case ECHO: {
+		/* At the end, what echoing cost this node per datagram (the
+		 * far side of a ping-pong; instructions under icount). */
+		struct uk_kinfo_load la, lb;
+		uint64_t echoed = 0;
 		for (;;) {
 			flen = sizeof(from);
 			ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
 			if (n < 0)
-				return errno == EAGAIN ? 0 : 1;
+				break;
+			if (!echoed++)
+				uk_kinfo(UK_KINFO_LOAD, &la, sizeof(la));
 			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
 		}
+		int rc = errno == EAGAIN ? 0 : 1;
+		if (echoed > 1) {
+			uk_kinfo(UK_KINFO_LOAD, &lb, sizeof(lb));
+			printf("nc: echoed %llu datagrams; this node busy %llu per datagram\n",
+			       (unsigned long long)echoed,
+			       (unsigned long long)((lb.busy - la.busy) / (echoed - 1)));
+		}
+		return rc;
+	}
 	case PINGPONG:
 		return do_pingpong(fd, true, o->count, o->size);
 	case MESSAGE:

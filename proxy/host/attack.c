@@ -91,7 +91,8 @@ static int stats_call(struct pxh_peer *p, pxh_import_t proxy,
 static bool only_ours(const struct proxy_stats *s)
 {
 	return !s->imports && s->exports == 1 && !s->questions &&
-	       s->answers == 1 && !s->pending && !s->assembling;
+	       s->answers == 1 && !s->pending && !s->assembling &&
+	       !s->provisions && !s->waits && !s->accepts && !s->held;
 }
 
 static void print_tables(const char *when, const struct proxy_stats *s)

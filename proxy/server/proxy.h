@@ -30,6 +30,14 @@
 #define OUTQ_MAX (2u << 20)	     /* record bytes waiting for the link */
 #define OOL_MESSAGE_MAX (1u << 20)   /* out-of-line bytes per message */
 #define IMPORT_QUEUE_LIMIT 32u	     /* a proxy port's queue */
+/* Hand-off (docs/PROXY.md, "Hand-off"): every table per link. */
+#define PROVISIONS_MAX 64u	     /* PROVIDEs a peer made here, waiting */
+#define REFUSED_MAX 64u		     /* PROVIDEs refused, remembered */
+#define WAITS_MAX 64u		     /* ACCEPTs here before their PROVIDE */
+#define ACCEPTS_MAX 64u		     /* our ACCEPTs waiting for RESOLVED */
+#define HELD_MAX 64u		     /* messages waiting for hand-offs */
+#define HANDOFF_MS 10000u	     /* how long any of those may wait */
+#define HELD_REPLY PX_MSG_CAPS_MAX   /* a held message's reply slot */
 
 /* What a local name in the map is. */
 enum map_kind {
@@ -89,10 +97,68 @@ struct assembly {
 	uint64_t filled;
 };
 
+/* Hand-off, on the port's node (C): a PROVIDE from this peer (A), one
+ * reference on its export, for the recipient (B) to ACCEPT. status is
+ * ERR_DEAD once the export is gone (its port died, A's session ended). */
+struct provision {
+	bool used;
+	uint16_t recipient;
+	int32_t status;
+	uint32_t export_id;
+	uint64_t ref;
+	uint64_t expires;
+};
+
+/* A PROVIDE this peer made that we refused (table full, a ref in use):
+ * its ACCEPT is answered at once instead of after HANDOFF_MS. */
+struct refused {
+	uint16_t recipient;
+	int32_t status;
+	uint64_t ref;
+};
+
+/* On C: an ACCEPT from this peer (B) whose PROVIDE has not come yet. */
+struct wait {
+	bool used;
+	uint32_t question;
+	uint64_t ref;
+	uint64_t expires;
+};
+
+/* On the recipient (B): our ACCEPT to this peer (C) for slot `slot` of
+ * the held message `held_seq` of peers[held_peer] (A). */
+struct accept {
+	bool used;
+	uint16_t held_peer;
+	uint8_t slot; /* a port slot, or HELD_REPLY */
+	uint32_t question; /* index + 1, plus a generation × ACCEPTS_MAX */
+	uint64_t held_seq;
+	uint64_t ref;
+	uint64_t expires;
+};
+
+/* On B: a message from this peer (A) held until its THIRD slots are
+ * resolved, or behind one that is (a link's messages stay in order).
+ * Every right it names is its own (MOVE_SEND), so nothing the peer does
+ * meanwhile (RELEASE, PORT_DEAD) can pull a name out from under it. */
+struct held {
+	bool used;
+	uint8_t unresolved; /* THIRD slots still waiting */
+	int32_t status;	    /* the first slot's failure: not delivered */
+	uint32_t export_id; /* the target's credit, owed on delivery */
+	uint32_t size;
+	uint64_t seq;	    /* the link's order */
+	uint64_t since;	    /* when it arrived (uk_clock, ns) */
+	uint8_t *msg;
+};
+
 struct peer_counters {
 	uint64_t msgs_out, msgs_in, replies_out, replies_in;
 	uint64_t not_run, maybe_run, refused, bad_records, pending_max;
 	uint64_t sessions_ended;
+	/* hand-off */
+	uint64_t thirds_out, provisions_in, handoffs_in, handoffs_failed,
+		handoffs_refused, held_us_max, held_us_sum, held_done;
 	uint64_t limited; /* peer requests refused: a table was full */
 };
 
@@ -107,6 +173,11 @@ struct peer {
 	uint32_t out_head; /* where the bytes waiting start in outq */
 	uint32_t out_len;
 	uint32_t credits_owed; /* messages delivered, not yet credited */
+	/* Exports with credit owed, so sending it does not scan the table;
+	 * when more than fit are owed, owed_all says scan. */
+	uint32_t owed[64];
+	uint32_t n_owed;
+	bool owed_all;
 	uint64_t credit_due;   /* when owed credit goes even alone */
 	uint64_t out_total;   /* bytes ever appended to outq */
 	uint64_t out_flushed; /* of those, bytes handed to the link */
@@ -119,6 +190,19 @@ struct peer {
 	struct pending pending[PENDING_MAX];
 	unsigned n_pending;
 	struct assembly as;
+	struct provision provisions[PROVISIONS_MAX];
+	struct refused refused[REFUSED_MAX];
+	unsigned n_refused; /* ever: the ring's next slot */
+	struct wait waits[WAITS_MAX];
+	struct accept accepts[ACCEPTS_MAX];
+	struct held held[HELD_MAX];
+	uint64_t held_seq;     /* the last held message's */
+	uint32_t accept_gen;   /* ACCEPTs sent: a late answer to an earlier
+				  ACCEPT in the same slot is not this one's */
+	unsigned n_held;
+	bool held_kick;	       /* a held message may be complete: tick */
+	uint64_t handoff_due;  /* the earliest expiry of a provision, wait or
+				  accept (0: none) */
 	struct peer_counters c;
 };
 
@@ -147,11 +231,14 @@ bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
 extern uint64_t net_oversized; /* datagrams longer than a frame, dropped */
 int net_open(void);
 bool net_is_reply(uk_name_t dest);
-/* A RECV reply arrived: the frame and its source, or false. */
-bool net_take(const struct uk_msg_header *h, const uint8_t **frame,
-	      uint32_t *len, uint8_t src[4], uint16_t *port);
+/* A RECV reply arrived: each frame in it, with its source, to fn. */
+void net_take(const struct uk_msg_header *h,
+	      void (*fn)(const uint8_t *frame, uint32_t len,
+			 const uint8_t src[4], uint16_t port));
+/* Queues a frame; net_flush sends what is queued, one request to netd. */
 void net_send(const uint8_t addr[4], uint16_t port, const uint8_t *frame,
 	      uint32_t len);
+void net_flush(void);
 void net_progress(void);
 
 /* session.c */

@@ -10,12 +10,12 @@
  *   reply: struct uk_rpc_status, then struct proxy_stats, the sums over
  *   every peer. The tables of a peer whose session ended are empty, and a
  *   released right leaves no import or export, so a test checks for leaks
- *   by waiting until imports..assembling are 0. What a hostile peer does
- *   is counted (docs/PROXY.md, "Hostile peers"): a bad record or a
- *   violation of the protocol resets the session (bad_records); a frame
- *   that is malformed, of another session or from the wrong node is
- *   dropped (frames_*); a request refused because a bounded table was
- *   full is counted in limited.
+ *   by waiting until imports..outq_bytes and provisions..held are 0.
+ *   What a hostile peer does is counted (docs/PROXY.md, "Hostile
+ *   peers"): a bad record or a violation of the protocol resets the
+ *   session (bad_records); a frame that is malformed, of another
+ *   session or from the wrong node is dropped (frames_*); a request
+ *   refused because a bounded table was full is counted in limited.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
@@ -41,14 +41,29 @@ struct proxy_stats {
 	uint64_t not_run;     /* calls answered ERR_UNREACHABLE at a session's end */
 	uint64_t maybe_run;   /* calls ended ERR_DEAD at a session's end */
 	uint64_t bad_records; /* sessions reset for a bad record */
-	uint64_t limited;     /* peer requests refused: a table was full */
-	uint64_t frames_bad;  /* did not decode, or acknowledged the unsent */
+	/* Hand-off (docs/PROXY.md, "Hand-off"): tables, then counters. */
+	uint32_t provisions;  /* PROVIDEs of peers waiting for their ACCEPT */
+	uint32_t waits;	      /* ACCEPTs of peers waiting for their PROVIDE */
+	uint32_t accepts;     /* our ACCEPTs waiting for RESOLVED */
+	uint32_t held;	      /* messages held for hand-offs */
+	uint64_t thirds_out;  /* rights we handed to a third node (PROVIDE) */
+	uint64_t handoffs_in; /* THIRD rights resolved into imports */
+	uint64_t handoffs_failed;  /* THIRD slots delivered empty, provisions
+				      expired */
+	uint64_t handoffs_refused; /* PROVIDEs/ACCEPTs refused (unknown ref,
+				      wrong recipient, tables full) */
+	uint64_t held_us_max;	   /* the longest a message was held */
+	uint64_t held_us_sum;	   /* all messages held, together */
+	uint64_t held_done;	   /* messages held and then delivered */
+	/* A hostile peer (docs/PROXY.md, "Hostile peers"), and memory. */
+	uint64_t limited;	 /* peer requests refused: a table was full */
+	uint64_t frames_bad;	 /* did not decode, or acknowledged the unsent */
 	uint64_t frames_version; /* another protocol version */
 	uint64_t frames_stale;	 /* epochs not of the session */
 	uint64_t frames_foreign; /* wrong node, address or port */
 	uint64_t frames_ooo;	 /* DATA already taken, or after a gap */
 	uint64_t peer_bytes;	 /* memory a peer takes, kept for its next session */
 };
-_Static_assert(sizeof(struct proxy_stats) == 136, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 208, "proxy_stats layout");
 
 #endif

@@ -227,11 +227,35 @@ static void export_drop(struct peer *p, struct export *e)
 	memset(e, 0, sizeof(*e));
 }
 
-static void answer_drop(struct peer *p, uint32_t i)
+/* Answer ports whose send-once right is used up (the reply came through
+ * it, or the kernel said it died) stay in the port set for the next
+ * question, instead of a destroy, an allocate and a port-set add per
+ * remote call on the serving node. A port whose
+ * right may still be out there (the session ended before the reply) is
+ * destroyed, so no late reply can answer a later question. */
+#define ANSWER_POOL 32u
+static void answer_died(struct peer *p, uint32_t index, bool used_up);
+static uk_name_t answer_pool[ANSWER_POOL];
+static unsigned answer_pooled;
+
+static long answer_port(void)
+{
+	if (answer_pooled)
+		return (long)answer_pool[--answer_pooled];
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
+	if (port > 0)
+		uk_port_set_add(port_set, (uk_name_t)port);
+	return port;
+}
+
+static void answer_drop(struct peer *p, uint32_t i, bool used_up)
 {
 	struct answer *a = &p->answers[i];
 	map_del(a->port, MAP_ANSWER, peer_slot(p));
-	uk_port_destroy(a->port);
+	if (used_up && answer_pooled < ANSWER_POOL)
+		answer_pool[answer_pooled++] = a->port;
+	else
+		uk_port_destroy(a->port);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -314,12 +338,36 @@ static void reply_status(uk_name_t reply, uint32_t id, int32_t status)
 		uk_port_deallocate(reply);
 }
 
+/* The send rights a held message owns (MOVE_SEND: see hold_rights) go
+ * back; a message built for delivery at once owns none. */
+static void drop_owned(struct uk_msg_header *h)
+{
+	for (unsigned k = 0; k < h->n_ports; k++) {
+		struct uk_msg_port *d = &uk_msg_ports(h)[k];
+		if (d->name && d->disposition == UK_DISP_MOVE_SEND) {
+			uk_port_deallocate(d->name);
+			d->name = 0;
+			d->disposition = UK_DISP_NONE;
+		}
+	}
+	if (h->reply && h->reply_disposition == UK_DISP_MOVE_SEND) {
+		uk_port_deallocate(h->reply);
+		h->reply = 0;
+	}
+	if (h->dest && h->dest_disposition == UK_DISP_MOVE_SEND) {
+		uk_port_deallocate(h->dest);
+		h->dest = 0;
+	}
+}
+
 static void pending_drop(struct peer *p, unsigned i)
 {
 	struct pending *q = &p->pending[i];
 	struct uk_msg_header *h = (void *)q->msg;
-	/* The rights it names are ours (made-send rights were never made);
-	 * the out-of-line regions are ours to free. */
+	/* The rights it names are ours (made-send rights were never made,
+	 * moved ones a held message owned go); the out-of-line regions are
+	 * ours to free. */
+	drop_owned(h);
 	for (unsigned k = 0; k < h->n_ool; k++)
 		if (uk_msg_ools(h)[k].size)
 			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
@@ -349,6 +397,8 @@ static unsigned import_drain(struct import *im)
 	return calls;
 }
 
+static void handoff_session_end(struct peer *p);
+
 static void end_session(struct peer *p, enum px_link_end reason)
 {
 	uint64_t acked = px_link_acked(&p->link);
@@ -360,6 +410,7 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	for (unsigned i = 0; i < PENDING_MAX; i++)
 		if (p->pending[i].used)
 			pending_drop(p, i);
+	handoff_session_end(p);
 	for (uint32_t i = 0; i < QUESTIONS_MAX; i++) {
 		struct question *q = &p->questions[i];
 		if (!q->used)
@@ -391,7 +442,7 @@ static void end_session(struct peer *p, enum px_link_end reason)
 			export_drop(p, &p->exports[i]);
 	for (uint32_t i = 0; i < ANSWERS_MAX; i++)
 		if (p->answers[i].used)
-			answer_drop(p, i);
+			answer_drop(p, i, false);
 	if (p->as.active) {
 		for (unsigned k = 0; k < p->as.n_ool; k++)
 			if (p->as.addr[k])
@@ -403,6 +454,8 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	p->out_len = 0;
 	p->out_head = 0;
 	p->credits_owed = 0;
+	p->n_owed = 0;
+	p->owed_all = false;
 	px_stream_reset(&p->stream);
 	const struct px_link_counters *c = &p->link.counters;
 	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
@@ -450,6 +503,45 @@ void reply_error(struct uk_msg_header *h, int32_t status)
 		uk_port_deallocate(reply);
 }
 
+/* ---- hand-off, on the node that passes a right on (A) ---- */
+
+/* A hand-off key: a bijection of a counter from a per-incarnation seed
+ * (splitmix64), so no two of ours are equal and another node's collide
+ * with ours with a chance of 2^-64 per pair. */
+static uint64_t new_ref(void)
+{
+	static uint64_t seed, n;
+	if (!seed)
+		seed = boot_epoch ^ ((uint64_t)self_node << 48) ^ (uint64_t)uk_clock();
+	uint64_t x = seed + ++n * 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x ? x : 1;
+}
+
+/* Our import im from peer c goes to node `to` as THIRD: PROVIDE to c
+ * first (c keeps one reference for `to`), then the descriptor. The link
+ * to c keeps the PROVIDE ahead of any RELEASE of the import. False if
+ * the PROVIDE cannot be queued. */
+static bool provide_out(struct peer *c, const struct import *im, uint16_t to,
+			struct px_cap *cap)
+{
+	uint64_t ref = new_ref();
+	int len = px_provide_encode(rec, sizeof(rec), ref, im->id, to);
+	if (len < 0 || !append(c, rec, (uint32_t)len)) {
+		c->c.handoffs_failed++;
+		return false; /* the sender hears ERR_LIMIT */
+	}
+	flush(c);
+	c->c.thirds_out++;
+	cap->kind = PX_CAP_THIRD;
+	cap->right = PX_RIGHT_SEND;
+	cap->node = c->node;
+	cap->ref = ref;
+	return true;
+}
+
 /* Our right `name` as a descriptor for peer p; takes the user reference
  * we got with the message. */
 static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
@@ -465,7 +557,8 @@ static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
 		 * reference merged into our receive right; drop it. */
 		uk_port_deallocate(name);
 		if (peers[slot] != p)
-			return true; /* a third node's: hand-off comes later */
+			return provide_out(peers[slot], &peers[slot]->imports[index],
+					   p->node, c);
 		c->kind = PX_CAP_RECEIVER;
 		c->right = PX_RIGHT_SEND;
 		c->id = p->imports[index].id;
@@ -620,7 +713,7 @@ void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
 	struct px_cap none = { 0 }, reply = { 0 };
 
 	if (h->flags & UK_MSG_KERNEL) {
-		peer_answer_died(p, index);
+		answer_died(p, index, true); /* the send-once right died */
 		return;
 	}
 	if (h->reply) {
@@ -641,23 +734,35 @@ void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
 			append(p, rec, (uint32_t)len);
 	}
 	p->c.replies_out++;
-	answer_drop(p, index);
+	answer_drop(p, index, true); /* the reply used the send-once right */
 	flush(p);
 }
 
-void peer_answer_died(struct peer *p, uint32_t index)
+static void answer_died(struct peer *p, uint32_t index, bool used_up)
 {
 	struct answer *a = &p->answers[index];
 	int len = px_answer_dead_encode(rec, sizeof(rec), a->question, ERR_DEAD);
 	if (len > 0)
 		append(p, rec, (uint32_t)len);
-	answer_drop(p, index);
+	answer_drop(p, index, used_up);
 	flush(p);
+}
+
+void peer_answer_died(struct peer *p, uint32_t index)
+{
+	answer_died(p, index, false);
 }
 
 void peer_export_died(struct peer *p, uint32_t index)
 {
 	struct export *e = &p->exports[index];
+	/* Provisions for a third node hold it: their ACCEPT hears ERR_DEAD. */
+	for (unsigned i = 0; i < PROVISIONS_MAX; i++)
+		if (p->provisions[i].used && !p->provisions[i].status &&
+		    p->provisions[i].export_id == e->id) {
+			p->provisions[i].status = -ERR_DEAD;
+			p->provisions[i].export_id = 0;
+		}
 	int len = px_port_dead_encode(rec, sizeof(rec), &e->id, 1);
 	if (len > 0)
 		append(p, rec, (uint32_t)len);
@@ -725,7 +830,7 @@ static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d
 	d->name = 0;
 	d->disposition = UK_DISP_NONE;
 	if (c->kind == PX_CAP_NONE || c->kind == PX_CAP_THIRD)
-		return true; /* THIRD: hand-off is not built yet */
+		return true; /* THIRD: filled in by the hand-off (held_add) */
 	if (c->kind == PX_CAP_RECEIVER) {
 		struct export *e = export_by_id(p, c->id);
 		if (!e)
@@ -786,7 +891,12 @@ static void owe_credit(struct peer *p, uint32_t export_id)
 	struct export *e = export_by_id(p, export_id);
 	if (!e)
 		return;
-	e->credit_owed++;
+	if (!e->credit_owed++) {
+		if (p->n_owed < sizeof(p->owed) / sizeof(p->owed[0]))
+			p->owed[p->n_owed++] = (uint32_t)(e - p->exports);
+		else
+			p->owed_all = true;
+	}
 	if (!p->credits_owed++)
 		p->credit_due = now_ms() + CREDIT_DELAY_MS;
 }
@@ -825,6 +935,7 @@ static void deliver_local(struct peer *p, uint32_t export_id)
 		}
 		if (out.h.dest_disposition == UK_DISP_MOVE_SEND_ONCE)
 			uk_port_deallocate(out.h.dest); /* the caller sees ERR_DEAD */
+		drop_owned(&out.h);
 	} else {
 		owe_credit(p, export_id);
 	}
@@ -856,6 +967,559 @@ static void pending_retry(struct peer *p)
 	}
 }
 
+/* ---- hand-off (docs/PROXY.md, "Hand-off") ----
+ *
+ * On the port's node (C): provisions (a PROVIDE from A, one reference on
+ * A's export, for recipient B) meet ACCEPTs from B; an ACCEPT that comes
+ * first waits. On the recipient (B): a message with THIRD slots is held,
+ * its rights made its own, until C answered every ACCEPT; the link's
+ * later messages wait behind it, so they stay in order. Every table is
+ * bounded per link and every entry ends within HANDOFF_MS. */
+
+static void handoff_note(struct peer *p, uint64_t expires)
+{
+	if (!p->handoff_due || expires < p->handoff_due)
+		p->handoff_due = expires;
+}
+
+static struct provision *provision_find(uint64_t ref, struct peer **owner)
+{
+	for (unsigned s = 0; s < PEERS_MAX; s++) {
+		struct peer *o = peers[s];
+		for (unsigned i = 0; o && i < PROVISIONS_MAX; i++)
+			if (o->provisions[i].used && o->provisions[i].ref == ref) {
+				*owner = o;
+				return &o->provisions[i];
+			}
+	}
+	return NULL;
+}
+
+static void resolved_send(struct peer *p, uint32_t question, int32_t status,
+			  const struct px_cap *cap)
+{
+	static const struct px_cap none;
+	int len = px_resolved_encode(rec, sizeof(rec), question, status,
+				     status ? &none : cap);
+	if (len > 0)
+		append(p, rec, (uint32_t)len);
+}
+
+/* Provision v of peer a goes to peer b as an export of its own, the
+ * answer to b's question; the reference it held on a's export goes. */
+static void provision_take(struct peer *a, struct provision *v, struct peer *b,
+			   uint32_t question)
+{
+	int32_t status = v->status;
+	struct px_cap cap = { 0 };
+	struct export *e = status ? NULL : export_by_id(a, v->export_id);
+
+	if (!status && !e)
+		status = -ERR_DEAD;
+	if (e) {
+		struct export *eb = NULL;
+		if (uk_port_insert_right(e->right, UK_DISP_COPY_SEND) < 0)
+			status = -ERR_DEAD;
+		else if (!(eb = export_get(b, e->right))) {
+			uk_port_deallocate(e->right);
+			status = -ERR_LIMIT;
+		} else {
+			cap = (struct px_cap){ .kind = PX_CAP_SENDER,
+					       .right = PX_RIGHT_SEND, .id = eb->id };
+		}
+		if (e->refs && !--e->refs)
+			export_drop(a, e);
+	}
+	memset(v, 0, sizeof(*v));
+	resolved_send(b, question, status, &cap);
+	if (status)
+		b->c.handoffs_refused++;
+}
+
+static void refuse(struct peer *p, uint64_t ref, uint16_t recipient,
+		   int32_t status)
+{
+	p->refused[p->n_refused++ % REFUSED_MAX] =
+		(struct refused){ recipient, status, ref };
+	p->c.handoffs_refused++;
+}
+
+/* PROVIDE from p (A). An export id we do not have is not an attack for
+ * sure (its PORT_DEAD may be on the way): the provision answers ERR_DEAD. */
+static void provide_in(struct peer *p, uint64_t ref, uint32_t id,
+		       uint16_t recipient)
+{
+	struct peer *o;
+	unsigned i;
+
+	if (provision_find(ref, &o)) {
+		p->c.handoffs_refused++; /* a key in use keeps its first owner */
+		return;
+	}
+	for (i = 0; i < PROVISIONS_MAX && p->provisions[i].used; i++)
+		;
+	if (i == PROVISIONS_MAX) {
+		refuse(p, ref, recipient, -ERR_LIMIT);
+		return;
+	}
+	struct export *e = export_by_id(p, id);
+	if (e)
+		e->refs++;
+	else
+		p->c.handoffs_refused++;
+	struct provision *v = &p->provisions[i];
+	*v = (struct provision){ .used = true, .recipient = recipient,
+				 .status = e ? 0 : -ERR_DEAD, .export_id = e ? id : 0,
+				 .ref = ref, .expires = now_ms() + HANDOFF_MS };
+	handoff_note(p, v->expires);
+	p->c.provisions_in++;
+	/* Its ACCEPT may have come first. */
+	struct peer *b = peer_get(recipient, false);
+	for (unsigned k = 0; b && k < WAITS_MAX; k++)
+		if (b->waits[k].used && b->waits[k].ref == ref) {
+			uint32_t q = b->waits[k].question;
+			memset(&b->waits[k], 0, sizeof(b->waits[k]));
+			provision_take(p, v, b, q);
+			flush(b);
+			break;
+		}
+}
+
+/* ACCEPT from p (B). */
+static void accept_in(struct peer *p, uint64_t ref, uint32_t question)
+{
+	struct peer *a;
+	struct provision *v = provision_find(ref, &a);
+	unsigned k;
+
+	if (v) {
+		if (v->recipient != p->node) {
+			/* Not provided for this node: refused, and the
+			 * provision stays for its recipient. */
+			resolved_send(p, question, -ERR_PERMISSION, NULL);
+			p->c.handoffs_refused++;
+			return;
+		}
+		provision_take(a, v, p, question);
+		return;
+	}
+	for (unsigned s = 0; s < PEERS_MAX; s++)
+		for (k = 0; peers[s] && k < REFUSED_MAX; k++) {
+			const struct refused *f = &peers[s]->refused[k];
+			if (f->ref == ref && f->recipient == p->node) {
+				resolved_send(p, question, f->status, NULL);
+				p->c.handoffs_refused++;
+				return;
+			}
+		}
+	for (k = 0; k < WAITS_MAX && p->waits[k].used; k++)
+		;
+	if (k == WAITS_MAX) {
+		resolved_send(p, question, -ERR_LIMIT, NULL);
+		p->c.handoffs_refused++;
+		return;
+	}
+	p->waits[k] = (struct wait){ true, question, ref, now_ms() + HANDOFF_MS };
+	handoff_note(p, p->waits[k].expires);
+}
+
+/* A reference of our own to name (made or copied), for a held message. */
+static uk_name_t own_right(uk_name_t name, uint64_t disposition)
+{
+	uint16_t s;
+	uint32_t i;
+
+	if (uk_port_insert_right(name, disposition) < 0)
+		return 0;
+	/* A proxy port's no-senders means something from now on. */
+	if (disposition == UK_DISP_MAKE_SEND &&
+	    map_find_port(name, MAP_IMPORT, &s, &i) && peers[s])
+		import_arm(&peers[s]->imports[i]);
+	return name;
+}
+
+/* A held message's rights become its own (MOVE_SEND): a RELEASE or
+ * PORT_DEAD while it waits cannot take a name from under it. */
+static void hold_rights(struct uk_msg_header *h)
+{
+	if (h->dest && (h->dest_disposition == UK_DISP_COPY_SEND ||
+			h->dest_disposition == 0)) {
+		h->dest = own_right(h->dest, UK_DISP_COPY_SEND);
+		h->dest_disposition = UK_DISP_MOVE_SEND;
+	}
+	for (unsigned k = 0; k < h->n_ports; k++) {
+		struct uk_msg_port *d = &uk_msg_ports(h)[k];
+		if (d->name && (d->disposition == UK_DISP_COPY_SEND ||
+				d->disposition == UK_DISP_MAKE_SEND)) {
+			d->name = own_right(d->name, d->disposition);
+			d->disposition = d->name ? UK_DISP_MOVE_SEND : UK_DISP_NONE;
+		}
+	}
+	if (h->reply && (h->reply_disposition == UK_DISP_COPY_SEND ||
+			 h->reply_disposition == UK_DISP_MAKE_SEND)) {
+		h->reply = own_right(h->reply, h->reply_disposition);
+		h->reply_disposition = h->reply ? UK_DISP_MOVE_SEND : 0;
+	}
+}
+
+static struct held *held_find(struct peer *p, uint64_t seq)
+{
+	for (unsigned i = 0; p && i < HELD_MAX; i++)
+		if (p->held[i].used && p->held[i].seq == seq)
+			return &p->held[i];
+	return NULL;
+}
+
+static struct held *held_oldest(struct peer *p)
+{
+	struct held *h = NULL;
+	for (unsigned i = 0; i < HELD_MAX; i++)
+		if (p->held[i].used && (!h || p->held[i].seq < h->seq))
+			h = &p->held[i];
+	return h;
+}
+
+static void held_drop(struct peer *p, struct held *h)
+{
+	struct uk_msg_header *m = (void *)h->msg;
+	drop_owned(m);
+	if (m->dest && m->dest_disposition == UK_DISP_MOVE_SEND_ONCE)
+		uk_port_deallocate(m->dest); /* the caller sees ERR_DEAD */
+	for (unsigned k = 0; k < m->n_ool; k++)
+		if (uk_msg_ools(m)[k].size)
+			uk_vm_free(uk_msg_ools(m)[k].address, uk_msg_ools(m)[k].size);
+	free(h->msg);
+	memset(h, 0, sizeof(*h));
+	p->n_held--;
+}
+
+static void deliver_local(struct peer *p, uint32_t export_id);
+
+/* The held message in `out` lost a right it carried (a hand-off failed,
+ * or a right died while it waited). The kernel carries neither a dead
+ * name nor an empty slot, and a request without one of its rights is
+ * better refused than half delivered: a call is answered with `status`
+ * through its answer port, so the peer's caller gets it as the reply (the
+ * request did not run); a reply's caller gets `status` in its place; a
+ * one-way message is dropped. The sender's credit comes back. */
+static void held_refuse(struct peer *p, uint32_t export_id, int32_t status)
+{
+	struct uk_msg_header *h = &out.h;
+	uk_name_t to = 0;
+
+	printf("proxy: node %u: a message (id %x) lost a right handed on to it "
+	       "(%s): %s\n", p->node, h->id, err_name(status),
+	       h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE
+		       ? "its call is answered with that status"
+	       : h->dest_disposition == UK_DISP_MOVE_SEND_ONCE
+		       ? "its caller gets that status"
+		       : "dropped");
+	if (h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE) {
+		long so = uk_port_insert_right(h->reply, UK_DISP_MAKE_SEND_ONCE);
+		if (so > 0)
+			to = (uk_name_t)so;
+	} else if (h->reply && h->reply_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		uk_port_deallocate(h->reply);
+	}
+	h->reply = 0;
+	if (h->dest && h->dest_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		to = h->dest;
+		h->dest = 0;
+	}
+	drop_owned(h);
+	for (unsigned k = 0; k < h->n_ool; k++)
+		if (uk_msg_ools(h)[k].size)
+			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
+	if (to)
+		reply_status(to, h->id, status);
+	owe_credit(p, export_id);
+}
+
+static void held_deliver(struct peer *p, struct held *h)
+{
+	uint64_t us = ((uint64_t)uk_clock() - h->since) / 1000u;
+	uint32_t export_id = h->export_id;
+
+	if (us > p->c.held_us_max)
+		p->c.held_us_max = us;
+	p->c.held_us_sum += us;
+	p->c.held_done++;
+	int32_t status = h->status;
+	memcpy(out.bytes, h->msg, h->size);
+	free(h->msg);
+	memset(h, 0, sizeof(*h));
+	p->n_held--;
+	/* A right whose port died meanwhile is a dead name, which a message
+	 * cannot carry. */
+	for (unsigned k = 0; !status && k < out.h.n_ports; k++) {
+		struct uk_msg_port *d = &uk_msg_ports(&out.h)[k];
+		struct uk_port_info info;
+		if (d->name && d->disposition == UK_DISP_MOVE_SEND &&
+		    uk_port_info(d->name, &info) == 0 &&
+		    (info.rights & UK_RIGHT_DEAD_NAME))
+			status = -ERR_DEAD;
+	}
+	if (status)
+		held_refuse(p, export_id, status);
+	else
+		deliver_local(p, export_id);
+}
+
+/* Deliver the held messages at the head of p's line that are complete. */
+static void held_progress(struct peer *p)
+{
+	while (p->n_held) {
+		struct held *h = held_oldest(p);
+		if (!h || h->unresolved)
+			return;
+		held_deliver(p, h);
+	}
+}
+
+/* ACCEPT{ref} to node `node` for slot `slot` of held message seq of p.
+ * It waits a deadline longer than C keeps an early ACCEPT, so C's own
+ * answer (ERR_PERMISSION: never provided) comes first. */
+static bool handoff_accept(struct peer *p, uint64_t seq, uint8_t slot,
+			   uint16_t node, uint64_t ref)
+{
+	struct peer *c = node != self_node ? peer_get(node, true) : NULL;
+	unsigned k;
+
+	if (!c)
+		return false;
+	for (k = 0; k < ACCEPTS_MAX && c->accepts[k].used; k++)
+		;
+	if (k == ACCEPTS_MAX)
+		return false;
+	uint32_t question = (++c->accept_gen % (UINT32_MAX / ACCEPTS_MAX)) *
+				    ACCEPTS_MAX + k + 1;
+	int len = px_accept_encode(rec, sizeof(rec), ref, question);
+	if (len < 0 || !append(c, rec, (uint32_t)len))
+		return false;
+	c->accepts[k] = (struct accept){ .used = true, .held_peer = peer_slot(p),
+					 .slot = slot, .question = question,
+					 .held_seq = seq, .ref = ref,
+					 .expires = now_ms() + HANDOFF_MS + deadline_ms };
+	handoff_note(c, c->accepts[k].expires);
+	flush(c);
+	return true;
+}
+
+struct third {
+	uint8_t slot;
+	uint16_t node;
+	uint64_t ref;
+};
+
+/* The message in `out` waits for its THIRD slots (n of them), or behind
+ * messages that do. */
+static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
+		     unsigned n)
+{
+	unsigned i;
+
+	hold_rights(&out.h);
+	uint8_t *copy = malloc(out.h.size);
+	if (!copy) {
+		p->c.handoffs_failed += n;
+		if (n)
+			held_refuse(p, export_id, -ERR_NO_MEMORY);
+		else
+			deliver_local(p, export_id);
+		return;
+	}
+	memcpy(copy, out.bytes, out.h.size);
+	uint32_t size = out.h.size;
+	for (;;) {
+		for (i = 0; i < HELD_MAX && p->held[i].used; i++)
+			;
+		if (i < HELD_MAX)
+			break;
+		/* Full: the oldest goes now; if it still waits, refused. */
+		struct held *o = held_oldest(p);
+		p->c.handoffs_failed += o->unresolved;
+		if (o->unresolved && !o->status)
+			o->status = -ERR_LIMIT;
+		held_deliver(p, o);
+	}
+	struct held *h = &p->held[i];
+	*h = (struct held){ .used = true, .export_id = export_id, .size = size,
+			    .seq = ++p->held_seq, .since = (uint64_t)uk_clock(),
+			    .msg = copy };
+	p->n_held++;
+	for (unsigned k = 0; k < n; k++) {
+		if (handoff_accept(p, h->seq, t[k].slot, t[k].node, t[k].ref)) {
+			h->unresolved++;
+		} else {
+			p->c.handoffs_failed++;
+			h->status = -ERR_UNREACHABLE;
+		}
+	}
+	held_progress(p);
+}
+
+/* RESOLVED from p (C): the answer to our ACCEPT `question`. */
+static void resolved_in(struct peer *p, uint32_t question, int32_t status,
+			const struct px_cap *cap)
+{
+	struct accept *a = question ? &p->accepts[(question - 1) % ACCEPTS_MAX]
+				    : NULL;
+	if (a && (!a->used || a->question != question))
+		a = NULL;
+	struct peer *ap = a ? peers[a->held_peer] : NULL;
+	struct held *h = ap ? held_find(ap, a->held_seq) : NULL;
+	uint8_t slot = a ? a->slot : 0;
+	uk_name_t name = 0;
+
+	if (a)
+		memset(a, 0, sizeof(*a));
+	else
+		p->c.handoffs_refused++; /* late (expired) or never asked */
+	if (!h) {
+		/* Nobody waits for it: the reference goes back. */
+		if (!status) {
+			struct import *im = import_by_id(p, cap->id, NULL);
+			if (im) {
+				im->refs++; /* its RELEASE will count it */
+			} else {
+				struct px_pair v = { cap->id, 1 };
+				int len = px_release_encode(rec, sizeof(rec), &v, 1);
+				if (len > 0)
+					append(p, rec, (uint32_t)len);
+			}
+		}
+		return;
+	}
+	if (!status) {
+		struct import *im = import_get(p, cap->id);
+		if (!im) {
+			struct px_pair v = { cap->id, 1 };
+			int len = px_release_encode(rec, sizeof(rec), &v, 1);
+			if (len > 0)
+				append(p, rec, (uint32_t)len);
+			status = -ERR_LIMIT;
+		} else if (uk_port_insert_right(im->port, UK_DISP_MAKE_SEND) < 0) {
+			import_arm(im); /* no holder: released at once */
+			status = -ERR_LIMIT;
+		} else {
+			import_arm(im);
+			name = im->port;
+		}
+	}
+	struct uk_msg_header *m = (void *)h->msg;
+	if (name && slot == HELD_REPLY) {
+		m->reply = name;
+		m->reply_disposition = UK_DISP_MOVE_SEND;
+	} else if (name && slot < m->n_ports) {
+		uk_msg_ports(m)[slot] = (struct uk_msg_port){ name, UK_DISP_MOVE_SEND };
+	} else if (name) {
+		uk_port_deallocate(name);
+		name = 0;
+	}
+	if (name) {
+		p->c.handoffs_in++;
+	} else {
+		p->c.handoffs_failed++;
+		if (!h->status)
+			h->status = status ? status : -ERR_LIMIT;
+	}
+	h->unresolved--;
+	held_progress(ap);
+}
+
+/* A session's end, for the hand-off tables of p in every role. */
+static void handoff_session_end(struct peer *p)
+{
+	/* Messages p sent us that wait: they go, with what they own. */
+	for (unsigned i = 0; i < HELD_MAX; i++)
+		if (p->held[i].used)
+			held_drop(p, &p->held[i]);
+	/* Our ACCEPTs to p: their slots stay empty (delivered at the next
+	 * tick: we may be inside another peer's delivery here). */
+	for (unsigned k = 0; k < ACCEPTS_MAX; k++) {
+		struct accept *a = &p->accepts[k];
+		if (!a->used)
+			continue;
+		struct held *h = held_find(peers[a->held_peer], a->held_seq);
+		if (h) {
+			h->unresolved--;
+			if (!h->status)
+				h->status = -ERR_UNREACHABLE;
+			peers[a->held_peer]->held_kick = true;
+		}
+		p->c.handoffs_failed++;
+		memset(a, 0, sizeof(*a));
+	}
+	/* p's provisions lose their export (the session's end drops it); an
+	 * ACCEPT for one hears ERR_DEAD until it expires. */
+	for (unsigned i = 0; i < PROVISIONS_MAX; i++)
+		if (p->provisions[i].used && !p->provisions[i].status) {
+			p->provisions[i].status = -ERR_DEAD;
+			p->provisions[i].export_id = 0;
+		}
+	memset(p->waits, 0, sizeof(p->waits));
+	memset(p->refused, 0, sizeof(p->refused));
+	p->n_refused = 0;
+}
+
+/* Entries past HANDOFF_MS end. */
+static void handoff_tick(struct peer *p)
+{
+	uint64_t now = now_ms(), due = 0;
+
+	for (unsigned i = 0; i < PROVISIONS_MAX; i++) {
+		struct provision *v = &p->provisions[i];
+		if (!v->used)
+			continue;
+		if (v->expires > now) {
+			due = !due || v->expires < due ? v->expires : due;
+			continue;
+		}
+		struct export *e = v->status ? NULL : export_by_id(p, v->export_id);
+		if (e && e->refs && !--e->refs)
+			export_drop(p, e);
+		p->c.handoffs_failed++;
+		printf("proxy: node %u: a right it handed on to node %u was not "
+		       "taken in %u ms\n", p->node, v->recipient, HANDOFF_MS);
+		memset(v, 0, sizeof(*v));
+	}
+	for (unsigned k = 0; k < WAITS_MAX; k++) {
+		struct wait *w = &p->waits[k];
+		if (!w->used)
+			continue;
+		if (w->expires > now) {
+			due = !due || w->expires < due ? w->expires : due;
+			continue;
+		}
+		/* Never provided for this node. */
+		resolved_send(p, w->question, -ERR_PERMISSION, NULL);
+		p->c.handoffs_refused++;
+		memset(w, 0, sizeof(*w));
+	}
+	for (unsigned k = 0; k < ACCEPTS_MAX; k++) {
+		struct accept *a = &p->accepts[k];
+		if (!a->used)
+			continue;
+		if (a->expires > now) {
+			due = !due || a->expires < due ? a->expires : due;
+			continue;
+		}
+		struct held *h = held_find(peers[a->held_peer], a->held_seq);
+		if (h) {
+			h->unresolved--;
+			if (!h->status)
+				h->status = -ERR_UNREACHABLE;
+			peers[a->held_peer]->held_kick = true;
+		}
+		p->c.handoffs_failed++;
+		printf("proxy: node %u: no answer to a hand-off in %u ms\n", p->node,
+		       HANDOFF_MS);
+		memset(a, 0, sizeof(*a));
+	}
+	p->handoff_due = due;
+	flush(p);
+}
+
 /* Build the local message of a decoded MSG (question 0) or REPLY and
  * deliver it; false if the session ended first (the regions are still
  * the caller's). */
@@ -865,6 +1529,8 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	struct question *answered = NULL;
 	struct export *target = NULL;
 	bool name_service = false;
+	struct third thirds[PX_MSG_CAPS_MAX + 1];
+	unsigned n_thirds = 0;
 
 	memset(&out.h, 0, sizeof(out.h));
 	out.h.id = m->msg_id;
@@ -921,7 +1587,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		uint32_t ai;
 		for (ai = 0; ai < ANSWERS_MAX && p->answers[ai].used; ai++)
 			;
-		long port = ai < ANSWERS_MAX ? uk_port_allocate(UK_RIGHT_RECEIVE) : -ERR_LIMIT;
+		long port = ai < ANSWERS_MAX ? answer_port() : -ERR_LIMIT;
 		if (port <= 0) {
 			p->c.limited++;
 			int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id,
@@ -930,7 +1596,6 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 				append(p, rec, (uint32_t)len);
 		} else {
 			p->answers[ai] = (struct answer){ true, m->reply.id, (uk_name_t)port };
-			uk_port_set_add(port_set, (uk_name_t)port);
 			map_put((uk_name_t)port, MAP_ANSWER, peer_slot(p), ai);
 			out.h.reply = (uk_name_t)port;
 			out.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
@@ -941,6 +1606,9 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 			abort_session(p, "a reply right never exported");
 			return false;
 		}
+		if (m->reply.kind == PX_CAP_THIRD)
+			thirds[n_thirds++] = (struct third){ HELD_REPLY, m->reply.node,
+							     m->reply.ref };
 		out.h.reply = d.name;
 		out.h.reply_disposition = (uint8_t)d.disposition;
 	}
@@ -952,6 +1620,8 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 			abort_session(p, "a right never exported");
 			return false;
 		}
+		if (c.kind == PX_CAP_THIRD)
+			thirds[n_thirds++] = (struct third){ (uint8_t)i, c.node, c.ref };
 	}
 	out.h.n_ool = m->n_ool;
 	for (unsigned i = 0; i < m->n_ool; i++) {
@@ -963,7 +1633,10 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	out.h.size = (uint32_t)(body - out.bytes) + m->inline_len;
 	if (answered)
 		memset(answered, 0, sizeof(*answered));
-	deliver_local(p, target ? target->id : 0);
+	if (n_thirds || p->n_held)
+		held_add(p, target ? target->id : 0, thirds, n_thirds);
+	else
+		deliver_local(p, target ? target->id : 0);
 	return true;
 }
 
@@ -1147,8 +1820,19 @@ static void handle_record(struct peer *p, const struct px_record *r)
 			}
 		}
 		break;
+	case PX_REC_PROVIDE:
+		provide_in(p, r->u.provide.ref, r->u.provide.export_id,
+			   r->u.provide.recipient);
+		break;
+	case PX_REC_ACCEPT:
+		accept_in(p, r->u.accept.ref, r->u.accept.question);
+		break;
+	case PX_REC_RESOLVED:
+		resolved_in(p, r->u.resolved.question, r->u.resolved.status,
+			    &r->u.resolved.cap);
+		break;
 	default:
-		/* Hand-off, lookups by record and OOL credit: not built. */
+		/* Lookups by record and OOL credit: not built. */
 		abort_session(p, "a record type this proxy does not speak");
 		break;
 	}
@@ -1161,8 +1845,11 @@ static void send_credits(struct peer *p)
 	struct px_pair v[64];
 	unsigned n = 0;
 
-	for (uint32_t i = 0; i < EXPORTS_MAX; i++) {
-		struct export *e = &p->exports[i];
+	/* The list of exports owed credit, or every export if it overflowed
+	 * (an entry may be stale: its export was dropped or credited). */
+	uint32_t count = p->owed_all ? EXPORTS_MAX : p->n_owed;
+	for (uint32_t k = 0; k < count; k++) {
+		struct export *e = &p->exports[p->owed_all ? k : p->owed[k]];
 		if (!e->used || !e->credit_owed)
 			continue;
 		v[n++] = (struct px_pair){ e->id, e->credit_owed };
@@ -1180,12 +1867,19 @@ static void send_credits(struct peer *p)
 			append(p, rec, (uint32_t)len);
 	}
 	p->credits_owed = 0;
+	p->n_owed = 0;
+	p->owed_all = false;
 }
 
 void peer_tick(struct peer *p)
 {
 	if (p->n_pending)
 		pending_retry(p);
+	if (p->handoff_due && now_ms() >= p->handoff_due)
+		handoff_tick(p);
+	p->held_kick = false;
+	if (p->n_held)
+		held_progress(p);
 	if (p->credits_owed &&
 	    (p->credits_owed >= CREDITS_INITIAL / 2 || now_ms() >= p->credit_due))
 		send_credits(p);
@@ -1199,6 +1893,10 @@ uint64_t peer_next_tick(const struct peer *p)
 	uint64_t t = px_link_next_tick(&p->link);
 	if (p->credits_owed && p->credit_due < t)
 		t = p->credit_due;
+	if (p->handoff_due && p->handoff_due < t)
+		t = p->handoff_due;
+	if (p->held_kick)
+		t = 0;
 	if (p->n_pending) {
 		uint64_t soon = now_ms() + 10;
 		if (soon < t)
@@ -1242,5 +1940,20 @@ void peer_stats_fill(struct proxy_stats *s)
 		s->frames_stale += c->stale;
 		s->frames_foreign += c->foreign;
 		s->frames_ooo += c->dup + c->ooo;
+		for (unsigned k = 0; k < PROVISIONS_MAX; k++)
+			s->provisions += p->provisions[k].used;
+		for (unsigned k = 0; k < WAITS_MAX; k++)
+			s->waits += p->waits[k].used;
+		for (unsigned k = 0; k < ACCEPTS_MAX; k++)
+			s->accepts += p->accepts[k].used;
+		s->held += p->n_held;
+		s->thirds_out += p->c.thirds_out;
+		s->handoffs_in += p->c.handoffs_in;
+		s->handoffs_failed += p->c.handoffs_failed;
+		s->handoffs_refused += p->c.handoffs_refused;
+		if (p->c.held_us_max > s->held_us_max)
+			s->held_us_max = p->c.held_us_max;
+		s->held_us_sum += p->c.held_us_sum;
+		s->held_done += p->c.held_done;
 	}
 }

@@ -13,6 +13,7 @@
 #include "blk_client.h"
 
 #define BLK_TIMEOUT_NS (30ull * 1000000000ull)
+#define UNREACHABLE_RETRY_NS (100ull * 1000000ull)
 
 union blk_msg {
 	struct uk_msg_header h;
@@ -83,7 +84,16 @@ int blk_client_open(struct blk_client *b, const char *name, uint64_t timeout_ns)
 	uint32_t len;
 
 	memset(b, 0, sizeof(*b));
+	/* A device on another node (NAME@N) is unreachable until this
+	 * node's proxy has registered as resolver and reached N's, which
+	 * may boot later than we start: ask again until the deadline. */
+	uint64_t deadline = (uint64_t)uk_clock() + timeout_ns;
 	long port = ns_lookup(name, timeout_ns);
+	while (port == -ERR_UNREACHABLE && (uint64_t)uk_clock() < deadline) {
+		uk_sleep(UNREACHABLE_RETRY_NS);
+		uint64_t now = (uint64_t)uk_clock();
+		port = ns_lookup(name, now < deadline ? deadline - now : 0);
+	}
 	if (port < 0)
 		return (int)port;
 	b->port = (uk_name_t)port;

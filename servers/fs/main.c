@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * fs: the file server (include/uk/proto/fs.h). It mounts the ext2 file
- * system on a block device (default "blk0", or the first argument), found
- * through the name server, and registers itself as "fs".
+ * system on a block device found through the name server, and registers
+ * itself as "fs". The device is "blk0" unless an argument names another:
+ * a bare NAME, or blk=NAME, the form a node's kernel command line gives
+ * (fs.blk=blk@2: the disk of node 2, through the proxies; see
+ * blk_client.c). blk=none: this node serves no file system (its fs is
+ * another node's, or its disk is), so fs exits at once, touching nothing.
  *
  * Ports: the service port (path operations), one port per open file (a
  * send right to it is what FS_OPEN hands out) and a notification port,
@@ -485,9 +489,21 @@ static int setup_ports(void)
 
 int main(int argc, char **argv)
 {
-	const char *device = argc > 1 ? argv[1] : "blk0";
+	const char *device = "blk0";
 	int rc;
 
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "blk=", 4))
+			device = argv[i] + 4;
+		else if (!strchr(argv[i], '='))
+			device = argv[i];
+		else
+			printf("fs: unknown argument %s (ignored)\n", argv[i]);
+	}
+	if (!strcmp(device, "none")) {
+		printf("fs: blk=none: no file system served on this node\n");
+		return 0;
+	}
 	if (strnlen(device, UK_NAME_MAX) >= UK_NAME_MAX) {
 		printf("fs: device name too long\n");
 		return 2;

@@ -48,13 +48,16 @@ int cmd_ps(int argc, char **argv)
 
 	if (n < 0)
 		return 1;
-	/* ACCOUNT: the kernel memory charged to the task's account and its
-	 * limit (shared with its creator unless it was given a quota). */
-	out("  PID  PARENT  THREADS  STATE   MEMORY          ACCOUNT  NAME\n");
+	/* CPU: millions of TSC ticks the task ran (of guest instructions
+	 * under -icount). ACCOUNT: the kernel memory charged to the task's
+	 * account and its limit (shared with its creator unless it was given
+	 * a quota). */
+	out("  PID  PARENT  THREADS  STATE        CPU   MEMORY          ACCOUNT  NAME\n");
 	for (long i = 0; i < n; i++) {
 		const struct uk_kinfo_task *t = &tasks[i];
-		out("%5u  %6u  %7u  %-6s %6luK  %7luK/%7luK  %s\n", UK_ID_INDEX(t->id),
+		out("%5u  %6u  %7u  %-6s %9luM %6luK  %7luK/%7luK  %s\n", UK_ID_INDEX(t->id),
 		    UK_ID_INDEX(t->parent), t->threads, t->state == 0 ? "run" : "zombie",
+		    (unsigned long)(t->cpu_tsc / 1000000u),
 		    (unsigned long)t->frames * (UK_PAGE_SIZE / 1024),
 		    (unsigned long)(t->account_used / 1024),
 		    (unsigned long)(t->account_limit / 1024), t->name);

@@ -3,7 +3,12 @@
  * virtio-blk: the block device driver. It claims the first virtio block
  * device from the device server, drives it through the modern PCI
  * transport (lib/virtio), registers "blk0" and serves
- * include/uk/proto/blk.h.
+ * include/uk/proto/blk.h. "blk0" is private (init.conf: only +use=virtio-blk
+ * programs see it); export=NAME also registers the device as NAME, which
+ * every client sees, and so other nodes through the proxy (NAME@N): a
+ * node's configuration (virtio-blk.export=blk) lends its disk to the file
+ * server of another node, which then must be the only one to mount it
+ * (fs.blk=none here; docs/PROXY.md, "Remote file systems and devices").
  *
  * Any number of requests from any number of clients are in flight at once:
  * each started request keeps its caller's send-once reply right and is
@@ -466,6 +471,21 @@ int main(int argc, char **argv)
 	if ((rc = ns_register("blk0", service)) < 0) {
 		printf("virtio-blk: cannot register blk0: %s\n", err_str(rc));
 		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], "export=", 7)) {
+			printf("virtio-blk: unknown argument %s (ignored)\n",
+			       argv[i]);
+			continue;
+		}
+		const char *name = argv[i] + 7;
+		if ((rc = ns_register(name, service)) < 0) {
+			printf("virtio-blk: cannot register %s: %s\n", name,
+			       err_str(rc));
+			return 1;
+		} else {
+			printf("virtio-blk: blk0 exported as %s\n", name);
+		}
 	}
 	printf("virtio-blk: blk0: %lu sectors (%lu MiB)%s%s, queue %u, %u "
 	       "requests, max transfer %u, irq %u\n",

@@ -5,15 +5,20 @@
 # remote null call at most 1.3 x raw, remote 1 MiB reads at least 90 % of
 # raw TCP). Prints "bench:" lines and the ratios; fails only when a
 # measurement does not complete, never on a figure.
-#   proxybench.sh UKCLUSTER NAME
+#   proxybench.sh UKCLUSTER NAME [icount]
+# With icount the nodes run under QEMU's -icount shift=0 (TCG), so the
+# "cpu:" lines count guest instructions per call and per MiB on each node
+# (bench.proxy.icount); the times and rates are then those of a slowed
+# guest and mean little.
 # Exit status 77 when this machine cannot run clusters.
 set -u
-uk=$1 name=$2
+uk=$1 name=$2 mode=${3:-}
 c() { "$uk" --name "$name" "$@"; }
 conf=$(mktemp)
 fail() { echo "proxybench: $*" >&2; c log all -n 30 >&2; c down >/dev/null 2>&1; rm -f "$conf"; exit 1; }
 trap 'c down >/dev/null 2>&1; rm -f "$conf"' EXIT INT TERM
 printf 'nodes 2\nservers proxy,pxbench\n' >"$conf"
+[ "$mode" = icount ] && echo 'icount yes' >>"$conf"
 
 c up --config "$conf" --detach >/dev/null
 rc=$?
@@ -37,15 +42,19 @@ us() { echo "$1" | sed -n 's/.*: \([0-9]*\) us per round trip.*/\1/p'; }
 c send 2 "nc -u -l -e -w 2 9002" >/dev/null; c wait 2 "listening on udp 0.0.0.0:9002" >/dev/null
 c send 1 "nc -u -w 2 -P 2000 10.77.0.12 9002" >/dev/null
 udp=$(line 1 "bench: udp_pingpong 2000 ") || fail "udp ping-pong"
+udp2=$(line 2 "nc: echoed [0-9]* datagrams") || fail "udp echo"
 c send 2 "nc -l -e 9001" >/dev/null; c wait 2 "listening on tcp 0.0.0.0:9001" >/dev/null
 c send 1 "nc -P 2000 10.77.0.12 9001" >/dev/null
 tcp=$(line 1 "bench: tcp_pingpong 2000 ") || fail "tcp ping-pong"
 # The remote null call through both proxies.
 c send 1 "/bin/pxbench call 2 2000" >/dev/null
 px=$(line 1 "bench: remote_null_call 2000 ") || fail "remote calls"
+pxcpu=$(line 1 "bench: remote_null_call cpu: ") || fail "remote call cpu"
 echo "bench: node->node ${udp#bench: }"
+echo "bench: udp_pingpong cpu: node 2 ${udp2#*this node busy }"
 echo "bench: node->node ${tcp#bench: }"
 echo "bench: node->node ${px#bench: }"
+echo "$pxcpu"
 u=$(us "$udp") t=$(us "$tcp") p=$(us "$px")
 [ -n "$u" ] && [ -n "$t" ] && [ -n "$p" ] && [ "$u" -gt 0 ] && [ "$t" -gt 0 ] &&
 	echo "bench: remote null call / raw udp round trip = $(awk "BEGIN{printf \"%.2f\", $p/$u}"), / raw tcp = $(awk "BEGIN{printf \"%.2f\", $p/$t}") (goal: at most 1.3)"
@@ -54,10 +63,14 @@ u=$(us "$udp") t=$(us "$tcp") p=$(us "$px")
 c send 1 "nc -l -r 9000" >/dev/null; c wait 1 "listening on tcp 0.0.0.0:9000" >/dev/null
 c send 2 "nc -s 16777216 10.77.0.11 9000" >/dev/null
 raw=$(line 1 "nc: received 16777216 bytes") || fail "tcp transfer"
+rawcpu=$(line 1 "nc: this node busy ") || fail "tcp transfer cpu"
 c send 1 "/bin/pxbench read 2 16" >/dev/null
 rd=$(line 1 "bench: remote_read 16 MiB") || fail "remote reads"
+rdcpu=$(line 1 "bench: remote_read cpu: ") || fail "remote read cpu"
 echo "bench: node->node tcp_throughput: ${raw#nc: }"
+echo "bench: tcp_throughput cpu: node 1 ${rawcpu#nc: this node busy }"
 echo "bench: node->node ${rd#bench: }"
+echo "$rdcpu"
 mbit() { echo "$1" | sed -n 's/.*(\([0-9.]*\) Mbit\/s).*/\1/p'; }
 rawm=$(mbit "$raw") rdm=$(mbit "$rd")
 [ -n "$rawm" ] && [ -n "$rdm" ] &&

@@ -32,6 +32,25 @@
  * (back-pressure on the sender). Datagrams that find a full receive queue
  * are dropped and counted.
  *
+ * Datagram batches (flag UK_SOCK_MSG_BATCH on a datagram socket's SEND
+ * or RECV, as Linux's sendmmsg and recvmmsg): many datagrams per request,
+ * so a client that moves many small datagrams (the proxy) pays one IPC
+ * per batch, not per datagram. The data of such a SEND, and of such a
+ * RECV's reply, is a sequence of records: struct uk_sock_dgram, then len
+ * bytes, then zeros up to a multiple of 8. A SEND checks every record
+ * before it sends any (a malformed batch is ERR_INVALID and nothing goes
+ * out), then sends each to its address (family 0: the default peer); its
+ * reply's len is the number of datagrams the stack took. A RECV waits as
+ * a plain one does, then answers with every queued datagram that fits in
+ * len bytes of records (at least one: a datagram larger than that is cut
+ * and its record has UK_SOCK_MSG_TRUNC); the reply's len is the bytes of
+ * records, its addr zero. A batch SEND with UK_SOCK_MSG_THEN_RECV and a
+ * reply right then waits as a batch RECV of `arg` bytes (with its
+ * timeout), and its reply is that RECV's (id SOCK_RECV): a client that
+ * keeps receives outstanding (the proxy) replaces the one it just got
+ * back in the same IPC as its next send, as L4's reply-and-wait does for
+ * a server.
+ *
  * Addresses are struct uk_sock_addr: family UK_AF_INET (IPv4 address in
  * the first 4 bytes of addr, network byte order) or UK_AF_INET6; port in
  * host byte order. Constants use Linux's values so the adapter passes them
@@ -150,6 +169,8 @@ _Static_assert(sizeof(struct uk_sock_open_reply) == 8, "uk_sock_open_reply layou
 #define UK_SOCK_MSG_DONTWAIT 0x40u /* adapter only: sets timeout_ns 0 */
 #define UK_SOCK_MSG_WAITALL 0x100u /* adapter only: repeats RECV */
 #define UK_SOCK_MSG_NOSIGNAL 0x4000u
+#define UK_SOCK_MSG_BATCH 0x10000u /* datagram batches (see the top) */
+#define UK_SOCK_MSG_THEN_RECV 0x20000u /* batch SEND, then a batch RECV */
 
 #define UK_SHUT_RD 0u
 #define UK_SHUT_WR 1u
@@ -171,6 +192,16 @@ struct uk_sock_reply {
 	struct uk_sock_addr addr;
 };
 _Static_assert(sizeof(struct uk_sock_reply) == 32, "uk_sock_reply layout");
+
+/* One datagram of a batch; len bytes and padding to 8 follow. */
+struct uk_sock_dgram {
+	uint32_t len;
+	uint32_t flags; /* RECV: UK_SOCK_MSG_TRUNC; SEND: 0 */
+	struct uk_sock_addr addr;
+};
+_Static_assert(sizeof(struct uk_sock_dgram) == 32, "uk_sock_dgram layout");
+#define UK_SOCK_DGRAM_SPAN(len) \
+	((uint32_t)sizeof(struct uk_sock_dgram) + (((uint32_t)(len) + 7u) & ~7u))
 
 struct uk_sock_name_reply {
 	struct uk_sock_addr local, peer; /* peer.family 0: not connected */

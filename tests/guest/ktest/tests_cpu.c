@@ -110,3 +110,49 @@ DEFINE_TEST(CPU0004, kinfo_boot_reports_clock_epoch_and_uptime)
 	EXPECT_ERR(uk_kinfo(UK_KINFO_BOOT, (void *)0x400000ull, sizeof(a)),
 		   ERR_FAULT);
 }
+
+/* Where the CPU's time went: busy + idle = total; a task's cpu_tsc grows
+ * while it computes and not while it sleeps, and the CPU is idle while
+ * everyone sleeps (the icount benchmarks count instructions by these). */
+DEFINE_TEST(CPU0005, kinfo_load_and_task_cpu_time_account_the_cpu)
+{
+	struct uk_kinfo_load a, b, c;
+	struct uk_kinfo_task t0, t1, t2;
+
+	memset(&t0, 0, sizeof(t0));
+	t0.id = (uint64_t)uk_task_self();
+	t1 = t2 = t0;
+	EXPECT_EQ(uk_kinfo(UK_KINFO_LOAD, &a, sizeof(a)), sizeof(a));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_TASK, &t0, sizeof(t0)), sizeof(t0));
+	EXPECT_EQ(a.busy + a.idle, a.total);
+	EXPECT_EQ(a.reserved, 0);
+	/* Compute: only this task runs. */
+	volatile uint64_t x = 0;
+	for (unsigned i = 0; i < 2000000; i++)
+		x += i;
+	EXPECT_EQ(uk_kinfo(UK_KINFO_LOAD, &b, sizeof(b)), sizeof(b));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_TASK, &t1, sizeof(t1)), sizeof(t1));
+	/* Sleep: the CPU idles (every other task of the suite is asleep). */
+	EXPECT_EQ(uk_sleep(30000000), 0);
+	EXPECT_EQ(uk_kinfo(UK_KINFO_LOAD, &c, sizeof(c)), sizeof(c));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_TASK, &t2, sizeof(t2)), sizeof(t2));
+	uint64_t busy_loop = b.busy - a.busy, idle_loop = b.idle - a.idle;
+	uint64_t busy_sleep = c.busy - b.busy, idle_sleep = c.idle - b.idle;
+	uint64_t mine_loop = t1.cpu_tsc - t0.cpu_tsc;
+	uint64_t mine_sleep = t2.cpu_tsc - t1.cpu_tsc;
+	printf("ktest: loop busy %lu idle %lu (mine %lu); sleep busy %lu idle %lu "
+	       "(mine %lu)\n",
+	       (unsigned long)busy_loop, (unsigned long)idle_loop,
+	       (unsigned long)mine_loop, (unsigned long)busy_sleep,
+	       (unsigned long)idle_sleep, (unsigned long)mine_sleep);
+	/* A switch away is when the task is charged, so its time shows after
+	 * it has been off the CPU at least once: after the sleep. */
+	EXPECT(t2.cpu_tsc - t0.cpu_tsc >= busy_loop / 2);
+	EXPECT(busy_loop > 1000000);
+	EXPECT(idle_loop < busy_loop / 4);
+	EXPECT(idle_sleep > busy_sleep);
+	EXPECT(c.total > b.total && b.total > a.total);
+	EXPECT_ERR(uk_kinfo(UK_KINFO_LOAD, &a, sizeof(a) - 1), ERR_INVALID);
+	EXPECT_ERR(uk_kinfo(UK_KINFO_LOAD, (void *)0x400000ull, sizeof(a)),
+		   ERR_FAULT);
+}

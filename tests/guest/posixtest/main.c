@@ -12,6 +12,12 @@
  *
  * It leaves /posixtest/kept.txt with known contents for the host to
  * check after the run (debugfs -R "cat ..."), next to e2fsck.
+ *
+ * It also runs from a shell (the process server gives each program 8 MiB
+ * of kernel memory, PROC_CHILD_QUOTA), as in cluster.proxy-posix against
+ * another node's fs: so killfs's 4 MiB buffer is allocated in that mode
+ * only, not kept in every run's bss, where it left too little room for
+ * the 1 MiB out-of-line copies (ERR_LIMIT, EMFILE).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -277,15 +283,16 @@ static int child(int n)
 static volatile long writer_result;
 static volatile int writer_done;
 static uint64_t writer_stack[4096];
+#define WRITER_BYTES (4u << 20)
+static const uint8_t *writer_data; /* WRITER_BYTES, zeros */
 
 static void writer(uint64_t arg)
 {
-	static uint8_t data[4 << 20];
 	int fd = (int)arg;
 	long rc = 0;
 
 	for (int i = 0; i < 1000 && rc >= 0; i++)
-		rc = pwrite(fd, data, sizeof(data), 0);
+		rc = pwrite(fd, writer_data, WRITER_BYTES, 0);
 	writer_result = rc < 0 ? errno : 0;
 	writer_done = 1;
 	uk_thread_exit();
@@ -306,6 +313,11 @@ static long start_fs(void)
 
 static void test_kill_fs(void)
 {
+	long data = uk_vm_allocate(WRITER_BYTES, UK_VM_READ | UK_VM_WRITE);
+	CHECK(data > 0);
+	if (data <= 0)
+		return;
+	writer_data = (const uint8_t *)data;
 	long fs = start_fs();
 	/* Opening waits for the file server to register. */
 	int fd = open("/victim.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);

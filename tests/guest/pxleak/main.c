@@ -83,7 +83,8 @@ static long proxy_stats(struct proxy_stats *s)
 static bool tables_empty(const struct proxy_stats *s)
 {
 	return !s->imports && !s->exports && !s->questions && !s->answers &&
-	       !s->pending && !s->assembling && !s->outq_bytes;
+	       !s->pending && !s->assembling && !s->outq_bytes &&
+	       !s->provisions && !s->waits && !s->accepts && !s->held;
 }
 
 static bool memory(uint64_t *kobjects, uint64_t *frames_free)

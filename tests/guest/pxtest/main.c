@@ -28,6 +28,19 @@
  *                     a reboot), call it, check the old right stays dead,
  *                     and whether the failed call ran (never after
  *                     ERR_UNREACHABLE)
+ *   pxtest three N M  rights across three nodes (docs/PROXY.md, "Hand-off"),
+ *                     with pxecho on nodes N and M: a right to pxecho@M
+ *                     handed to pxecho@N, which calls it (M's served
+ *                     count proves the call got there), timed; a port
+ *                     minted on M handed to N, called, released: M's
+ *                     pxecho sees no-senders; a port minted on N sent to
+ *                     M with a right to pxecho@N, which M uses to send it
+ *                     home: N's pxecho must get its own port back
+ *   pxtest cut N M    a right to pxecho@M handed to pxecho@N while the
+ *                     scenario keeps N and M apart: the hand-off fails
+ *                     within its 10 s, node N's proxy answers the call
+ *                     ERR_UNREACHABLE (not run: pxecho@N never sees it)
+ *                     and nothing is left behind
  *   pxtest stats [empty]
  *                     print this node's proxy tables (PROXY_STATS); with
  *                     "empty", wait until they are empty
@@ -44,6 +57,16 @@
 #define PXT_ECHO 0x0e01u
 #define PXT_COUNT 0x0e02u /* reply: u64 requests served, this one included */
 #define PXT_KEEP 0x0e03u  /* pxecho keeps the rights it got (the last 16) */
+/* pxecho, for three nodes (replies: status, then a u64): */
+#define PXT_MINT 0x0e04u     /* a new port of pxecho's, served as pxecho:
+				port 0 of the reply, the u64 its name there */
+#define PXT_RELEASED 0x0e05u /* u64 a minted name: 1 once it saw no-senders */
+#define PXT_RELAY 0x0e06u    /* PXT_COUNT on port 0: its status and count */
+#define PXT_BOUNCE 0x0e07u   /* u64 token: PXT_CHECK{token} with port 0 to
+				port 1; its status */
+#define PXT_CHECK 0x0e08u    /* u64 token: 0 if port 0 is pxecho's own
+				minted port `token`, else ERR_INVALID */
+#define MINTED_MAX 16u
 #define SECOND 1000000000ull
 #define MS 1000000ull
 /* How much later than the proxy's deadline a dead peer may show. */
@@ -75,20 +98,71 @@ static uint64_t now_ms(void)
 	return (uint64_t)uk_clock() / MS;
 }
 
+static union msg sub; /* pxecho's own calls */
+
+/* pxecho's call `op` to dest with up to two ports (moved) and a u64:
+ * the reply's status, its u64 in *value. */
+static long sub_call(uint32_t op, uk_name_t dest, uk_name_t p0, uk_name_t p1,
+		     uint64_t arg, uint64_t *value)
+{
+	memset(&sub.h, 0, sizeof(sub.h));
+	sub.h.id = op;
+	sub.h.dest = dest;
+	sub.h.n_ports = p1 ? 2 : p0 ? 1 : 0;
+	if (p0)
+		uk_msg_ports(&sub.h)[0] = (struct uk_msg_port){ p0, UK_DISP_MOVE_SEND };
+	if (p1)
+		uk_msg_ports(&sub.h)[1] = (struct uk_msg_port){ p1, UK_DISP_MOVE_SEND };
+	memcpy(uk_msg_body(&sub.h), &arg, 8);
+	sub.h.size = (uint32_t)((uint8_t *)uk_msg_body(&sub.h) - sub.bytes) + 8;
+	long rc = uk_ipc_call(&sub.h, sub.h.size, &sub.h, sizeof(sub), 20 * SECOND);
+	if (rc < 0)
+		return rc;
+	const struct uk_rpc_status *st = uk_msg_body(&sub.h);
+	for (unsigned i = 0; i < sub.h.n_ports; i++)
+		uk_port_deallocate(uk_msg_ports(&sub.h)[i].name);
+	if (uk_msg_body_len(&sub.h) < sizeof(*st) + 8)
+		return uk_msg_body_len(&sub.h) >= sizeof(*st) && st->status < 0
+			       ? st->status
+			       : -ERR_INVALID;
+	memcpy(value, st + 1, 8);
+	return st->status;
+}
+
 static int serve(void)
 {
 	static uk_name_t kept[16];
-	unsigned n_kept = 0;
+	static struct {
+		uk_name_t name;
+		bool released;
+	} minted[MINTED_MAX];
+	unsigned n_kept = 0, n_minted = 0;
 	uint64_t served = 0;
 
 	long svc = service_create("pxecho");
-	if (svc <= 0) {
-		printf("pxtest: cannot register pxecho: %s\n", err_str(svc));
+	long set = uk_port_allocate(UK_RIGHT_PORT_SET);
+	long notify = set > 0 ? port_in_set((uk_name_t)set) : set;
+	if (svc <= 0 || notify <= 0 || uk_port_set_add((uk_name_t)set, (uk_name_t)svc) < 0) {
+		printf("pxtest: cannot register pxecho: %s\n",
+		       err_str(svc <= 0 ? svc : notify));
 		return 1;
 	}
 	printf("pxtest: serving pxecho\n");
 	for (;;) {
-		long rc = uk_ipc_receive((uk_name_t)svc, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
+		long rc = uk_ipc_receive((uk_name_t)set, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
+		if (rc >= 0 && (in.h.flags & UK_MSG_KERNEL)) {
+			/* A minted port's last sender let go. */
+			uk_name_t about = ((const struct uk_notification *)&in.h)->name;
+			for (unsigned i = 0; i < MINTED_MAX; i++)
+				if (in.h.id == UK_MSG_ID_NO_SENDERS && minted[i].name == about &&
+				    !minted[i].released) {
+					minted[i].released = true;
+					uk_port_destroy(about);
+					printf("pxtest: pxecho: no senders for minted port %lx\n",
+					       (unsigned long)about);
+				}
+			continue;
+		}
 		if (rc >= 0 && in.h.reply && in.h.id == PXT_KEEP) {
 			for (unsigned i = 0; i < in.h.n_ports; i++) {
 				uk_name_t *slot = &kept[n_kept++ % 16];
@@ -96,6 +170,100 @@ static int serve(void)
 					uk_port_deallocate(*slot);
 				*slot = uk_msg_ports(&in.h)[i].name;
 			}
+		}
+		if (rc >= 0 && in.h.reply && in.h.id >= PXT_MINT && in.h.id <= PXT_CHECK) {
+			uk_name_t p[2] = { 0, 0 };
+			uint64_t arg = 0, value = 0;
+			long status = 0;
+			uk_name_t give = 0;
+			for (unsigned i = 0; i < in.h.n_ports && i < 2; i++)
+				p[i] = uk_msg_ports(&in.h)[i].name;
+			for (unsigned i = 2; i < in.h.n_ports; i++)
+				uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
+			if (uk_msg_body_len(&in.h) >= 8)
+				memcpy(&arg, uk_msg_body(&in.h), 8);
+			uk_name_t reply = in.h.reply;
+			uint32_t op = in.h.id;
+			served++;
+			if (op == PXT_MINT) {
+				long m = uk_port_allocate(UK_RIGHT_RECEIVE);
+				unsigned k = n_minted++ % MINTED_MAX;
+				if (minted[k].name && !minted[k].released)
+					uk_port_destroy(minted[k].name);
+				minted[k].name = 0;
+				if (m <= 0 ||
+				    uk_port_insert_right((uk_name_t)m, UK_DISP_MAKE_SEND) < 0 ||
+				    uk_port_request_notification((uk_name_t)m,
+					    UK_NOTIFY_NO_SENDERS, (uk_name_t)notify) < 0 ||
+				    uk_port_set_add((uk_name_t)set, (uk_name_t)m) < 0) {
+					status = m <= 0 ? m : -ERR_LIMIT;
+				} else {
+					minted[k].name = (uk_name_t)m;
+					minted[k].released = false;
+					give = (uk_name_t)m;
+					value = (uint64_t)m;
+				}
+			} else if (op == PXT_RELEASED) {
+				status = -ERR_NOT_FOUND;
+				for (unsigned i = 0; i < MINTED_MAX; i++)
+					if (minted[i].name == (uk_name_t)arg) {
+						status = 0;
+						value = minted[i].released;
+					}
+			} else if (op == PXT_RELAY) {
+				status = p[0] ? sub_call(PXT_COUNT, p[0], 0, 0, 0, &value)
+					      : -ERR_INVALID;
+				/* No line per call: the console would be most of
+				 * the time measured. */
+				if (p[0])
+					uk_port_deallocate(p[0]);
+				if (p[1])
+					uk_port_deallocate(p[1]);
+			} else if (op == PXT_BOUNCE) {
+				/* Both rights move on: port 0 inside the call to
+				 * port 1. */
+				status = p[0] && p[1] ? sub_call(PXT_CHECK, p[1], p[0], 0, arg, &value)
+						      : -ERR_INVALID;
+				if (!p[0] || !p[1]) {
+					if (p[0])
+						uk_port_deallocate(p[0]);
+					if (p[1])
+						uk_port_deallocate(p[1]);
+				} else {
+					uk_port_deallocate(p[1]);
+				}
+				printf("pxtest: pxecho: bounced a right home: %s\n",
+				       err_name(status));
+			} else if (op == PXT_CHECK) {
+				struct uk_port_info info;
+				bool own = p[0] && p[0] == (uk_name_t)arg &&
+					   uk_port_info(p[0], &info) == 0 &&
+					   (info.rights & UK_RIGHT_RECEIVE);
+				printf("pxtest: pxecho: a right came back as %lx: %s\n",
+				       (unsigned long)p[0],
+				       own ? "my own port" : "NOT my own port");
+				status = own ? 0 : -ERR_INVALID;
+				if (p[0])
+					uk_port_deallocate(p[0]);
+				if (p[1])
+					uk_port_deallocate(p[1]);
+			}
+			memset(&out.h, 0, sizeof(out.h));
+			out.h.id = op;
+			out.h.dest = reply;
+			out.h.dest_disposition = UK_DISP_MOVE_SEND_ONCE;
+			if (give) {
+				out.h.n_ports = 1;
+				uk_msg_ports(&out.h)[0] = (struct uk_msg_port){ give, UK_DISP_MOVE_SEND };
+			}
+			struct uk_rpc_status *st = uk_msg_body(&out.h);
+			st->status = (int32_t)status;
+			st->reserved = 0;
+			memcpy(st + 1, &value, 8);
+			out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes) + 8;
+			if (uk_ipc_send(&out.h, out.h.size, SECOND) < 0)
+				printf("pxtest: reply failed\n");
+			continue;
 		}
 		if (rc >= 0 && in.h.reply &&
 		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP)) {
@@ -251,7 +419,8 @@ static uint64_t kobjects(void)
 static bool tables_empty(const struct proxy_stats *s)
 {
 	return !s->imports && !s->exports && !s->questions && !s->answers &&
-	       !s->pending && !s->assembling && !s->outq_bytes;
+	       !s->pending && !s->assembling && !s->outq_bytes &&
+	       !s->provisions && !s->waits && !s->accepts && !s->held;
 }
 
 static void print_stats(const struct proxy_stats *s)
@@ -265,6 +434,15 @@ static void print_stats(const struct proxy_stats *s)
 	       (unsigned long)s->sessions, (unsigned long)s->sessions_ended,
 	       (unsigned long)s->not_run, (unsigned long)s->maybe_run,
 	       (unsigned long)s->bad_records);
+	printf("pxtest: proxy hand-off: provisions %u, waits %u, accepts %u, "
+	       "held %u; rights handed on %lu, taken %lu, failed %lu, refused "
+	       "%lu; %lu messages held, %lu us on average, %lu us at most\n",
+	       s->provisions, s->waits, s->accepts, s->held,
+	       (unsigned long)s->thirds_out, (unsigned long)s->handoffs_in,
+	       (unsigned long)s->handoffs_failed, (unsigned long)s->handoffs_refused,
+	       (unsigned long)s->held_done,
+	       (unsigned long)(s->held_done ? s->held_us_sum / s->held_done : 0),
+	       (unsigned long)s->held_us_max);
 }
 
 /* The start of a run: the kernel's object count, with the proxy's right
@@ -657,6 +835,201 @@ static int fail(uint32_t node, bool idle, bool again)
 	return summary();
 }
 
+/* pxecho's op on dest with port `port` (copied) and a u64: the reply's
+ * status; its u64 in *value and its port (if any) in *got. */
+static long op_call(uint32_t op, uk_name_t dest, uk_name_t port, uk_name_t port2,
+		    uint64_t arg, uint64_t *value, uk_name_t *got)
+{
+	memset(&out.h, 0, sizeof(out.h));
+	out.h.id = op;
+	out.h.dest = dest;
+	out.h.n_ports = port2 ? 2 : port ? 1 : 0;
+	if (port)
+		uk_msg_ports(&out.h)[0] = (struct uk_msg_port){ port, UK_DISP_COPY_SEND };
+	if (port2)
+		uk_msg_ports(&out.h)[1] = (struct uk_msg_port){ port2, UK_DISP_COPY_SEND };
+	memcpy(uk_msg_body(&out.h), &arg, 8);
+	out.h.size = (uint32_t)((uint8_t *)uk_msg_body(&out.h) - out.bytes) + 8;
+	long rc = uk_ipc_call(&out.h, out.h.size, &in.h, sizeof(in), 30 * SECOND);
+	if (rc < 0)
+		return rc;
+	const struct uk_rpc_status *st = uk_msg_body(&in.h);
+	if (got)
+		*got = in.h.n_ports ? uk_msg_ports(&in.h)[0].name : 0;
+	else
+		for (unsigned i = 0; i < in.h.n_ports; i++)
+			uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
+	if (in.h.id != op || uk_msg_body_len(&in.h) < sizeof(*st))
+		return -ERR_INVALID;
+	if (st->status < 0)
+		return st->status; /* maybe from a proxy: no value */
+	if (uk_msg_body_len(&in.h) < sizeof(*st) + 8)
+		return -ERR_INVALID;
+	memcpy(value, st + 1, 8);
+	return st->status;
+}
+
+/* Wait (at most 5 s) until pxecho at dest saw no-senders for its minted
+ * port `token`. */
+static bool await_released(uk_name_t dest, uint64_t token, uint64_t *ms)
+{
+	uint64_t t0 = now_ms(), released = 0;
+	long rc;
+	do {
+		rc = op_call(PXT_RELEASED, dest, 0, 0, token, &released, NULL);
+		if (rc == 0 && released)
+			break;
+		uk_sleep(20 * MS);
+	} while (now_ms() - t0 < 5000);
+	*ms = now_ms() - t0;
+	return rc == 0 && released;
+}
+
+static void sort_u64(uint64_t *t, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			uint64_t x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+}
+
+#define THREE_CALLS 20u
+
+static int three(uint32_t n2, uint32_t n3)
+{
+	struct proxy_stats s0, s;
+	uint64_t k0 = baseline(&s0);
+	long d2 = ns_lookup_node("pxecho", n2, 20 * SECOND);
+	long d3 = ns_lookup_node("pxecho", n3, 20 * SECOND);
+	CHECK(d2 > 0 && d3 > 0, "lookup pxecho@%u, pxecho@%u: %s, %s", n2, n3,
+	      err_str(d2), err_str(d3));
+	if (d2 <= 0 || d3 <= 0)
+		return summary();
+
+	/* 1. A right to pxecho@n3 handed to pxecho@n2, which calls it. */
+	static uint64_t t_relay[THREE_CALLS], t_2[THREE_CALLS], t_3[THREE_CALLS];
+	uint64_t before = 0, after = 0, relayed = 0, v;
+	long rc = count((uk_name_t)d3, &before, 10 * SECOND);
+	CHECK(rc == 0, "count on pxecho@%u: %s", n3, err_name(rc));
+	unsigned ok = 0;
+	for (unsigned i = 0; i < THREE_CALLS; i++) {
+		uint64_t t0 = (uint64_t)uk_clock();
+		rc = op_call(PXT_RELAY, (uk_name_t)d2, (uk_name_t)d3, 0, 0, &relayed, NULL);
+		t_relay[i] = (uint64_t)uk_clock() - t0;
+		if (i == 0)
+			printf("pxtest: three: node %u called pxecho@%u with the right we "
+			       "handed it: %s, served %lu there (%lu before)\n", n2, n3,
+			       err_name(rc), (unsigned long)relayed,
+			       (unsigned long)before);
+		if (rc != 0 || relayed != before + 1 + i)
+			break; /* each would wait its timeout */
+		ok++;
+	}
+	CHECK(ok == THREE_CALLS, "%u of %u calls through a handed-on right reached "
+	      "node %u exactly once", ok, THREE_CALLS, n3);
+	rc = count((uk_name_t)d3, &after, 10 * SECOND);
+	CHECK(rc == 0 && after == before + THREE_CALLS + 1,
+	      "pxecho@%u served %lu after %lu: not one per relayed call", n3,
+	      (unsigned long)after, (unsigned long)before);
+	for (unsigned i = 0; i < THREE_CALLS; i++) {
+		uint64_t t0 = (uint64_t)uk_clock();
+		count((uk_name_t)d2, &v, 10 * SECOND);
+		t_2[i] = (uint64_t)uk_clock() - t0;
+		t0 = (uint64_t)uk_clock();
+		count((uk_name_t)d3, &v, 10 * SECOND);
+		t_3[i] = (uint64_t)uk_clock() - t0;
+	}
+	sort_u64(t_relay, THREE_CALLS);
+	sort_u64(t_2, THREE_CALLS);
+	sort_u64(t_3, THREE_CALLS);
+	printf("bench: hand-off: a call with a right handed on to node %u, which "
+	       "calls node %u with it: median %lu us (min %lu, max %lu); a null "
+	       "call to node %u %lu us, to node %u %lu us (%u calls each)\n", n2, n3,
+	       (unsigned long)(t_relay[THREE_CALLS / 2] / 1000),
+	       (unsigned long)(t_relay[0] / 1000),
+	       (unsigned long)(t_relay[THREE_CALLS - 1] / 1000), n2,
+	       (unsigned long)(t_2[THREE_CALLS / 2] / 1000), n3,
+	       (unsigned long)(t_3[THREE_CALLS / 2] / 1000), THREE_CALLS);
+
+	/* 2. A port of pxecho@n3's own, handed to n2 and called there; when
+	 * every node let go, pxecho@n3 sees no-senders. */
+	uk_name_t minted = 0;
+	uint64_t token = 0, ms = 0;
+	rc = op_call(PXT_MINT, (uk_name_t)d3, 0, 0, 0, &token, &minted);
+	CHECK(rc == 0 && minted, "a port minted on node %u: %s", n3, err_name(rc));
+	if (rc == 0 && minted) {
+		rc = op_call(PXT_RELAY, (uk_name_t)d2, minted, 0, 0, &relayed, NULL);
+		CHECK(rc == 0, "node %u calling node %u's minted port: %s", n2, n3,
+		      err_name(rc));
+		uk_port_deallocate(minted);
+		bool released = await_released((uk_name_t)d3, token, &ms);
+		CHECK(released, "node %u's port was not released 5 s after every "
+		      "node let go", n3);
+		printf("pxtest: three: node %u's port, handed to node %u and called "
+		       "there: %s; no senders %s %lu ms after we let go\n", n3, n2,
+		       err_name(rc), released ? "seen" : "NOT seen", (unsigned long)ms);
+	}
+
+	/* 3. A port of pxecho@n2's own goes to n3 with a right to pxecho@n2;
+	 * n3 sends it home through that right: it must arrive as itself. */
+	rc = op_call(PXT_MINT, (uk_name_t)d2, 0, 0, 0, &token, &minted);
+	CHECK(rc == 0 && minted, "a port minted on node %u: %s", n2, err_name(rc));
+	if (rc == 0 && minted) {
+		rc = op_call(PXT_BOUNCE, (uk_name_t)d3, minted, (uk_name_t)d2, token,
+			     &v, NULL);
+		CHECK(rc == 0, "node %u's port, sent home by node %u: %s (ERR_INVALID: "
+		      "not as the original right)", n2, n3, err_name(rc));
+		printf("pxtest: three: node %u's port went to node %u and home again: "
+		       "%s\n", n2, n3, rc == 0 ? "the original right" : err_name(rc));
+		uk_port_deallocate(minted);
+		bool released = await_released((uk_name_t)d2, token, &ms);
+		CHECK(released, "node %u's port was not released 5 s after every "
+		      "node let go", n2);
+		printf("pxtest: three: no senders for node %u's port %s %lu ms after "
+		       "we let go\n", n2, released ? "seen" : "NOT seen",
+		       (unsigned long)ms);
+	}
+	rc = proxy_stats(&s);
+	CHECK(rc == 0 && s.thirds_out >= THREE_CALLS + 3,
+	      "node's proxy handed on %lu rights, not at least %u",
+	      (unsigned long)s.thirds_out, THREE_CALLS + 3);
+	uk_port_deallocate((uk_name_t)d2);
+	uk_port_deallocate((uk_name_t)d3);
+	settle(k0);
+	return summary();
+}
+
+/* A hand-off that cannot complete (nodes n2 and n3 cannot reach each
+ * other): within the hand-off's 10 s the call is answered ERR_UNREACHABLE
+ * by node n2's proxy (it did not run), and every table empties. */
+#define HANDOFF_LIMIT_MS 10000u
+static int cut(uint32_t n2, uint32_t n3)
+{
+	struct proxy_stats s0;
+	uint64_t k0 = baseline(&s0);
+	long d2 = ns_lookup_node("pxecho", n2, 20 * SECOND);
+	long d3 = ns_lookup_node("pxecho", n3, 20 * SECOND);
+	CHECK(d2 > 0 && d3 > 0, "lookup pxecho@%u, pxecho@%u: %s, %s", n2, n3,
+	      err_str(d2), err_str(d3));
+	if (d2 <= 0 || d3 <= 0)
+		return summary();
+	uint64_t v = 0, t0 = now_ms();
+	long rc = op_call(PXT_RELAY, (uk_name_t)d2, (uk_name_t)d3, 0, 0, &v, NULL);
+	uint64_t ms = now_ms() - t0;
+	printf("pxtest: cut: a right handed to node %u, cut off from node %u: "
+	       "%s after %lu ms\n", n2, n3, err_name(rc), (unsigned long)ms);
+	CHECK(rc == -ERR_UNREACHABLE, "the call ended %s, not ERR_UNREACHABLE "
+	      "(ERR_INVALID: pxecho@%u got it without the right)", err_name(rc), n2);
+	CHECK(ms <= HANDOFF_LIMIT_MS + DETECT_MARGIN_MS + 2000,
+	      "the message was held %lu ms", (unsigned long)ms);
+	uk_port_deallocate((uk_name_t)d2);
+	uk_port_deallocate((uk_name_t)d3);
+	settle(k0);
+	return summary();
+}
+
 static int stats(bool empty)
 {
 	struct proxy_stats s;
@@ -697,12 +1070,19 @@ int main(int argc, char **argv)
 		}
 		return fail((uint32_t)strtoul(argv[2], NULL, 10), idle, again);
 	}
+	if (argc >= 4 && !strcmp(argv[1], "three"))
+		return three((uint32_t)strtoul(argv[2], NULL, 10),
+			     (uint32_t)strtoul(argv[3], NULL, 10));
+	if (argc >= 4 && !strcmp(argv[1], "cut"))
+		return cut((uint32_t)strtoul(argv[2], NULL, 10),
+			   (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "stats"))
 		return stats(argc >= 3 && !strcmp(argv[2], "empty"));
 	if (argc == 1)
 		return serve();
 	printf("usage: pxtest | pxtest call NODE | pxtest hold NODE | "
 	       "pxtest loop NODE SECONDS | pxtest fail NODE [idle] [again] | "
+	       "pxtest three NODE NODE | pxtest cut NODE NODE | "
 	       "pxtest stats [empty]\n");
 	return 2;
 }

@@ -143,6 +143,7 @@ DEFINE_TEST(SH0009, system_commands_show_the_system)
 	EXPECT_EQ(sh("ps", &fc), 0);
 	EXPECT_HAS(fc.output, "PID");
 	EXPECT_HAS(fc.output, "ACCOUNT");
+	EXPECT_HAS(fc.output, "CPU");
 	/* Started through proc: an account of 8 MiB of its own. */
 	EXPECT_HAS(fc.output, "/   8192K  shell\n");
 	/* This shell runs through proc at an ordinary MCP: it sees itself and

@@ -191,6 +191,27 @@ static void accel_is_cluster_wide(void **state)
 	refused("node 1\naccel tcg\n", 2, "'accel' is cluster-wide");
 }
 
+static void icount_is_yes_or_no_and_reaches_the_command_line(void **state)
+{
+	static struct cluster_config again;
+	char line[1024], text[65536];
+
+	(void)state;
+	assert_int_equal(parse("nodes 2\n"), 0);
+	assert_false(cfg.icount);
+	assert_true(config_node_cmdline(&cfg, 1, line, sizeof(line)) > 0);
+	assert_null(strstr(line, "icount"));
+	assert_int_equal(parse("nodes 2\nicount yes\n"), 0);
+	assert_true(cfg.icount);
+	assert_true(config_node_cmdline(&cfg, 2, line, sizeof(line)) > 0);
+	assert_non_null(strstr(line, " icount"));
+	assert_int_equal(config_format(&cfg, text, sizeof(text)), 0);
+	assert_int_equal(config_parse(text, strlen(text), &again, &err), 0);
+	assert_true(again.icount);
+	refused("icount on\n", 1, "icount must be yes or no, not 'on'");
+	refused("node 1\nicount yes\n", 2, "'icount' is cluster-wide");
+}
+
 static void accel_survives_format_and_parse(void **state)
 {
 	static struct cluster_config first;
@@ -400,6 +421,7 @@ int main(void)
 	    cmocka_unit_test(accel_bad_value_is_refused_with_the_choices),
 	    cmocka_unit_test(accel_is_cluster_wide),
 	    cmocka_unit_test(accel_survives_format_and_parse),
+	    cmocka_unit_test(icount_is_yes_or_no_and_reaches_the_command_line),
 	    cmocka_unit_test(unknown_key_lists_accel_among_the_keys),
 	    cmocka_unit_test(unknown_key_is_refused_with_its_line),
 	    cmocka_unit_test(bad_numbers_are_refused),

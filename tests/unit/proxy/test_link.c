@@ -624,6 +624,30 @@ static void link_delayed_ack_within_5_ms(void **state)
 	assert_int_equal(ends[1].link.counters.acks_sent, acks);
 }
 
+/* A burst does not wait for the delay: the receiver acknowledges every
+ * PX_ACK_EVERY frames at once, so a sender that filled its window goes
+ * on after one round trip (it waited PX_ACK_DELAY_MS per window). */
+static void link_burst_is_acked_every_few_frames_at_once(void **state)
+{
+	(void)state;
+	setup_pair(19, 0);
+	net.latency = 0;
+	connect_pair();
+	run(DEADLINE / 4 + 2);
+	uint64_t acks = ends[1].link.counters.acks_sent;
+	static uint8_t burst[PX_FRAME_STREAM_MAX * PX_ACK_EVERY];
+	for (size_t i = 0; i < sizeof(burst); i++)
+		burst[i] = pattern(0, i);
+	assert_int_equal(px_link_send(&ends[0].link, burst, sizeof(burst), now),
+			 sizeof(burst));
+	ends[0].tx = ends[0].want = sizeof(burst);
+	step(); /* every frame arrives in the same millisecond */
+	assert_int_equal(ends[1].rx, sizeof(burst));
+	assert_int_equal(ends[1].link.counters.acks_sent, acks + 1);
+	step(); /* the ACK arrives: nothing is left in flight */
+	assert_true(px_link_is_acked(&ends[0].link, sizeof(burst)));
+}
+
 static void link_resend_timeout_follows_rtt_within_20_and_200_ms(void **s)
 {
 	const uint32_t latency[] = {0, 30, 80};
@@ -768,6 +792,7 @@ int main(void)
 	    cmocka_unit_test(link_serial_numbers_wrap_past_2_to_the_32),
 	    cmocka_unit_test(link_acked_offset_tells_delivered_from_not_sent),
 	    cmocka_unit_test(link_delayed_ack_within_5_ms),
+	    cmocka_unit_test(link_burst_is_acked_every_few_frames_at_once),
 	    cmocka_unit_test(
 		link_resend_timeout_follows_rtt_within_20_and_200_ms),
 	    cmocka_unit_test(link_send_is_bounded_by_the_window),

@@ -214,9 +214,9 @@ static void p_dst65535(uint8_t *b)
 {
 	le16(b + 10, 65535);
 }
-static void p_window65(uint8_t *b)
+static void p_window_over(uint8_t *b)
 {
-	le32(b + 12, 65);
+	le32(b + 12, PX_WINDOW_MAX + 1);
 }
 static void p_srcepoch0(uint8_t *b)
 {
@@ -252,7 +252,7 @@ static void frame_malformed_variants_are_rejected_with_their_reason(void **s)
 	expect_frame(PX_ACK, p_src1025, PX_E_NODE);
 	expect_frame(PX_ACK, p_dst0, PX_E_NODE);
 	expect_frame(PX_ACK, p_dst65535, PX_E_NODE);
-	expect_frame(PX_ACK, p_window65, PX_E_BOUNDS);
+	expect_frame(PX_ACK, p_window_over, PX_E_BOUNDS);
 	expect_frame(PX_HELLO, p_srcepoch0, PX_E_EPOCH);
 	expect_frame(PX_WELCOME, p_dstepoch0, PX_E_EPOCH);
 	expect_frame(PX_DATA, p_dstepoch0, PX_E_EPOCH);
