@@ -157,6 +157,7 @@ static void move_right(struct task *t, struct decoded_right *d,
 
 	r->object = p;
 	r->badge = 0;
+	r->badge_bits = 0;
 	if (d->disposition == UK_DISP_COPY_HARDWARE ||
 	    d->disposition == UK_DISP_MOVE_HARDWARE) {
 		r->right = UK_RIGHT_HARDWARE;
@@ -188,11 +189,13 @@ static void move_right(struct task *t, struct decoded_right *d,
 	case UK_DISP_COPY_SEND:
 		r->right = UK_RIGHT_SEND;
 		r->badge = e->badge;
+		r->badge_bits = e->badge_bits;
 		p->send_rights++;
 		break;
 	case UK_DISP_MOVE_SEND:
 		r->right = UK_RIGHT_SEND;
 		r->badge = e->badge;
+		r->badge_bits = e->badge_bits;
 		if (--e->send_refs == 0) {
 			e->rights &= (uint8_t)~UK_RIGHT_SEND;
 			entry_keeps = e->rights != 0;
@@ -486,16 +489,17 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 	m->dest.right = 0;
 	h->reply = 0;
 	if (m->reply.right) {
-		h->reply = ipc_right_copyout(t, m->reply.object, m->reply.right,
-					     m->reply.badge);
+		h->reply = ipc_right_copyout_bits(t, m->reply.object,
+						  m->reply.right, m->reply.badge,
+						  m->reply.badge_bits);
 		m->reply.right = 0;
 	}
 	struct uk_msg_port *descs = (struct uk_msg_port *)(m->data + PORTS_OFFSET);
 	for (unsigned i = 0; i < h->n_ports; i++) {
 		struct kmsg_right *r = &m->ports[i];
 		descs[i].disposition = r->right;
-		descs[i].name = r->right ? ipc_right_copyout(t, r->object,
-							     r->right, r->badge)
+		descs[i].name = r->right ? ipc_right_copyout_bits(t, r->object,
+					r->right, r->badge, r->badge_bits)
 					 : 0;
 		r->right = 0;
 	}
@@ -1064,5 +1068,6 @@ uk_name_t ipc_transfer(struct task *from, uk_name_t name, unsigned disposition,
 	if (ipc_check_transfer(from, name, disposition) < 0)
 		return 0;
 	move_right(from, &d, &r);
-	return ipc_right_copyout(to, r.object, r.right, r.badge);
+	return ipc_right_copyout_bits(to, r.object, r.right, r.badge,
+				      r.badge_bits);
 }

@@ -72,7 +72,11 @@ struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name,
 	e->object = NULL;
 	e->send_refs = 0;
 	e->badge = 0;
+	/* rights, badge_bits and pad: one 32-bit store (the fast path's
+	 * reply name comes through here). */
 	e->rights = 0;
+	e->badge_bits = 0;
+	e->pad[0] = e->pad[1] = 0;
 	s->used++;
 	*name = ipc_name_make(i, e->generation);
 	return e;
@@ -99,6 +103,8 @@ void ipc_entry_free(struct ipc_space *s, uk_name_t name)
 	e->object = NULL;
 	e->send_refs = 0;
 	e->badge = 0;
+	e->badge_bits = 0;
+	e->pad[0] = e->pad[1] = 0;
 	/* Generation 0 never appears in a name. */
 	e->generation++;
 	if (e->generation == 0)
@@ -108,16 +114,23 @@ void ipc_entry_free(struct ipc_space *s, uk_name_t name)
 	s->used--;
 }
 
-uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
-			 uint64_t badge)
+uk_name_t ipc_space_find_right(struct ipc_space *s, const void *object,
+			       uint64_t badge, unsigned badge_bits)
 {
 	for (uint32_t i = 1; i < s->size; i++) {
 		struct ipc_entry *e = &s->table[i];
 		if (e->object == object && e->badge == badge &&
+		    e->badge_bits == badge_bits &&
 		    (e->rights & (UK_RIGHT_RECEIVE | UK_RIGHT_SEND)))
 			return ipc_name_make(i, e->generation);
 	}
 	return 0;
+}
+
+uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
+			 uint64_t badge)
+{
+	return ipc_space_find_right(s, object, badge, 0);
 }
 
 void ipc_space_release(struct ipc_space *s)

@@ -285,8 +285,9 @@ int ipc_task_init(struct task *t)
 	return 0;
 }
 
-uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
-			     uint64_t badge)
+uk_name_t ipc_right_copyout_bits(struct task *t, struct port *p,
+				 unsigned right, uint64_t badge,
+				 unsigned badge_bits)
 {
 	struct ipc_entry *e;
 	uk_name_t name = 0;
@@ -301,10 +302,12 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
 		e->rights = UK_RIGHT_HARDWARE;
 		return name;
 	}
-	if (right != UK_RIGHT_SEND)
+	if (right != UK_RIGHT_SEND) {
 		badge = 0;
+		badge_bits = 0;
+	}
 	if (right != UK_RIGHT_SEND_ONCE &&
-	    (name = ipc_space_find(&t->space, p, badge))) {
+	    (name = ipc_space_find_right(&t->space, p, badge, badge_bits))) {
 		e = ipc_entry_lookup(&t->space, name);
 		if (right == UK_RIGHT_SEND && e->send_refs == UINT32_MAX) {
 			ipc_right_destroy(p, right); /* no room, as a full table */
@@ -324,6 +327,7 @@ uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
 		e->rights = (uint8_t)right;
 		e->send_refs = right == UK_RIGHT_SEND ? 1 : 0;
 		e->badge = badge;
+		e->badge_bits = (uint8_t)badge_bits;
 	}
 	if (right == UK_RIGHT_RECEIVE) {
 		p->receiver = t;

@@ -244,8 +244,10 @@ int64_t sys_port_info(uint64_t name, uaddr_t out)
 			info.set = p->set ? p->set->name : 0;
 			info.make_send_count = p->make_send_count;
 		}
-		if (e->rights & UK_RIGHT_SEND)
+		if (e->rights & UK_RIGHT_SEND) {
 			info.badge = e->badge;
+			info.badge_bits = e->badge_bits;
+		}
 	}
 	if (copy_to_user(current->task, out, &info, sizeof(info)) < 0)
 		return -ERR_FAULT;
@@ -268,9 +270,50 @@ int64_t sys_port_set_limit(uint64_t name, uint64_t limit)
 	return 0;
 }
 
-int64_t sys_port_mint(uint64_t name, uint64_t badge)
+/*
+ * One more send reference to p in t, with this badge and these delegable
+ * bits: added to the name that already holds that right, or under a new
+ * name. The new entry (its table's growth) is charged to t like any name,
+ * so the rights a task can make this way are bounded by its table
+ * (IPC_SPACE_MAX) and its account. Returns the name or an error (ERR_LIMIT
+ * at the table's size, the account's quota or a count that would wrap;
+ * ERR_NO_MEMORY); on error nothing has changed.
+ */
+static int64_t send_right_add(struct task *t, struct port *p, uint64_t badge,
+			      unsigned badge_bits)
 {
-	struct task *t = current->task;
+	uk_name_t name = ipc_space_find_right(&t->space, p, badge, badge_bits);
+	struct ipc_entry *e;
+	int rc;
+
+	if (p->send_rights == UINT32_MAX)
+		return -ERR_LIMIT;
+	if (name) {
+		e = ipc_entry_lookup(&t->space, name);
+		if (e->send_refs == UINT32_MAX)
+			return -ERR_LIMIT;
+		e->rights |= UK_RIGHT_SEND;
+		e->send_refs++;
+	} else {
+		if (!(e = ipc_entry_alloc(&t->space, &name, &rc)))
+			return rc;
+		e->object = p;
+		e->rights = UK_RIGHT_SEND;
+		e->send_refs = 1;
+		e->badge = badge;
+		e->badge_bits = (uint8_t)badge_bits;
+		port_ref(p); /* the new entry's */
+	}
+	p->send_rights++;
+	return (int64_t)name;
+}
+
+/* Decode for port_mint and port_mint_delegable: the receive right under
+ * name and a nonzero badge (badge 0 is port_insert_right's MAKE_SEND). A
+ * minted right is made from the receive right: it counts in the make-send
+ * count. */
+static int64_t mint(uint64_t name, uint64_t badge, unsigned badge_bits)
+{
 	struct ipc_entry *e = lookup(name);
 
 	if (!e)
@@ -278,16 +321,48 @@ int64_t sys_port_mint(uint64_t name, uint64_t badge)
 	if (!(e->rights & UK_RIGHT_RECEIVE))
 		return -ERR_RIGHTS;
 	if (badge == 0)
-		return -ERR_INVALID; /* an unbadged right: port_insert_right */
+		return -ERR_INVALID;
 	struct port *p = e->object;
-	uk_name_t have = ipc_space_find(&t->space, p, badge);
-	if (have && ipc_entry_lookup(&t->space, have)->send_refs == UINT32_MAX)
-		return -ERR_LIMIT;
-	port_ref(p); /* for the new right's entry, or dropped on merge */
-	p->send_rights++;
-	p->make_send_count++;
-	uk_name_t n = ipc_right_copyout(t, p, UK_RIGHT_SEND, badge);
-	if (!n) /* copyout destroyed the right */
-		return t->space.size >= IPC_SPACE_MAX ? -ERR_LIMIT : -ERR_NO_MEMORY;
-	return (int64_t)n;
+	int64_t n = send_right_add(current->task, p, badge, badge_bits);
+	if (n > 0)
+		p->make_send_count++;
+	return n;
+}
+
+int64_t sys_port_mint(uint64_t name, uint64_t badge)
+{
+	return mint(name, badge, 0);
+}
+
+int64_t sys_port_mint_delegable(uint64_t name, uint64_t badge, uint64_t bits)
+{
+	if (bits < 1 || bits > UK_BADGE_DELEGABLE_BITS_MAX)
+		return -ERR_INVALID;
+	if (badge & ((1ull << bits) - 1))
+		return -ERR_INVALID; /* the holder's bits must be free */
+	return mint(name, badge, (unsigned)bits);
+}
+
+/*
+ * Decode: a send right to a live port, minted delegable (a derived right
+ * is not: it cannot be narrowed again, so a holder can only name clients
+ * in the one range the server gave it) and 0 < sub < 2^bits. Deriving is
+ * a copy with another badge, not a right made from the receive right:
+ * like COPY_SEND it leaves the make-send count alone, and it needs a send
+ * right that exists, so no-senders cannot have fired in between.
+ */
+int64_t sys_port_derive(uint64_t name, uint64_t sub)
+{
+	struct ipc_entry *e = lookup(name);
+
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & UK_RIGHT_SEND) || !e->badge_bits)
+		return -ERR_RIGHTS;
+	if (sub == 0 || sub >= 1ull << e->badge_bits)
+		return -ERR_INVALID;
+	struct port *p = e->object;
+	if (!p->alive)
+		return -ERR_DEAD;
+	return send_right_add(current->task, p, e->badge | sub, 0);
 }

@@ -45,12 +45,33 @@ enum uk_disposition {
  * makes, from a receive right, a send right stamped with a nonzero 64-bit
  * badge; every message sent through it or through a copy of it arrives with
  * that badge in uk_msg_header.badge. A task holds one name per (port,
- * badge): send rights with different badges never merge, and an unbadged
- * send right shares its name with the receive right as in Mach. Copies and
- * moves keep the badge; MAKE_SEND and MAKE_SEND_ONCE make unbadged rights.
- * A server mints one badge per client (or per session, per open file, per
- * remote caller of the proxy) and decides by it, not by the sender's id.
+ * badge, delegable bits): send rights with different badges never merge,
+ * and an unbadged send right shares its name with the receive right as in
+ * Mach. Copies and moves keep the badge; MAKE_SEND and MAKE_SEND_ONCE make
+ * unbadged rights. A server mints one badge per client (or per session, per
+ * open file, per remote caller of the proxy) and decides by it, not by the
+ * sender's id.
+ *
+ * Delegable badges, for a forwarder (the proxy) that serves many clients
+ * through one right: port_mint_delegable(name, badge, bits) makes, from
+ * the receive right, a send right with a nonzero badge whose low `bits`
+ * bits (1..UK_BADGE_DELEGABLE_BITS_MAX) are zero and reserved for its
+ * holder. Any holder of that right (copies and moves keep it delegable)
+ * may port_derive(name, sub), 0 < sub < 2^bits: a new ordinary send right
+ * to the same port with badge | sub. So the server reads the right it gave
+ * from the high bits and the holder's sub-client from the low bits;
+ * messages through the delegable right itself carry sub 0. A derived right
+ * cannot be derived again (ERR_RIGHTS, as for a non-delegable or unbadged
+ * right), merges with an equal (port, badge) right the task holds, and
+ * counts as a sender like any send right (no-senders waits for it), but
+ * not in the make-send count: it is a copy, not made from the receive
+ * right. Its name is charged to the deriving task like any name (ERR_LIMIT
+ * at the table's size or the task's quota). A delegable right never merges
+ * with an ordinary right of the same badge. The server owns its badge
+ * space: it must not mint, in [badge, badge + 2^bits), badges it wants to
+ * tell apart from the holder's sub-clients.
  */
+#define UK_BADGE_DELEGABLE_BITS_MAX 32u
 
 /*
  * A message in user memory: the header, then n_ports port descriptors,
@@ -75,8 +96,9 @@ struct uk_msg_header {
 	/* Receive: the badge of the send right the message came through (0:
 	 * an unbadged right, a send-once right or the kernel). Only the holder
 	 * of the receive right can make a badged right (port_mint), and a
-	 * badged right cannot be changed or rebadged, so the badge tells a
-	 * server which of the clients it gave rights to is calling. */
+	 * badged right cannot be changed or rebadged (a holder of a delegable
+	 * right only fills in the low bits the server left it), so the badge
+	 * tells a server which of the clients it gave rights to is calling. */
 	uint64_t badge;
 };
 _Static_assert(sizeof(struct uk_msg_header) == 48, "uk_msg_header layout");
@@ -150,7 +172,8 @@ enum uk_notify_kind {
  * make_send_count (NO_SENDERS) is the port's make-send count (Mach's
  * mscount) when the notice fired: how many send rights have ever been made
  * from its receive right (UK_DISP_MAKE_SEND, in a message or with
- * port_insert_right, and port_mint). port_info reports the current count; a notice whose
+ * port_insert_right, port_mint and port_mint_delegable; not port_derive,
+ * which copies a send right). port_info reports the current count; a notice whose
  * count is lower is stale: a send right was made after it fired, so the
  * port has senders again.
  */
@@ -180,8 +203,11 @@ struct uk_port_info {
 	uint32_t make_send_count; /* receive right: send rights ever made (see uk_notification) */
 	uk_name_t set;	       /* receive right: name of its port set, or 0 */
 	uint64_t badge;	       /* send right: its badge (0: none) */
+	uint32_t badge_bits;   /* send right: low badge bits its holder may
+				* fill in (port_derive); 0: not delegable */
+	uint32_t reserved;
 };
-_Static_assert(sizeof(struct uk_port_info) == 40, "uk_port_info layout");
+_Static_assert(sizeof(struct uk_port_info) == 48, "uk_port_info layout");
 
 /* Hardware capabilities. init starts with one of each kind covering
  * everything; cap_derive makes narrower ones that can be sent in messages. */

@@ -50,7 +50,9 @@ struct ipc_entry {
 	uint32_t next_free; /* index of the next free entry when free */
 	uint32_t generation; /* never 0 */
 	uint8_t rights;	    /* UK_RIGHT_*; 0 = free */
-	uint8_t pad[3];
+	uint8_t badge_bits; /* send right: low badge bits a holder may fill
+			     * in (port_derive); 0: not delegable */
+	uint8_t pad[2];
 };
 _Static_assert(sizeof(struct ipc_entry) == 32, "ipc_entry size");
 
@@ -90,9 +92,14 @@ struct ipc_entry *ipc_entry_alloc(struct ipc_space *s, uk_name_t *name,
 /* The entry a name denotes, or NULL for a free, stale or invalid name. */
 struct ipc_entry *ipc_entry_lookup(struct ipc_space *s, uk_name_t name);
 void ipc_entry_free(struct ipc_space *s, uk_name_t name);
-/* The name of the entry a send right to object with this badge merges
- * into (one holding RECEIVE or SEND for object, with that badge), or 0. A
- * receive right counts as badge 0. */
+/* The name of the entry a send right to object with this badge and these
+ * delegable bits merges into (one holding RECEIVE or SEND for object, with
+ * that badge and those bits), or 0. A receive right counts as badge 0,
+ * bits 0. A delegable right never merges with an ordinary one: the name
+ * would then be delegable or not depending on which came first. */
+uk_name_t ipc_space_find_right(struct ipc_space *s, const void *object,
+			       uint64_t badge, unsigned badge_bits);
+/* The same for an ordinary (not delegable) right. */
 uk_name_t ipc_space_find(struct ipc_space *s, const void *object,
 			 uint64_t badge);
 /* Release the table storage (entries must have been released). */
@@ -184,10 +191,17 @@ void ipc_task_release(struct task *t);
 /* Release every right held under one name of t, then the name. */
 void ipc_entry_release(struct task *t, uk_name_t name, struct ipc_entry *e);
 /* Insert a right into t's table; returns the name or 0 (the right is then
- * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE (badge: that of
- * a send right, else 0); the caller's reference to p moves into the table. */
-uk_name_t ipc_right_copyout(struct task *t, struct port *p, unsigned right,
-			     uint64_t badge);
+ * destroyed). right is UK_RIGHT_RECEIVE, SEND or SEND_ONCE (badge and
+ * badge_bits: those of a send right, else 0); the caller's reference to p
+ * moves into the table. */
+uk_name_t ipc_right_copyout_bits(struct task *t, struct port *p,
+				 unsigned right, uint64_t badge,
+				 unsigned badge_bits);
+static inline uk_name_t ipc_right_copyout(struct task *t, struct port *p,
+					  unsigned right, uint64_t badge)
+{
+	return ipc_right_copyout_bits(t, p, right, badge, 0);
+}
 /* Destroy a right that was in flight (its reference is consumed). */
 void ipc_right_destroy(struct port *p, unsigned right);
 
@@ -196,7 +210,7 @@ void ipc_right_destroy(struct port *p, unsigned right);
 struct kmsg_right {
 	void *object;
 	uint32_t right; /* UK_RIGHT_* carried, 0 = none */
-	uint32_t pad;
+	uint32_t badge_bits; /* of a send right: delegable bits (0: none) */
 	uint64_t badge; /* of a send right (0: none) */
 };
 

@@ -3,25 +3,28 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Word at a time when both pointers share alignment: page copies and
- * clears dominate loading, and this cuts their instructions eightfold. */
+/* x86-64 loads and stores a word at any alignment, at the cost of an
+ * aligned one within a cache line: copy a word at a time whatever the
+ * pointers' alignment (byte loops cost ~5 instructions a byte, and the
+ * proxy's and netd's copies of frames and stream bytes are rarely
+ * aligned alike). */
+typedef uint64_t __attribute__((may_alias, aligned(1))) u64_any;
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
-	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
-		while (n && ((uintptr_t)d & 7)) {
-			*d++ = *s++;
-			n--;
-		}
-		uint64_t *dw = (uint64_t *)(void *)d;
-		const uint64_t *sw = (const uint64_t *)(const void *)s;
-		for (; n >= 8; n -= 8)
-			*dw++ = *sw++;
-		d = (unsigned char *)dw;
-		s = (const unsigned char *)sw;
+	for (; n >= 32; n -= 32, d += 32, s += 32) {
+		uint64_t a = ((const u64_any *)s)[0], b = ((const u64_any *)s)[1];
+		uint64_t c = ((const u64_any *)s)[2], e = ((const u64_any *)s)[3];
+		((u64_any *)d)[0] = a;
+		((u64_any *)d)[1] = b;
+		((u64_any *)d)[2] = c;
+		((u64_any *)d)[3] = e;
 	}
+	for (; n >= 8; n -= 8, d += 8, s += 8)
+		*(u64_any *)d = *(const u64_any *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;

@@ -59,88 +59,6 @@ uint64_t now_ms(void)
 	return clock_ms;
 }
 
-/* ---- the map from our names to table entries ---- */
-
-#define MAP_SIZE 16384u /* > 2 × every table of 8 peers */
-
-struct map_entry {
-	uk_name_t name;
-	uint32_t index;
-	uint16_t slot;
-	uint8_t kind; /* 0: free; 0xff: deleted */
-};
-static struct map_entry map[MAP_SIZE];
-
-/* Receive-right names are unique in our space; a send right may be
- * exported to several peers, one entry each. */
-static uint16_t key_slot(enum map_kind kind, uint16_t slot)
-{
-	return kind == MAP_EXPORT ? slot : 0xffff;
-}
-
-static uint32_t map_hash(uk_name_t name, enum map_kind kind, uint16_t slot)
-{
-	uint64_t x = name * 0x9e3779b97f4a7c15ull ^ ((uint64_t)kind << 16 | slot);
-	x ^= x >> 29;
-	return (uint32_t)(x % MAP_SIZE);
-}
-
-static struct map_entry *map_find(uk_name_t name, enum map_kind kind, uint16_t slot)
-{
-	uint16_t ks = key_slot(kind, slot);
-	for (uint32_t i = map_hash(name, kind, ks), n = 0; n < MAP_SIZE;
-	     i = (i + 1) % MAP_SIZE, n++) {
-		struct map_entry *e = &map[i];
-		if (!e->kind)
-			return NULL;
-		if (e->kind == kind && e->name == name &&
-		    key_slot(kind, e->slot) == ks)
-			return e;
-	}
-	return NULL;
-}
-
-void map_put(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t index)
-{
-	uint16_t ks = key_slot(kind, slot);
-	for (uint32_t i = map_hash(name, kind, ks), n = 0; n < MAP_SIZE;
-	     i = (i + 1) % MAP_SIZE, n++) {
-		struct map_entry *e = &map[i];
-		if (!e->kind || e->kind == 0xff) {
-			*e = (struct map_entry){ name, index, slot, (uint8_t)kind };
-			return;
-		}
-	}
-	/* Larger than every table together: cannot happen. */
-	printf("proxy: name map full\n");
-}
-
-bool map_get(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t *index)
-{
-	struct map_entry *e = map_find(name, kind, slot);
-	if (e && index)
-		*index = e->index;
-	return e != NULL;
-}
-
-bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *slot,
-		   uint32_t *index)
-{
-	struct map_entry *e = map_find(name, kind, 0);
-	if (!e)
-		return false;
-	*slot = e->slot;
-	*index = e->index;
-	return true;
-}
-
-void map_del(uk_name_t name, enum map_kind kind, uint16_t slot)
-{
-	struct map_entry *e = map_find(name, kind, slot);
-	if (e)
-		e->kind = 0xff;
-}
-
 /* ---- requests ---- */
 
 static void notification(const struct uk_msg_header *h)
@@ -408,8 +326,11 @@ int main(int argc, char **argv)
 		else if (r != -ERR_TIMED_OUT)
 			printf("proxy: receive failed: %s\n", err_str(r));
 		now = now_ms();
+		/* Due peers tick; after a message, so do peers with work it
+		 * may have unblocked (not every peer on every message). */
 		for (unsigned i = 0; i < PEERS_MAX; i++)
-			if (peers[i] && (peer_next_tick(peers[i]) <= now || r >= 0))
+			if (peers[i] && (peer_next_tick(peers[i]) <= now ||
+					 (r >= 0 && peer_busy(peers[i]))))
 				peer_tick(peers[i]);
 	}
 }

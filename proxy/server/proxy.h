@@ -217,7 +217,7 @@ extern struct peer *peers[PEERS_MAX];
 
 uint64_t now_ms(void);
 
-/* main.c: the local name map. */
+/* map.c: the local name map. */
 void map_put(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
 	     uint32_t index);
 bool map_get(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
@@ -247,6 +247,9 @@ uint16_t peer_slot(const struct peer *p);
 void peer_input(struct peer *p, const uint8_t *frame, uint32_t len);
 void peer_tick(struct peer *p);
 uint64_t peer_next_tick(const struct peer *p);
+/* Work a message may have unblocked: deliveries waiting for room, held
+ * messages, bytes or credit not yet handed to the link. */
+bool peer_busy(const struct peer *p);
 /* A local message arrived on an import's proxy port. */
 void peer_local_message(struct peer *p, uint32_t import_index,
 			struct uk_msg_header *h);

@@ -1207,7 +1207,7 @@ static void held_refuse(struct peer *p, uint32_t export_id, int32_t status)
 	struct uk_msg_header *h = &out.h;
 	uk_name_t to = 0;
 
-	printf("proxy: node %u: a message (id %x) lost a right handed on to it "
+	printf("proxy: node %u: a message (id %x) lost a right it carried "
 	       "(%s): %s\n", p->node, h->id, err_name(status),
 	       h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE
 		       ? "its call is answered with that status"
@@ -1531,6 +1531,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	bool name_service = false;
 	struct third thirds[PX_MSG_CAPS_MAX + 1];
 	unsigned n_thirds = 0;
+	bool lost = false;
 
 	memset(&out.h, 0, sizeof(out.h));
 	out.h.id = m->msg_id;
@@ -1609,6 +1610,8 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		if (m->reply.kind == PX_CAP_THIRD)
 			thirds[n_thirds++] = (struct third){ HELD_REPLY, m->reply.node,
 							     m->reply.ref };
+		if (m->reply.kind == PX_CAP_SENDER && !d.name)
+			lost = true;
 		out.h.reply = d.name;
 		out.h.reply_disposition = (uint8_t)d.disposition;
 	}
@@ -1622,6 +1625,8 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		}
 		if (c.kind == PX_CAP_THIRD)
 			thirds[n_thirds++] = (struct third){ (uint8_t)i, c.node, c.ref };
+		if (c.kind == PX_CAP_SENDER && !uk_msg_ports(&out.h)[i].name)
+			lost = true; /* our import table is full */
 	}
 	out.h.n_ool = m->n_ool;
 	for (unsigned i = 0; i < m->n_ool; i++) {
@@ -1633,6 +1638,13 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	out.h.size = (uint32_t)(body - out.bytes) + m->inline_len;
 	if (answered)
 		memset(answered, 0, sizeof(*answered));
+	if (lost) {
+		/* A right it carried has no room here (its reference went
+		 * back): refused whole, as a failed hand-off is. */
+		p->c.refused++;
+		held_refuse(p, target ? target->id : 0, -ERR_LIMIT);
+		return true;
+	}
 	if (n_thirds || p->n_held)
 		held_add(p, target ? target->id : 0, thirds, n_thirds);
 	else
@@ -1831,8 +1843,12 @@ static void handle_record(struct peer *p, const struct px_record *r)
 		resolved_in(p, r->u.resolved.question, r->u.resolved.status,
 			    &r->u.resolved.cap);
 		break;
+	case PX_REC_OOL_CREDIT:
+		/* A byte window we do not need: one assembly per link and the
+		 * link's window bound what we hold (docs/PROXY.md). */
+		break;
 	default:
-		/* Lookups by record and OOL credit: not built. */
+		/* Lookups by record: not built. */
 		abort_session(p, "a record type this proxy does not speak");
 		break;
 	}
@@ -1886,6 +1902,12 @@ void peer_tick(struct peer *p)
 	flush(p);
 	px_link_tick(&p->link, now_ms());
 	flush(p);
+}
+
+bool peer_busy(const struct peer *p)
+{
+	return p->n_pending || p->n_held || p->held_kick || p->out_len ||
+	       p->credits_owed;
 }
 
 uint64_t peer_next_tick(const struct peer *p)

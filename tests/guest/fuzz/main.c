@@ -724,7 +724,7 @@ static void fuzz_one(void)
 		try_cycle();
 		return;
 	}
-	switch (below(23)) {
+	switch (below(25)) {
 	case 19:
 		fuzz_hardware();
 		break;
@@ -938,6 +938,50 @@ static void fuzz_one(void)
 				remember_name((uk_name_t)rc);
 		} else if (rc == 0) {
 			fail("port_mint", (long)a1, rc);
+		}
+		break;
+	}
+	case 23: {
+		/* Delegable badges: bits 1..32, a nonzero badge with those
+		 * bits clear, from a receive right only. */
+		struct uk_port_info mi;
+		a0 = chance(60) ? pick_holding(UK_RIGHT_RECEIVE) : pick_name64();
+		a2 = chance(80) ? below(34) : rng();
+		a1 = chance(10) ? 0 : chance(70) && a2 < 64 ? rng() << a2 : rng();
+		rc = uk_port_mint_delegable(a0, a1, a2);
+		if (rc > 0) {
+			if (a2 < 1 || a2 > 32 || a1 == 0 || a1 & ((1ull << a2) - 1) ||
+			    uk_port_info((uk_name_t)rc, &mi) < 0 ||
+			    mi.rights != UK_RIGHT_SEND || mi.badge != a1 ||
+			    mi.badge_bits != a2)
+				fail("port_mint_delegable made a wrong right",
+				     (long)a2, rc);
+			else
+				remember_name((uk_name_t)rc);
+		} else if (rc == 0) {
+			fail("port_mint_delegable", (long)a2, rc);
+		}
+		break;
+	}
+	case 24: {
+		/* Deriving: only from a delegable right, 0 < sub < 2^bits,
+		 * and the result is an ordinary right with badge | sub. */
+		struct uk_port_info si, di;
+		a0 = chance(80) ? pick_holding(UK_RIGHT_SEND) : pick_name64();
+		a1 = chance(60) ? below(8) : chance(50) ? 1ull << below(34) : rng();
+		if (uk_port_info(a0, &si) < 0)
+			memset(&si, 0, sizeof(si));
+		rc = uk_port_derive(a0, a1);
+		if (rc > 0) {
+			if (!si.badge_bits || a1 == 0 || a1 >> si.badge_bits ||
+			    uk_port_info((uk_name_t)rc, &di) < 0 ||
+			    di.rights != UK_RIGHT_SEND || di.badge_bits != 0 ||
+			    di.badge != (si.badge | a1))
+				fail("port_derive made a wrong right", (long)a1, rc);
+			else
+				remember_name((uk_name_t)rc);
+		} else if (rc == 0) {
+			fail("port_derive", (long)a1, rc);
 		}
 		break;
 	}

@@ -123,6 +123,40 @@ static int quota_fill(uk_name_t *port)
 	return rc == -ERR_LIMIT ? 0 : 4;
 }
 
+/* derive-flood (ktest BADGE0010): fill the account with pages, give 8 of
+ * them back, then derive from the delegable right rights[1] one right per
+ * sub until the kernel refuses; give one more page back and report
+ * {count, error} through rights[1] itself, then sleep until killed. Only
+ * the names' table is left to grow, so the quota, not the table's size,
+ * must stop it. */
+static int derive_flood(void)
+{
+	uint64_t kept[9] = { 0 };
+	long rc, n = 0;
+	unsigned i = 0;
+
+	if (uk_startup_info->n_rights < 2)
+		return 30;
+	uk_name_t d = uk_startup_info->rights[1];
+	while ((rc = uk_vm_allocate(UK_PAGE_SIZE, UK_VM_READ | UK_VM_WRITE)) > 0)
+		kept[i++ % 9] = (uint64_t)rc;
+	if (rc != -ERR_LIMIT || i < 9)
+		return 31;
+	for (i = 0; i < 8; i++)
+		uk_vm_free(kept[i], UK_PAGE_SIZE);
+	while ((rc = uk_port_derive(d, (uint64_t)n + 1)) > 0)
+		n++;
+	uk_vm_free(kept[8], UK_PAGE_SIZE);
+	struct {
+		struct uk_msg_header h;
+		int64_t count, error;
+	} m = { { .size = sizeof(m), .id = 0xd1, .dest = d }, n, rc };
+	if (uk_ipc_send(&m.h, sizeof(m), 0) < 0)
+		return 32;
+	uk_sleep(UK_TIMEOUT_INFINITE);
+	return 0;
+}
+
 /* Modes of the quota tests (ktest QUOTA*), for a task started with a
  * small account of its own. quota-limits: at its quota, every kind of
  * kernel allocation fails with ERR_LIMIT (0, or the first check that did
@@ -153,6 +187,8 @@ static int quota(const char *mode)
 		uk_sleep(UK_TIMEOUT_INFINITE);
 		return 0;
 	}
+	if (!strcmp(mode, "derive-flood"))
+		return derive_flood();
 	if (strcmp(mode, "quota-limits"))
 		return -1;
 	size_t img_len = tiny_image(img);

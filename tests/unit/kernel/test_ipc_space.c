@@ -632,6 +632,29 @@ static void ipc_space_find_of_a_badge_ignores_other_objects(void **state)
 	assert_int_equal(ipc_space_find(&space, &a, 10), 0);
 }
 
+/* A delegable right (port_mint_delegable) and an ordinary right with the
+ * same badge are two names: merging them would make the name delegable or
+ * not by the order rights arrived. A freed entry forgets its bits. */
+static void ipc_space_find_right_tells_delegable_rights_apart(void **state)
+{
+	int port = 0;
+	uk_name_t ordinary = alloc_badged(&port, 0x100);
+	uk_name_t delegable = alloc_badged(&port, 0x100);
+
+	ipc_entry_lookup(&space, delegable)->badge_bits = 8;
+	assert_int_equal(ipc_space_find(&space, &port, 0x100), ordinary);
+	assert_int_equal(ipc_space_find_right(&space, &port, 0x100, 0), ordinary);
+	assert_int_equal(ipc_space_find_right(&space, &port, 0x100, 8), delegable);
+	assert_int_equal(ipc_space_find_right(&space, &port, 0x100, 9), 0);
+	ipc_entry_free(&space, ordinary);
+	assert_int_equal(ipc_space_find(&space, &port, 0x100), 0);
+	ipc_entry_free(&space, delegable);
+	uk_name_t again;
+	struct ipc_entry *e = ipc_entry_alloc(&space, &again, NULL);
+	assert_non_null(e);
+	assert_int_equal(e->badge_bits, 0);
+}
+
 static void
 ipc_space_find_matches_a_receive_right_with_badge_zero_only(void **state)
 {
@@ -717,6 +740,7 @@ int main(void)
 	    T(ipc_space_find_searches_grown_tables),
 	    T(ipc_space_find_tells_send_rights_with_other_badges_apart),
 	    T(ipc_space_find_of_a_badge_ignores_other_objects),
+	    T(ipc_space_find_right_tells_delegable_rights_apart),
 	    T(ipc_space_find_matches_a_receive_right_with_badge_zero_only),
 	    T(ipc_space_find_of_a_badge_ignores_send_once_names),
 	    T(ipc_space_release_returns_the_storage),

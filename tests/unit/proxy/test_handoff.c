@@ -604,6 +604,41 @@ static void test_held_refused(void **state)
 	assert_int_equal(pb->c.handoffs_failed, 1);
 }
 
+/* A right in a message finds our import table full: its reference goes
+ * back to A at once (RELEASE), and the message is refused whole, as a
+ * failed hand-off is (the kernel carries no empty slot): the call is
+ * answered ERR_LIMIT, A's credit comes back. */
+static void test_import_table_full(void **state)
+{
+	(void)state;
+	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
+	struct export *e = export_get(pa, server);
+	struct px_record r;
+	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
+		pa->imports[i].used = true;
+	const struct px_cap sender = { .kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND,
+				       .id = 42 };
+	msg_from(pa, e->id, true, &sender, 1);
+	for (uint32_t i = 0; i < IMPORTS_MAX; i++)
+		pa->imports[i].used = false;
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(sent[0].h.id, 0x77);
+	assert_int_equal(sent[0].h.dest_disposition, UK_DISP_MOVE_SEND_ONCE);
+	assert_int_equal(((const struct uk_rpc_status *)uk_msg_body(&sent[0].h))->status,
+			 -ERR_LIMIT);
+	assert_int_equal(pa->credits_owed, 1);
+	assert_int_equal(refs_of(server), 1); /* the export's only */
+	bool released = false;
+	while (take(pa, &r)) {
+		struct px_pair v;
+		if (r.type != PX_REC_RELEASE || r.u.list.count != 1)
+			continue;
+		px_record_pair(&r, 0, &v);
+		released |= v.id == 42 && v.count == 1;
+	}
+	assert_true(released);
+}
+
 /* A's session ends while its message waits: the message goes with what it
  * owns; C's late answer gives the right back. */
 static void test_held_sender_gone(void **state)
@@ -729,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unwanted_resolved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_in_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_table_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_sender_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_no_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_held_flood, setup, teardown),
