@@ -90,6 +90,7 @@ struct pxh_reply {
 struct pxh_counters {
 	uint64_t calls, replies, answer_dead, not_run, maybe_run, timed_out;
 	uint64_t releases, port_dead, refused, bad_records, sessions;
+	uint64_t stray; /* pxh_raw_lenient: answers to no question, RELEASEs */
 };
 
 /* Opens a UDP socket to node's proxy and connects within
@@ -163,5 +164,25 @@ const struct px_link_counters *pxh_link_counters(const struct pxh_peer *p);
 const char *pxh_why(const struct pxh_peer *p);
 /* Handles the caller still holds (for tests and leak checks). */
 unsigned pxh_imports_held(const struct pxh_peer *p);
+
+/* Raw access, for tests of a node's checks (uk-proxy-attack): nothing
+ * here is checked, so a caller can break the protocol on purpose. */
+/* Appends bytes to the session's stream as they are (whole records, or
+ * parts of them) and hands them to the link; false if the outq is full. */
+bool pxh_raw_stream(struct pxh_peer *p, const void *bytes, uint32_t len);
+/* Sends one datagram to the node as it is, outside the link. */
+void pxh_raw_frame(struct pxh_peer *p, const void *frame, size_t len);
+/* Runs the link for ms or until the session ends: 0 if it still lasts,
+ * else how it ended (enum px_link_end). */
+int pxh_run(struct pxh_peer *p, uint32_t ms);
+/* The link (its epochs and sequence numbers, to forge frames). */
+const struct px_link *pxh_link(const struct pxh_peer *p);
+/* From now on a REPLY or ANSWER_DEAD to a question we never asked (one
+ * sent with pxh_raw_stream), and a RELEASE (of rights forged in raw
+ * records), are counted (stray) and dropped instead of ending the
+ * session. */
+void pxh_raw_lenient(struct pxh_peer *p);
+/* The node's export id behind a handle; 0 for none. */
+uint32_t pxh_import_id(struct pxh_peer *p, pxh_import_t import);
 
 #endif

@@ -109,6 +109,8 @@ static void stats_request(struct uk_msg_header *h)
 				       : UK_DISP_MOVE_SEND;
 	struct uk_rpc_status *st = uk_msg_body(&r.h);
 	peer_stats_fill((struct proxy_stats *)(st + 1));
+	((struct proxy_stats *)(st + 1))->frames_foreign += foreign_frames;
+	((struct proxy_stats *)(st + 1))->frames_bad += net_oversized;
 	r.h.size = sizeof(r);
 	if (uk_ipc_send(&r.h, r.h.size, 0) < 0)
 		uk_port_deallocate(reply);

@@ -24,6 +24,7 @@
 #include "proxy.h"
 
 static uk_name_t sock;	      /* send right to our socket */
+uint64_t net_oversized;
 static uk_name_t recv_port;   /* receive right: SOCK_RECV replies */
 /* Receives outstanding at netd: with one, netd waits for our next
  * SOCK_RECV between two datagrams, and a burst of frames queues up
@@ -185,10 +186,16 @@ void net_take(const struct uk_msg_header *h,
 	for (uint32_t off = 0; r->len - off >= sizeof(struct uk_sock_dgram);) {
 		struct uk_sock_dgram d;
 		memcpy(&d, data + off, sizeof(d));
-		uint32_t span = d.len <= PX_FRAME_MAX ? UK_SOCK_DGRAM_SPAN(d.len) : 0;
-		if (!span || span > r->len - off)
+		if (d.len > r->len - off)
 			break;
-		if (d.addr.family == UK_AF_INET && !(d.flags & UK_SOCK_MSG_TRUNC))
+		uint32_t span = UK_SOCK_DGRAM_SPAN(d.len);
+		if (span > r->len - off)
+			break;
+		/* Longer than any frame (whole in a batch, or cut): dropped
+		 * and counted in frames_bad, and the batch goes on. */
+		if (d.len > PX_FRAME_MAX || (d.flags & UK_SOCK_MSG_TRUNC))
+			net_oversized++;
+		else if (d.addr.family == UK_AF_INET)
 			fn(data + off + sizeof(d), d.len, d.addr.addr, d.addr.port);
 		off += span;
 	}

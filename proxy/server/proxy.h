@@ -159,6 +159,7 @@ struct peer_counters {
 	/* hand-off */
 	uint64_t thirds_out, provisions_in, handoffs_in, handoffs_failed,
 		handoffs_refused, held_us_max, held_us_sum, held_done;
+	uint64_t limited; /* peer requests refused: a table was full */
 };
 
 struct peer {
@@ -227,6 +228,7 @@ bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
 		   uint32_t *index);
 
 /* net.c */
+extern uint64_t net_oversized; /* datagrams longer than a frame, dropped */
 int net_open(void);
 bool net_is_reply(uk_name_t dest);
 /* A RECV reply arrived: each frame in it, with its source, to fn. */

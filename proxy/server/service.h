@@ -11,6 +11,11 @@
  *   every peer. The tables of a peer whose session ended are empty, and a
  *   released right leaves no import or export, so a test checks for leaks
  *   by waiting until imports..outq_bytes and provisions..held are 0.
+ *   What a hostile peer does is counted (docs/PROXY.md, "Hostile
+ *   peers"): a bad record or a violation of the protocol resets the
+ *   session (bad_records); a frame that is malformed, of another
+ *   session or from the wrong node is dropped (frames_*); a request
+ *   refused because a bounded table was full is counted in limited.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
@@ -50,7 +55,15 @@ struct proxy_stats {
 	uint64_t held_us_max;	   /* the longest a message was held */
 	uint64_t held_us_sum;	   /* all messages held, together */
 	uint64_t held_done;	   /* messages held and then delivered */
+	/* A hostile peer (docs/PROXY.md, "Hostile peers"), and memory. */
+	uint64_t limited;	 /* peer requests refused: a table was full */
+	uint64_t frames_bad;	 /* did not decode, or acknowledged the unsent */
+	uint64_t frames_version; /* another protocol version */
+	uint64_t frames_stale;	 /* epochs not of the session */
+	uint64_t frames_foreign; /* wrong node, address or port */
+	uint64_t frames_ooo;	 /* DATA already taken, or after a gap */
+	uint64_t peer_bytes;	 /* memory a peer takes, kept for its next session */
 };
-_Static_assert(sizeof(struct proxy_stats) == 152, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 208, "proxy_stats layout");
 
 #endif

@@ -874,6 +874,7 @@ static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d
 		/* Table full: the right is lost here, so its reference goes
 		 * back at once, or the exporter would count it until the
 		 * session ends. */
+		p->c.limited++;
 		struct px_pair v = { c->id, 1 };
 		int len = px_release_encode(rec, sizeof(rec), &v, 1);
 		if (len > 0)
@@ -1619,6 +1620,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 			;
 		long port = ai < ANSWERS_MAX ? answer_port() : -ERR_LIMIT;
 		if (port <= 0) {
+			p->c.limited++;
 			int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id,
 							ERR_LIMIT);
 			if (len > 0)
@@ -1747,8 +1749,16 @@ static void message_chunk(struct peer *p, const struct px_record *r)
 	}
 	uint64_t size = as->size[as->next];
 	uint64_t n = r->u.ool_data.data_len;
-	if (n > size - as->filled)
+	if (n > size - as->filled) {
+		/* Only the region's last chunk goes past it: by its padding,
+		 * which is 0. */
 		n = size - as->filled;
+		for (uint64_t k = n; k < r->u.ool_data.data_len; k++)
+			if (k - n >= 8 || r->u.ool_data.data[k]) {
+				abort_session(p, "out-of-line data beyond its region");
+				return;
+			}
+	}
 	memcpy((uint8_t *)(as->addr[as->next] + as->filled), r->u.ool_data.data, n);
 	as->filled += n;
 	if (as->filled == size) {
@@ -1951,6 +1961,7 @@ void peer_stats_fill(struct proxy_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->deadline_ms = deadline_ms;
+	s->peer_bytes = sizeof(struct peer) + OUTQ_MAX;
 	for (unsigned i = 0; i < PEERS_MAX; i++) {
 		const struct peer *p = peers[i];
 		if (!p)
@@ -1974,6 +1985,13 @@ void peer_stats_fill(struct proxy_stats *s)
 		s->not_run += p->c.not_run;
 		s->maybe_run += p->c.maybe_run;
 		s->bad_records += p->c.bad_records;
+		s->limited += p->c.limited;
+		const struct px_link_counters *c = &p->link.counters;
+		s->frames_bad += c->bad;
+		s->frames_version += c->version;
+		s->frames_stale += c->stale;
+		s->frames_foreign += c->foreign;
+		s->frames_ooo += c->dup + c->ooo;
 		for (unsigned k = 0; k < PROVISIONS_MAX; k++)
 			s->provisions += p->provisions[k].used;
 		for (unsigned k = 0; k < WAITS_MAX; k++)

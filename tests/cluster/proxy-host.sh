@@ -8,7 +8,9 @@
 # from node 2's shell, lists a directory, and gets clear errors and exit
 # statuses for a missing file, a node that does not exist and a node that
 # is paused. The node's proxy must see the host's sessions come and go
-# (RESET at the end of each run) and no bad record.
+# (RESET at the end of each run) and no bad record, and end with its
+# tables empty and node 2's kernel objects and free memory back to their
+# base (pxleak).
 #   proxy-host.sh UKCLUSTER UK-PROXY-HOST SOURCE-DIR NAME
 # Exit status 77 when this machine cannot run clusters.
 set -u
@@ -39,6 +41,8 @@ c wait 2 "proxy: node 2 ready" --timeout 90 >/dev/null || fail "node 2's proxy d
 c wait 2 "fs: ext2 on" --timeout 60 >/dev/null || fail "node 2's fs did not start"
 c wait 2 "uk shell: type help for the commands\." --timeout 60 >/dev/null ||
 	fail "node 2 has no shell"
+c send 2 "/bin/pxleak base" >/dev/null
+c wait 2 "pxleak: base: " --timeout 30 >/dev/null || fail "node 2: pxleak base"
 
 host 2 services
 [ $rc -eq 0 ] || fail "services: exit $rc: $(cat "$tmp/err")"
@@ -98,6 +102,11 @@ ok "node 2 answers again after resume"
 
 c wait 2 "proxy: node 1024: session ended \(reset\)" --timeout 5 >/dev/null ||
 	fail "node 2 did not see the host end its session"
+c send 2 "/bin/pxleak check" >/dev/null
+c wait 2 "pxleak: (no leak|LEAK)" --timeout 30 >/dev/null || fail "node 2: pxleak check did not finish"
+line=$(c log 2 | grep -Eo "pxleak: (no leak|LEAK).*" | tail -1)
+case $line in "pxleak: no leak"*) ;; *) fail "node 2: $line" ;; esac
+ok "node 2: $line"
 if c log 2 | grep -Eq "KERNEL PANIC|session reset|bad record"; then
 	fail "node 2 logged a panic or a bad record"
 fi

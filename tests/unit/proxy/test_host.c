@@ -867,6 +867,32 @@ static void a_record_the_host_cannot_take_resets_the_session(void **state)
 	pxh_close(p);
 }
 
+/* uk-proxy-attack's session: answers to questions it sent raw, and the
+ * node's releases of rights it forged, are counted, not a violation. */
+static void a_lenient_session_counts_stray_answers_and_goes_on(void **state)
+{
+	struct pxh_peer *p = open_node();
+	pxh_import_t fs, file;
+	static const uint8_t body[8];
+	struct px_msg m = {.msg_id = 1, .inline_len = 8, .inline_data = body};
+	assert_int_equal(pxh_lookup(p, "fs", &fs), 0);
+	assert_int_equal(pxh_import_id(p, fs), FS_ID);
+	assert_int_equal(pxh_import_id(p, 0), 0);
+	pxh_raw_lenient(p);
+	struct px_pair v = {1, 1};
+	node_append(px_release_encode(node.rec, sizeof(node.rec), &v, 1));
+	node_append(px_reply_encode(node.rec, sizeof(node.rec), 50, &m));
+	node_append(px_answer_dead_encode(node.rec, sizeof(node.rec), 51,
+					  ERR_DEAD));
+	assert_int_equal(pxh_run(p, 50), 0); /* the session lasts */
+	assert_int_equal(pxh_counters(p)->stray, 3);
+	assert_int_equal(pxh_counters(p)->bad_records, 0);
+	assert_int_equal(pxh_fs_open(p, fs, "/README", 0, &file, NULL), 0);
+	assert_int_equal(pxh_fs_close(p, file), 0);
+	assert_true(pxh_link(p)->state == PX_LINK_UP);
+	pxh_close(p);
+}
+
 static void calls_that_cannot_be_sent_fail_at_once(void **state)
 {
 	struct pxh_peer *p = open_node();
@@ -927,6 +953,8 @@ int main(void)
 		a_record_the_host_cannot_take_resets_the_session, setup),
 	    cmocka_unit_test_setup(calls_that_cannot_be_sent_fail_at_once,
 				   setup),
+	    cmocka_unit_test_setup(
+		a_lenient_session_counts_stray_answers_and_goes_on, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
