@@ -228,6 +228,17 @@ static void answer_len(struct pending *p, uint32_t len)
 	finish(p);
 }
 
+/* A datagram was taken: the head of the receive queue goes. */
+static void rx_drop_head(struct sock *s)
+{
+	struct rx_entry *e = &s->rxq[s->rx_head];
+	s->rx_bytes -= e->p->tot_len;
+	pbuf_free(e->p);
+	e->p = NULL;
+	s->rx_head = (s->rx_head + 1) % SOCK_RXQ;
+	s->rx_count--;
+}
+
 /* A batch RECV with datagrams queued: every one that fits in want bytes
  * of records (uk/proto/sock.h), at least the first (cut if need be). */
 static bool recv_batch(struct sock *s, struct pending *p, uint32_t want, bool peek)
@@ -272,16 +283,8 @@ static bool recv_batch(struct sock *s, struct pending *p, uint32_t want, bool pe
 	}
 	r->len = total;
 	data_done(room, total);
-	if (!peek) {
-		for (uint32_t i = 0; i < k; i++) {
-			struct rx_entry *e = &s->rxq[s->rx_head];
-			s->rx_bytes -= e->p->tot_len;
-			pbuf_free(e->p);
-			e->p = NULL;
-			s->rx_head = (s->rx_head + 1) % SOCK_RXQ;
-			s->rx_count--;
-		}
-	}
+	for (uint32_t i = 0; !peek && i < k; i++)
+		rx_drop_head(s);
 	finish(p);
 	return true;
 }
@@ -337,13 +340,8 @@ static bool try_recv(struct sock *s, struct pending *p)
 	uint8_t *room = data_room(n);
 	pbuf_copy_partial(e->p, room, (u16_t)n, 0);
 	data_done(room, n);
-	if (!peek) {
-		s->rx_bytes -= e->p->tot_len;
-		pbuf_free(e->p);
-		e->p = NULL;
-		s->rx_head = (s->rx_head + 1) % SOCK_RXQ;
-		s->rx_count--;
-	}
+	if (!peek)
+		rx_drop_head(s);
 	finish(p);
 	return true;
 }

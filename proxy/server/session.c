@@ -1458,6 +1458,21 @@ static void resolved_in(struct peer *p, uint32_t question, int32_t status,
 }
 
 /* A session's end, for the hand-off tables of p in every role. */
+/* An ACCEPT of ours to p got no answer (p's session ended, or the time
+ * ran out): the message held for it goes undelivered, ERR_UNREACHABLE
+ * (it did not run), at the holder's next tick. */
+static void accept_failed(struct peer *p, const struct accept *a)
+{
+	struct held *h = held_find(peers[a->held_peer], a->held_seq);
+	if (h) {
+		h->unresolved--;
+		if (!h->status)
+			h->status = -ERR_UNREACHABLE;
+		peers[a->held_peer]->held_kick = true;
+	}
+	p->c.handoffs_failed++;
+}
+
 static void handoff_session_end(struct peer *p)
 {
 	/* Messages p sent us that wait: they go, with what they own. */
@@ -1470,14 +1485,7 @@ static void handoff_session_end(struct peer *p)
 		struct accept *a = &p->accepts[k];
 		if (!a->used)
 			continue;
-		struct held *h = held_find(peers[a->held_peer], a->held_seq);
-		if (h) {
-			h->unresolved--;
-			if (!h->status)
-				h->status = -ERR_UNREACHABLE;
-			peers[a->held_peer]->held_kick = true;
-		}
-		p->c.handoffs_failed++;
+		accept_failed(p, a);
 		memset(a, 0, sizeof(*a));
 	}
 	/* p's provisions lose their export (the session's end drops it); an
@@ -1534,14 +1542,7 @@ static void handoff_tick(struct peer *p)
 			due = !due || a->expires < due ? a->expires : due;
 			continue;
 		}
-		struct held *h = held_find(peers[a->held_peer], a->held_seq);
-		if (h) {
-			h->unresolved--;
-			if (!h->status)
-				h->status = -ERR_UNREACHABLE;
-			peers[a->held_peer]->held_kick = true;
-		}
-		p->c.handoffs_failed++;
+		accept_failed(p, a);
 		printf("proxy: node %u: no answer to a hand-off in %u ms\n", p->node,
 		       HANDOFF_MS);
 		memset(a, 0, sizeof(*a));
