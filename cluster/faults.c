@@ -146,22 +146,29 @@ static int group_set(const struct fault_state *fs, unsigned g, char *buf,
 	return str_append(buf, len, " }");
 }
 
+/* One rule per lossy port; 100 % drops everything (numgen's range is 0-99,
+ * so "< 100" would be refused by nft). */
+static int loss_rule(const char *dir, const char *port, unsigned i,
+		     unsigned percent, char *buf, size_t len)
+{
+	if (percent >= 100)
+		return str_append(buf, len, "\t\t%s \"%s%u\" drop\n", dir,
+				  port, i);
+	return str_append(buf, len,
+			  "\t\t%s \"%s%u\" numgen random mod 100 < %u drop\n",
+			  dir, port, i, percent);
+}
+
 static int loss_rules(const struct fault_state *fs, const char *dir, char *buf,
 		      size_t len)
 {
 	for (unsigned i = 1; i <= CLUSTER_MAX_NODES; i++)
 		if (fs->node_loss[i] &&
-		    str_append(
-			buf, len,
-			"\t\t%s \"tap%u\" numgen random mod 100 < %u drop\n",
-			dir, i, fs->node_loss[i]))
+		    loss_rule(dir, "tap", i, fs->node_loss[i], buf, len))
 			return -1;
 	for (unsigned i = 1; i <= CLUSTER_MAX_PROBES; i++)
 		if (fs->probe_loss[i] &&
-		    str_append(
-			buf, len,
-			"\t\t%s \"probe%u\" numgen random mod 100 < %u drop\n",
-			dir, i, fs->probe_loss[i]))
+		    loss_rule(dir, "probe", i, fs->probe_loss[i], buf, len))
 			return -1;
 	return 0;
 }

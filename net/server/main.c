@@ -16,10 +16,18 @@
  * one port per socket. A notification is believed only when it has
  * UK_MSG_KERNEL set and arrived on the notify port.
  *
+ * The proxy (docs/PROXY.md) runs in this loop too, as Qnet runs in QNX's
+ * network manager: its ports are in our set, a message to one of them
+ * goes to proxy_dispatch, its frames come from and go to lwIP directly
+ * (proxy_udp.c), and its peers' ticks are among our deadlines.
+ *
  * Arguments: dev=net0 (the netdev name), ip=A.B.C.D/N gw=A.B.C.D (a static
  * address: the fallback when DHCP gets no lease within dhcp_wait=S
  * seconds, default 5), dhcp=off (use the static address at once),
- * hostname=NAME (sent with DHCP requests).
+ * hostname=NAME (sent with DHCP requests), proxy=off (no proxy here: the
+ * proxy then runs as a task of its own, servers=proxy), proxy.KEY=VALUE
+ * (the proxy's KEY=VALUE: init's +hosts=proxy passes the kernel command
+ * line's proxy.deadline=500 to us as it would to a proxy task).
  */
 #include <string.h>
 #include <ulib.h>
@@ -28,6 +36,7 @@
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
 #include "netd.h"
+#include "sock.h"
 
 union netd_msg netd_in, netd_out;
 uk_name_t netd_set, netd_service, netd_admin, netd_notify;
@@ -106,6 +115,9 @@ static bool parse_ip4(const char *s, ip4_addr_t *out, unsigned *prefix)
 	return true;
 }
 
+static bool with_proxy = true;
+static bool proxy_running;
+
 static void parse_args(int argc, char **argv, struct link_config *cfg,
 		       uint64_t *dhcp_wait_s)
 {
@@ -127,9 +139,15 @@ static void parse_args(int argc, char **argv, struct link_config *cfg,
 			cfg->device = a + 4;
 		} else if (!strncmp(a, "hostname=", 9)) {
 			cfg->hostname = a + 9;
+		} else if (!strcmp(a, "proxy=off") || !strcmp(a, "proxy=on")) {
+			with_proxy = a[7] == 'n';
+		} else if (!strncmp(a, "proxy.", 6)) {
+			if (!netd_proxy_arg(a + 6))
+				printf("netd: unknown proxy argument %s (proxy.deadline=MS, "
+				       "proxy.net=A.B.C.D, proxy.host=A.B.C.D)\n", a);
 		} else {
 			printf("netd: ignoring argument '%s' (dev=, ip=A/N, gw=, "
-			       "dhcp=off, dhcp_wait=S, hostname=)\n", a);
+			       "dhcp=off, dhcp_wait=S, hostname=, proxy=off)\n", a);
 		}
 	}
 	if (!cfg->dhcp && ip4_addr_isany_val(cfg->addr)) {
@@ -164,7 +182,10 @@ static long dispatch(const struct uk_msg_header *h)
 {
 	if (h->flags & UK_MSG_KERNEL) {
 		const struct uk_notification *n = (const void *)h;
-		if (h->size < sizeof(*n) || h->dest != netd_notify)
+		if (h->dest != netd_notify)
+			return proxy_running && netd_proxy_take(h)
+				? NETD_TAKEN : NETD_DEFERRED;
+		if (h->size < sizeof(*n))
 			return NETD_DEFERRED;
 		if (h->id == UK_MSG_ID_NO_SENDERS)
 			sock_no_senders(n->name);
@@ -189,6 +210,9 @@ static long dispatch(const struct uk_msg_header *h)
 	}
 	if (h->dest == netd_admin)
 		return status_request(h, true);
+	if (proxy_running && !sock_by_port(h->dest) &&
+	    netd_proxy_take(h))
+		return NETD_TAKEN;
 	return sock_request(h);
 }
 
@@ -217,6 +241,11 @@ static uint64_t next_deadline(void)
 	s = status_progress();
 	if (s < d)
 		d = s;
+	if (proxy_running) {
+		s = netd_proxy_deadline();
+		if (s < d)
+			d = s;
+	}
 	return d;
 }
 
@@ -268,6 +297,9 @@ int main(int argc, char **argv)
 	link_init(&cfg);
 	printf("netd: ready (lwIP %s, %s)\n", LWIP_VERSION_STRING,
 	       cfg.dhcp ? "DHCP" : "static address");
+	if (with_proxy) {
+		proxy_running = netd_proxy_start();
+	}
 
 	bool have_reply = false;
 	for (;;) {
@@ -289,6 +321,8 @@ int main(int argc, char **argv)
 					       have_reply ? netd_out.h.size : 0, netd_set,
 					       &netd_in.h, sizeof(netd_in), timeout);
 		have_reply = false;
+		if (proxy_running)
+			netd_proxy_turn();
 		if (rc >= 0) {
 			const struct uk_msg_header *h = &netd_in.h;
 			current_reply = h->reply;
@@ -302,12 +336,14 @@ int main(int argc, char **argv)
 				reply_ready = true;
 			}
 			have_reply = reply_ready;
-			if (!(h->flags & UK_MSG_KERNEL))
+			if (!(h->flags & UK_MSG_KERNEL) && r != NETD_TAKEN)
 				release_request(h, netd_keep_ool);
 			current_reply = 0;
 		} else if (rc != -ERR_TIMED_OUT) {
 			printf("netd: receive failed: %s\n", err_str(rc));
 		}
 		sys_check_timeouts();
+		if (proxy_running)
+			netd_proxy_after(rc >= 0);
 	}
 }

@@ -53,9 +53,11 @@ void netd_wake_by(uint64_t deadline);
  * port or a data region, send it to a reply right. A request handler
  * returns NETD_REPLY (answer netd_out to the request's reply right),
  * NETD_DEFERRED (it kept the reply right) or a negative error (answered
- * with that status and nothing else). */
+ * with that status and nothing else). NETD_TAKEN: the message was the
+ * proxy's, which answered it and released what it brought. */
 #define NETD_REPLY 1
 #define NETD_DEFERRED 0
+#define NETD_TAKEN 2
 void *reply_start(uint32_t id, int32_t status);
 /* Room for len more body bytes, or NULL if they do not fit inline. */
 void *reply_grow(size_t len);
@@ -104,6 +106,20 @@ bool link_dhcp(void);
 void link_counters(struct uk_net_counters *c);
 int link_configure(const struct uk_net_config_req *rq);
 extern uk_name_t link_event_port;
+
+/* proxy_udp.c: the proxy in our loop (docs/PROXY.md). Its arguments are
+ * our proxy.KEY=VALUE ones (init's +hosts=proxy gives us the kernel
+ * command line's): KEY=VALUE to netd_proxy_arg, false if not the
+ * proxy's. Start it (false: no proxy). */
+bool netd_proxy_arg(const char *a);
+bool netd_proxy_start(void);
+/* A message on one of the proxy's ports: handled (true), or untouched. */
+bool netd_proxy_take(const struct uk_msg_header *h);
+/* At the start of each turn (the proxy's clock), at its end (its ticks;
+ * message: one arrived), and the earliest tick it wants (ns). */
+void netd_proxy_turn(void);
+void netd_proxy_after(bool message);
+uint64_t netd_proxy_deadline(void);
 
 /* sock.c */
 void sock_init(void);

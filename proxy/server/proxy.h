@@ -3,8 +3,13 @@
  * The proxy server (docs/PROXY.md): its tables and the functions its
  * files share.
  *
- *   main.c     the event loop, the resolver port, notifications
- *   net.c      datagrams through netd (one UDP socket, port 7070)
+ *   serve.c    configuration, start, the resolver port, notifications,
+ *              dispatch of local messages and of frames, ticks
+ *   main.c     the proxy in a task of its own: its event loop
+ *   net.c      its datagrams through netd (one UDP socket, port 7070)
+ * In netd (the default), net/server/proxy_udp.c takes the place of
+ * main.c and net.c: netd's loop calls serve.c, and frames go to and
+ * come from lwIP directly.
  *   session.c  a peer: its link, its tables, and the translation between
  *              local messages and records
  */
@@ -217,6 +222,26 @@ extern struct peer *peers[PEERS_MAX];
 
 uint64_t now_ms(void);
 
+/* serve.c: what the host loop calls. */
+/* KEY=VALUE (deadline=, net=, host=); false if not the proxy's. */
+bool proxy_arg(const char *a);
+bool proxy_parse_ipv4(const char *s, uint8_t out[4]);
+/* Ports in set, the "proxy" service, the resolver, the network; who
+ * names the task (for error messages). Negative: no proxy. */
+int proxy_start(uk_name_t set, const char *who);
+/* Read the clock (once per turn of the host's loop: now_ms). */
+void proxy_clock(void);
+/* A message on one of the proxy's ports: handled, true; else false and
+ * untouched. */
+bool proxy_dispatch(struct uk_msg_header *h);
+/* A datagram to the proxy's UDP port. */
+void proxy_frame(const uint8_t *frame, uint32_t len, const uint8_t src[4],
+		 uint16_t port);
+/* The earliest time (now_ms) a peer wants to tick. */
+uint64_t proxy_next_ms(void);
+/* After a turn (message: one arrived): tick due and busy peers. */
+void proxy_after(bool message);
+
 /* map.c: the local name map. */
 void map_put(uk_name_t name, enum map_kind kind, uint16_t peer_slot,
 	     uint32_t index);
@@ -227,7 +252,7 @@ void map_del(uk_name_t name, enum map_kind kind, uint16_t peer_slot);
 bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *peer_slot,
 		   uint32_t *index);
 
-/* net.c */
+/* net.c, or net/server/proxy_udp.c in netd */
 extern uint64_t net_oversized; /* datagrams longer than a frame, dropped */
 int net_open(void);
 bool net_is_reply(uk_name_t dest);

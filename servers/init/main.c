@@ -76,6 +76,7 @@ struct service {
 	unsigned n_names;
 	char uses[MAX_USES][24]; /* services whose private names it sees */
 	unsigned n_uses;
+	char hosts[24];	 /* +hosts=N: it also gets N.KEY=VALUE words */
 	struct uk_dev_spec devs[UK_DEV_SPECS_MAX]; /* what it may claim */
 	unsigned n_devs;
 	uint32_t client;   /* its client id at the name server, 0 if none */
@@ -434,14 +435,19 @@ static long start_service(struct service *s)
 	/* NAME.KEY=VALUE on the kernel command line is KEY=VALUE for the
 	 * service NAME, after its init.conf arguments (so it wins where the
 	 * service takes the last one): per node, from the cluster's args,
-	 * without another boot archive (proxy.deadline=300). */
-	size_t n = strlen(s->name);
+	 * without another boot archive (proxy.deadline=300). A service that
+	 * +hosts=H another one's code (netd the proxy's) gets H.KEY=VALUE
+	 * words too, whole. */
+	size_t n = strlen(s->name), hn = strlen(s->hosts);
 	strlcpy(cmd, cmdline() ? cmdline() : "", sizeof(cmd));
 	save = NULL;
 	for (char *w = strtok_r(cmd, " ", &save); w && argc < MAX_ARGS;
 	     w = strtok_r(NULL, " ", &save))
 		if (!strncmp(w, s->name, n) && w[n] == '.' && strchr(w + n + 1, '='))
 			argv[argc++] = w + n + 1;
+		else if (hn && !strncmp(w, s->hosts, hn) && w[hn] == '.' &&
+			 strchr(w + hn + 1, '='))
+			argv[argc++] = w;
 	argv[argc] = NULL;
 	snprintf(path, sizeof(path), "bin/%s", s->name);
 	long id = spawn(s, path, argv);
@@ -539,6 +545,10 @@ static bool option(struct service *s, const char *w)
 		if (s->n_uses == MAX_USES || !w[5] || strlen(w + 5) >= sizeof(s->uses[0]))
 			return false;
 		strlcpy(s->uses[s->n_uses++], w + 5, sizeof(s->uses[0]));
+	} else if (!strncmp(w, "+hosts=", 7)) {
+		if (!w[7] || strlen(w + 7) >= sizeof(s->hosts))
+			return false;
+		strlcpy(s->hosts, w + 7, sizeof(s->hosts));
 	} else if (!strncmp(w, "+dev=", 5)) {
 		return s->n_devs < UK_DEV_SPECS_MAX &&
 		       parse_dev_spec(w + 5, &s->devs[s->n_devs++]);

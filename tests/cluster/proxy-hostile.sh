@@ -70,7 +70,7 @@ case $line in "pxleak: no leak"*) ;; *) fail "node 2: $line" ;; esac
 ok "node 2: $line"
 
 [ "$(c log 2 | grep -c 'proxy: node 2 ready')" -eq 1 ] || fail "node 2's proxy restarted"
-if c log 1 | grep -Eq "KERNEL PANIC" || c log 2 | grep -Eq "KERNEL PANIC|page fault|proxy: .*(exited|killed)"; then
+if c log 1 | grep -Eq "KERNEL PANIC" || c log 2 | grep -Eq "KERNEL PANIC|page fault|(proxy|netd)( |:).*(exited|killed|crashed)"; then
 	fail "a node logged a panic or the proxy died"
 fi
 c down >/dev/null || fail "down"

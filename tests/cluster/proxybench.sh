@@ -5,20 +5,29 @@
 # remote null call at most 1.3 x raw, remote 1 MiB reads at least 90 % of
 # raw TCP). Prints "bench:" lines and the ratios; fails only when a
 # measurement does not complete, never on a figure.
-#   proxybench.sh UKCLUSTER NAME [icount]
+#   proxybench.sh UKCLUSTER NAME [icount] [task]
 # With icount the nodes run under QEMU's -icount shift=0 (TCG), so the
 # "cpu:" lines count guest instructions per call and per MiB on each node
 # (bench.proxy.icount); the times and rates are then those of a slowed
-# guest and mean little.
+# guest and mean little. With task the proxy runs as a task of its own
+# (netd.proxy=off, servers=proxy) instead of in netd's loop: the other
+# design, measured the same way (docs/PROXY.md, "Where the proxy runs").
 # Exit status 77 when this machine cannot run clusters.
 set -u
-uk=$1 name=$2 mode=${3:-}
+uk=$1 name=$2
+icount=no task=no
+for a in "${3:-}" "${4:-}"; do
+	case $a in icount) icount=yes ;; task) task=yes ;; esac
+done
 c() { "$uk" --name "$name" "$@"; }
 conf=$(mktemp)
 fail() { echo "proxybench: $*" >&2; c log all -n 30 >&2; c down >/dev/null 2>&1; rm -f "$conf"; exit 1; }
 trap 'c down >/dev/null 2>&1; rm -f "$conf"' EXIT INT TERM
-printf 'nodes 2\nservers proxy,pxbench\n' >"$conf"
-[ "$mode" = icount ] && echo 'icount yes' >>"$conf"
+where=netd servers=pxbench
+[ $task = yes ] && where=proxy servers=proxy,pxbench
+printf 'nodes 2\nservers %s\n' $servers >"$conf"
+[ $icount = yes ] && echo 'icount yes' >>"$conf"
+[ $task = yes ] && echo 'args netd.proxy=off' >>"$conf"
 
 c up --config "$conf" --detach >/dev/null
 rc=$?
@@ -29,7 +38,8 @@ for n in 1 2; do
 		fail "node $n got no address"
 	c wait $n "uk shell: type help for the commands\." --timeout 60 >/dev/null ||
 		fail "node $n has no shell"
-	c wait $n "proxy: node $n ready" --timeout 60 >/dev/null || fail "node $n has no proxy"
+	c wait $n "proxy: node $n ready in $where " --timeout 60 >/dev/null ||
+		fail "node $n has no proxy in $where"
 done
 c wait 2 "pxbench: serving pxbulk" --timeout 60 >/dev/null || fail "no pxbulk on node 2"
 
@@ -53,7 +63,7 @@ pxcpu=$(line 1 "bench: remote_null_call cpu: ") || fail "remote call cpu"
 echo "bench: node->node ${udp#bench: }"
 echo "bench: udp_pingpong cpu: node 2 ${udp2#*this node busy }"
 echo "bench: node->node ${tcp#bench: }"
-echo "bench: node->node ${px#bench: }"
+echo "bench: node->node ${px#bench: } (proxy in $where)"
 echo "$pxcpu"
 u=$(us "$udp") t=$(us "$tcp") p=$(us "$px")
 [ -n "$u" ] && [ -n "$t" ] && [ -n "$p" ] && [ "$u" -gt 0 ] && [ "$t" -gt 0 ] &&
@@ -69,7 +79,7 @@ rd=$(line 1 "bench: remote_read 16 MiB") || fail "remote reads"
 rdcpu=$(line 1 "bench: remote_read cpu: ") || fail "remote read cpu"
 echo "bench: node->node tcp_throughput: ${raw#nc: }"
 echo "bench: tcp_throughput cpu: node 1 ${rawcpu#nc: this node busy }"
-echo "bench: node->node ${rd#bench: }"
+echo "bench: node->node ${rd#bench: } (proxy in $where)"
 echo "$rdcpu"
 mbit() { echo "$1" | sed -n 's/.*(\([0-9.]*\) Mbit\/s).*/\1/p'; }
 rawm=$(mbit "$raw") rdm=$(mbit "$rd")

@@ -322,6 +322,11 @@ static void fault_rules_drop_between_groups_and_at_lossy_ports(void **state)
 	    strstr(rules, "iifname \"tap2\" numgen random mod 100 < 30 drop"));
 	assert_non_null(
 	    strstr(rules, "oifname \"tap2\" numgen random mod 100 < 30 drop"));
+	/* 100 % is a plain drop: nft refuses "numgen random mod 100 < 100". */
+	fs.node_loss[2] = 100;
+	assert_int_equal(faults_ruleset(&fs, rules, sizeof(rules)), 0);
+	assert_non_null(strstr(rules, "iifname \"tap2\" drop"));
+	assert_null(strstr(rules, "< 100"));
 	/* Healed: the table stays, empty, so the next change is atomic. */
 	memset(&fs, 0, sizeof(fs));
 	assert_int_equal(faults_ruleset(&fs, rules, sizeof(rules)), 0);
