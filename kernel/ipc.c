@@ -636,6 +636,37 @@ void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 	deliver(m);
 }
 
+void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
+		     uint64_t object, uint64_t offset, uint32_t length,
+		     uint32_t access)
+{
+	struct uk_pager_request *r = (struct uk_pager_request *)m->data;
+	bool queued = m->in_flight;
+
+	_Static_assert(sizeof(*r) == sizeof(struct uk_notification),
+		       "a pager request is a notice's size");
+	if (!queued && !dest->alive)
+		return;
+	/* Still queued (the pager has not taken the last request, which was
+	 * answered ahead of it): the queued one now asks for this. */
+	memset(r, 0, sizeof(*r));
+	r->header.size = sizeof(*r);
+	r->header.id = UK_MSG_ID_PAGER_REQUEST;
+	r->object = object;
+	r->offset = offset;
+	r->length = length;
+	r->access = access;
+	if (queued)
+		return;
+	m->in_flight = true;
+	m->dest.object = dest;
+	m->dest.right = UK_RIGHT_SEND_ONCE;
+	m->dest.badge = badge;
+	dest->send_once_rights++;
+	port_ref(dest);
+	deliver(m);
+}
+
 /* ---- send ---- */
 
 static uint64_t deadline_of(uint64_t timeout_ns)

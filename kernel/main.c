@@ -18,6 +18,7 @@
 #include "kernel.h"
 #include "loader.h"
 #include "multiboot.h"
+#include "pager.h"
 #include "quota.h"
 #include "sched.h"
 #include "selftest.h"
@@ -256,6 +257,7 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	task_init();
 	thread_init();
 	vm_init();
+	pager_init();
 	ipc_init();
 	hwcap_init();
 	idle_thread.arch.kernel_stack_top = (uint64_t)boot_stack_top;

@@ -17,6 +17,7 @@
 #include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
+#include "pager.h"
 #include "quota.h"
 #include "slab.h"
 #include "task.h"
@@ -73,6 +74,7 @@ int port_alloc(struct account *a, struct port **out)
 	p->limit = UK_PORT_QUEUE_DEFAULT;
 	list_init(&p->queue);
 	list_init(&p->dead_name_requests);
+	list_init(&p->pager_objects);
 	list_init(&p->set_link);
 	list_init(&p->kill_link);
 	waitq_init(&p->receivers);
@@ -196,6 +198,7 @@ void port_kill(struct port *p)
 	port_cancel_no_senders(p);
 	waitq_wake_all(&p->receivers, -ERR_DEAD);
 	waitq_wake_all(&p->senders, -ERR_DEAD);
+	pager_port_died(p);
 	/* Keep p while its queue and requests are torn down. */
 	port_ref(p);
 	list_push_back(&kill_list, &p->kill_link);

@@ -259,15 +259,16 @@ void task_fault(const struct fault_info *info)
 	struct task *t = current->task;
 	struct uk_exit_status st = {
 		.reason = UK_EXIT_FAULT,
-		.code = -1,
+		.code = info->code ? info->code : -1,
 		.vector = info->vector,
 		.fault_ip = info->ip,
 		.fault_addr = info->addr,
 	};
 
-	klog(LOG_WARN, "task %s (%lx) killed: %s (vector %u) at ip %lx addr %lx error %lx",
+	klog(LOG_WARN, "task %s (%lx) killed: %s (vector %u) at ip %lx addr %lx error %lx%s%s",
 	     t->name, t->id, info->name, info->vector, info->ip, info->addr,
-	     info->error);
+	     info->error, info->code ? ": pager: " : "",
+	     info->code ? err_name(info->code) : "");
 	task_terminate(t, &st);
 	panic("faulting task %lx survived termination", t->id);
 }

@@ -16,9 +16,11 @@
 #include "arch.h"
 #include "hwcap.h"
 #include "kernel.h"
+#include "pager.h"
 #include "quota.h"
 #include "slab.h"
 #include "task.h"
+#include "timer.h"
 
 static struct slab_cache region_cache, shared_cache;
 
@@ -67,6 +69,7 @@ static int region_new(struct task *t, uint64_t start, uint64_t size,
 	struct vm_region *r = obj;
 	r->shared = NULL;
 	r->cap = NULL;
+	r->object = NULL;
 	r->start = start;
 	r->size = size;
 	r->flags = flags;
@@ -89,6 +92,8 @@ static void region_destroy(struct task *t, struct vm_region *r)
 		vm_shared_unref(r->shared);
 	if (r->cap)
 		hwcap_unref(r->cap);
+	if (r->object)
+		pager_object_destroy(r->object);
 	region_free(t, r);
 }
 
@@ -279,7 +284,9 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
 		return -ERR_NOT_FOUND;
 	/* Device memory (phys_map) is unmapped like anonymous memory; its
 	 * frames are not the task's, so unmap_range leaves them alone. */
-	if ((r->kind != VM_ANONYMOUS && r->kind != VM_PHYSICAL) || r->size != size)
+	if ((r->kind != VM_ANONYMOUS && r->kind != VM_PHYSICAL &&
+	     r->kind != VM_OBJECT) ||
+	    r->size != size)
 		return -ERR_INVALID;
 	unmap_range(t, r->start, r->size);
 	region_destroy(t, r);
@@ -300,6 +307,8 @@ void vm_release_all(struct task *t)
 			vm_shared_unref(r->shared);
 		if (r->cap)
 			hwcap_unref(r->cap);
+		if (r->object)
+			pager_object_destroy(r->object);
 		region_free(t, r);
 	}
 	t->frames = 0;
@@ -491,4 +500,87 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 	t->frames += npages;
 	*out = addr;
 	return 0;
+}
+
+int vm_map_object(struct task *t, struct port *p, uint64_t badge,
+		  uint64_t offset, uint64_t size, unsigned flags,
+		  uint64_t deadline_ns, uint64_t *out)
+{
+	struct vm_region *r;
+	uint64_t addr;
+	int rc;
+
+	if (size > VM_ALLOC_TOP - VM_ALLOC_BASE)
+		return -ERR_NO_MEMORY;
+	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
+	if (!(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
+	if ((rc = region_new(t, addr, size, flags, VM_OBJECT, &r)) < 0)
+		return rc;
+	rc = pager_object_new(t, p, badge, addr, offset, size, flags,
+			      deadline_ns, &r->object);
+	if (rc < 0) {
+		region_free(t, r);
+		return rc;
+	}
+	region_insert(t, r);
+	*out = addr;
+	return 0;
+}
+
+static struct vm_region *region_containing(struct task *t, uint64_t addr)
+{
+	struct list_node *n;
+
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		if (addr < r->start)
+			break;
+		if (addr - r->start < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error)
+{
+	uint64_t va = addr & PAGE_MASK, deadline = 0, pa;
+	bool write = error & VM_FAULT_WRITE;
+
+	/* A protection fault on a present page is the task's own doing. */
+	if (error & VM_FAULT_PRESENT)
+		return -ERR_FAULT;
+	for (;;) {
+		struct vm_region *r = region_containing(t, va);
+		if (!r || r->kind != VM_OBJECT ||
+		    (write && !(r->flags & UK_VM_WRITE)))
+			return -ERR_FAULT;
+		struct vm_object *o = r->object;
+		uint64_t off = o->offset + (va - r->start);
+		if (vm_object_page(o, off, &pa))
+			return 0; /* supplied meanwhile (another thread's) */
+		if (!deadline)
+			deadline = timer_now_ns() + o->deadline_ns;
+		int64_t rc = pager_fault(o, off, write, deadline);
+		if (rc < 0)
+			return rc;
+	}
+}
+
+bool vm_object_page(struct vm_object *o, uint64_t off, uint64_t *pa)
+{
+	return arch_translate(o->task->aspace_root, o->va + (off - o->offset),
+			      false, pa);
+}
+
+int vm_object_install(struct vm_object *o, uint64_t off, uint64_t pa)
+{
+	struct task *t = o->task;
+	int rc = arch_map_page(t->account, t->aspace_root,
+			       o->va + (off - o->offset), pa, map_flags(o->flags));
+
+	if (rc == 0)
+		t->frames++;
+	return rc;
 }

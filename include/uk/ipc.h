@@ -193,6 +193,34 @@ _Static_assert(__builtin_offsetof(struct uk_notification, name) == 48,
 _Static_assert(__builtin_offsetof(struct uk_notification, make_send_count) == 64,
 	       "uk_notification layout");
 
+/*
+ * Pagers (docs/MEMORY.md). A task holding a send right to a port maps a
+ * window of the memory object that port stands for (vm_map_object); a
+ * fault on a page of it that is not present posts this request to the
+ * port, from the kernel, carrying the badge of the send right the window
+ * was mapped with. The faulting thread waits, up to the window's
+ * deadline, for the port's receiver (the pager) to answer with
+ * pager_supply (the page's bytes) or pager_error; a refusal, a timeout or
+ * the port's death ends the faulting task with UK_EXIT_FAULT (vector 14,
+ * code the error) and nothing else. One request per window is
+ * outstanding at a time; each window's request is allocated when it is
+ * mapped, so a request is never dropped and a pager's queue holds at most
+ * one per window.
+ */
+#define UK_MSG_ID_PAGER_REQUEST 0x7f000020u
+#define UK_PAGER_DEADLINE_DEFAULT_NS 1000000000ull /* vm_map_object: 0 */
+#define UK_PAGER_DEADLINE_MAX_NS 60000000000ull
+struct uk_pager_request {
+	struct uk_msg_header header;
+	uint64_t object; /* the window's id: never reused while the kernel runs */
+	uint64_t offset; /* in the memory object, page aligned */
+	uint32_t length; /* bytes wanted (one page in this version) */
+	uint32_t access; /* UK_VM_READ, or UK_VM_WRITE for a write fault */
+};
+_Static_assert(sizeof(struct uk_pager_request) == 72, "uk_pager_request layout");
+_Static_assert(__builtin_offsetof(struct uk_pager_request, offset) == 56,
+	       "uk_pager_request layout");
+
 /* port_info result. */
 struct uk_port_info {
 	uint32_t rights;       /* UK_RIGHT_* under this name */

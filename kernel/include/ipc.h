@@ -123,6 +123,7 @@ struct port {
 	uint32_t make_send_count;  /* send rights ever made (Mach's mscount) */
 	struct notify_request *no_senders;   /* by the receiver, or NULL */
 	struct list_node dead_name_requests; /* struct notify_request */
+	struct list_node pager_objects;	     /* struct vm_object (pager.h) */
 	struct waitq receivers;	   /* threads in receive on this port */
 	struct waitq senders;	   /* threads waiting for queue space */
 	struct port_set *set;
@@ -264,6 +265,12 @@ void ipc_port_joined_set(struct port *p);
  * itself. */
 int kmsg_notice_alloc(struct account *a, struct kmsg **out);
 void kmsg_notice_free(struct kmsg *m);
+/* A pager request (struct uk_pager_request) on a notice-sized kept kmsg,
+ * through the kernel's own send-once right, carrying badge; if m is still
+ * queued, its body is rewritten in place instead. */
+void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
+		     uint64_t object, uint64_t offset, uint32_t length,
+		     uint32_t access);
 void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 		      uk_name_t name, uint32_t irq, uint64_t count);
 /* Queue a send-once-died notice on p (allocated now; see port.c). */

@@ -48,6 +48,9 @@ struct fault_info {
 	uint64_t ip;
 	uint64_t addr;
 	const char *name;
+	/* The exit status's code: 0 gives -1; a window's fault gives the
+	 * pager's error (ERR_TIMED_OUT, ERR_DEAD or its refusal). */
+	int64_t code;
 };
 __attribute__((noreturn)) void task_fault(const struct fault_info *info);
 void irq_handle(unsigned irq);

@@ -22,6 +22,7 @@ enum vm_region_kind {
 	VM_STACK,     /* initial thread stack */
 	VM_ANONYMOUS, /* vm_allocate */
 	VM_PHYSICAL,  /* frames the task does not own */
+	VM_OBJECT,    /* a window onto a pager's memory object (pager.h) */
 };
 
 struct vm_region {
@@ -35,6 +36,8 @@ struct vm_region {
 	/* VM_PHYSICAL through phys_map: the capability it was made with
 	 * (reference), so cap_revoke can find and unmap it. */
 	struct hw_cap *cap;
+	/* VM_OBJECT: the window's object (owned by the region). */
+	struct vm_object *object;
 };
 
 /* Where vm_allocate places memory when the caller does not choose. */
@@ -47,6 +50,19 @@ struct vm_region {
 #define VM_UNCACHED 0x100u /* vm_map_physical: device memory */
 
 void vm_init(void);
+struct port;
+/* A window of size bytes onto the memory object port p from offset on,
+ * wherever there is room (pager.h). */
+int vm_map_object(struct task *t, struct port *p, uint64_t badge,
+		  uint64_t offset, uint64_t size, unsigned flags,
+		  uint64_t deadline_ns, uint64_t *out);
+/* A user page fault at addr (error: the CPU's error code bits, VM_FAULT_*)
+ * that a window may resolve. Returns 0 when the access can be retried,
+ * or the error that ends the task (ERR_FAULT: no window, or an access it
+ * does not allow). */
+#define VM_FAULT_PRESENT 0x1u
+#define VM_FAULT_WRITE 0x2u
+int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error);
 /* Out-of-line memory. True when [addr, addr + size) is exactly one
  * anonymous region of t (what UK_OOL_MOVE may take). */
 bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size);

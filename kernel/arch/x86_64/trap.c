@@ -9,9 +9,13 @@
 #include <arch/trap_frame_offsets.h>
 #include <arch/x86.h>
 #include <stddef.h>
+#include <uk/errors.h>
 
 #include "arch.h"
 #include "kernel.h"
+#include "sched.h"
+#include "task.h"
+#include "vm.h"
 
 _Static_assert(offsetof(struct trap_frame, rax) == TF_RAX, "TF_RAX");
 _Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_VECTOR");
@@ -136,12 +140,24 @@ void trap_dispatch(struct trap_frame *f)
 		pic_eoi(irq);
 		irq_handle(irq);
 	} else if (user) {
+		int64_t code = 0;
+		/* A window onto a memory object: its pager may supply the
+		 * page, and the access is retried. */
+		if (f->vector == 14 &&
+		    (code = vm_page_fault(current->task, read_cr2(),
+					  (unsigned)f->error & 3)) == 0) {
+			sched_preempt_point();
+			return;
+		}
+		if (code == -ERR_FAULT)
+			code = 0;
 		struct fault_info info = {
 			.vector = (unsigned)f->vector,
 			.error = f->error,
 			.ip = f->rip,
 			.addr = f->vector == 14 ? read_cr2() : 0,
 			.name = arch_exception_name((unsigned)f->vector),
+			.code = code,
 		};
 		if (log_level >= LOG_DEBUG)
 			dump_frame(f);

@@ -531,3 +531,4 @@ void vm_shared_unref(struct vm_shared *s)
 	(void)s;
 	fail_msg("vm_shared_unref: no shared object can exist in the fake kernel");
 }
+

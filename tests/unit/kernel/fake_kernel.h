@@ -68,4 +68,10 @@ uint64_t fake_sched_readied(void);
  * without this it fails the test. One use. */
 void fake_sched_switch_returns(int64_t rc);
 
+/* Windows onto memory objects (pager.c): vm_map_object places every window
+ * at FAKE_OOL_AREA; pages a pager supplies are kept in a table (64), and
+ * fake_window_unmap frees those of window o (as unmapping its region). */
+struct vm_object;
+void fake_window_unmap(struct vm_object *o);
+
 #endif
