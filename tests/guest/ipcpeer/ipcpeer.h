@@ -57,6 +57,19 @@ struct ipcpeer_flood {
 };
 _Static_assert(sizeof(struct ipcpeer_flood) == 8, "ipcpeer_flood layout");
 
+/* `ipcpeer window PAGES DEADLINE_MS HOW` maps PAGES pages of the memory
+ * object whose send right is uk_startup.rights[0] (vm_map_object, with
+ * DEADLINE_MS per fault, 0: the default) and touches each page in turn:
+ * HOW is "read" (read and check it), "write" (write its first byte, then
+ * check the rest) or "ro-write" (map read-only, then write: must fault).
+ * The pager fills the byte at object offset off with
+ * ipcpeer_window_byte(off). Exits 0 when every page read back right, 1
+ * at the first wrong byte, 90 if it cannot map. */
+static inline uint8_t ipcpeer_window_byte(uint64_t off)
+{
+	return (uint8_t)((off >> 12) * 31u + (off & 4095u) * 7u + 1u);
+}
+
 /* A right as the peer sees it after receiving it. */
 struct ipcpeer_right {
 	uint64_t name;	    /* the peer's name (uk_name_t) for it */

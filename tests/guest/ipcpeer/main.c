@@ -10,6 +10,8 @@
  *           killed (its requests die with it)
  * It trusts its client (ktest) and stops on any IPC error with code 1.
  */
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ulib.h>
 
@@ -356,6 +358,43 @@ static int notify_flood(void)
 	return 0;
 }
 
+static int window(int argc, char **argv, const struct uk_startup *su)
+{
+	if (argc < 5 || su->n_rights < 1)
+		return 99;
+	uint64_t pages = strtoul(argv[2], NULL, 10);
+	uint64_t deadline = strtoul(argv[3], NULL, 10) * 1000000ull;
+	const char *how = argv[4];
+	bool ro = !strcmp(how, "ro-write");
+	bool write = ro || !strcmp(how, "write");
+	long addr = uk_vm_map_object(su->rights[0], 0, pages * 4096,
+				     ro ? UK_VM_READ : UK_VM_READ | UK_VM_WRITE,
+				     deadline);
+
+	if (addr < 0) {
+		printf("ipcpeer: window: vm_map_object: %s\n", err_name(addr));
+		return 90;
+	}
+	volatile uint8_t *m = (volatile uint8_t *)addr;
+	for (uint64_t p = 0; p < pages; p++) {
+		uint64_t j = 0, base = p * 4096;
+		if (write) {
+			m[base] = 0x5a;
+			if (m[base] != 0x5a)
+				return 1;
+			j = 1;
+		}
+		for (; j < 4096; j++)
+			if (m[base + j] != ipcpeer_window_byte(base + j)) {
+				printf("ipcpeer: window: byte %lu is %u, not %u\n",
+				       (unsigned long)(base + j), m[base + j],
+				       ipcpeer_window_byte(base + j));
+				return 1;
+			}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -363,6 +402,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "serve") && su->n_rights >= 1)
 		return serve(su->rights[0]);
+	if (!strcmp(mode, "window"))
+		return window(argc, argv, su);
 	if (!strcmp(mode, "report"))
 		return report();
 	if (!strcmp(mode, "notify-flood"))

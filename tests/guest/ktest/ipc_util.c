@@ -189,6 +189,13 @@ long peer_start(const char *mode, const struct uk_task_right *rights,
 				  UK_PRIORITY_DEFAULT, rights, n_rights);
 }
 
+long peer_start_argv(const char *const argv[],
+		     const struct uk_task_right *rights, unsigned n_rights)
+{
+	return spawn_image_rights(ipcpeer_image, IPCPEER_SIZE, "ipcpeer", argv,
+				  UK_PRIORITY_DEFAULT, rights, n_rights);
+}
+
 long peer_serve(uk_name_t *service)
 {
 	uk_name_t p = port_new_send(1);

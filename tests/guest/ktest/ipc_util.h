@@ -92,6 +92,9 @@ extern const char ipcpeer_image[], ipcpeer_image_end[];
 /* Start `ipcpeer MODE` with rights; returns its id or an error. */
 long peer_start(const char *mode, const struct uk_task_right *rights,
 		unsigned n_rights);
+/* The same with a whole argv ({"ipcpeer", mode, ..., NULL}). */
+long peer_start_argv(const char *const argv[],
+		     const struct uk_task_right *rights, unsigned n_rights);
 /* Start `ipcpeer serve` on a new port; *service is this task's send
  * right to it. Returns the peer's id or an error. */
 long peer_serve(uk_name_t *service);
