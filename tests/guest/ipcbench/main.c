@@ -133,6 +133,74 @@ static long ool_round_trips(uk_name_t port, uint64_t size, int move,
 	return 0;
 }
 
+/* ---- page faults served by a pager (docs/MEMORY.md) ---- */
+
+#define FAULT_PAGES 512
+static uk_name_t pager_port;
+static uint8_t pager_page[4096] __attribute__((aligned(4096)));
+static uint8_t pager_stack[16384] __attribute__((aligned(16)));
+static uint64_t pager_served;
+
+/* A pager thread of this task: every request gets pager_page. */
+static void pager_thread(uint64_t arg)
+{
+	static union {
+		struct uk_pager_request r;
+		uint8_t bytes[256];
+	} m;
+
+	(void)arg;
+	while (uk_ipc_receive(pager_port, &m.r.header, sizeof(m),
+			      UK_TIMEOUT_INFINITE) >= 0 &&
+	       m.r.header.id == UK_MSG_ID_PAGER_REQUEST)
+		if (uk_pager_supply(pager_port, m.r.object, m.r.offset,
+				    (uint64_t)pager_page, 4096) == 1)
+			pager_served++;
+	uk_thread_exit();
+}
+
+/* Per page: a fault on a window served by a pager in this task (fault,
+ * request, switch to the pager, receive, supply of 4 KiB, switch back),
+ * and, for scale, vm_allocate's eager zeroed pages touched once. */
+static long page_faults(uint64_t *per_fault, uint64_t *per_anon)
+{
+	long port = uk_port_allocate(UK_RIGHT_RECEIVE), rc;
+
+	if (port < 0)
+		return port;
+	if ((rc = uk_port_insert_right((uint64_t)port, UK_DISP_MAKE_SEND)) < 0)
+		return rc;
+	pager_port = (uk_name_t)port;
+	memset(pager_page, 0x42, sizeof(pager_page));
+	rc = uk_thread_create((uint64_t)pager_thread,
+			      (uint64_t)(pager_stack + sizeof(pager_stack)), 0,
+			      UK_PRIORITY_DEFAULT);
+	if (rc < 0)
+		return rc;
+	long addr = uk_vm_map_object((uint64_t)port, 0, FAULT_PAGES * 4096ull,
+				     UK_VM_READ | UK_VM_WRITE, 0);
+	if (addr < 0)
+		return addr;
+	volatile uint8_t *w = (volatile uint8_t *)addr;
+	uint64_t sum = 0, start = rdtsc();
+	for (uint64_t i = 0; i < FAULT_PAGES; i++)
+		sum += w[i * 4096];
+	*per_fault = (rdtsc() - start) / FAULT_PAGES;
+	if (sum != 0x42ull * FAULT_PAGES || pager_served != FAULT_PAGES)
+		return -ERR_CORRUPT;
+	uk_vm_free((uint64_t)addr, FAULT_PAGES * 4096ull);
+	uk_port_destroy((uint64_t)port); /* the pager thread ends */
+	start = rdtsc();
+	long anon = uk_vm_allocate(FAULT_PAGES * 4096ull, UK_VM_READ | UK_VM_WRITE);
+	if (anon < 0)
+		return anon;
+	for (uint64_t i = 0; i < FAULT_PAGES; i++)
+		sum += ((volatile uint8_t *)anon)[i * 4096];
+	*per_anon = (rdtsc() - start) / FAULT_PAGES;
+	uk_vm_free((uint64_t)anon, FAULT_PAGES * 4096ull);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE);
@@ -202,6 +270,18 @@ int main(int argc, char **argv)
 			       tsc_unit_one(), OOL_ROUNDS);
 		}
 	}
+	uint64_t per_fault, per_anon;
+	if ((rc = page_faults(&per_fault, &per_anon)) < 0) {
+		printf("ipcbench: page faults failed: %s\n", err_str(rc));
+		return 1;
+	}
+	printf("bench: page fault served by a local pager (a thread of the "
+	       "faulting task): %lu %s per 4 KiB page, %lu.%02lu bytes per %s "
+	       "(mean of %d)\n", per_fault, unit, 4096 / per_fault,
+	       4096 * 100 / per_fault % 100, tsc_unit_one(), FAULT_PAGES);
+	printf("bench: anonymous memory, allocated eagerly and zeroed by the "
+	       "kernel, first touch: %lu %s per 4 KiB page (mean of %d)\n",
+	       per_anon, unit, FAULT_PAGES);
 	struct uk_msg_header quit = { .size = sizeof(quit), .id = IPCECHO_QUIT,
 				      .dest = (uk_name_t)port };
 	uk_ipc_send(&quit, sizeof(quit), UK_TIMEOUT_INFINITE);
