@@ -37,9 +37,11 @@ int pager_object_new(struct task *t, struct port *p, uint64_t badge,
 		     struct vm_object **out)
 {
 	void *obj;
-	int rc = account_object_alloc(t->account, &object_cache, &obj);
+	int rc;
 
-	if (rc < 0)
+	if (t->windows >= UK_WINDOWS_MAX)
+		return -ERR_LIMIT;
+	if ((rc = account_object_alloc(t->account, &object_cache, &obj)) < 0)
 		return rc;
 	struct vm_object *o = obj;
 	memset(o, 0, sizeof(*o));
@@ -62,6 +64,7 @@ int pager_object_new(struct task *t, struct port *p, uint64_t badge,
 	o->flags = flags;
 	o->deadline_ns = deadline_ns;
 	waitq_init(&o->waiters);
+	t->windows++;
 	*out = o;
 	return 0;
 }
@@ -79,6 +82,7 @@ void pager_object_destroy(struct vm_object *o)
 {
 	struct account *a = o->task->account;
 
+	o->task->windows--;
 	object_detach(o);
 	waitq_wake_all(&o->waiters, -ERR_DEAD);
 	port_unref(o->port);

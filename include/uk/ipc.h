@@ -210,6 +210,10 @@ _Static_assert(__builtin_offsetof(struct uk_notification, make_send_count) == 64
 #define UK_MSG_ID_PAGER_REQUEST 0x7f000020u
 #define UK_PAGER_DEADLINE_DEFAULT_NS 1000000000ull /* vm_map_object: 0 */
 #define UK_PAGER_DEADLINE_MAX_NS 60000000000ull
+/* Windows a task may have at once (ERR_LIMIT beyond): each can put one
+ * kernel request in a port's queue past its limit, so this bounds what a
+ * task can queue at a server it only holds a send right to. */
+#define UK_WINDOWS_MAX 256u
 struct uk_pager_request {
 	struct uk_msg_header header;
 	uint64_t object; /* the window's id: never reused while the kernel runs */

@@ -43,6 +43,7 @@ struct task {
 	bool status_collected; /* parent took the status, or nobody will */
 	struct list_node regions; /* struct vm_region, sorted by start */
 	uint64_t frames;	  /* user frames this task owns */
+	unsigned windows;	  /* VM_OBJECT regions (UK_WINDOWS_MAX) */
 	struct ipc_space space;	  /* names of rights */
 	uint8_t *io_bitmap;	  /* port I/O permissions, NULL: none */
 	/* The capabilities io_enable opened io_bitmap with (not counted: a

@@ -290,6 +290,19 @@ DEFINE_TEST(PGR0008, vm_map_object_checks_its_arguments)
 	EXPECT(addr > 0);
 	EXPECT_EQ(uk_vm_free((uint64_t)addr, 3 * 4096), 0);
 	EXPECT_ERR(msg_receive(port, &req, 0), ERR_TIMED_OUT);
+	/* At most UK_WINDOWS_MAX at once, and the count comes back. */
+	static long windows[UK_WINDOWS_MAX];
+	for (unsigned i = 0; i < UK_WINDOWS_MAX; i++) {
+		windows[i] = uk_vm_map_object(port, 0, 4096, UK_VM_READ, 0);
+		EXPECT(windows[i] > 0);
+	}
+	EXPECT_ERR(uk_vm_map_object(port, 0, 4096, UK_VM_READ, 0), ERR_LIMIT);
+	for (unsigned i = 0; i < UK_WINDOWS_MAX; i++)
+		if (windows[i] > 0)
+			EXPECT_EQ(uk_vm_free((uint64_t)windows[i], 4096), 0);
+	addr = uk_vm_map_object(port, 0, 4096, UK_VM_READ, 0);
+	EXPECT(addr > 0);
+	EXPECT_EQ(uk_vm_free((uint64_t)addr, 4096), 0);
 	uk_port_destroy(port);
 	uk_port_destroy(recv_only);
 }
