@@ -196,11 +196,12 @@ int64_t sys_pager_supply(uint64_t port, uint64_t object, uint64_t offset,
 	o->supplied += installed;
 	if (o->requested && o->requested_offset >= offset &&
 	    o->requested_offset - offset < size) {
-		if (rc == -ERR_LIMIT || rc == -ERR_NO_MEMORY)
+		/* The page asked for may be in even if a later one failed. */
+		if (vm_object_page(o, o->requested_offset, &(uint64_t){0}))
+			answered(o, 0);
+		else if (rc == -ERR_LIMIT || rc == -ERR_NO_MEMORY)
 			/* The mapper cannot hold the page it asked for. */
 			answered(o, rc);
-		else if (vm_object_page(o, o->requested_offset, &(uint64_t){0}))
-			answered(o, 0);
 	}
 	return rc < 0 ? rc : (int64_t)installed;
 }

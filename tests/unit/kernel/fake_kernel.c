@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uk/errors.h>
+#include <uk/types.h>
 
 #include "arch.h"
 #include "hwcap.h"
@@ -444,13 +445,56 @@ uint64_t fake_sched_readied(void)
 	return readied;
 }
 
+static void (*block_hook)(void *);
+static void *block_hook_arg;
+static uint64_t last_timeout, blocks;
+static uint64_t now_ns = FAKE_NOW_START;
+
+void fake_sched_block_runs(void (*while_blocked)(void *arg), void *arg)
+{
+	block_hook = while_blocked;
+	block_hook_arg = arg;
+}
+
+uint64_t fake_sched_last_timeout(void)
+{
+	return last_timeout;
+}
+
+uint64_t fake_sched_blocks(void)
+{
+	return blocks;
+}
+
 int64_t sched_block(struct waitq *wq, uint64_t timeout_ns)
 {
+	void (*hook)(void *) = block_hook;
+	struct thread *th = current;
+
 	if (timeout_ns == 0)
 		return -ERR_TIMED_OUT;
-	fail_msg("sched_block(timeout %llu): the test would block",
-		 (unsigned long long)timeout_ns);
-	abort();
+	last_timeout = timeout_ns;
+	if (!hook)
+		fail_msg("sched_block(timeout %llu): the test would block",
+			 (unsigned long long)timeout_ns);
+	block_hook = NULL;
+	blocks++;
+	th->state = THREAD_BLOCKED;
+	th->waiting_on = wq;
+	th->wait_result = FAKE_NOT_WOKEN;
+	if (wq)
+		list_push_back(&wq->threads, &th->run_link);
+	hook(block_hook_arg);
+	current = th;
+	if (th->state == THREAD_BLOCKED) {
+		if (timeout_ns == UK_TIMEOUT_INFINITE)
+			fail_msg("sched_block: nothing ends an infinite wait");
+		/* Nothing woke it: its timeout passed. */
+		sched_unblock(th, -ERR_TIMED_OUT);
+		now_ns += timeout_ns;
+	}
+	th->state = THREAD_RUNNING;
+	return th->wait_result;
 }
 
 static bool switch_armed;
@@ -475,7 +519,12 @@ int64_t sched_block_switch(struct waitq *wq, uint64_t timeout_ns,
 
 uint64_t timer_now_ns(void)
 {
-	return 1000000000ull;
+	return now_ns;
+}
+
+void fake_timer_advance(uint64_t ns)
+{
+	now_ns += ns;
 }
 
 /* ---- reset ---- */
@@ -494,6 +543,9 @@ void fake_kernel_reset(void)
 	pool_reset();
 	readied = 0;
 	switch_armed = false;
+	block_hook = NULL;
+	last_timeout = blocks = 0;
+	now_ns = FAKE_NOW_START;
 	current = NULL;
 }
 

@@ -16,8 +16,10 @@
  *   them;
  * - hardware capabilities: reference counts only;
  * - a scheduler that never blocks: sched_block with timeout 0 times out,
- *   anything that would really block fails the test, and wake-ups mark the
- *   thread ready;
+ *   anything that would really block fails the test unless the test said
+ *   what happens while the thread waits (fake_sched_block_runs), and
+ *   wake-ups mark the thread ready;
+ * - a clock that moves only when a test moves it, or a wait times out;
  * - panic (and so kassert) fails the running test.
  */
 #ifndef TEST_FAKE_KERNEL_H
@@ -68,10 +70,51 @@ uint64_t fake_sched_readied(void);
  * without this it fails the test. One use. */
 void fake_sched_switch_returns(int64_t rc);
 
-/* Windows onto memory objects (pager.c): vm_map_object places every window
- * at FAKE_OOL_AREA; pages a pager supplies are kept in a table (64), and
- * fake_window_unmap frees those of window o (as unmapping its region). */
+/*
+ * The next sched_block with a nonzero timeout does not fail the test: the
+ * current thread goes on the wait queue (THREAD_BLOCKED, wait_result
+ * FAKE_NOT_WOKEN) and while_blocked(arg) runs, as the rest of the system
+ * would while the thread waits; it may act as any task (run_as) and wake
+ * the thread. Then current is the blocked thread again, and sched_block
+ * returns the result a wake set, or, if nothing woke the thread, takes it
+ * off the queue, moves the clock past its timeout and returns
+ * -ERR_TIMED_OUT (an infinite wait nothing ends fails the test). One use:
+ * a hook arms the next one for a block inside it.
+ */
+#define FAKE_NOT_WOKEN 0x5a5a
+void fake_sched_block_runs(void (*while_blocked)(void *arg), void *arg);
+/* The timeout of the last sched_block that blocked (timeout 0 returns at
+ * once), and how many blocked. */
+uint64_t fake_sched_last_timeout(void);
+uint64_t fake_sched_blocks(void);
+
+/* timer_now_ns: FAKE_NOW_START after a reset, moved only by this and by
+ * waits that time out. */
+#define FAKE_NOW_START 1000000000ull
+void fake_timer_advance(uint64_t ns);
+
+/*
+ * Windows onto memory objects (pager.c; fake_pager.c): vm_map_object
+ * gives each live window its own address (FAKE_WINDOW_AREA on, one
+ * FAKE_WINDOW_SPAN each, never dereferenced) and keeps it, so a test
+ * finds it by address and destroys it as unmapping its region does; the
+ * pages a pager supplies are kept in a table (64). FAKE_WINDOWS at once.
+ */
+#define FAKE_WINDOWS 16
+#define FAKE_WINDOW_AREA (1ull << 44)
+#define FAKE_WINDOW_SPAN (1ull << 40)
 struct vm_object;
+/* Forget every window and page (a test that failed may have left some). */
+void fake_pager_reset(void);
+/* The window t mapped at va, or NULL. */
+struct vm_object *fake_window_at(const struct task *t, uint64_t va);
+/* Free the pages supplied to window o (as unmapping its region). */
 void fake_window_unmap(struct vm_object *o);
+/* The window goes: its pages, then the object (vm.c's region_destroy). */
+void fake_window_destroy(struct vm_object *o);
+/* Every window of t goes, as its address space does (vm_release_all). */
+void fake_windows_release(struct task *t);
+/* Pages supplied to window o and still mapped. */
+unsigned fake_window_pages(const struct vm_object *o);
 
 #endif

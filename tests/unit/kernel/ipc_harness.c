@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ipc_harness.h"
+#include "pager.h"
 
 /* ---- fake tasks ---- */
 
@@ -48,6 +49,8 @@ void task_end(struct fake_task *ft)
 	ipc_thread_exit(&ft->thread);
 	ipc_thread_exit(&ft->waiter);
 	ipc_task_release(&ft->task);
+	/* Its address space goes after its rights, as in task.c. */
+	fake_windows_release(&ft->task);
 	account_put(ft->task.account);
 }
 
@@ -78,8 +81,10 @@ void run_as(struct fake_task *ft)
 int ipc_setup(void **state)
 {
 	fake_kernel_reset();
+	fake_pager_reset();
 	quota_init(ROOT_QUOTA);
 	ipc_init();
+	pager_init();
 	task_start(A, A_SENDER);
 	task_start(B, B_SENDER);
 	task_start(C, C_SENDER);
@@ -100,12 +105,13 @@ int ipc_teardown(void **state)
 	    account_root()->used) {
 		print_error(
 		    "leak after every task ended: port %llu, port_set %llu, "
-		    "notify_req %llu, kmsg %llu, account %llu, frames %llu, "
-		    "root account used %llu\n",
+		    "notify_req %llu, kmsg %llu, vm_object %llu, account %llu, "
+		    "frames %llu, root account used %llu\n",
 		    (unsigned long long)fake_slab_in_use("port"),
 		    (unsigned long long)fake_slab_in_use("port_set"),
 		    (unsigned long long)fake_slab_in_use("notify_req"),
 		    (unsigned long long)fake_slab_in_use("kmsg"),
+		    (unsigned long long)fake_slab_in_use("vm_object"),
 		    (unsigned long long)fake_slab_in_use("account"),
 		    (unsigned long long)fake_frames_in_use(),
 		    (unsigned long long)account_root()->used);

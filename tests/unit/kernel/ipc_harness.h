@@ -84,7 +84,8 @@ int ipc_setup(void **state);
 int ipc_teardown(void **state);
 #define IPC_TEST(f) cmocka_unit_test_setup_teardown(f, ipc_setup, ipc_teardown)
 
-/* What the kernel does when a task ends: threads first, then rights. */
+/* What the kernel does when a task ends: threads first, then rights, then
+ * its address space (its windows onto memory objects). */
 void task_end(struct fake_task *ft);
 void run_as(struct fake_task *ft);
 
