@@ -15,11 +15,13 @@
  *             node answered it with RESET, which ends our session (a
  *             frame of ours for an old session of the node's: we are the
  *             out-of-date side), without a bad record;
- *   bounded   a flood: the node answered every question exactly once
- *             (refusing with ERR_LIMIT what its tables could not hold,
- *             counted in limited), or reset the session (bad_records +
- *             1) when its list of messages waiting for full queues
- *             overflowed; its tables never grow past their bounds;
+ *   bounded   a flood: the session goes on (no bad record), the node
+ *             answered every question exactly once and gave back every
+ *             right it got (refusing with ERR_LIMIT what its tables could
+ *             not hold, counted in limited, and what went beyond the
+ *             credit it gave, counted in over_credit), and each attack's
+ *             own check holds (the counts it must raise, the credit that
+ *             comes back); its tables never grow past their bounds;
  *
  * and, for every attack, that a new session opens afterwards and the
  * node's tables hold nothing but that session's own lookup and call.
@@ -48,6 +50,7 @@
 #define FORGED_ID 3999u	  /* an "export" of ours we forge */
 #define NO_QUESTION 200u  /* a question we never asked */
 #define SETTLE_MS 5000u	  /* tables must be back within this */
+#define CREDITS_INITIAL 8u /* a node's credit per import (docs/PROXY.md) */
 
 static const char *prog = "uk-proxy-attack";
 static struct pxh_options opt;
@@ -63,6 +66,8 @@ struct ctx {
 	uint8_t rec[PX_RECORD_MAX * 2];
 	uint8_t frame[PX_FRAME_MAX + 64];
 	unsigned questions; /* raw questions asked: each needs one answer */
+	unsigned rights;    /* distinct rights given: each must come back */
+	unsigned counted;   /* messages to exports with credit */
 };
 
 /* ---- the instrument: the node's PROXY_STATS ---- */
@@ -100,12 +105,13 @@ static void print_tables(const char *when, const struct proxy_stats *s)
 	fprintf(stderr,
 		"%s: %s: imports %u exports %u questions %u answers %u "
 		"pending %u assembling %u outq %u; bad records %llu, limited "
-		"%llu, frames bad %llu version %llu stale %llu foreign %llu "
-		"ooo %llu\n",
+		"%llu, over credit %llu, frames bad %llu version %llu stale "
+		"%llu foreign %llu ooo %llu\n",
 		prog, when, s->imports, s->exports, s->questions, s->answers,
 		s->pending, s->assembling, s->outq_bytes,
 		(unsigned long long)s->bad_records,
 		(unsigned long long)s->limited,
+		(unsigned long long)s->over_credit,
 		(unsigned long long)s->frames_bad,
 		(unsigned long long)s->frames_version,
 		(unsigned long long)s->frames_stale,
@@ -163,10 +169,11 @@ static bool raw(struct ctx *c, int len)
 	return len > 0 && pxh_raw_stream(c->p, c->rec, (uint32_t)len);
 }
 
-/* A MSG from us to target (an export id of the node's), no reply right. */
-static int msg_to(uint8_t *buf, size_t size, uint32_t target, uint32_t msg_id,
-		  const uint8_t *caps, uint16_t n_caps, const uint8_t *ools,
-		  uint16_t n_ool)
+/* A MSG from us to target (an export id of the node's), with a question
+ * if question is not 0. */
+static int call_to(uint8_t *buf, size_t size, uint32_t target,
+		   uint32_t msg_id, const uint8_t *caps, uint16_t n_caps,
+		   const uint8_t *ools, uint16_t n_ool, uint32_t question)
 {
 	static const uint8_t body[8];
 	struct px_msg m = {
@@ -174,14 +181,33 @@ static int msg_to(uint8_t *buf, size_t size, uint32_t target, uint32_t msg_id,
 	    .n_caps = n_caps,
 	    .n_ool = n_ool,
 	    .inline_len = sizeof(body),
+	    .call = question,
 	    .target = {.kind = PX_CAP_RECEIVER,
 		       .right = PX_RIGHT_SEND,
 		       .id = target},
+	    .reply = {.kind = question ? PX_CAP_SENDER : PX_CAP_NONE,
+		      .right = question ? PX_RIGHT_SEND_ONCE : 0,
+		      .id = question},
 	    .caps = caps,
 	    .ools = ools,
 	    .inline_data = body,
 	};
 	return px_msg_encode(buf, size, &m);
+}
+
+/* The same, one-way (no reply right). */
+static int msg_to(uint8_t *buf, size_t size, uint32_t target, uint32_t msg_id,
+		  const uint8_t *caps, uint16_t n_caps, const uint8_t *ools,
+		  uint16_t n_ool)
+{
+	return call_to(buf, size, target, msg_id, caps, n_caps, ools, n_ool, 0);
+}
+
+/* A SENDER descriptor of a right of ours (a forged export id). */
+static void sender_cap(uint8_t *cap, uint32_t id)
+{
+	struct px_cap k = {.kind = PX_CAP_SENDER, .right = PX_RIGHT_SEND, .id = id};
+	px_cap_encode(cap, PX_USE_CAP, &k);
 }
 
 /* A message to the node's proxy service with one region of size bytes
@@ -498,13 +524,39 @@ static bool a_ack_unsent(struct ctx *c)
 	return len > 0;
 }
 
-/* 200 messages to one export at once: far beyond its credits (8). */
+/* Its 8 credits, then a call beyond them with a right of ours, in one
+ * frame (the node cannot credit anything back in between). */
+static bool a_credit_past(struct ctx *c)
+{
+	uint8_t cap[PX_CAP_SIZE];
+	int n = 0;
+
+	for (uint32_t i = 0; i <= CREDITS_INITIAL; i++) {
+		bool last = i == CREDITS_INITIAL;
+		sender_cap(cap, 30000);
+		int len = call_to(c->rec + n, sizeof(c->rec) - (size_t)n,
+				  c->proxy_id, PROXY_PROTO + 0xff, last ? cap : NULL,
+				  last ? 1 : 0, NULL, 0, last ? 300 : 0);
+		if (len <= 0)
+			return false;
+		n += len;
+	}
+	c->counted = CREDITS_INITIAL + 1;
+	c->rights = 1;
+	c->questions = 1;
+	return raw(c, n);
+}
+
+/* 200 messages to one export at once, each with a right of ours: far
+ * beyond its credits (8). */
 static bool a_flood_credit(struct ctx *c)
 {
+	uint8_t cap[PX_CAP_SIZE];
 	int n = 0;
 	for (int i = 0; i < 200; i++) {
+		sender_cap(cap, 20000 + (uint32_t)i);
 		int len = msg_to(c->rec + n, sizeof(c->rec) - (size_t)n,
-				 c->proxy_id, PROXY_PROTO + 0xff, NULL, 0,
+				 c->proxy_id, PROXY_PROTO + 0xff, cap, 1,
 				 NULL, 0);
 		if (len <= 0)
 			return false;
@@ -515,6 +567,8 @@ static bool a_flood_credit(struct ctx *c)
 			n = 0;
 		}
 	}
+	c->counted = 200;
+	c->rights = 200;
 	return !n || raw(c, n);
 }
 
@@ -543,36 +597,100 @@ static bool a_flood_lookups(struct ctx *c)
 	return true;
 }
 
-/* 1100 distinct rights given to the node at once, within credits (64
- * messages of 16 rights and a reply right, spread over 3 exports): more
- * than its import table (1024) holds. */
+/* 1152 distinct rights given to the node at once, within its credits:
+ * 72 messages of 16 rights, 8 to each of 9 exports (the node's "proxy"
+ * service, and "pxbadge", a delegable right, whose every lookup is an
+ * export of its own): more than its import table (1024) holds. */
+#define FLOOD_EXPORTS 9u
 static bool a_flood_rights(struct ctx *c)
 {
-	static const char *names[] = {"proxy", "fs", "console"};
-	uint32_t target[3];
+	uint32_t target[FLOOD_EXPORTS];
 	uint8_t caps[PX_MSG_CAPS_MAX * PX_CAP_SIZE];
 	uint32_t id = 10000;
 
-	for (unsigned i = 0; i < 3; i++) {
+	target[0] = c->proxy_id;
+	for (unsigned i = 1; i < FLOOD_EXPORTS; i++) {
 		pxh_import_t h;
-		if (pxh_lookup(c->p, names[i], &h) < 0)
+		if (pxh_lookup(c->p, "pxbadge", &h) < 0)
 			return false;
 		target[i] = pxh_import_id(c->p, h);
 	}
-	for (unsigned k = 0; k < 66; k++) {
-		for (unsigned i = 0; i < PX_MSG_CAPS_MAX; i++) {
-			struct px_cap cap = {.kind = PX_CAP_SENDER,
-					     .right = PX_RIGHT_SEND,
-					     .id = id++};
-			px_cap_encode(caps + i * PX_CAP_SIZE, PX_USE_CAP, &cap);
-		}
-		int len = msg_to(c->rec, sizeof(c->rec), target[k % 3],
+	for (unsigned k = 0; k < FLOOD_EXPORTS * CREDITS_INITIAL; k++) {
+		for (unsigned i = 0; i < PX_MSG_CAPS_MAX; i++)
+			sender_cap(caps + i * PX_CAP_SIZE, id++);
+		int len = msg_to(c->rec, sizeof(c->rec), target[k % FLOOD_EXPORTS],
 				 PROXY_PROTO + 0xff, caps, PX_MSG_CAPS_MAX,
 				 NULL, 0);
 		if (!raw(c, len))
 			return false;
+		c->counted++;
+		c->rights += PX_MSG_CAPS_MAX;
 	}
 	return true;
+}
+
+/* A flood's own check, on the node's counts before (s0) and after (s2)
+ * and what our session heard (h): false with why filled in. */
+struct heard {
+	uint64_t answers, credited, released, answers_limit;
+};
+typedef bool (*check_fn)(const struct ctx *c, const struct proxy_stats *s0,
+			 const struct proxy_stats *s2, const struct heard *h,
+			 char *why, size_t n);
+
+#define DELTA(f) ((unsigned long long)(s2->f - s0->f))
+
+/* Exactly the message past the credit refused: its question answered
+ * ERR_LIMIT, its right given back, the credit of the 8 returned. */
+static bool check_credit_past(const struct ctx *c, const struct proxy_stats *s0,
+			      const struct proxy_stats *s2,
+			      const struct heard *h, char *why, size_t n)
+{
+	(void)c;
+	snprintf(why, n, "over_credit +%llu (want +1), ERR_LIMIT answers %llu "
+		 "(want 1), credited %llu (want %u), released %llu (want 1)",
+		 DELTA(over_credit), (unsigned long long)h->answers_limit,
+		 (unsigned long long)h->credited, CREDITS_INITIAL,
+		 (unsigned long long)h->released);
+	return DELTA(over_credit) == 1 && h->answers_limit == 1 &&
+	       h->credited == CREDITS_INITIAL && h->released == 1;
+}
+
+/* Refused beyond the credit, and the node credited back exactly the
+ * messages it took. */
+static bool check_flood_credit(const struct ctx *c, const struct proxy_stats *s0,
+			       const struct proxy_stats *s2,
+			       const struct heard *h, char *why, size_t n)
+{
+	snprintf(why, n, "over_credit +%llu, credited %llu: together %llu of "
+		 "%u messages", DELTA(over_credit),
+		 (unsigned long long)h->credited,
+		 DELTA(over_credit) + (unsigned long long)h->credited, c->counted);
+	return DELTA(over_credit) > 0 &&
+	       DELTA(over_credit) + h->credited == c->counted;
+}
+
+/* Within credit (export 0 has none): nothing over it; the answers table
+ * or the waiting list full refused the rest. */
+static bool check_flood_lookups(const struct ctx *c, const struct proxy_stats *s0,
+				const struct proxy_stats *s2,
+				const struct heard *h, char *why, size_t n)
+{
+	(void)c, (void)h;
+	snprintf(why, n, "over_credit +%llu (want +0), limited +%llu (want > 0)",
+		 DELTA(over_credit), DELTA(limited));
+	return DELTA(over_credit) == 0 && DELTA(limited) > 0;
+}
+
+/* Within credit: the import table full refused the rest. */
+static bool check_flood_rights(const struct ctx *c, const struct proxy_stats *s0,
+			       const struct proxy_stats *s2,
+			       const struct heard *h, char *why, size_t n)
+{
+	(void)c, (void)h;
+	snprintf(why, n, "over_credit +%llu (want +0), limited +%llu (want > 0)",
+		 DELTA(over_credit), DELTA(limited));
+	return DELTA(over_credit) == 0 && DELTA(limited) > 0;
 }
 
 struct attack {
@@ -580,62 +698,69 @@ struct attack {
 	enum expect expect;
 	bool (*run)(struct ctx *c);
 	const char *what;
+	check_fn check; /* BOUNDED only */
 };
 
 static const struct attack attacks[] = {
     {"unexported-msg", RESET, a_unexported_msg,
-     "a MSG to an id never exported to us"},
+     "a MSG to an id never exported to us", NULL},
     {"unexported-cap", RESET, a_unexported_cap,
-     "a RECEIVER right the node never exported to us"},
+     "a RECEIVER right the node never exported to us", NULL},
     {"release-excess", RESET, a_release_excess,
-     "RELEASE of 2 references to an export sent once"},
+     "RELEASE of 2 references to an export sent once", NULL},
     {"release-unexported", RESET, a_release_unexported,
-     "RELEASE of an id never exported"},
+     "RELEASE of an id never exported", NULL},
     {"credit-excess", RESET, a_credit_excess,
-     "CREDIT of 100 messages for an import the node never used"},
-    {"reply-unasked", RESET, a_reply_unasked, "a REPLY to no question"},
+     "CREDIT of 100 messages for an import the node never used", NULL},
+    {"reply-unasked", RESET, a_reply_unasked, "a REPLY to no question", NULL},
     {"answer-unasked", RESET, a_answer_unasked,
-     "an ANSWER_DEAD to no question"},
-    {"ool-unasked", RESET, a_ool_unasked, "OOL_DATA for no message"},
-    {"ool-order", RESET, a_ool_order, "a region's chunks out of order"},
+     "an ANSWER_DEAD to no question", NULL},
+    {"ool-unasked", RESET, a_ool_unasked, "OOL_DATA for no message", NULL},
+    {"ool-order", RESET, a_ool_order, "a region's chunks out of order", NULL},
     {"ool-transfer", RESET, a_ool_transfer,
-     "a chunk of another transfer"},
+     "a chunk of another transfer", NULL},
     {"ool-beyond", RESET, a_ool_beyond,
-     "a chunk of 256 bytes for a region of 16"},
+     "a chunk of 256 bytes for a region of 16", NULL},
     {"ool-interleave", RESET, a_ool_interleave,
-     "a record inside a message's regions"},
-    {"ool-huge", RESET, a_ool_huge, "a 64 MiB region (the limit is 1 MiB)"},
-    {"record-type", RESET, a_record_type, "a record of an unknown type"},
+     "a record inside a message's regions", NULL},
+    {"ool-huge", RESET, a_ool_huge, "a 64 MiB region (the limit is 1 MiB)", NULL},
+    {"record-type", RESET, a_record_type, "a record of an unknown type", NULL},
     {"record-oversized", RESET, a_record_oversized,
-     "a record head of 16 KiB"},
+     "a record head of 16 KiB", NULL},
     {"record-length", RESET, a_record_length,
-     "a MSG longer than its fields"},
+     "a MSG longer than its fields", NULL},
     {"record-split", RESET, a_record_split,
-     "a record cut across frames whose rest is garbage"},
-    {"frame-garbage", SURVIVE, a_frame_garbage, "48 bytes that are no frame"},
+     "a record cut across frames whose rest is garbage", NULL},
+    {"frame-garbage", SURVIVE, a_frame_garbage, "48 bytes that are no frame", NULL},
     {"frame-truncated", SURVIVE, a_frame_truncated,
-     "a DATA frame 4 bytes short"},
+     "a DATA frame 4 bytes short", NULL},
     {"frame-trailing", SURVIVE, a_frame_trailing,
-     "a frame with 8 bytes after it"},
+     "a frame with 8 bytes after it", NULL},
     {"frame-oversized", SURVIVE, a_frame_oversized,
-     "a DATA frame of 1401 stream bytes"},
-    {"frame-version", SURVIVE, a_frame_version, "a frame of version 2"},
+     "a DATA frame of 1401 stream bytes", NULL},
+    {"frame-version", SURVIVE, a_frame_version, "a frame of version 2", NULL},
     {"frame-stale", SURVIVE, a_frame_stale,
-     "a DATA frame of an earlier session of ours"},
+     "a DATA frame of an earlier session of ours", NULL},
     {"frame-wrong-session", ANSWERED, a_frame_wrong_session,
-     "a DATA frame for an earlier session of the node's"},
+     "a DATA frame for an earlier session of the node's", NULL},
     {"frame-foreign", SURVIVE, a_frame_foreign,
-     "DATA frames naming node 5 as sender and another node as receiver"},
+     "DATA frames naming node 5 as sender and another node as receiver", NULL},
     {"frame-dup", SURVIVE, a_frame_dup,
-     "a DATA frame again and one after a gap"},
+     "a DATA frame again and one after a gap", NULL},
     {"ack-unsent", SURVIVE, a_ack_unsent,
-     "an ACK of frames never sent"},
+     "an ACK of frames never sent", NULL},
+    {"credit-past", BOUNDED, a_credit_past,
+     "8 messages on an export's 8 credits, then a call with a right",
+     check_credit_past},
     {"flood-credit", BOUNDED, a_flood_credit,
-     "200 messages at once to an export that gave 8 credits"},
+     "200 messages with a right each at once to an export that gave 8 "
+     "credits",
+     check_flood_credit},
     {"flood-lookups", BOUNDED, a_flood_lookups,
-     "300 lookups at once, each a question"},
+     "300 lookups at once, each a question", check_flood_lookups},
     {"flood-rights", BOUNDED, a_flood_rights,
-     "1056 distinct rights given at once"},
+     "1152 distinct rights given at once, within credits",
+     check_flood_rights},
 };
 #define N_ATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 
@@ -677,7 +802,7 @@ static bool run_attack(const struct attack *a)
 	int rc, end = 0;
 	uint32_t deadline = opt.deadline_ms ? opt.deadline_ms : 1000;
 	char seen[400] = "";
-	uint64_t stray = 0;
+	struct heard heard = {0};
 
 	memset(&c, 0, sizeof(c));
 	rc = fresh_stats(&s0, true);
@@ -735,23 +860,33 @@ static bool run_attack(const struct attack *a)
 			 (unsigned long long)(now_ms() - t0));
 		break;
 	case BOUNDED:
-		/* Until the node reset the session or stopped answering. */
-		for (uint64_t heard = (uint64_t)-1;
-		     !end && heard != pxh_counters(c.p)->stray;) {
-			heard = pxh_counters(c.p)->stray;
+		/* Until the node reset the session or fell silent: no answer,
+		 * release or credit for 500 ms. */
+		for (uint64_t last = (uint64_t)-1; !end;) {
+			const struct pxh_counters *k = pxh_counters(c.p);
+			uint64_t now = k->stray + k->credited + k->released;
+			if (now == last)
+				break;
+			last = now;
 			end = pxh_run(c.p, 500);
 		}
-		if (end && end != PX_END_RESET)
+		if (end)
 			FAIL("the session ended (%s)",
 			     px_link_end_str((enum px_link_end)end));
-		snprintf(seen, sizeof(seen), "%s, %llu answers and releases",
-			 end ? "session reset by the node" : "session goes on",
-			 (unsigned long long)pxh_counters(c.p)->stray);
+		heard = (struct heard){pxh_counters(c.p)->stray,
+				       pxh_counters(c.p)->credited,
+				       pxh_counters(c.p)->released,
+				       pxh_counters(c.p)->answers_limit};
+		snprintf(seen, sizeof(seen),
+			 "session goes on, %llu answers, %llu references "
+			 "released, %llu messages credited",
+			 (unsigned long long)heard.answers,
+			 (unsigned long long)heard.released,
+			 (unsigned long long)heard.credited);
 		break;
 	default:
 		break;
 	}
-	stray = pxh_counters(c.p)->stray;
 	pxh_close(c.p);
 	c.p = NULL;
 	/* A new session works, and the node's tables are back. */
@@ -774,18 +909,22 @@ static bool run_attack(const struct attack *a)
 			 (unsigned long long)(s2.frames_stale - s0.frames_stale));
 	}
 	if (a->expect == BOUNDED) {
-		uint64_t lim = s2.limited - s0.limited;
-		if (!end && c.questions && stray != c.questions)
+		char why[200];
+		if (heard.answers != c.questions)
 			FAIL("%llu answers to %u questions",
-			     (unsigned long long)stray, c.questions);
-		if (end ? bad != 1 : bad != 0)
-			FAIL("bad_records +%llu, limited +%llu, the session %s",
-			     (unsigned long long)bad, (unsigned long long)lim,
-			     end ? "reset" : "goes on");
+			     (unsigned long long)heard.answers, c.questions);
+		if (heard.released != c.rights)
+			FAIL("%llu references released of %u rights given",
+			     (unsigned long long)heard.released, c.rights);
+		if (bad)
+			FAIL("bad_records +%llu", (unsigned long long)bad);
+		if (a->check && !a->check(&c, &s0, &s2, &heard, why, sizeof(why)))
+			FAIL("%s", why);
 		size_t n = strlen(seen);
 		snprintf(seen + n, sizeof(seen) - n,
-			 "; bad_records +%llu, limited +%llu",
-			 (unsigned long long)bad, (unsigned long long)lim);
+			 "; bad_records +0, limited +%llu, over_credit +%llu",
+			 (unsigned long long)(s2.limited - s0.limited),
+			 (unsigned long long)(s2.over_credit - s0.over_credit));
 	} else if (a->expect == RESET) {
 		size_t n = strlen(seen);
 		snprintf(seen + n, sizeof(seen) - n, ", bad_records +1");

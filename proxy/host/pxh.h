@@ -90,7 +90,10 @@ struct pxh_reply {
 struct pxh_counters {
 	uint64_t calls, replies, answer_dead, not_run, maybe_run, timed_out;
 	uint64_t releases, port_dead, refused, bad_records, sessions;
-	uint64_t stray; /* pxh_raw_lenient: answers to no question, RELEASEs */
+	uint64_t stray; /* pxh_raw_lenient: answers to no question */
+	uint64_t credited; /* messages the node credited back (CREDIT) */
+	uint64_t released; /* pxh_raw_lenient: references the node released */
+	uint64_t answers_limit; /* ANSWER_DEAD ERR_LIMIT: the node refused */
 };
 
 /* Opens a UDP socket to node's proxy and connects within
@@ -179,7 +182,7 @@ int pxh_run(struct pxh_peer *p, uint32_t ms);
 const struct px_link *pxh_link(const struct pxh_peer *p);
 /* From now on a REPLY or ANSWER_DEAD to a question we never asked (one
  * sent with pxh_raw_stream), and a RELEASE (of rights forged in raw
- * records), are counted (stray) and dropped instead of ending the
+ * records), are counted (stray, released) and dropped instead of ending the
  * session. */
 void pxh_raw_lenient(struct pxh_peer *p);
 /* The node's export id behind a handle; 0 for none. */

@@ -527,6 +527,7 @@ static void handle_record(struct pxh_peer *p, const struct px_record *r)
 		break;
 	case PX_REC_ANSWER_DEAD: {
 		uint32_t q = r->u.answer_dead.question;
+		p->c.answers_limit += r->u.answer_dead.status == ERR_LIMIT;
 		if (!q || q > QUESTIONS_MAX || !p->questions[q - 1].used ||
 		    p->questions[q - 1].done) {
 			if (p->lenient) {
@@ -556,6 +557,7 @@ static void handle_record(struct pxh_peer *p, const struct px_record *r)
 		for (unsigned i = 0; i < r->u.list.count; i++) {
 			struct px_pair v;
 			px_record_pair(r, i, &v);
+			p->c.credited += v.count;
 			struct import *im = import_by_id(p, v.id);
 			if (!im)
 				continue; /* released meanwhile */
@@ -574,7 +576,12 @@ static void handle_record(struct pxh_peer *p, const struct px_record *r)
 		break;
 	case PX_REC_RELEASE:
 		if (p->lenient) {
-			p->c.stray++; /* rights a test gave the node */
+			/* Rights a test gave the node. */
+			for (unsigned i = 0; i < r->u.list.count; i++) {
+				struct px_pair v;
+				px_record_pair(r, i, &v);
+				p->c.released += v.count;
+			}
 			break;
 		}
 		abort_session(p, "a release of a right we never sent");

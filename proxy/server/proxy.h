@@ -61,12 +61,35 @@ struct import {
 	uint32_t credits; /* messages we may still send to it */
 };
 
+/* Flow control (docs/PROXY.md, "Flow control"): the peer makes an
+ * import of an export when one of its descriptors reaches it with none
+ * there, gives it CREDITS_INITIAL, adds every CREDIT that reaches it
+ * while it lasts, and ends it with a RELEASE of the descriptors it took.
+ * So its current import began at descriptor `released` + 1 and holds at
+ * most the credit we sent after that descriptor went out: a mark keeps
+ * credit_sent as it was when a descriptor still out went (a descriptor
+ * with no mark of its own counts from an earlier mark, which can only
+ * allow more). */
+#define EXPORT_MARKS 4u
+struct export_mark {
+	uint32_t sent;	 /* from this descriptor on (its ordinal) */
+	uint32_t credit; /* credit_sent when it went */
+};
+
 struct export {
 	bool used;
+	uint8_t n_marks;
 	uint32_t id;
 	uk_name_t right; /* our send right (one user reference) */
-	uint32_t refs;	 /* times we sent it, less what the peer released */
+	uint32_t refs;	 /* times we sent it, less what the peer released,
+			    plus the provisions that hold it */
 	uint32_t credit_owed;
+	uint32_t sent;	       /* descriptors of it sent, ever (ordinals) */
+	uint32_t released;     /* of those, released by the peer */
+	uint32_t credit_sent;  /* messages credited in CREDIT, ever */
+	uint32_t start_credit; /* credit_sent when the current import began */
+	uint32_t arrived;      /* MSGs to the current import */
+	struct export_mark marks[EXPORT_MARKS];
 };
 
 struct question {
@@ -94,9 +117,12 @@ struct pending {
 /* A MSG or REPLY whose out-of-line regions are still arriving. */
 struct assembly {
 	bool active;
+	bool discard; /* a refused message: its chunks are taken and dropped */
 	uint8_t *record; /* a copy of the record */
 	struct px_record rec;
 	unsigned n_ool, next; /* regions, the one being filled */
+	/* A region we could not allocate (or discard) has address 0: its
+	 * chunks are taken and dropped, and it arrives empty. */
 	uint64_t addr[PX_MSG_OOL_MAX], size[PX_MSG_OOL_MAX];
 	uint32_t transfer[PX_MSG_OOL_MAX];
 	uint64_t filled;
@@ -164,7 +190,8 @@ struct peer_counters {
 	/* hand-off */
 	uint64_t thirds_out, provisions_in, handoffs_in, handoffs_failed,
 		handoffs_refused, held_us_max, held_us_sum, held_done;
-	uint64_t limited; /* peer requests refused: a table was full */
+	uint64_t limited; /* requests refused: a table was full */
+	uint64_t over_credit; /* MSGs beyond the credit we gave, refused */
 };
 
 struct peer {
@@ -206,6 +233,7 @@ struct peer {
 				  ACCEPT in the same slot is not this one's */
 	unsigned n_held;
 	bool held_kick;	       /* a held message may be complete: tick */
+	bool over_said;	       /* over credit was said this session */
 	uint64_t handoff_due;  /* the earliest expiry of a provision, wait or
 				  accept (0: none) */
 	struct peer_counters c;

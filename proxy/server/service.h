@@ -15,11 +15,14 @@
  *   peers"): a bad record or a violation of the protocol resets the
  *   session (bad_records); a frame that is malformed, of another
  *   session or from the wrong node is dropped (frames_*); a request
- *   refused because a bounded table was full is counted in limited.
+ *   refused because a bounded table was full is counted in limited; a
+ *   MSG beyond the credit this node gave for its target is refused and
+ *   counted in over_credit. Fields are only ever appended.
  */
 #ifndef PROXY_SERVICE_H
 #define PROXY_SERVICE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PROXY_PROTO 0x0b00u
@@ -56,14 +59,19 @@ struct proxy_stats {
 	uint64_t held_us_sum;	   /* all messages held, together */
 	uint64_t held_done;	   /* messages held and then delivered */
 	/* A hostile peer (docs/PROXY.md, "Hostile peers"), and memory. */
-	uint64_t limited;	 /* peer requests refused: a table was full */
+	uint64_t limited;	 /* requests refused: a table was full */
 	uint64_t frames_bad;	 /* did not decode, or acknowledged the unsent */
 	uint64_t frames_version; /* another protocol version */
 	uint64_t frames_stale;	 /* epochs not of the session */
 	uint64_t frames_foreign; /* wrong node, address or port */
 	uint64_t frames_ooo;	 /* DATA already taken, or after a gap */
 	uint64_t peer_bytes;	 /* memory a peer takes, kept for its next session */
+	uint64_t over_credit;	 /* MSGs beyond their credit, refused */
+	uint64_t answers_pooled; /* answer ports kept for reuse (kernel
+				    objects that outlive a session; at most 32) */
 };
-_Static_assert(sizeof(struct proxy_stats) == 208, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 224, "proxy_stats layout");
+_Static_assert(offsetof(struct proxy_stats, over_credit) == 208,
+	       "proxy_stats: fields are appended");
 
 #endif

@@ -297,27 +297,95 @@ static void import_arm(struct import *im)
 		im->armed = true;
 }
 
+/* One more descriptor of e goes to the peer (the caller appends it next,
+ * with no CREDIT in between). If none of its descriptors is out, it
+ * begins the peer's next import of e (struct export, "marks"). */
+static void export_sent(struct export *e)
+{
+	e->refs++;
+	e->sent++;
+	if (e->sent - e->released == 1) {
+		e->start_credit = e->credit_sent;
+		e->arrived = 0;
+		e->marks[0] = (struct export_mark){ e->sent, e->credit_sent };
+		e->n_marks = 1;
+	} else if (e->marks[e->n_marks - 1].credit != e->credit_sent &&
+		   e->n_marks < EXPORT_MARKS) {
+		e->marks[e->n_marks++] =
+			(struct export_mark){ e->sent, e->credit_sent };
+	}
+}
+
+/* The peer released count descriptors of e: its import of them ended,
+ * and the next descriptor still out (if any) begins the next one. */
+static void export_released(struct export *e, uint32_t count)
+{
+	e->released += count;
+	e->arrived = 0;
+	if (e->released == e->sent) {
+		e->n_marks = 0;
+		return;
+	}
+	unsigned k = 0;
+	while (k + 1 < e->n_marks && e->marks[k + 1].sent <= e->released + 1)
+		k++;
+	e->start_credit = e->marks[k].credit;
+	memmove(e->marks, e->marks + k, (e->n_marks - k) * sizeof(e->marks[0]));
+	e->n_marks = (uint8_t)(e->n_marks - k);
+}
+
+/* A MSG to e arrived: false if the peer had no credit left for it. */
+static bool export_credit_take(struct export *e)
+{
+	if (e->released == e->sent ||
+	    e->arrived >= CREDITS_INITIAL + (e->credit_sent - e->start_credit))
+		return false;
+	e->arrived++;
+	return true;
+}
+
 /* An export of our send right `right` (one user reference, which the
- * export takes over) to the peer. */
+ * export takes over) to the peer, counted as one descriptor sent. */
 static struct export *export_get(struct peer *p, uk_name_t right)
 {
 	uint32_t i;
 
 	if (map_get(right, MAP_EXPORT, peer_slot(p), &i)) {
 		struct export *e = &p->exports[i];
-		e->refs++;
+		export_sent(e);
 		uk_port_deallocate(right); /* the export holds one already */
 		return e;
 	}
 	for (i = 0; i < EXPORTS_MAX && p->exports[i].used; i++)
 		;
-	if (i == EXPORTS_MAX)
+	if (i == EXPORTS_MAX) {
+		p->c.limited++;
 		return NULL;
+	}
 	struct export *e = &p->exports[i];
-	*e = (struct export){ .used = true, .id = i + 1, .right = right, .refs = 1 };
+	*e = (struct export){ .used = true, .id = i + 1, .right = right };
+	export_sent(e);
 	map_put(right, MAP_EXPORT, peer_slot(p), i);
 	uk_port_request_notification(right, UK_NOTIFY_DEAD_NAME, notify_port);
 	return e;
+}
+
+/* A descriptor counted by export_get that never went out (the message
+ * was refused after all): the count goes back, and the export with it if
+ * that was its last reference. */
+static void export_unsent(struct peer *p, const struct px_cap *c)
+{
+	struct export *e = c->kind == PX_CAP_SENDER && c->right == PX_RIGHT_SEND
+				   ? export_by_id(p, c->id)
+				   : NULL;
+	if (!e)
+		return;
+	e->refs--;
+	e->sent--;
+	if (e->n_marks && e->marks[e->n_marks - 1].sent > e->sent)
+		e->n_marks--;
+	if (!e->refs)
+		export_drop(p, e);
 }
 
 /* ---- session end ---- */
@@ -456,6 +524,7 @@ static void end_session(struct peer *p, enum px_link_end reason)
 	p->credits_owed = 0;
 	p->n_owed = 0;
 	p->owed_all = false;
+	p->over_said = false;
 	px_stream_reset(&p->stream);
 	const struct px_link_counters *c = &p->link.counters;
 	printf("proxy: node %u: session ended (%s): %u calls not run, %u may "
@@ -607,8 +676,9 @@ static bool cap_out(struct peer *p, uk_name_t name, struct px_cap *c)
 
 /* Appends MSG or REPLY (question != 0) for local message h, then its
  * out-of-line regions as OOL_DATA. Returns 0 or a negative ERR_*; on
- * error nothing was appended and h still holds its rights and memory,
- * except rights already turned into exports. */
+ * error nothing was appended, the exports made for it are undone, and h
+ * still holds its memory and the rights not yet taken (a taken one's
+ * name is 0). */
 static int encode_message(struct peer *p, struct uk_msg_header *h,
 			  const struct px_cap *target, const struct px_cap *reply,
 			  uint32_t question, uint32_t call)
@@ -637,12 +707,16 @@ static int encode_message(struct peer *p, struct uk_msg_header *h,
 	if (!room(p, need))
 		return -ERR_QUEUE_FULL;
 
+	struct px_cap cs[PX_MSG_CAPS_MAX];
 	for (unsigned i = 0; i < h->n_ports; i++) {
-		struct px_cap c;
-		if (!cap_out(p, ports[i].name, &c))
+		bool ok = cap_out(p, ports[i].name, &cs[i]);
+		ports[i].name = 0; /* taken: an export owns it, or it went */
+		if (!ok) {
+			while (i--)
+				export_unsent(p, &cs[i]);
 			return -ERR_LIMIT;
-		ports[i].name = 0; /* the export owns it now */
-		px_cap_encode(caps + i * PX_CAP_SIZE, PX_USE_CAP, &c);
+		}
+		px_cap_encode(caps + i * PX_CAP_SIZE, PX_USE_CAP, &cs[i]);
 	}
 	for (unsigned i = 0; i < h->n_ool; i++) {
 		struct px_ool o = { uk_msg_ools(h)[i].size, PX_OOL_COPY,
@@ -663,8 +737,11 @@ static int encode_message(struct peer *p, struct uk_msg_header *h,
 	};
 	int len = question ? px_reply_encode(rec, sizeof(rec), question, &m)
 			   : px_msg_encode(rec, sizeof(rec), &m);
-	if (len < 0)
+	if (len < 0) {
+		for (unsigned i = 0; i < h->n_ports; i++)
+			export_unsent(p, &cs[i]);
 		return -ERR_INVALID;
+	}
 	append(p, rec, (uint32_t)len);
 	/* The regions' bytes, in chunks, right after the message. */
 	const uint32_t chunk = PX_OOL_DATA_MAX & ~7u;
@@ -705,6 +782,7 @@ void peer_local_message(struct peer *p, uint32_t index, struct uk_msg_header *h)
 			for (qi = 0; qi < QUESTIONS_MAX && p->questions[qi].used; qi++)
 				;
 			if (qi == QUESTIONS_MAX) {
+				p->c.limited++;
 				reply_error(h, -ERR_LIMIT);
 				return;
 			}
@@ -723,6 +801,7 @@ void peer_local_message(struct peer *p, uint32_t index, struct uk_msg_header *h)
 	int rc = encode_message(p, h, &target, &reply, 0, q ? qi + 1 : 0);
 	if (rc < 0) {
 		p->c.refused++;
+		export_unsent(p, &reply);
 		reply_error(h, rc);
 		return;
 	}
@@ -747,16 +826,18 @@ void peer_local_answer(struct peer *p, uint32_t index, struct uk_msg_header *h)
 		return;
 	}
 	if (h->reply) {
-		/* A reply's own reply right: only send rights cross. */
+		/* A reply's own reply right: only send rights cross (cap_out
+		 * takes the name, whether it succeeds or not). */
 		struct uk_port_info info;
-		if (uk_port_info(h->reply, &info) == 0 &&
-		    (info.rights & UK_RIGHT_SEND) && cap_out(p, h->reply, &reply))
-			h->reply = 0;
+		if (uk_port_info(h->reply, &info) == 0 && (info.rights & UK_RIGHT_SEND))
+			cap_out(p, h->reply, &reply);
 		else
 			uk_port_deallocate(h->reply);
+		h->reply = 0;
 	}
 	int rc = encode_message(p, h, &none, &reply, a->question, 0);
 	if (rc < 0) {
+		export_unsent(p, &reply);
 		release_message(h);
 		int len = px_answer_dead_encode(rec, sizeof(rec), a->question,
 						(uint32_t)-rc);
@@ -835,6 +916,7 @@ void peer_resolve(struct peer *p, struct uk_msg_header *h)
 	for (qi = 0; qi < QUESTIONS_MAX && p->questions[qi].used; qi++)
 		;
 	if (qi == QUESTIONS_MAX) {
+		p->c.limited++;
 		reply_error(h, -ERR_LIMIT);
 		return;
 	}
@@ -853,6 +935,23 @@ void peer_resolve(struct peer *p, struct uk_msg_header *h)
 }
 
 /* ---- remote to local ---- */
+
+/* A reference to the peer's export id that arrived and that we do not
+ * keep goes back: into the import we have (its RELEASE counts it), else
+ * at once as RELEASE{id, 1} (to the peer, an import that began and ended
+ * with it). */
+static void reference_back(struct peer *p, uint32_t id)
+{
+	struct import *im = import_by_id(p, id, NULL);
+	if (im) {
+		im->refs++;
+		return;
+	}
+	struct px_pair v = { id, 1 };
+	int len = px_release_encode(rec, sizeof(rec), &v, 1);
+	if (len > 0)
+		append(p, rec, (uint32_t)len);
+}
 
 /* A descriptor from the peer as a port descriptor in our name space. */
 static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d)
@@ -875,10 +974,7 @@ static bool cap_in(struct peer *p, const struct px_cap *c, struct uk_msg_port *d
 		 * back at once, or the exporter would count it until the
 		 * session ends. */
 		p->c.limited++;
-		struct px_pair v = { c->id, 1 };
-		int len = px_release_encode(rec, sizeof(rec), &v, 1);
-		if (len > 0)
-			append(p, rec, (uint32_t)len);
+		reference_back(p, c->id);
 		return true;
 	}
 	d->name = im->port;
@@ -931,6 +1027,43 @@ static void owe_credit(struct peer *p, uint32_t export_id)
 		p->credit_due = now_ms() + CREDIT_DELAY_MS;
 }
 
+/* The message built in `out` is not delivered after all: a call is
+ * answered with `status` through its answer port, so the peer's caller
+ * gets it as the reply (the request did not run); a reply's caller gets
+ * `status` in its place; a one-way message is dropped. What it owns goes
+ * (moved rights, regions; rights it would have made are armed by the
+ * caller, arm_made), and the sender's credit comes back. */
+static void message_refuse(struct peer *p, uint32_t export_id, int32_t status)
+{
+	struct uk_msg_header *h = &out.h;
+	uk_name_t to = 0;
+
+	if (h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE) {
+		long so = uk_port_insert_right(h->reply, UK_DISP_MAKE_SEND_ONCE);
+		uint16_t slot;
+		uint32_t ai;
+		if (so > 0)
+			to = (uk_name_t)so;
+		else if (map_find_port(h->reply, MAP_ANSWER, &slot, &ai))
+			peer_answer_died(p, ai);
+		h->reply = 0;
+	} else if (h->reply && h->reply_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		uk_port_deallocate(h->reply);
+		h->reply = 0;
+	}
+	if (h->dest && h->dest_disposition == UK_DISP_MOVE_SEND_ONCE) {
+		to = h->dest;
+		h->dest = 0;
+	}
+	drop_owned(h);
+	for (unsigned k = 0; k < h->n_ool; k++)
+		if (uk_msg_ools(h)[k].size)
+			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
+	if (to)
+		reply_status(to, h->id, status);
+	owe_credit(p, export_id);
+}
+
 /* Try to deliver a built message; a full queue keeps it for later. */
 static void deliver_local(struct peer *p, uint32_t export_id)
 {
@@ -941,7 +1074,12 @@ static void deliver_local(struct peer *p, uint32_t export_id)
 			;
 		uint8_t *copy = i < PENDING_MAX ? malloc(out.h.size) : NULL;
 		if (!copy) {
-			abort_session(p, "more messages waiting than credits allow");
+			/* No room to wait: refused, and what it would have
+			 * made is released (its credit comes back: the peer
+			 * spent it). */
+			p->c.limited++;
+			message_refuse(p, export_id, -ERR_LIMIT);
+			arm_made(p, &out.h);
 			return;
 		}
 		memcpy(copy, &out.h, out.h.size);
@@ -1089,6 +1227,7 @@ static void provide_in(struct peer *p, uint64_t ref, uint32_t id,
 	for (i = 0; i < PROVISIONS_MAX && p->provisions[i].used; i++)
 		;
 	if (i == PROVISIONS_MAX) {
+		p->c.limited++;
 		refuse(p, ref, recipient, -ERR_LIMIT);
 		return;
 	}
@@ -1145,6 +1284,7 @@ static void accept_in(struct peer *p, uint64_t ref, uint32_t question)
 	for (k = 0; k < WAITS_MAX && p->waits[k].used; k++)
 		;
 	if (k == WAITS_MAX) {
+		p->c.limited++;
 		resolved_send(p, question, -ERR_LIMIT, NULL);
 		p->c.handoffs_refused++;
 		return;
@@ -1228,14 +1368,10 @@ static void deliver_local(struct peer *p, uint32_t export_id);
 /* The held message in `out` lost a right it carried (a hand-off failed,
  * or a right died while it waited). The kernel carries neither a dead
  * name nor an empty slot, and a request without one of its rights is
- * better refused than half delivered: a call is answered with `status`
- * through its answer port, so the peer's caller gets it as the reply (the
- * request did not run); a reply's caller gets `status` in its place; a
- * one-way message is dropped. The sender's credit comes back. */
+ * better refused than half delivered (message_refuse). */
 static void held_refuse(struct peer *p, uint32_t export_id, int32_t status)
 {
 	struct uk_msg_header *h = &out.h;
-	uk_name_t to = 0;
 
 	printf("proxy: node %u: a message (id %x) lost a right it carried "
 	       "(%s): %s\n", p->node, h->id, err_name(status),
@@ -1244,25 +1380,7 @@ static void held_refuse(struct peer *p, uint32_t export_id, int32_t status)
 	       : h->dest_disposition == UK_DISP_MOVE_SEND_ONCE
 		       ? "its caller gets that status"
 		       : "dropped");
-	if (h->reply && h->reply_disposition == UK_DISP_MAKE_SEND_ONCE) {
-		long so = uk_port_insert_right(h->reply, UK_DISP_MAKE_SEND_ONCE);
-		if (so > 0)
-			to = (uk_name_t)so;
-	} else if (h->reply && h->reply_disposition == UK_DISP_MOVE_SEND_ONCE) {
-		uk_port_deallocate(h->reply);
-	}
-	h->reply = 0;
-	if (h->dest && h->dest_disposition == UK_DISP_MOVE_SEND_ONCE) {
-		to = h->dest;
-		h->dest = 0;
-	}
-	drop_owned(h);
-	for (unsigned k = 0; k < h->n_ool; k++)
-		if (uk_msg_ools(h)[k].size)
-			uk_vm_free(uk_msg_ools(h)[k].address, uk_msg_ools(h)[k].size);
-	if (to)
-		reply_status(to, h->id, status);
-	owe_credit(p, export_id);
+	message_refuse(p, export_id, status);
 }
 
 static void held_deliver(struct peer *p, struct held *h)
@@ -1308,31 +1426,36 @@ static void held_progress(struct peer *p)
 
 /* ACCEPT{ref} to node `node` for slot `slot` of held message seq of p.
  * It waits a deadline longer than C keeps an early ACCEPT, so C's own
- * answer (ERR_PERMISSION: never provided) comes first. */
-static bool handoff_accept(struct peer *p, uint64_t seq, uint8_t slot,
-			   uint16_t node, uint64_t ref)
+ * answer (ERR_PERMISSION: never provided) comes first. 0, or why the
+ * message is refused: no way to C, or a full table or outq. */
+static int32_t handoff_accept(struct peer *p, uint64_t seq, uint8_t slot,
+			      uint16_t node, uint64_t ref)
 {
 	struct peer *c = node != self_node ? peer_get(node, true) : NULL;
 	unsigned k;
 
 	if (!c)
-		return false;
+		return -ERR_UNREACHABLE;
 	for (k = 0; k < ACCEPTS_MAX && c->accepts[k].used; k++)
 		;
-	if (k == ACCEPTS_MAX)
-		return false;
+	if (k == ACCEPTS_MAX) {
+		p->c.limited++;
+		return -ERR_LIMIT;
+	}
 	uint32_t question = (++c->accept_gen % (UINT32_MAX / ACCEPTS_MAX)) *
 				    ACCEPTS_MAX + k + 1;
 	int len = px_accept_encode(rec, sizeof(rec), ref, question);
-	if (len < 0 || !append(c, rec, (uint32_t)len))
-		return false;
+	if (len < 0 || !append(c, rec, (uint32_t)len)) {
+		p->c.limited++;
+		return -ERR_LIMIT;
+	}
 	c->accepts[k] = (struct accept){ .used = true, .held_peer = peer_slot(p),
 					 .slot = slot, .question = question,
 					 .held_seq = seq, .ref = ref,
 					 .expires = now_ms() + HANDOFF_MS + deadline_ms };
 	handoff_note(c, c->accepts[k].expires);
 	flush(c);
-	return true;
+	return 0;
 }
 
 struct third {
@@ -1368,8 +1491,10 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 		/* Full: the oldest goes now; if it still waits, refused. */
 		struct held *o = held_oldest(p);
 		p->c.handoffs_failed += o->unresolved;
-		if (o->unresolved && !o->status)
+		if (o->unresolved && !o->status) {
+			p->c.limited++;
 			o->status = -ERR_LIMIT;
+		}
 		held_deliver(p, o);
 	}
 	struct held *h = &p->held[i];
@@ -1378,11 +1503,14 @@ static void held_add(struct peer *p, uint32_t export_id, const struct third *t,
 			    .msg = copy };
 	p->n_held++;
 	for (unsigned k = 0; k < n; k++) {
-		if (handoff_accept(p, h->seq, t[k].slot, t[k].node, t[k].ref)) {
+		int32_t status = handoff_accept(p, h->seq, t[k].slot, t[k].node,
+						t[k].ref);
+		if (!status) {
 			h->unresolved++;
 		} else {
 			p->c.handoffs_failed++;
-			h->status = -ERR_UNREACHABLE;
+			if (!h->status)
+				h->status = status;
 		}
 	}
 	held_progress(p);
@@ -1407,26 +1535,15 @@ static void resolved_in(struct peer *p, uint32_t question, int32_t status,
 		p->c.handoffs_refused++; /* late (expired) or never asked */
 	if (!h) {
 		/* Nobody waits for it: the reference goes back. */
-		if (!status) {
-			struct import *im = import_by_id(p, cap->id, NULL);
-			if (im) {
-				im->refs++; /* its RELEASE will count it */
-			} else {
-				struct px_pair v = { cap->id, 1 };
-				int len = px_release_encode(rec, sizeof(rec), &v, 1);
-				if (len > 0)
-					append(p, rec, (uint32_t)len);
-			}
-		}
+		if (!status)
+			reference_back(p, cap->id);
 		return;
 	}
 	if (!status) {
 		struct import *im = import_get(p, cap->id);
 		if (!im) {
-			struct px_pair v = { cap->id, 1 };
-			int len = px_release_encode(rec, sizeof(rec), &v, 1);
-			if (len > 0)
-				append(p, rec, (uint32_t)len);
+			p->c.limited++;
+			reference_back(p, cap->id);
 			status = -ERR_LIMIT;
 		} else if (uk_port_insert_right(im->port, UK_DISP_MAKE_SEND) < 0) {
 			import_arm(im); /* no holder: released at once */
@@ -1551,9 +1668,44 @@ static void handoff_tick(struct peer *p)
 	flush(p);
 }
 
+/* A MSG refused before anything of it was made here (over credit, no
+ * room for its answer): each right it carried goes back (reference_back;
+ * a THIRD's provision ends on its node), its question is answered
+ * ANSWER_DEAD `status` (it did not run), its regions are the caller's to
+ * drop. False if it names a right we never exported: the session is
+ * reset, as it would be for the message delivered. */
+static bool message_refuse_remote(struct peer *p, const struct px_msg *m,
+				  uint32_t status)
+{
+	for (unsigned i = 0; i <= m->n_caps; i++) {
+		struct px_cap c = m->reply;
+		if (i < m->n_caps)
+			px_msg_cap(m, i, &c);
+		if (c.kind == PX_CAP_RECEIVER && !export_by_id(p, c.id)) {
+			abort_session(p, "a right never exported");
+			return false;
+		}
+		if (c.kind == PX_CAP_SENDER && c.right == PX_RIGHT_SEND)
+			reference_back(p, c.id);
+	}
+	if (m->reply.kind == PX_CAP_SENDER && m->reply.right == PX_RIGHT_SEND_ONCE) {
+		int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id, status);
+		if (len > 0)
+			append(p, rec, (uint32_t)len);
+	}
+	return true;
+}
+
+static void regions_free(const uint64_t *addr, const uint64_t *size, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (addr[i] && size[i])
+			uk_vm_free(addr[i], size[i]);
+}
+
 /* Build the local message of a decoded MSG (question 0) or REPLY and
- * deliver it; false if the session ended first (the regions are still
- * the caller's). */
+ * deliver it, or refuse it; false if the session ended first (the
+ * regions are still the caller's), true once the regions are taken. */
 static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question,
 		       const uint64_t *ool_addr, const uint64_t *ool_size)
 {
@@ -1597,10 +1749,14 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	memcpy(body, m->inline_data, m->inline_len);
 	if (name_service) {
 		/* The peer may look names up and list them here, as a client
-		 * of our name server: public names only, this node only. */
+		 * of our name server: public names only, this node only, and
+		 * always as a call (so the answers table bounds them: export
+		 * 0 has no credit). */
 		struct uk_name_req *rq = (void *)body;
 		if ((m->msg_id != NAME_LOOKUP && m->msg_id != NAME_LIST) ||
 		    m->n_caps || m->n_ool ||
+		    m->reply.kind != PX_CAP_SENDER ||
+		    m->reply.right != PX_RIGHT_SEND_ONCE ||
 		    (m->msg_id == NAME_LOOKUP && m->inline_len < sizeof(*rq)) ||
 		    (m->msg_id == NAME_LIST && m->inline_len < 8)) {
 			abort_session(p, "a bad request to the name service");
@@ -1620,7 +1776,17 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		for (ai = 0; ai < ANSWERS_MAX && p->answers[ai].used; ai++)
 			;
 		long port = ai < ANSWERS_MAX ? answer_port() : -ERR_LIMIT;
-		if (port <= 0) {
+		if (port <= 0 && !question) {
+			/* No room for its answer: a request is refused whole
+			 * (it does not run), its credit comes back. */
+			p->c.limited++;
+			if (!message_refuse_remote(p, m, ERR_LIMIT))
+				return false;
+			regions_free(ool_addr, ool_size, m->n_ool);
+			owe_credit(p, target ? target->id : 0);
+			return true;
+		} else if (port <= 0) {
+			/* A reply is delivered (its call ran) without it. */
 			p->c.limited++;
 			int len = px_answer_dead_encode(rec, sizeof(rec), m->reply.id,
 							ERR_LIMIT);
@@ -1663,7 +1829,7 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	for (unsigned i = 0; i < m->n_ool; i++) {
 		struct uk_msg_ool *o = &uk_msg_ools(&out.h)[i];
 		o->address = ool_addr[i];
-		o->size = ool_size[i];
+		o->size = ool_addr[i] ? ool_size[i] : 0; /* a region lost here */
 		o->flags = o->size ? UK_OOL_MOVE : UK_OOL_COPY;
 	}
 	out.h.size = (uint32_t)(body - out.bytes) + m->inline_len;
@@ -1671,9 +1837,12 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 		memset(answered, 0, sizeof(*answered));
 	if (lost) {
 		/* A right it carried has no room here (its reference went
-		 * back): refused whole, as a failed hand-off is. */
+		 * back): refused whole, as a failed hand-off is, and the
+		 * imports made for its other rights, which nobody holds, are
+		 * released. */
 		p->c.refused++;
-		held_refuse(p, target ? target->id : 0, -ERR_LIMIT);
+		message_refuse(p, target ? target->id : 0, -ERR_LIMIT);
+		arm_made(p, &out.h);
 		return true;
 	}
 	if (n_thirds || p->n_held)
@@ -1683,32 +1852,62 @@ static bool message_in(struct peer *p, const struct px_msg *m, uint32_t question
 	return true;
 }
 
-/* A MSG or REPLY: now, or when its regions have arrived. */
+/* A MSG or REPLY: now, or when its regions have arrived. A MSG beyond
+ * the credit we gave for its target is refused at once (its regions'
+ * chunks are taken and dropped, never allocated). */
 static void message_start(struct peer *p, const struct px_record *r)
 {
 	const struct px_msg *m = r->type == PX_REC_MSG ? &r->u.msg : &r->u.reply.msg;
 	uint32_t question = r->type == PX_REC_REPLY ? r->u.reply.question : 0;
-	uint64_t total = 0;
-
-	if (!m->n_ool) {
-		message_in(p, m, question, NULL, NULL);
-		return;
-	}
 	struct assembly *as = &p->as;
-	memset(as, 0, sizeof(*as));
+	uint64_t total = 0, size[PX_MSG_OOL_MAX] = { 0 };
+	uint32_t transfer[PX_MSG_OOL_MAX] = { 0 };
+	bool refused = false;
+
 	for (unsigned i = 0; i < m->n_ool; i++) {
 		struct px_ool o;
 		px_msg_ool(m, i, &o);
 		total += o.size;
-		as->size[i] = o.size;
-		as->transfer[i] = o.transfer;
+		size[i] = o.size;
+		transfer[i] = o.transfer;
 	}
 	if (total > OOL_MESSAGE_MAX) {
 		abort_session(p, "out-of-line memory over the limit");
 		return;
 	}
+	if (r->type == PX_REC_MSG && m->target.id) {
+		struct export *e = export_by_id(p, m->target.id);
+		if (!e) {
+			abort_session(p, "a message to an id never exported");
+			return;
+		}
+		if (!export_credit_take(e)) {
+			p->c.over_credit++;
+			if (!p->over_said)
+				printf("proxy: node %u sent a message beyond its "
+				       "credit: refused (over_credit)\n", p->node);
+			p->over_said = true;
+			if (!message_refuse_remote(p, m, ERR_LIMIT))
+				return;
+			refused = true;
+		}
+	}
+	if (!m->n_ool) {
+		if (!refused)
+			message_in(p, m, question, NULL, NULL);
+		return;
+	}
+	memset(as, 0, sizeof(*as));
+	memcpy(as->size, size, sizeof(size));
+	memcpy(as->transfer, transfer, sizeof(transfer));
+	as->n_ool = m->n_ool;
+	as->active = true;
+	as->discard = refused;
+	if (refused)
+		return;
 	as->record = malloc(r->length);
 	if (!as->record) {
+		memset(as, 0, sizeof(*as));
 		abort_session(p, "no memory for a message");
 		return;
 	}
@@ -1716,32 +1915,27 @@ static void message_start(struct peer *p, const struct px_record *r)
 	int rc = px_record_encode(as->record, r->length, r);
 	if (rc < 0 || px_record_decode(as->record, r->length, &as->rec) < 0) {
 		free(as->record);
+		memset(as, 0, sizeof(*as));
 		abort_session(p, "a message that does not re-encode");
 		return;
 	}
-	as->n_ool = m->n_ool;
 	for (unsigned i = 0; i < m->n_ool; i++) {
 		if (!as->size[i])
 			continue;
 		long a = uk_vm_allocate(as->size[i], UK_VM_READ | UK_VM_WRITE);
-		if (a <= 0) {
-			/* Our quota: the region arrives lost, as the kernel
-			 * delivers a region a receiver has no room for. */
-			as->size[i] = 0;
-			continue;
-		}
-		as->addr[i] = (uint64_t)a;
+		/* Else our quota: the region's chunks are dropped and it
+		 * arrives empty, as the kernel delivers a region a receiver
+		 * has no room for. */
+		if (a > 0)
+			as->addr[i] = (uint64_t)a;
 	}
-	as->active = true;
-	as->next = 0;
-	as->filled = 0;
 }
 
 static void message_chunk(struct peer *p, const struct px_record *r)
 {
 	struct assembly *as = &p->as;
-	/* Skip regions of size 0 (or lost). */
-	while (as->next < as->n_ool && !as->size[as->next] && !as->addr[as->next])
+	/* Skip regions of size 0. */
+	while (as->next < as->n_ool && !as->size[as->next])
 		as->next++;
 	if (as->next == as->n_ool || r->u.ool_data.transfer != as->transfer[as->next] ||
 	    r->u.ool_data.offset != as->filled) {
@@ -1760,7 +1954,9 @@ static void message_chunk(struct peer *p, const struct px_record *r)
 				return;
 			}
 	}
-	memcpy((uint8_t *)(as->addr[as->next] + as->filled), r->u.ool_data.data, n);
+	if (as->addr[as->next])
+		memcpy((uint8_t *)(as->addr[as->next] + as->filled),
+		       r->u.ool_data.data, n);
 	as->filled += n;
 	if (as->filled == size) {
 		as->next++;
@@ -1775,6 +1971,10 @@ static void message_finish_if_done(struct peer *p)
 		as->next++;
 	if (!as->active || as->next < as->n_ool)
 		return;
+	if (as->discard) {
+		memset(as, 0, sizeof(*as));
+		return;
+	}
 	const struct px_record *r = &as->rec;
 	const struct px_msg *m = r->type == PX_REC_MSG ? &r->u.msg : &r->u.reply.msg;
 	uint64_t addr[PX_MSG_OOL_MAX], size[PX_MSG_OOL_MAX];
@@ -1783,11 +1983,10 @@ static void message_finish_if_done(struct peer *p)
 	memcpy(addr, as->addr, sizeof(addr));
 	memcpy(size, as->size, sizeof(size));
 	as->active = false;
-	bool delivered = message_in(p, m, r->type == PX_REC_REPLY ? r->u.reply.question : 0,
-				    addr, size);
-	for (unsigned i = 0; !delivered && i < n; i++)
-		if (addr[i])
-			uk_vm_free(addr[i], size[i]);
+	bool taken = message_in(p, m, r->type == PX_REC_REPLY ? r->u.reply.question : 0,
+				addr, size);
+	if (!taken)
+		regions_free(addr, size, n);
 	free(record);
 	memset(as, 0, sizeof(*as));
 }
@@ -1818,9 +2017,15 @@ static void handle_record(struct peer *p, const struct px_record *r)
 			abort_session(p, "an answer to no question");
 			return;
 		}
-		/* The caller's reply right dies: it sees ERR_DEAD. */
-		uk_port_deallocate(p->questions[q - 1].reply);
-		memset(&p->questions[q - 1], 0, sizeof(p->questions[q - 1]));
+		/* ERR_LIMIT: the peer refused the request (a full table, or
+		 * beyond its credit), so it did not run, and the caller hears
+		 * that; otherwise its reply right dies: it sees ERR_DEAD. */
+		struct question *qq = &p->questions[q - 1];
+		if (r->u.answer_dead.status == ERR_LIMIT)
+			reply_status(qq->reply, qq->msg_id, -ERR_LIMIT);
+		else
+			uk_port_deallocate(qq->reply);
+		memset(qq, 0, sizeof(*qq));
 		break;
 	}
 	case PX_REC_RELEASE:
@@ -1828,11 +2033,12 @@ static void handle_record(struct peer *p, const struct px_record *r)
 			struct px_pair v;
 			px_record_pair(r, i, &v);
 			struct export *e = export_by_id(p, v.id);
-			if (!e || v.count > e->refs) {
+			if (!e || v.count > e->sent - e->released) {
 				abort_session(p, "a release of more than was sent");
 				return;
 			}
 			e->refs -= v.count;
+			export_released(e, v.count);
 			if (!e->refs)
 				export_drop(p, e);
 		}
@@ -1887,6 +2093,23 @@ static void handle_record(struct peer *p, const struct px_record *r)
 
 /* ---- time ---- */
 
+/* CREDIT for n exports, counted as given (credit_sent) once it is in
+ * the outq: the peer's import has it only from there on. False if the
+ * outq is full (the credit stays owed). */
+static bool credit_out(struct peer *p, const struct px_pair *v, unsigned n)
+{
+	int len = px_credit_encode(rec, sizeof(rec), v, n);
+	bool ok = len > 0 && append(p, rec, (uint32_t)len);
+	for (unsigned i = 0; i < n; i++) {
+		struct export *e = export_by_id(p, v[i].id);
+		if (ok)
+			e->credit_sent += v[i].count;
+		else
+			e->credit_owed += v[i].count;
+	}
+	return ok;
+}
+
 static void send_credits(struct peer *p)
 {
 	struct px_pair v[64];
@@ -1902,20 +2125,20 @@ static void send_credits(struct peer *p)
 		v[n++] = (struct px_pair){ e->id, e->credit_owed };
 		e->credit_owed = 0;
 		if (n == 64) {
-			int len = px_credit_encode(rec, sizeof(rec), v, n);
-			if (len > 0)
-				append(p, rec, (uint32_t)len);
+			if (!credit_out(p, v, n))
+				goto full;
 			n = 0;
 		}
 	}
-	if (n) {
-		int len = px_credit_encode(rec, sizeof(rec), v, n);
-		if (len > 0)
-			append(p, rec, (uint32_t)len);
-	}
+	if (n && !credit_out(p, v, n))
+		goto full;
 	p->credits_owed = 0;
 	p->n_owed = 0;
 	p->owed_all = false;
+	return;
+full:
+	/* Tried again with the next record or tick, scanning every export. */
+	p->owed_all = true;
 }
 
 void peer_tick(struct peer *p)
@@ -1963,6 +2186,7 @@ void peer_stats_fill(struct proxy_stats *s)
 	memset(s, 0, sizeof(*s));
 	s->deadline_ms = deadline_ms;
 	s->peer_bytes = sizeof(struct peer) + OUTQ_MAX;
+	s->answers_pooled = answer_pooled;
 	for (unsigned i = 0; i < PEERS_MAX; i++) {
 		const struct peer *p = peers[i];
 		if (!p)
@@ -1987,6 +2211,7 @@ void peer_stats_fill(struct proxy_stats *s)
 		s->maybe_run += p->c.maybe_run;
 		s->bad_records += p->c.bad_records;
 		s->limited += p->c.limited;
+		s->over_credit += p->c.over_credit;
 		const struct px_link_counters *c = &p->link.counters;
 		s->frames_bad += c->bad;
 		s->frames_version += c->version;

@@ -452,7 +452,14 @@ static void print_stats(const struct proxy_stats *s)
 	       (unsigned long)s->held_done,
 	       (unsigned long)(s->held_done ? s->held_us_sum / s->held_done : 0),
 	       (unsigned long)s->held_us_max);
+	printf("pxtest: proxy refusals: limited %lu, over credit %lu\n",
+	       (unsigned long)s->limited, (unsigned long)s->over_credit);
 }
+
+/* Messages this node's proxy refused beyond their credit when a run
+ * started: a peer that keeps the protocol (the other node's proxy) never
+ * adds to them. */
+static uint64_t over_credit0;
 
 /* The start of a run: the kernel's object count, with the proxy's right
  * already looked up (it stays). */
@@ -460,6 +467,7 @@ static uint64_t baseline(struct proxy_stats *s)
 {
 	long rc = proxy_stats(s);
 	CHECK(rc == 0, "proxy stats: %s", err_str(rc));
+	over_credit0 = rc == 0 ? s->over_credit : 0;
 	return kobjects();
 }
 
@@ -485,6 +493,9 @@ static void settle(uint64_t k0)
 	      "5 s after everything was released: %s", err_str(rc));
 	CHECK(k <= k0 + KOBJECT_SLACK, "kernel objects %lu at the end, %lu at "
 	      "the start", (unsigned long)k, (unsigned long)k0);
+	CHECK(rc == 0 && s.over_credit == over_credit0, "the proxy refused %lu "
+	      "messages of a correct peer beyond their credit",
+	      (unsigned long)(s.over_credit - over_credit0));
 	printf("pxtest: no leak: proxy tables empty after %lu ms; kernel objects "
 	       "%lu at the start, %lu at the end\n", (unsigned long)(now_ms() - t0),
 	       (unsigned long)k0, (unsigned long)k);

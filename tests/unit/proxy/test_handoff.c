@@ -10,305 +10,7 @@
  * nothing leaves them). The recipient's side (test_held_*) plays node 3
  * as B: messages from node 1 (A) with a right on node 2 (C).
  */
-#define UK_HOST_FAKE_SYSCALLS 1
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "../../../proxy/server/session.c"
-
-/* ---- the fake kernel ---- */
-
-#define NAMES 64
-static struct fake_name {
-	uk_name_t name;
-	uint32_t rights;
-	uint32_t refs;
-	uint32_t made;
-} names[NAMES];
-static uk_name_t next_name = 0x100;
-static uint64_t now;
-
-/* Messages the proxy sent (ipc_send), as it built them. */
-#define SENT_MAX 8
-static union {
-	struct uk_msg_header h;
-	uint8_t bytes[UK_MSG_SIZE_MAX];
-} sent[SENT_MAX];
-static unsigned n_sent;
-
-static struct fake_name *fake(uk_name_t n)
-{
-	for (unsigned i = 0; i < NAMES; i++)
-		if (names[i].name == n && n)
-			return &names[i];
-	return NULL;
-}
-
-static uk_name_t fake_new(uint32_t rights, uint32_t refs)
-{
-	for (unsigned i = 0; i < NAMES; i++)
-		if (!names[i].name) {
-			names[i] = (struct fake_name){ next_name++, rights, refs, 0 };
-			return names[i].name;
-		}
-	fail_msg("fake name space full");
-	return 0;
-}
-
-/* Send references the proxy holds on n (0 once it let go entirely). */
-static uint32_t refs_of(uk_name_t n)
-{
-	struct fake_name *f = fake(n);
-	return f ? f->refs : 0;
-}
-
-long uk_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
-{
-	struct fake_name *f;
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	switch (n) {
-	case SYS_clock:
-		return (long)(now * 1000000u);
-	case SYS_port_allocate:
-		return (long)fake_new((uint32_t)a0, 0);
-	case SYS_port_destroy:
-		f = fake((uk_name_t)a0);
-		if (!f)
-			return -ERR_BAD_NAME;
-		memset(f, 0, sizeof(*f));
-		return 0;
-	case SYS_port_deallocate:
-		f = fake((uk_name_t)a0);
-		assert_non_null(f);
-		assert_true(f->refs > 0);
-		if (!--f->refs && !(f->rights & UK_RIGHT_RECEIVE))
-			memset(f, 0, sizeof(*f));
-		return 0;
-	case SYS_port_insert_right:
-		f = fake((uk_name_t)a0);
-		if (!f)
-			return -ERR_BAD_NAME;
-		if (a1 == UK_DISP_COPY_SEND && f->refs) {
-			f->refs++;
-			return 0;
-		}
-		if (a1 == UK_DISP_MAKE_SEND && (f->rights & UK_RIGHT_RECEIVE)) {
-			f->refs++;
-			f->made++;
-			return 0;
-		}
-		if (a1 == UK_DISP_MAKE_SEND_ONCE && (f->rights & UK_RIGHT_RECEIVE))
-			return (long)fake_new(UK_RIGHT_SEND_ONCE, 1);
-		return -ERR_RIGHTS;
-	case SYS_port_info: {
-		f = fake((uk_name_t)a0);
-		if (!f)
-			return -ERR_BAD_NAME;
-		struct uk_port_info info = { .rights = f->rights | (f->refs ? UK_RIGHT_SEND : 0),
-					     .send_refs = f->refs,
-					     .make_send_count = f->made };
-		memcpy((void *)a1, &info, sizeof(info));
-		return 0;
-	}
-	case SYS_ipc_receive:
-		return -ERR_TIMED_OUT;
-	case SYS_ipc_send: {
-		const struct uk_msg_header *h = (const void *)a0;
-		assert_true(n_sent < SENT_MAX);
-		memcpy(&sent[n_sent++], h, h->size);
-		/* Moved rights leave the proxy's space. */
-		if (h->dest_disposition == UK_DISP_MOVE_SEND ||
-		    h->dest_disposition == UK_DISP_MOVE_SEND_ONCE)
-			uk_syscall6(SYS_port_deallocate, (long)h->dest, 0, 0, 0, 0, 0);
-		for (unsigned i = 0; i < h->n_ports; i++) {
-			const struct uk_msg_port *d = &uk_msg_ports(h)[i];
-			assert_true(d->name != 0); /* the kernel: ERR_BAD_NAME */
-			if (d->disposition == UK_DISP_MOVE_SEND)
-				uk_syscall6(SYS_port_deallocate, (long)d->name, 0, 0, 0, 0, 0);
-		}
-		return 0;
-	}
-	case SYS_vm_allocate:
-		return (long)calloc(1, (size_t)a0);
-	case SYS_vm_free:
-		free((void *)a0);
-		return 0;
-	default: /* set_add, set_remove, set_limit, notifications, send */
-		return 0;
-	}
-}
-
-/* What main.c and net.c give session.c. */
-uint16_t self_node = 3;
-uint64_t boot_epoch = 0x1234;
-uint32_t deadline_ms = 1000;
-uint8_t net_base[4] = { 10, 77, 0, 10 };
-uint8_t host_addr[4] = { 10, 77, 0, 1 };
-uk_name_t port_set = 1, notify_port = 2;
-
-uint64_t now_ms(void)
-{
-	return now;
-}
-
-void net_send(const uint8_t addr[4], uint16_t port, const uint8_t *frame,
-	      uint32_t len)
-{
-	(void)addr, (void)port, (void)frame, (void)len;
-}
-
-uk_name_t ns_port(void)
-{
-	return 3;
-}
-
-#define MAPS 256
-static struct {
-	uk_name_t name;
-	enum map_kind kind;
-	uint16_t slot;
-	uint32_t index;
-} maps[MAPS];
-
-void map_put(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t index)
-{
-	for (unsigned i = 0; i < MAPS; i++)
-		if (!maps[i].name) {
-			maps[i].name = name;
-			maps[i].kind = kind;
-			maps[i].slot = slot;
-			maps[i].index = index;
-			return;
-		}
-	fail_msg("map full");
-}
-
-bool map_get(uk_name_t name, enum map_kind kind, uint16_t slot, uint32_t *index)
-{
-	for (unsigned i = 0; i < MAPS; i++)
-		if (maps[i].name == name && maps[i].kind == kind &&
-		    (kind != MAP_EXPORT || maps[i].slot == slot)) {
-			if (index)
-				*index = maps[i].index;
-			return true;
-		}
-	return false;
-}
-
-bool map_find_port(uk_name_t name, enum map_kind kind, uint16_t *slot,
-		   uint32_t *index)
-{
-	for (unsigned i = 0; i < MAPS; i++)
-		if (maps[i].name == name && maps[i].kind == kind) {
-			*slot = maps[i].slot;
-			*index = maps[i].index;
-			return true;
-		}
-	return false;
-}
-
-void map_del(uk_name_t name, enum map_kind kind, uint16_t slot)
-{
-	for (unsigned i = 0; i < MAPS; i++)
-		if (maps[i].name == name && maps[i].kind == kind &&
-		    (kind != MAP_EXPORT || maps[i].slot == slot)) {
-			memset(&maps[i], 0, sizeof(maps[i]));
-			return;
-		}
-}
-
-/* ---- helpers ---- */
-
-static struct peer *pa, *pb, *px; /* nodes 1, 2, 4 */
-
-static int setup(void **state)
-{
-	(void)state;
-	for (unsigned i = 0; i < PEERS_MAX; i++) {
-		if (peers[i]) {
-			free(peers[i]->outq);
-			free(peers[i]);
-		}
-		peers[i] = NULL;
-	}
-	memset(names, 0, sizeof(names));
-	memset(maps, 0, sizeof(maps));
-	n_sent = 0;
-	now = 1000;
-	pa = peer_get(1, true);
-	pb = peer_get(2, true);
-	px = peer_get(4, true);
-	assert_non_null(pa);
-	assert_non_null(pb);
-	assert_non_null(px);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return setup(state);
-}
-
-/* The next record in p's outq (consumed), or false. */
-static bool take(struct peer *p, struct px_record *r)
-{
-	if (!p->out_len)
-		return false;
-	int rc = px_record_decode(p->outq + p->out_head, p->out_len, r);
-	assert_int_equal(rc, 0);
-	p->out_head += r->length;
-	p->out_len -= r->length;
-	return true;
-}
-
-static void expect_resolved(struct peer *p, uint32_t question, int32_t status,
-			    uint32_t *id)
-{
-	struct px_record r;
-	assert_true(take(p, &r));
-	assert_int_equal(r.type, PX_REC_RESOLVED);
-	assert_int_equal(r.u.resolved.question, question);
-	assert_int_equal(r.u.resolved.status, status);
-	if (!status) {
-		assert_int_equal(r.u.resolved.cap.kind, PX_CAP_SENDER);
-		*id = r.u.resolved.cap.id;
-	}
-}
-
-/* A port of a server here, exported to A: the server's right, one
- * reference, which the export owns. */
-static struct export *exported_to_a(uk_name_t *right)
-{
-	*right = fake_new(UK_RIGHT_SEND, 1);
-	struct export *e = export_get(pa, *right);
-	assert_non_null(e);
-	return e;
-}
-
-static unsigned count_used(const void *base, size_t size, unsigned n)
-{
-	unsigned k = 0;
-	for (unsigned i = 0; i < n; i++)
-		k += *(const bool *)((const uint8_t *)base + i * size);
-	return k;
-}
-
-static void release(struct peer *p, uint32_t id, uint32_t count)
-{
-	uint8_t buf[64];
-	struct px_pair v = { id, count };
-	struct px_record r;
-	int len = px_release_encode(buf, sizeof(buf), &v, 1);
-	assert_true(len > 0);
-	assert_int_equal(px_record_decode(buf, (size_t)len, &r), 0);
-	handle_record(p, &r);
-}
+#include "fake_session.h"
 
 /* ---- tests ---- */
 
@@ -449,8 +151,9 @@ static void test_provider_session_ends(void **state)
 }
 
 /* Floods: at most PROVISIONS_MAX provisions and WAITS_MAX waits per link;
- * the rest refused and counted, a refused PROVIDE's ACCEPT answered at
- * once; a duplicate ref keeps its first owner. */
+ * the rest refused and counted (handoffs_refused, and limited: a table
+ * was full), a refused PROVIDE's ACCEPT answered at once; a duplicate
+ * ref keeps its first owner; once they expire, both tables work again. */
 static void test_floods(void **state)
 {
 	(void)state;
@@ -463,6 +166,7 @@ static void test_floods(void **state)
 				    PROVISIONS_MAX), PROVISIONS_MAX);
 	assert_int_equal(e->refs, 1 + PROVISIONS_MAX);
 	assert_int_equal(pa->c.handoffs_refused, 36);
+	assert_int_equal(pa->c.limited, 36);
 	accept_in(pb, 0x1000 + PROVISIONS_MAX + 5, 1);
 	expect_resolved(pb, 1, -ERR_LIMIT, NULL);
 	provide_in(pa, 0x1000, e->id, 4); /* a key in use */
@@ -474,6 +178,7 @@ static void test_floods(void **state)
 			 WAITS_MAX);
 	for (unsigned i = 0; i < 10; i++)
 		expect_resolved(px, WAITS_MAX + i + 1, -ERR_LIMIT, NULL);
+	assert_int_equal(px->c.limited, 10);
 	/* Everything ends within HANDOFF_MS, references exact. */
 	now += HANDOFF_MS;
 	peer_tick(pa);
@@ -486,6 +191,12 @@ static void test_floods(void **state)
 		refused += r.type == PX_REC_RESOLVED &&
 			   r.u.resolved.status == -ERR_PERMISSION;
 	assert_int_equal(refused, WAITS_MAX);
+	/* Room again: a provision and its ACCEPT meet. */
+	uint32_t id_b = 0;
+	provide_in(pa, 0x5000, e->id, 2);
+	accept_in(pb, 0x5000, 77);
+	expect_resolved(pb, 77, 0, &id_b);
+	assert_int_equal(pa->c.limited, 36);
 }
 
 /* On the recipient: a RESOLVED nobody asked for gives the right back. */
@@ -508,34 +219,6 @@ static void test_unwanted_resolved(void **state)
 }
 
 /* ---- the recipient (B) ---- */
-
-/* A MSG from A to export `target` (a call, question 5 if `call`) with
- * port descriptors caps[0..n). */
-static void msg_from(struct peer *p, uint32_t target, bool call,
-		     const struct px_cap *caps, unsigned n)
-{
-	static uint8_t buf[1024], cb[16 * PX_CAP_SIZE];
-	struct px_record r;
-	for (unsigned i = 0; i < n; i++)
-		assert_int_equal(px_cap_encode(cb + i * PX_CAP_SIZE, PX_USE_CAP,
-					       &caps[i]), PX_CAP_SIZE);
-	struct px_msg m = {
-		.msg_id = 0x77,
-		.n_caps = (uint16_t)n,
-		.target = { .kind = PX_CAP_RECEIVER, .right = PX_RIGHT_SEND,
-			    .id = target },
-		.reply = call ? (struct px_cap){ .kind = PX_CAP_SENDER,
-						 .right = PX_RIGHT_SEND_ONCE, .id = 5 }
-			      : (struct px_cap){ 0 },
-		.caps = cb,
-		.inline_len = 1,
-		.inline_data = (const uint8_t *)"x",
-	};
-	int len = px_msg_encode(buf, sizeof(buf), &m);
-	assert_true(len > 0);
-	assert_int_equal(px_record_decode(buf, (size_t)len, &r), 0);
-	handle_record(p, &r);
-}
 
 static const struct px_cap third = { .kind = PX_CAP_THIRD, .right = PX_RIGHT_SEND,
 				     .node = 2, .ref = 0x5eed };
@@ -681,20 +364,26 @@ static void test_held_no_answer(void **state)
 	assert_int_equal(refs_of(server), 1);
 }
 
-/* A flood of THIRDs from A: at most HELD_MAX messages held and
- * ACCEPTS_MAX ACCEPTs out; the excess refused (one-way: dropped, credit
- * back); after HANDOFF_MS nothing is left and nothing was delivered. */
+/* A flood of THIRDs from A, within its credits (8 per export, so spread
+ * over 9 exports): at most HELD_MAX messages held and ACCEPTS_MAX
+ * ACCEPTs out; the excess refused (one-way: dropped, credit back), and
+ * counted; after HANDOFF_MS nothing is left and nothing was delivered. */
 static void test_held_flood(void **state)
 {
 	(void)state;
-	uk_name_t server = fake_new(UK_RIGHT_SEND, 1);
-	struct export *e = export_get(pa, server);
+	enum { SERVERS = 9 };
+	uk_name_t servers[SERVERS];
+	uint32_t ids[SERVERS];
 	const unsigned n = HELD_MAX + 6;
 
+	for (unsigned k = 0; k < SERVERS; k++) {
+		servers[k] = fake_new(UK_RIGHT_SEND, 1);
+		ids[k] = export_get(pa, servers[k])->id;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct px_cap c = third;
 		c.ref = 0x100 + i;
-		msg_from(pa, e->id, false, &c, 1);
+		msg_from(pa, ids[i % SERVERS], false, &c, 1);
 		assert_true(pa->n_held <= HELD_MAX);
 		assert_true(count_used(pb->accepts, sizeof(struct accept),
 				       ACCEPTS_MAX) <= ACCEPTS_MAX);
@@ -702,6 +391,10 @@ static void test_held_flood(void **state)
 	assert_int_equal(pa->n_held, HELD_MAX);
 	assert_int_equal(n_sent, 0);
 	assert_int_equal(pa->credits_owed, n - HELD_MAX);
+	assert_int_equal(pa->c.over_credit, 0);
+	/* Each message past the bounds found the ACCEPTs full (refused
+	 * once C answers the others) and pushed out a held one. */
+	assert_int_equal(pa->c.limited, 2 * (n - HELD_MAX));
 	now += HANDOFF_MS + deadline_ms;
 	peer_tick(pb);
 	peer_tick(pa);
@@ -718,7 +411,8 @@ static void test_held_flood(void **state)
 			credited += v.count;
 		}
 	assert_int_equal(credited, n);
-	assert_int_equal(refs_of(server), 1);
+	for (unsigned k = 0; k < SERVERS; k++)
+		assert_int_equal(refs_of(servers[k]), 1);
 }
 
 /* C's late answer to an ACCEPT that expired is not taken as the answer to

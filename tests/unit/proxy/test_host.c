@@ -867,8 +867,9 @@ static void a_record_the_host_cannot_take_resets_the_session(void **state)
 	pxh_close(p);
 }
 
-/* uk-proxy-attack's session: answers to questions it sent raw, and the
- * node's releases of rights it forged, are counted, not a violation. */
+/* uk-proxy-attack's session: answers to questions it sent raw (a
+ * refusal among them), the node's releases of rights it forged and the
+ * credit it returns are counted, not a violation. */
 static void a_lenient_session_counts_stray_answers_and_goes_on(void **state)
 {
 	struct pxh_peer *p = open_node();
@@ -879,13 +880,21 @@ static void a_lenient_session_counts_stray_answers_and_goes_on(void **state)
 	assert_int_equal(pxh_import_id(p, fs), FS_ID);
 	assert_int_equal(pxh_import_id(p, 0), 0);
 	pxh_raw_lenient(p);
-	struct px_pair v = {1, 1};
+	struct px_pair v = {1, 1}, w[2] = {{2, 1}, {3, 2}};
 	node_append(px_release_encode(node.rec, sizeof(node.rec), &v, 1));
+	node_append(px_release_encode(node.rec, sizeof(node.rec), w, 2));
 	node_append(px_reply_encode(node.rec, sizeof(node.rec), 50, &m));
 	node_append(px_answer_dead_encode(node.rec, sizeof(node.rec), 51,
 					  ERR_DEAD));
+	node_append(px_answer_dead_encode(node.rec, sizeof(node.rec), 52,
+					  ERR_LIMIT));
+	v = (struct px_pair){FS_ID, 3};
+	node_append(px_credit_encode(node.rec, sizeof(node.rec), &v, 1));
 	assert_int_equal(pxh_run(p, 50), 0); /* the session lasts */
 	assert_int_equal(pxh_counters(p)->stray, 3);
+	assert_int_equal(pxh_counters(p)->released, 4);
+	assert_int_equal(pxh_counters(p)->answers_limit, 1);
+	assert_int_equal(pxh_counters(p)->credited, 3);
 	assert_int_equal(pxh_counters(p)->bad_records, 0);
 	assert_int_equal(pxh_fs_open(p, fs, "/README", 0, &file, NULL), 0);
 	assert_int_equal(pxh_fs_close(p, file), 0);
