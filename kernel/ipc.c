@@ -475,7 +475,7 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 	if (user_range_ok(buf, m->size) < 0)
 		return -ERR_FAULT;
 	for (uint64_t at = buf; at < buf + m->size; at = (at & PAGE_MASK) + PAGE_SIZE)
-		if (!arch_translate(t->aspace_root, at, true, &pa))
+		if (!user_page(t, at, true, &pa))
 			return -ERR_FAULT;
 	h->dest = dest->receiver == t ? dest->receiver_name : 0;
 	h->badge = m->dest.badge;
@@ -895,7 +895,7 @@ static bool fast_buffer_ok(struct thread *th, uint64_t size, void **direct)
 		*direct = th->buf_cache_kva;
 		return true;
 	}
-	if (!arch_translate(th->task->aspace_root, buf, true, &pa))
+	if (!user_page(th->task, buf, true, &pa))
 		return false;
 	if (one_page) {
 		*direct = arch_phys_to_virt(pa);
@@ -904,7 +904,7 @@ static bool fast_buffer_ok(struct thread *th, uint64_t size, void **direct)
 		th->buf_cache_version = th->task->vm_version;
 		return true;
 	}
-	return arch_translate(th->task->aspace_root, buf + size - 1, true, &pa2);
+	return user_page(th->task, buf + size - 1, true, &pa2);
 }
 
 /* Small kernel-to-kernel copy for the fast path (size <= FAST_MAX). */

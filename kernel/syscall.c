@@ -309,7 +309,8 @@ int64_t sys_vm_allocate(uint64_t size, uint64_t flags)
 	uint64_t addr;
 	int rc;
 
-	if (flags & ~(uint64_t)(UK_VM_READ | UK_VM_WRITE | UK_VM_EXEC))
+	if (flags & ~(uint64_t)(UK_VM_READ | UK_VM_WRITE | UK_VM_EXEC |
+				UK_VM_LAZY))
 		return -ERR_INVALID;
 	if ((flags & (UK_VM_WRITE | UK_VM_EXEC)) == (UK_VM_WRITE | UK_VM_EXEC))
 		return -ERR_PERMISSION;

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "sched.h"
 #include "task.h"
+#include "vm.h"
 
 int user_range_ok(uaddr_t addr, uint64_t len)
 {
@@ -16,6 +17,15 @@ int user_range_ok(uaddr_t addr, uint64_t len)
 	if (len > USER_TOP - addr)
 		return -ERR_FAULT;
 	return 0;
+}
+
+/* Another task's page, a demand-zero one filled on the way (vm.h). */
+bool user_page(struct task *t, uaddr_t uaddr, bool write, uint64_t *pa)
+{
+	if (arch_translate(t->aspace_root, uaddr, write, pa))
+		return true;
+	return vm_kernel_fault(t, uaddr, write ? VM_FAULT_WRITE : 0) == 0 &&
+	       arch_translate(t->aspace_root, uaddr, write, pa);
 }
 
 static int copy(struct task *t, uaddr_t uaddr, void *kbuf, size_t len,
@@ -37,7 +47,7 @@ static int copy(struct task *t, uaddr_t uaddr, void *kbuf, size_t len,
 		size_t chunk = PAGE_SIZE - (uaddr & ~PAGE_MASK);
 		if (chunk > len)
 			chunk = len;
-		if (!arch_translate(t->aspace_root, uaddr, to_user, &pa))
+		if (!user_page(t, uaddr, to_user, &pa))
 			return -ERR_FAULT;
 		if (to_user)
 			memcpy(arch_phys_to_virt(pa), kbuf, chunk);
@@ -71,7 +81,7 @@ int copy_into_task(struct task *t, uaddr_t dst, const void *src, size_t len)
 		size_t chunk = PAGE_SIZE - (dst & ~PAGE_MASK);
 		if (chunk > len)
 			chunk = len;
-		if (!arch_translate(t->aspace_root, dst, false, &pa))
+		if (!user_page(t, dst, false, &pa))
 			return -ERR_FAULT;
 		memcpy(arch_phys_to_virt(pa), s, chunk);
 		dst += chunk;

@@ -152,6 +152,65 @@ static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 	}
 }
 
+/* Demand-zero: only the region now; each page on its first touch
+ * (zero_fill), charged then. */
+static int map_lazy(struct task *t, uint64_t addr, uint64_t size,
+		    unsigned flags, enum vm_region_kind kind, uint64_t *out)
+{
+	struct vm_region *r;
+	int rc;
+
+	if (addr == 0 && !(addr = find_gap(t, size)))
+		return -ERR_NO_MEMORY;
+	if ((addr & ~PAGE_MASK) || addr < USER_BASE || addr > USER_TOP ||
+	    size > USER_TOP - addr)
+		return -ERR_INVALID;
+	if ((rc = region_new(t, addr, size, flags, kind, &r)) < 0)
+		return rc;
+	if ((rc = region_insert(t, r)) < 0) {
+		region_free(t, r);
+		return rc;
+	}
+	*out = addr;
+	return 0;
+}
+
+/* A page of a lazy anonymous region: a zeroed frame charged to t, mapped.
+ * Never blocks, so the kernel's own copies may take it too. */
+static int64_t zero_fill(struct task *t, struct vm_region *r, uint64_t va)
+{
+	uint64_t pa;
+	int rc;
+
+	if ((rc = account_frame_alloc(t->account, &pa)) < 0)
+		return rc;
+	memset(arch_phys_to_virt(pa), 0, PAGE_SIZE);
+	rc = arch_map_page(t->account, t->aspace_root, va, pa,
+			   map_flags(r->flags));
+	if (rc < 0) {
+		account_frames_free(t->account, pa, 1);
+		return rc;
+	}
+	t->frames++;
+	t->zero_fills++;
+	return 0;
+}
+
+/* Every page of a lazy region present (before its frames are moved or
+ * shared out of line). */
+static bool populate(struct task *t, struct vm_region *r)
+{
+	uint64_t pa;
+
+	if (!(r->flags & UK_VM_LAZY))
+		return true;
+	for (uint64_t va = r->start; va < r->start + r->size; va += PAGE_SIZE)
+		if (!arch_translate(t->aspace_root, va, false, &pa) &&
+		    zero_fill(t, r, va) < 0)
+			return false;
+	return true;
+}
+
 int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 		     unsigned flags, enum vm_region_kind kind, uint64_t *out)
 {
@@ -163,6 +222,8 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 		return size ? -ERR_NO_MEMORY : -ERR_INVALID;
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	pages = size / PAGE_SIZE;
+	if (flags & UK_VM_LAZY)
+		return map_lazy(t, addr, size, flags, kind, out);
 	if (pages > kframe_free_count())
 		return -ERR_NO_MEMORY;
 	/* The frames are charged at once, so a request past the quota fails
@@ -357,7 +418,8 @@ bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
 	struct vm_region *r = find_region(t, addr);
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
-	return r && r->kind == VM_ANONYMOUS && !r->shared && r->size == size;
+	return r && r->kind == VM_ANONYMOUS && !r->shared && r->size == size &&
+	       populate(t, r);
 }
 
 bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size)
@@ -365,7 +427,8 @@ bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size)
 	struct vm_region *r = find_region(t, addr);
 
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
-	return r && r->kind == VM_ANONYMOUS && r->size == size;
+	return r && r->kind == VM_ANONYMOUS && r->size == size &&
+	       populate(t, r);
 }
 
 int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
@@ -553,6 +616,13 @@ int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error)
 		return -ERR_FAULT;
 	for (;;) {
 		struct vm_region *r = region_containing(t, va);
+		if (r && r->kind == VM_ANONYMOUS && (r->flags & UK_VM_LAZY)) {
+			if (write && !(r->flags & UK_VM_WRITE))
+				return -ERR_FAULT;
+			if (arch_translate(t->aspace_root, va, false, &pa))
+				return 0;
+			return zero_fill(t, r, va);
+		}
 		if (!r || r->kind != VM_OBJECT ||
 		    (write && !(r->flags & UK_VM_WRITE)))
 			return -ERR_FAULT;
@@ -583,4 +653,15 @@ int vm_object_install(struct vm_object *o, uint64_t off, uint64_t pa)
 	if (rc == 0)
 		t->frames++;
 	return rc;
+}
+
+int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error)
+{
+	struct vm_region *r = region_containing(t, addr & PAGE_MASK);
+
+	/* Only what never blocks: a copy in the middle of a system call must
+	 * not wait for a pager (touch a window before handing it over). */
+	if (!r || r->kind != VM_ANONYMOUS || !(r->flags & UK_VM_LAZY))
+		return -ERR_FAULT;
+	return vm_page_fault(t, addr, error);
 }

@@ -112,6 +112,11 @@ _Static_assert(sizeof(struct uk_startup) == 88, "uk_startup layout");
 #define UK_VM_READ 0x1u
 #define UK_VM_WRITE 0x2u
 #define UK_VM_EXEC 0x4u
+/* vm_allocate: frames on first touch, zeroed by the kernel and charged to
+ * the task then (a touch its account cannot pay for ends the task with
+ * UK_EXIT_FAULT, code -ERR_LIMIT); the region may be larger than free
+ * memory. docs/MEMORY.md, "Demand-zero memory". */
+#define UK_VM_LAZY 0x8u
 
 /* kinfo queries */
 enum uk_kinfo {

@@ -9,6 +9,7 @@
 #ifndef KERNEL_USERCOPY_H
 #define KERNEL_USERCOPY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,8 @@ int copy_to_user(struct task *t, uaddr_t dst, const void *src, size_t len);
 int copy_into_task(struct task *t, uaddr_t dst, const void *src, size_t len);
 /* Check that [addr, addr + len) is a valid user range (no page check). */
 int user_range_ok(uaddr_t addr, uint64_t len);
+/* Translate t's user page at uaddr (writable if write), filling a
+ * demand-zero page first if it is one (never blocks). */
+bool user_page(struct task *t, uaddr_t uaddr, bool write, uint64_t *pa);
 
 #endif

@@ -63,6 +63,9 @@ int vm_map_object(struct task *t, struct port *p, uint64_t badge,
 #define VM_FAULT_PRESENT 0x1u
 #define VM_FAULT_WRITE 0x2u
 int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error);
+/* The same for a fault of the kernel's checked copy on a user address:
+ * only demand-zero pages, which never wait. */
+int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error);
 /* Out-of-line memory. True when [addr, addr + size) is exactly one
  * anonymous region of t (what UK_OOL_MOVE may take). */
 bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size);

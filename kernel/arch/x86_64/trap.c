@@ -164,6 +164,11 @@ void trap_dispatch(struct trap_frame *f)
 		task_fault(&info); /* does not return to this task */
 	} else if (f->vector == 14 && f->rip >= (uint64_t)copy_user_start &&
 		   f->rip < (uint64_t)copy_user_end) {
+		/* A demand-zero page: filled, and the copy goes on (rep movs
+		 * resumes where it stopped). */
+		if (vm_kernel_fault(current->task, read_cr2(),
+				    (unsigned)f->error & 3) == 0)
+			return;
 		/* A checked copy touched a bad user page: report, not panic. */
 		f->rip = (uint64_t)copy_user_fault;
 		return;

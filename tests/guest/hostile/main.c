@@ -353,6 +353,17 @@ int main(int argc, char **argv)
 		uk_sleep(UK_TIMEOUT_INFINITE);
 		return 0;
 	}
+	if (!strcmp(mode, "lazy-overrun")) {
+		/* 64 MiB of demand-zero memory, touched page by page: the
+		 * first page the account cannot pay for ends the task. */
+		long a = uk_vm_allocate(64ull << 20,
+					UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+		if (a < 0)
+			return 2;
+		for (uint64_t off = 0; off < (64ull << 20); off += 4096)
+			((volatile uint8_t *)a)[off] = 1;
+		return 3; /* it all fitted: the quota did not hold */
+	}
 	if (!strcmp(mode, "null-read"))
 		sink = *(volatile uint64_t *)address_of[0];
 	if (!strcmp(mode, "null-write"))

@@ -306,3 +306,126 @@ DEFINE_TEST(PGR0008, vm_map_object_checks_its_arguments)
 	uk_port_destroy(port);
 	uk_port_destroy(recv_only);
 }
+
+/* ---- demand-zero memory (UK_VM_LAZY) ---- */
+
+static uint64_t used_now(void)
+{
+	struct uk_kinfo_account a;
+
+	memset(&a, 0, sizeof(a));
+	EXPECT_EQ(uk_kinfo(UK_KINFO_ACCOUNT, &a, sizeof(a)), sizeof(a));
+	return a.used;
+}
+
+DEFINE_TEST(LAZY0001, demand_zero_pages_are_charged_on_first_touch)
+{
+	/* Larger than this node's memory: only touched pages are real. */
+	uint64_t size = 1ull << 30, before = used_now();
+	long a = uk_vm_allocate(size, UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+
+	EXPECT(a > 0);
+	if (a <= 0)
+		return;
+	volatile uint64_t *m = (volatile uint64_t *)a;
+	EXPECT(used_now() - before < 16 * 1024);
+	for (uint64_t i = 0; i < 16; i++)
+		m[i * 512 * 1024] = i + 1; /* one page every 4 MiB */
+	uint64_t touched = used_now() - before;
+	EXPECT(touched >= 16 * 4096);
+	/* Page tables too (one table per 2 MiB touched, and above). */
+	EXPECT(touched < 16 * 4096 + 24 * 4096);
+	for (uint64_t i = 0; i < 16; i++) {
+		EXPECT_EQ(m[i * 512 * 1024], i + 1);
+		EXPECT_EQ(m[i * 512 * 1024 + 1], 0);
+	}
+	EXPECT_EQ(m[3 * 512 * 1024 + 100000], 0); /* untouched reads zero */
+	EXPECT_ERR(uk_vm_allocate(4096, UK_VM_READ | UK_VM_EXEC | 0x10),
+		   ERR_INVALID);
+	EXPECT_EQ(uk_vm_free((uint64_t)a, size), 0);
+	/* The frames go back; page tables stay until the task ends. */
+	EXPECT(used_now() - before <= touched - 16 * 4096);
+}
+
+DEFINE_TEST(LAZY0002, the_kernel_fills_demand_zero_pages_it_copies_into)
+{
+	uk_name_t svc;
+	long peer = peer_serve(&svc);
+	long a = uk_vm_allocate(64 * 1024, UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+	long b = uk_vm_allocate(64 * 1024, UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+
+	EXPECT(a > 0 && b > 0 && peer > 0);
+	if (a <= 0 || b <= 0 || peer <= 0)
+		return;
+	/* A reply copied by the peer's thread into our untouched page (the
+	 * kernel's copy into another task). */
+	long rc = peer_call(svc, IPCPEER_ECHO, NULL, 0, "lazy", 4,
+			    (union ipc_buf *)a);
+	EXPECT_EQ(rc, sizeof(struct uk_msg_header) + 4);
+	EXPECT(memcmp(msg_body((struct uk_msg_header *)a), "lazy", 4) == 0);
+	/* A message received by this task into an untouched page (the
+	 * kernel's copy through our own page tables). */
+	uk_name_t self = port_new_send(1);
+	EXPECT(msg_send_id(self, 0x77, 0) >= 0);
+	EXPECT_EQ(uk_ipc_receive(self, (struct uk_msg_header *)(b + 8192),
+				 4096, 0),
+		  sizeof(struct uk_msg_header));
+	EXPECT_EQ(((struct uk_msg_header *)(b + 8192))->id, 0x77);
+	uk_port_destroy(self);
+	peer_stop(peer);
+	uk_port_deallocate(svc);
+	EXPECT_EQ(uk_vm_free((uint64_t)a, 64 * 1024), 0);
+	EXPECT_EQ(uk_vm_free((uint64_t)b, 64 * 1024), 0);
+}
+
+DEFINE_TEST(LAZY0003, touching_past_the_quota_ends_only_that_task)
+{
+	const char *argv[] = {"hostile", "lazy-overrun", NULL};
+	long id = spawn_image_quota(hostile_image, HOSTILE_SIZE, "hostile",
+				    argv, UK_PRIORITY_DEFAULT,
+				    SPAWN_MCP_INHERIT, 1024 * 1024, NULL, 0);
+	struct uk_exit_status st;
+
+	EXPECT(id > 0);
+	if (id <= 0)
+		return;
+	memset(&st, 0, sizeof(st));
+	EXPECT(wait_task((uint64_t)id, &st, 10 * SECOND) >= 0);
+	EXPECT_EQ(st.reason, UK_EXIT_FAULT);
+	EXPECT_EQ(st.vector, 14);
+	EXPECT_EQ(st.code, -ERR_LIMIT);
+}
+
+DEFINE_TEST(LAZY0004, a_demand_zero_region_moves_out_of_line_whole)
+{
+	uk_name_t svc;
+	long peer = peer_serve(&svc);
+	long a = uk_vm_allocate(4 * 4096, UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+	static union ipc_buf m, r;
+
+	EXPECT(a > 0 && peer > 0);
+	if (a <= 0 || peer <= 0)
+		return;
+	((volatile uint8_t *)a)[4096 + 7] = 9; /* one page of four touched */
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.size = sizeof(m.h) + sizeof(struct uk_msg_ool);
+	m.h.id = IPCPEER_OOL_BOUNCE;
+	m.h.dest = svc;
+	m.h.n_ool = 1;
+	struct uk_msg_ool *o = (struct uk_msg_ool *)(&m.h + 1);
+	*o = (struct uk_msg_ool){(uint64_t)a, 4 * 4096, UK_OOL_MOVE, 0};
+	EXPECT_EQ(uk_ipc_call(&m.h, m.h.size, &r.h, sizeof(r), 5 * SECOND),
+		  sizeof(struct uk_msg_header) + sizeof(struct uk_msg_ool) +
+		      sizeof(struct ipcpeer_ool));
+	const struct ipcpeer_ool *seen =
+	    (const struct ipcpeer_ool *)((struct uk_msg_ool *)(&r.h + 1) + 1);
+	EXPECT_EQ(seen->size, 4 * 4096);
+	EXPECT_EQ(seen->sum, 9); /* the untouched pages came as zeros */
+	struct uk_msg_ool *back = (struct uk_msg_ool *)(&r.h + 1);
+	if (r.h.n_ool == 1) {
+		EXPECT_EQ(((volatile uint8_t *)back->address)[4096 + 7], 9);
+		EXPECT_EQ(uk_vm_free(back->address, back->size), 0);
+	}
+	peer_stop(peer);
+	uk_port_deallocate(svc);
+}

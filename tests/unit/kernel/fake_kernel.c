@@ -327,6 +327,11 @@ bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa)
 	return true;
 }
 
+bool user_page(struct task *t, uaddr_t uaddr, bool write, uint64_t *pa)
+{
+	return arch_translate(t->aspace_root, uaddr, write, pa);
+}
+
 int arch_copy_user(void *dst, const void *src, uint64_t len)
 {
 	const struct fake_aspace *as =
