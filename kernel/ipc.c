@@ -607,6 +607,19 @@ void kmsg_notice_free(struct kmsg *m)
 	kmsg_free(m);
 }
 
+/* Deliver a kernel message through the kernel's own send-once right,
+ * which never waits for queue space: callers bound how many there are. */
+static void kernel_post(struct kmsg *m, struct port *dest, uint64_t badge)
+{
+	m->in_flight = true;
+	m->dest.object = dest;
+	m->dest.right = UK_RIGHT_SEND_ONCE;
+	m->dest.badge = badge;
+	dest->send_once_rights++;
+	port_ref(dest);
+	deliver(m);
+}
+
 void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 		      uk_name_t name, uint32_t irq, uint64_t count)
 {
@@ -623,17 +636,11 @@ void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 	n->name = name;
 	n->irq = irq;
 	n->count = count;
-	m->in_flight = true;
-	m->dest.object = dest;
-	/* The kernel's own send-once right: a notice never waits for queue
-	 * space. That is bounded: every notice was allocated by a request
-	 * (at most one per right and kind, UK_NOTIFY_REQUESTS_MAX per task)
-	 * or an IRQ binding (one each), or is a send-once right's one
-	 * message. */
-	m->dest.right = UK_RIGHT_SEND_ONCE;
-	dest->send_once_rights++;
-	port_ref(dest);
-	deliver(m);
+	/* A notice never waits for queue space. That is bounded: every
+	 * notice was allocated by a request (at most one per right and kind,
+	 * UK_NOTIFY_REQUESTS_MAX per task) or an IRQ binding (one each), or
+	 * is a send-once right's one message. */
+	kernel_post(m, dest, 0);
 }
 
 void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
@@ -656,15 +663,8 @@ void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
 	r->offset = offset;
 	r->length = length;
 	r->access = access;
-	if (queued)
-		return;
-	m->in_flight = true;
-	m->dest.object = dest;
-	m->dest.right = UK_RIGHT_SEND_ONCE;
-	m->dest.badge = badge;
-	dest->send_once_rights++;
-	port_ref(dest);
-	deliver(m);
+	if (!queued)
+		kernel_post(m, dest, badge); /* one per window (UK_WINDOWS_MAX) */
 }
 
 /* ---- send ---- */

@@ -142,7 +142,11 @@ static uint64_t find_gap(struct task *t, uint64_t size)
 static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 {
 	t->vm_version++;
-	for (uint64_t va = start; va < start + size; va += PAGE_SIZE) {
+	/* Sparse (demand-zero) regions may span terabytes: skip what no page
+	 * table covers, so the cost follows what was touched. */
+	for (uint64_t va = start, end = start + size;
+	     (va = arch_next_mapped(t->aspace_root, va, end)) < end;
+	     va += PAGE_SIZE) {
 		uint64_t pa;
 		bool owned;
 		if (arch_unmap_page(t->aspace_root, va, &pa, &owned) && owned) {

@@ -71,6 +71,10 @@ int arch_map_page(struct account *a, uint64_t root, uint64_t va, uint64_t pa,
 /* Unmap one page; returns true if something was mapped, with its frame and
  * whether the address space owned it. */
 bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned);
+/* The first page-aligned address in [va, end) whose leaf page table
+ * exists (end if none): a walk over a sparse range skips what no table
+ * covers. */
+uint64_t arch_next_mapped(uint64_t root, uint64_t va, uint64_t end);
 /* Translate a user address: true when mapped and user-accessible (and
  * writable if want_write). */
 bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa);

@@ -188,6 +188,28 @@ int arch_map_page(struct account *a, uint64_t root, uint64_t va, uint64_t pa,
 	return 0;
 }
 
+uint64_t arch_next_mapped(uint64_t root, uint64_t va, uint64_t end)
+{
+	while (va < end) {
+		const uint64_t *t = phys_to_virt(root);
+		int shift = 39;
+		for (; shift > 12; shift -= 9) {
+			uint64_t e = t[(va >> shift) & 511];
+			if (!(e & PTE_P))
+				break;
+			t = table(e);
+		}
+		if (shift == 12)
+			return va; /* a leaf table: the caller looks at the entry */
+		/* Nothing below this entry: skip all it covers. */
+		uint64_t next = (va | ((1ull << shift) - 1)) + 1;
+		if (next <= va)
+			return end;
+		va = next;
+	}
+	return end;
+}
+
 bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned)
 {
 	uint64_t *pte = walk(root, va, NULL, NULL);

@@ -429,3 +429,20 @@ DEFINE_TEST(LAZY0004, a_demand_zero_region_moves_out_of_line_whole)
 	peer_stop(peer);
 	uk_port_deallocate(svc);
 }
+
+DEFINE_TEST(LAZY0005, freeing_a_huge_sparse_region_costs_what_was_touched)
+{
+	/* 64 TiB of address space, two pages touched: vm_free must not walk
+	 * 2^34 pages in a kernel that cannot be preempted. */
+	uint64_t size = 64ull << 40;
+	long a = uk_vm_allocate(size, UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+
+	EXPECT(a > 0);
+	if (a <= 0)
+		return;
+	((volatile uint8_t *)a)[0] = 1;
+	((volatile uint8_t *)a)[size - 1] = 2;
+	uint64_t t0 = (uint64_t)uk_clock();
+	EXPECT_EQ(uk_vm_free((uint64_t)a, size), 0);
+	EXPECT((uint64_t)uk_clock() - t0 < SECOND / 10);
+}
