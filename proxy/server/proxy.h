@@ -28,6 +28,7 @@
 #define PEERS_MAX 32u
 #define IMPORTS_MAX 1024u
 #define EXPORTS_MAX 1024u
+#define EXPORT_SLOT_MASK 0xffffu /* an export id's slot + 1; above: its generation */
 #define QUESTIONS_MAX 256u
 #define ANSWERS_MAX 256u
 #define PENDING_MAX 64u		     /* messages waiting for a full queue */
@@ -192,6 +193,7 @@ struct peer_counters {
 		handoffs_refused, held_us_max, held_us_sum, held_done;
 	uint64_t limited; /* requests refused: a table was full */
 	uint64_t over_credit; /* MSGs beyond the credit we gave, refused */
+	uint64_t msgs_to_dead; /* MSGs that crossed our PORT_DEAD, refused */
 };
 
 struct peer {
@@ -217,6 +219,13 @@ struct peer {
 	uint32_t next_transfer;
 	struct import imports[IMPORTS_MAX];
 	struct export exports[EXPORTS_MAX];
+	/* Times each export slot was freed: an id is slot + 1 with this
+	 * count above bit 16, so an id the peer still uses after its
+	 * PORT_DEAD never names the next port in that slot. */
+	uint16_t export_gen[EXPORTS_MAX];
+	/* The slot's last export ended by its port's death (PORT_DEAD), not
+	 * by the peer's release: a MSG to that id may have crossed it. */
+	bool export_died[EXPORTS_MAX];
 	struct question questions[QUESTIONS_MAX];
 	struct answer answers[ANSWERS_MAX];
 	struct pending pending[PENDING_MAX];

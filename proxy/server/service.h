@@ -69,8 +69,10 @@ struct proxy_stats {
 	uint64_t over_credit;	 /* MSGs beyond their credit, refused */
 	uint64_t answers_pooled; /* answer ports kept for reuse (kernel
 				    objects that outlive a session; at most 32) */
+	uint64_t msgs_to_dead;	 /* MSGs that crossed our PORT_DEAD: refused
+				    with ERR_DEAD, the session goes on */
 };
-_Static_assert(sizeof(struct proxy_stats) == 224, "proxy_stats layout");
+_Static_assert(sizeof(struct proxy_stats) == 232, "proxy_stats layout");
 _Static_assert(offsetof(struct proxy_stats, over_credit) == 208,
 	       "proxy_stats: fields are appended");
 

@@ -206,9 +206,12 @@ static struct import *import_by_id(struct peer *p, uint32_t id, uint32_t *index)
 
 static struct export *export_by_id(struct peer *p, uint32_t id)
 {
-	if (!id || id > EXPORTS_MAX || !p->exports[id - 1].used)
+	uint32_t slot = id & EXPORT_SLOT_MASK;
+
+	if (!slot || slot > EXPORTS_MAX || !p->exports[slot - 1].used ||
+	    p->exports[slot - 1].id != id)
 		return NULL;
-	return &p->exports[id - 1];
+	return &p->exports[slot - 1];
 }
 
 static void import_drop(struct peer *p, uint32_t i)
@@ -220,8 +223,20 @@ static void import_drop(struct peer *p, uint32_t i)
 	memset(im, 0, sizeof(*im));
 }
 
+/* id named the export in its slot just before the current one, and that
+ * one ended by its port's death. */
+static bool export_crossed_death(const struct peer *p, uint32_t id)
+{
+	uint32_t slot = id & EXPORT_SLOT_MASK;
+
+	return slot && slot <= EXPORTS_MAX && p->export_died[slot - 1] &&
+	       (uint16_t)((id >> 16) + 1) == p->export_gen[slot - 1];
+}
+
 static void export_drop(struct peer *p, struct export *e)
 {
+	p->export_died[e - p->exports] = false;
+	p->export_gen[e - p->exports]++;
 	map_del(e->right, MAP_EXPORT, peer_slot(p));
 	uk_port_deallocate(e->right);
 	memset(e, 0, sizeof(*e));
@@ -363,7 +378,9 @@ static struct export *export_get(struct peer *p, uk_name_t right)
 		return NULL;
 	}
 	struct export *e = &p->exports[i];
-	*e = (struct export){ .used = true, .id = i + 1, .right = right };
+	*e = (struct export){ .used = true,
+			      .id = (i + 1) | (uint32_t)p->export_gen[i] << 16,
+			      .right = right };
 	export_sent(e);
 	map_put(right, MAP_EXPORT, peer_slot(p), i);
 	uk_port_request_notification(right, UK_NOTIFY_DEAD_NAME, notify_port);
@@ -878,6 +895,7 @@ void peer_export_died(struct peer *p, uint32_t index)
 	if (len > 0)
 		append(p, rec, (uint32_t)len);
 	export_drop(p, e);
+	p->export_died[index] = true;
 	flush(p);
 }
 
@@ -1877,11 +1895,17 @@ static void message_start(struct peer *p, const struct px_record *r)
 	}
 	if (r->type == PX_REC_MSG && m->target.id) {
 		struct export *e = export_by_id(p, m->target.id);
-		if (!e) {
+		if (!e && export_crossed_death(p, m->target.id)) {
+			/* Sent before our PORT_DEAD reached the peer: refused as
+			 * a message to a dead port is, and the session goes on. */
+			p->c.msgs_to_dead++;
+			if (!message_refuse_remote(p, m, ERR_DEAD))
+				return;
+			refused = true;
+		} else if (!e) {
 			abort_session(p, "a message to an id never exported");
 			return;
-		}
-		if (!export_credit_take(e)) {
+		} else if (!export_credit_take(e)) {
 			p->c.over_credit++;
 			if (!p->over_said)
 				printf("proxy: node %u sent a message beyond its "
@@ -2212,6 +2236,7 @@ void peer_stats_fill(struct proxy_stats *s)
 		s->bad_records += p->c.bad_records;
 		s->limited += p->c.limited;
 		s->over_credit += p->c.over_credit;
+		s->msgs_to_dead += p->c.msgs_to_dead;
 		const struct px_link_counters *c = &p->link.counters;
 		s->frames_bad += c->bad;
 		s->frames_version += c->version;

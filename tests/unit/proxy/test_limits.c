@@ -245,6 +245,45 @@ static void answer_call(struct peer *p)
  * delivered, its question answered ANSWER_DEAD ERR_LIMIT, its right given
  * back (RELEASE), its region's chunks taken without memory, no credit
  * back for it, the session goes on. CREDIT we send lets it go on. */
+/* A MSG that crossed our PORT_DEAD on the wire is refused with ERR_DEAD
+ * (its rights come back, the session goes on); the slot's next export has
+ * another id, which the old one never reaches; an id never exported still
+ * ends the session. */
+static void test_msg_crossing_port_dead(void **state)
+{
+	(void)state;
+	uk_name_t server;
+	uint32_t id = export_new(pa, &server);
+
+	peer_export_died(pa, (id & EXPORT_SLOT_MASK) - 1);
+	(void)seen(pa); /* the PORT_DEAD */
+	uint32_t id2 = export_new(pa, NULL);
+	assert_int_not_equal(id2, id);
+	assert_int_equal(id2 & EXPORT_SLOT_MASK, id & EXPORT_SLOT_MASK);
+	struct px_cap caps[1] = {sender(600)};
+	send_msg(pa, &(struct spec){.target = id,
+				    .question = 5,
+				    .caps = caps,
+				    .n_caps = 1,
+				    .region = 3000});
+	assert_int_equal(n_sent, 0); /* not to the slot's new port */
+	assert_int_equal(pa->c.msgs_to_dead, 1);
+	assert_int_equal(pa->c.bad_records, 0);
+	assert_int_equal(vm_live, 0);
+	assert_false(pa->as.active);
+	struct seen s = seen(pa);
+	assert_int_equal(s.n_dead, 1);
+	assert_int_equal(s.dead[0].question, 5);
+	assert_int_equal(s.dead[0].status, ERR_DEAD);
+	assert_true(released(&s, 600, 1));
+	send_one_way(pa, id2);
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(pa->c.bad_records, 0);
+	send_one_way(pa, id2 + (7u << 16)); /* a generation never used */
+	assert_int_equal(n_sent, 1);
+	assert_int_equal(pa->c.bad_records, 1);
+}
+
 static void test_beyond_credit_refused(void **state)
 {
 	(void)state;
@@ -818,6 +857,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_beyond_credit_refused, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_msg_crossing_port_dead, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_resent_id_credit_after, setup,
 					    teardown),
