@@ -196,7 +196,6 @@ static int64_t zero_fill(struct task *t, struct vm_region *r, uint64_t va)
 		return rc;
 	}
 	t->frames++;
-	t->zero_fills++;
 	return 0;
 }
 

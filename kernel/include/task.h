@@ -44,7 +44,6 @@ struct task {
 	struct list_node regions; /* struct vm_region, sorted by start */
 	uint64_t frames;	  /* user frames this task owns */
 	unsigned windows;	  /* VM_OBJECT regions (UK_WINDOWS_MAX) */
-	uint64_t zero_fills;	  /* demand-zero pages it took (UK_VM_LAZY) */
 	struct ipc_space space;	  /* names of rights */
 	uint8_t *io_bitmap;	  /* port I/O permissions, NULL: none */
 	/* The capabilities io_enable opened io_bitmap with (not counted: a
