@@ -156,12 +156,11 @@ static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 	}
 }
 
-/* Demand-zero: only the region now; each page on its first touch
- * (zero_fill), charged then. */
-static int map_lazy(struct task *t, uint64_t addr, uint64_t size,
-		    unsigned flags, enum vm_region_kind kind, uint64_t *out)
+/* A new region of t at addr (0: wherever there is room), in the list. */
+static int place_region(struct task *t, uint64_t addr, uint64_t size,
+			unsigned flags, enum vm_region_kind kind,
+			struct vm_region **out)
 {
-	struct vm_region *r;
 	int rc;
 
 	if (addr == 0 && !(addr = find_gap(t, size)))
@@ -169,13 +168,12 @@ static int map_lazy(struct task *t, uint64_t addr, uint64_t size,
 	if ((addr & ~PAGE_MASK) || addr < USER_BASE || addr > USER_TOP ||
 	    size > USER_TOP - addr)
 		return -ERR_INVALID;
-	if ((rc = region_new(t, addr, size, flags, kind, &r)) < 0)
+	if ((rc = region_new(t, addr, size, flags, kind, out)) < 0)
 		return rc;
-	if ((rc = region_insert(t, r)) < 0) {
-		region_free(t, r);
+	if ((rc = region_insert(t, *out)) < 0) {
+		region_free(t, *out);
 		return rc;
 	}
-	*out = addr;
 	return 0;
 }
 
@@ -225,27 +223,23 @@ int vm_map_anonymous(struct task *t, uint64_t addr, uint64_t size,
 		return size ? -ERR_NO_MEMORY : -ERR_INVALID;
 	size = (size + PAGE_SIZE - 1) & PAGE_MASK;
 	pages = size / PAGE_SIZE;
-	if (flags & UK_VM_LAZY)
-		return map_lazy(t, addr, size, flags, kind, out);
+	if (flags & UK_VM_LAZY) {
+		/* Demand-zero: the region now, each page at its first touch
+		 * (zero_fill), charged then. */
+		if ((rc = place_region(t, addr, size, flags, kind, &r)) < 0)
+			return rc;
+		*out = r->start;
+		return 0;
+	}
 	if (pages > kframe_free_count())
 		return -ERR_NO_MEMORY;
 	/* The frames are charged at once, so a request past the quota fails
 	 * before anything is allocated. */
 	if ((rc = account_charge(t->account, size)) < 0)
 		return rc;
-	rc = -ERR_NO_MEMORY;
-	if (addr == 0 && !(addr = find_gap(t, size)))
+	if ((rc = place_region(t, addr, size, flags, kind, &r)) < 0)
 		goto uncharge;
-	rc = -ERR_INVALID;
-	if ((addr & ~PAGE_MASK) || addr < USER_BASE || addr > USER_TOP ||
-	    size > USER_TOP - addr)
-		goto uncharge;
-	if ((rc = region_new(t, addr, size, flags, kind, &r)) < 0)
-		goto uncharge;
-	if ((rc = region_insert(t, r)) < 0) {
-		region_free(t, r);
-		goto uncharge;
-	}
+	addr = r->start;
 	for (uint64_t va = addr; va < addr + size; va += PAGE_SIZE) {
 		uint64_t pa;
 		rc = -ERR_NO_MEMORY;

@@ -670,22 +670,12 @@ static bool check_flood_credit(const struct ctx *c, const struct proxy_stats *s0
 	       DELTA(over_credit) + h->credited == c->counted;
 }
 
-/* Within credit (export 0 has none): nothing over it; the answers table
- * or the waiting list full refused the rest. */
-static bool check_flood_lookups(const struct ctx *c, const struct proxy_stats *s0,
+/* Within credit, and a full table refused the rest: the answers table or
+ * the waiting list for the lookups (export 0 has no credit), the import
+ * table for the rights. */
+static bool check_flood_limited(const struct ctx *c, const struct proxy_stats *s0,
 				const struct proxy_stats *s2,
 				const struct heard *h, char *why, size_t n)
-{
-	(void)c, (void)h;
-	snprintf(why, n, "over_credit +%llu (want +0), limited +%llu (want > 0)",
-		 DELTA(over_credit), DELTA(limited));
-	return DELTA(over_credit) == 0 && DELTA(limited) > 0;
-}
-
-/* Within credit: the import table full refused the rest. */
-static bool check_flood_rights(const struct ctx *c, const struct proxy_stats *s0,
-			       const struct proxy_stats *s2,
-			       const struct heard *h, char *why, size_t n)
 {
 	(void)c, (void)h;
 	snprintf(why, n, "over_credit +%llu (want +0), limited +%llu (want > 0)",
@@ -757,10 +747,10 @@ static const struct attack attacks[] = {
      "credits",
      check_flood_credit},
     {"flood-lookups", BOUNDED, a_flood_lookups,
-     "300 lookups at once, each a question", check_flood_lookups},
+     "300 lookups at once, each a question", check_flood_limited},
     {"flood-rights", BOUNDED, a_flood_rights,
      "1152 distinct rights given at once, within credits",
-     check_flood_rights},
+     check_flood_limited},
 };
 #define N_ATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 
