@@ -248,10 +248,12 @@ static void hello(struct px_link *l, const struct px_frame *f, uint64_t now)
 /* Cumulative ACK and window; false if it acknowledges a frame never sent. */
 static bool take_ack(struct px_link *l, const struct px_frame *f, uint64_t now)
 {
-	if (px_seq_after(l->snd_una, f->ack))
-		return true; /* older than what we know: reordered */
-	if (px_seq_after(f->ack, l->snd_nxt))
-		return false;
+	/* Only snd_una..snd_nxt may be acknowledged. An ACK half the
+	 * sequence space away is neither before nor after snd_una, so the
+	 * range is tested by distance, not by px_seq_after alone. */
+	if ((uint32_t)(f->ack - l->snd_una) > in_flight(l))
+		/* older than what we know (reordered), or never sent */
+		return px_seq_after(l->snd_una, f->ack);
 	l->peer_window = f->window;
 	if (f->ack == l->snd_una)
 		return true;

@@ -731,6 +731,18 @@ static void link_ack_of_a_frame_never_sent_is_dropped(void **state)
 	px_link_input(&ends[1].link, f, ends[0].saved_len, now);
 	assert_int_equal(ends[1].link.counters.bad, 1);
 	assert_int_equal(ends[1].ends, 0);
+	/* Half the sequence space ahead: neither before nor after snd_una
+	 * by serial arithmetic, and never sent (fuzz.proxy_wire found an
+	 * ACK that moved snd_una there, 2^31 frames "in flight"). */
+	uint32_t una = ends[1].link.snd_una;
+	ack = una + 0x80000000u;
+	for (int i = 0; i < 4; i++)
+		f[36 + i] = (uint8_t)(ack >> (8 * i));
+	px_link_input(&ends[1].link, f, ends[0].saved_len, now);
+	assert_int_equal(ends[1].link.counters.bad, 2);
+	assert_int_equal(ends[1].link.snd_una, una);
+	assert_true(ends[1].link.snd_nxt - ends[1].link.snd_una <= PX_WINDOW_MAX);
+	assert_int_equal(ends[1].ends, 0);
 }
 
 static void link_idle_dead_link_answers_old_frames_with_reset(void **s)
