@@ -220,10 +220,50 @@ struct uk_pager_request {
 	uint64_t offset; /* in the memory object, page aligned */
 	uint32_t length; /* bytes wanted (one page in this version) */
 	uint32_t access; /* UK_VM_READ, or UK_VM_WRITE for a write fault */
+	/* The window: [window_offset, window_offset + window_size) of the
+	 * object. A supply must lie inside it, so a pager reading ahead
+	 * clips to it. */
+	uint64_t window_offset;
+	uint64_t window_size;
 };
-_Static_assert(sizeof(struct uk_pager_request) == 72, "uk_pager_request layout");
-_Static_assert(__builtin_offsetof(struct uk_pager_request, offset) == 56,
+_Static_assert(sizeof(struct uk_pager_request) == 88, "uk_pager_request layout");
+_Static_assert(__builtin_offsetof(struct uk_pager_request, offset) == 56 &&
+		       __builtin_offsetof(struct uk_pager_request, window_size) == 80,
 	       "uk_pager_request layout");
+
+/*
+ * Page-out (Mach's data_return). vm_sync(addr, size, flags), by the
+ * mapper on a page-aligned range of one window, hands the pager every
+ * page of the range written since it was supplied or last returned (the
+ * dirty bits of the page tables), in runs of at most 1 MiB: one message
+ * per run, from the kernel, on the window's port with the window's badge,
+ * the bytes as out-of-line memory that is the pager's from then on (it
+ * frees it). Without UK_VM_SYNC_EVICT the pages stay mapped, now clean
+ * (the message carries a copy, charged to the mapper until the pager
+ * receives it); with it every page of the range leaves the window, the
+ * dirty ones moving to the pager without a copy, and a later touch asks
+ * the pager again. Returns pass through the port's queue like any
+ * message: vm_sync waits for room, at most the window's deadline
+ * (ERR_TIMED_OUT), so a pager that does not keep up slows its mapper and
+ * nothing else. A pager that also serves calls on the port sees a call
+ * the mapper makes after vm_sync behind the returns (one queue, in
+ * order): msync is vm_sync, then a call that waits for the writes.
+ */
+#define UK_MSG_ID_PAGER_RETURN 0x7f000021u
+#define UK_VM_SYNC_EVICT 0x1u	     /* vm_sync: drop the range's pages */
+#define UK_PAGER_RETURN_DIRTY 0x1u   /* written since supplied / returned */
+#define UK_PAGER_RETURN_EVICTED 0x2u /* no longer in the window */
+struct uk_pager_return {
+	struct uk_msg_header header; /* n_ool 1, n_ports 0 */
+	struct uk_msg_ool data;	     /* length bytes, the pager's memory */
+	uint64_t object;	     /* the window's id */
+	uint64_t offset;	     /* in the memory object, page aligned */
+	uint32_t length;	     /* bytes: whole pages, at most 1 MiB */
+	uint32_t flags;		     /* UK_PAGER_RETURN_* */
+};
+_Static_assert(sizeof(struct uk_pager_return) == 96, "uk_pager_return layout");
+_Static_assert(__builtin_offsetof(struct uk_pager_return, object) == 72,
+	       "uk_pager_return layout");
 
 /* port_info result. */
 struct uk_port_info {
