@@ -591,13 +591,18 @@ void ipc_port_joined_set(struct port *p)
 	}
 }
 
-int kmsg_notice_alloc(struct account *a, struct kmsg **out)
+int kmsg_kernel_alloc(struct account *a, uint32_t size, struct kmsg **out)
 {
-	int rc = kmsg_alloc(a, sizeof(struct uk_notification), out);
+	int rc = kmsg_alloc(a, size, out);
 
 	if (rc == 0)
 		(*out)->kernel = true;
 	return rc;
+}
+
+int kmsg_notice_alloc(struct account *a, struct kmsg **out)
+{
+	return kmsg_kernel_alloc(a, sizeof(struct uk_notification), out);
 }
 
 void kmsg_notice_free(struct kmsg *m)
@@ -645,13 +650,14 @@ void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 
 void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
 		     uint64_t object, uint64_t offset, uint32_t length,
-		     uint32_t access)
+		     uint32_t access, uint64_t window_offset,
+		     uint64_t window_size)
 {
 	struct uk_pager_request *r = (struct uk_pager_request *)m->data;
 	bool queued = m->in_flight;
 
-	_Static_assert(sizeof(*r) == sizeof(struct uk_notification),
-		       "a pager request is a notice's size");
+	_Static_assert(sizeof(*r) <= KMSG_SMALL, "a pager request is small");
+	kassert(m->size == sizeof(*r));
 	if (!queued && !dest->alive)
 		return;
 	/* Still queued (the pager has not taken the last request, which was
@@ -663,11 +669,77 @@ void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
 	r->offset = offset;
 	r->length = length;
 	r->access = access;
+	r->window_offset = window_offset;
+	r->window_size = window_size;
 	if (!queued)
 		kernel_post(m, dest, badge); /* one per window (UK_WINDOWS_MAX) */
 }
 
+int kmsg_return_alloc(struct account *a, uint64_t npages, struct kmsg **out,
+		      uint64_t **frames)
+{
+	struct kmsg *m;
+	uint32_t array_frames = (uint32_t)((npages * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	int rc = kmsg_kernel_alloc(a, sizeof(struct uk_pager_return), &m);
+
+	if (rc < 0)
+		return rc;
+	struct kmsg_ool *o = &m->ool[0];
+	if ((rc = account_frames_alloc(a, array_frames, &o->array_phys)) < 0) {
+		kmsg_free(m);
+		return rc;
+	}
+	o->array_frames = array_frames;
+	o->frames = arch_phys_to_virt(o->array_phys);
+	m->n_ool = 1;
+	*out = m;
+	*frames = o->frames;
+	return 0;
+}
+
+void kmsg_return_discard(struct kmsg *m, uint64_t npages)
+{
+	m->ool[0].npages = npages;
+	kmsg_free(m);
+}
+
+void kmsg_return_post(struct kmsg *m, struct port *dest, uint64_t badge,
+		      uint64_t object, uint64_t offset, uint64_t npages,
+		      uint32_t flags)
+{
+	struct uk_pager_return *r = (struct uk_pager_return *)m->data;
+
+	_Static_assert(sizeof(*r) <= KMSG_SMALL, "a pager return is small");
+	kassert(dest->alive && npages && npages * PAGE_SIZE <= UINT32_MAX);
+	m->ool[0].npages = npages;
+	m->ool[0].size = npages * PAGE_SIZE;
+	memset(r, 0, sizeof(*r));
+	r->header.size = sizeof(*r);
+	r->header.id = UK_MSG_ID_PAGER_RETURN;
+	r->header.n_ool = 1;
+	r->data.size = npages * PAGE_SIZE;
+	r->data.flags = UK_OOL_MOVE;
+	r->object = object;
+	r->offset = offset;
+	r->length = (uint32_t)(npages * PAGE_SIZE);
+	r->flags = flags;
+	/* Bounded by the queue: vm_sync waited for room (kmsg_wait_room). */
+	kernel_post(m, dest, badge);
+}
+
 /* ---- send ---- */
+
+static uint64_t left_until(uint64_t deadline);
+
+int64_t kmsg_wait_room(struct port *p, uint64_t deadline)
+{
+	if (!p->alive)
+		return -ERR_DEAD;
+	if (p->queued < p->limit || waiting_receiver(p))
+		return 0;
+	int64_t w = sched_block(&p->senders, left_until(deadline));
+	return w < 0 ? w : 1;
+}
 
 static uint64_t deadline_of(uint64_t timeout_ns)
 {

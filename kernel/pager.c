@@ -47,7 +47,8 @@ int pager_object_new(struct task *t, struct port *p, uint64_t badge,
 	memset(o, 0, sizeof(*o));
 	/* The request is the window's from now on, so a fault never finds
 	 * no memory to ask with (as notices are allocated when requested). */
-	if ((rc = kmsg_notice_alloc(t->account, &o->request)) < 0) {
+	if ((rc = kmsg_kernel_alloc(t->account, sizeof(struct uk_pager_request),
+				    &o->request)) < 0) {
 		account_object_free(t->account, &object_cache, o);
 		return rc;
 	}
@@ -118,7 +119,8 @@ int64_t pager_fault(struct vm_object *o, uint64_t off, bool write,
 		o->requested_offset = off;
 		o->faults++;
 		kmsg_pager_post(o->request, o->port, o->badge, o->id, off,
-				PAGE_SIZE, write ? UK_VM_WRITE : UK_VM_READ);
+				PAGE_SIZE, write ? UK_VM_WRITE : UK_VM_READ,
+				o->offset, o->size);
 	}
 	/* o may be gone when this returns: the caller looks again. */
 	return sched_block(&o->waiters, deadline - now);

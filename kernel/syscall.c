@@ -326,6 +326,15 @@ int64_t sys_vm_free(uint64_t addr, uint64_t size)
 	return vm_free_region(current->task, addr, size);
 }
 
+int64_t sys_vm_sync(uint64_t addr, uint64_t size, uint64_t flags)
+{
+	if (flags & ~(uint64_t)UK_VM_SYNC_EVICT)
+		return -ERR_INVALID;
+	if (user_range_ok(addr, size) < 0)
+		return -ERR_FAULT;
+	return vm_sync(current->task, addr, size, (unsigned)flags);
+}
+
 int64_t sys_task_kill(uint64_t id)
 {
 	struct task *t = task_lookup(id);

@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "hwcap.h"
+#include "ipc.h"
 #include "kernel.h"
 #include "pager.h"
 #include "quota.h"
@@ -661,4 +662,108 @@ int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error)
 	if (!r || r->kind != VM_ANONYMOUS || !(r->flags & UK_VM_LAZY))
 		return -ERR_FAULT;
 	return vm_page_fault(t, addr, error);
+}
+
+/* Return the run of n dirty pages of window o at va (see vm_sync): a
+ * copy of each (kept, now clean) or the frames themselves (evicted). */
+static int return_run(struct task *t, struct vm_object *o, uint64_t va,
+		      uint64_t n, bool evict)
+{
+	struct kmsg *m;
+	uint64_t *frames, pa;
+	int rc = kmsg_return_alloc(t->account, n, &m, &frames);
+
+	if (rc < 0)
+		return rc;
+	if (evict) {
+		t->vm_version++;
+		for (uint64_t i = 0; i < n; i++) {
+			bool owned;
+			bool mapped = arch_unmap_page(t->aspace_root,
+						      va + i * PAGE_SIZE, &pa, &owned);
+			/* A window's frames are its own (pager_supply). */
+			kassert(mapped && owned);
+			frames[i] = pa;
+			t->frames--;
+		}
+	} else {
+		/* Copy every page before any dirty bit is cleared, so a
+		 * failure leaves them all dirty. */
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t copy;
+			if ((rc = account_frame_alloc(t->account, &copy)) < 0) {
+				kmsg_return_discard(m, i);
+				return rc;
+			}
+			arch_page_state(t->aspace_root, va + i * PAGE_SIZE, false, &pa);
+			memcpy(arch_phys_to_virt(copy), arch_phys_to_virt(pa), PAGE_SIZE);
+			frames[i] = copy;
+		}
+		for (uint64_t i = 0; i < n; i++)
+			arch_page_state(t->aspace_root, va + i * PAGE_SIZE, true, &pa);
+	}
+	kmsg_return_post(m, o->port, o->badge, o->id, o->offset + (va - o->va), n,
+			 UK_PAGER_RETURN_DIRTY |
+				 (evict ? UK_PAGER_RETURN_EVICTED : 0));
+	return 0;
+}
+
+#define RETURN_PAGES_MAX (PAGER_SUPPLY_MAX / PAGE_SIZE)
+
+int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags)
+{
+	struct vm_region *r = region_containing(t, addr);
+	bool evict = flags & UK_VM_SYNC_EVICT;
+	uint64_t end = addr + size, va = addr, deadline = 0, returned = 0, pa;
+
+	if (!r || r->kind != VM_OBJECT || (addr & ~PAGE_MASK) ||
+	    (size & ~PAGE_MASK) || !size || size > r->start + r->size - addr)
+		return -ERR_INVALID;
+	const uint64_t id = r->object->id;
+	for (;;) {
+		/* Waiting for room let other threads run: the window may be
+		 * gone, or its pages changed. */
+		r = region_containing(t, va < end ? va : addr);
+		if (!r || r->kind != VM_OBJECT || r->object->id != id)
+			return -ERR_DEAD;
+		struct vm_object *o = r->object;
+		/* The next run of dirty pages from va; with evict, the clean
+		 * pages before it go on the way. */
+		uint64_t first = 0, n = 0;
+		while (va < end && n < RETURN_PAGES_MAX) {
+			uint64_t next = arch_next_mapped(t->aspace_root, va, end);
+			if (n && next != va)
+				break; /* a hole ends the run */
+			if ((va = next) >= end)
+				break;
+			int st = arch_page_state(t->aspace_root, va, false, &pa);
+			if (st & ARCH_PAGE_DIRTY) {
+				if (!n++)
+					first = va;
+			} else if (n) {
+				break;
+			} else if (st && evict) {
+				bool owned;
+				t->vm_version++;
+				arch_unmap_page(t->aspace_root, va, &pa, &owned);
+				account_frames_free(t->account, pa, 1);
+				t->frames--;
+			}
+			va += PAGE_SIZE;
+		}
+		if (!n)
+			return (int64_t)returned;
+		if (o->dead)
+			return -ERR_DEAD;
+		if (!deadline)
+			deadline = timer_now_ns() + o->deadline_ns;
+		int64_t rc = kmsg_wait_room(o->port, deadline);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 && (rc = return_run(t, o, first, n, evict)) < 0)
+			return rc;
+		if (rc == 0)
+			returned += n;
+		va = rc == 0 ? first + n * PAGE_SIZE : first;
+	}
 }

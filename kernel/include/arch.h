@@ -78,6 +78,14 @@ uint64_t arch_next_mapped(uint64_t root, uint64_t va, uint64_t end);
 /* Translate a user address: true when mapped and user-accessible (and
  * writable if want_write). */
 bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa);
+/* A user page's state: ARCH_PAGE_PRESENT (its frame in *pa), and
+ * ARCH_PAGE_DIRTY when written since it was mapped or its dirty bit was
+ * last cleared (clear_dirty clears it). A write by the kernel through
+ * arch_translate(want_write) counts. */
+#define ARCH_PAGE_PRESENT 0x1
+#define ARCH_PAGE_DIRTY 0x2
+int arch_page_state(uint64_t root, uint64_t va, bool clear_dirty,
+		    uint64_t *pa);
 void arch_activate_aspace(uint64_t root);
 uint64_t arch_kernel_root(void);
 /* Check every present entry of the kernel's tables, and of root's user

@@ -264,13 +264,29 @@ void ipc_port_joined_set(struct port *p);
  * owner posts it again; clearing kept on a notice in flight makes it free
  * itself. */
 int kmsg_notice_alloc(struct account *a, struct kmsg **out);
+/* A kernel message of size bytes (at most KMSG_SMALL), as a notice. */
+int kmsg_kernel_alloc(struct account *a, uint32_t size, struct kmsg **out);
 void kmsg_notice_free(struct kmsg *m);
 /* A pager request (struct uk_pager_request) on a notice-sized kept kmsg,
  * through the kernel's own send-once right, carrying badge; if m is still
  * queued, its body is rewritten in place instead. */
 void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
 		     uint64_t object, uint64_t offset, uint32_t length,
-		     uint32_t access);
+		     uint32_t access, uint64_t window_offset,
+		     uint64_t window_size);
+/* A pager return (struct uk_pager_return): allocate one, charged to a,
+ * with room for npages frames in *frames; the caller fills them (frames
+ * charged to a) and posts it to a live port, or discards it with the
+ * first filled frames freed. The queue has room: kmsg_wait_room returns
+ * 0 if there is room, 1 after waiting (look again: anything may have
+ * changed), or ERR_DEAD / ERR_TIMED_OUT. */
+int kmsg_return_alloc(struct account *a, uint64_t npages, struct kmsg **out,
+		      uint64_t **frames);
+void kmsg_return_discard(struct kmsg *m, uint64_t filled);
+void kmsg_return_post(struct kmsg *m, struct port *dest, uint64_t badge,
+		      uint64_t object, uint64_t offset, uint64_t npages,
+		      uint32_t flags);
+int64_t kmsg_wait_room(struct port *p, uint64_t deadline);
 void kmsg_notice_post(struct kmsg *m, struct port *dest, uint32_t id,
 		      uk_name_t name, uint32_t irq, uint64_t count);
 /* Queue a send-once-died notice on p (allocated now; see port.c). */

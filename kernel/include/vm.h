@@ -2,8 +2,9 @@
 /*
  * User address-space regions. Every mapping a task has belongs to one
  * region (image segment, stack, anonymous memory or a physical window such
- * as the boot archive); regions never overlap. Anonymous memory is
- * allocated and zeroed eagerly: there is no demand paging yet.
+ * as the boot archive, or a window onto a pager's memory object);
+ * regions never overlap. Anonymous memory is allocated and zeroed
+ * eagerly unless asked for lazily (UK_VM_LAZY: zeroed at first touch).
  */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
@@ -63,6 +64,15 @@ int vm_map_object(struct task *t, struct port *p, uint64_t badge,
 #define VM_FAULT_PRESENT 0x1u
 #define VM_FAULT_WRITE 0x2u
 int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error);
+/* Page-out (uk/ipc.h): the dirty pages of [addr, addr + size), a
+ * page-aligned range inside one window of t, go to its pager, and with
+ * UK_VM_SYNC_EVICT every page of the range leaves the window. May wait
+ * for room in the pager's queue, up to the window's deadline. Returns
+ * the pages returned, or ERR_INVALID (not inside one window), ERR_DEAD
+ * (the pager's port died, or the window went while waiting),
+ * ERR_TIMED_OUT, ERR_LIMIT / ERR_NO_MEMORY (copies t cannot pay for);
+ * pages returned before an error stay returned. */
+int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags);
 /* The same for a fault of the kernel's checked copy on a user address:
  * only demand-zero pages, which never wait. */
 int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error);

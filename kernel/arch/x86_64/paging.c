@@ -243,11 +243,36 @@ bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa)
 	e = ((uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 21) & 511];
 	if ((e & need) != need)
 		return false;
-	e = ((uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 12) & 511];
+	uint64_t *pte = &((uint64_t *)phys_to_virt(e & PTE_ADDR))[(va >> 12) & 511];
+	e = *pte;
 	if ((e & need) != need || (want_write && !(e & PTE_W)))
 		return false;
+	/* The kernel writes through its own mapping of the frame: mark the
+	 * page written as the CPU would (page-out reads the dirty bit). */
+	if (want_write && !(e & PTE_D))
+		*pte = e | PTE_D | PTE_A;
 	*pa = (e & PTE_ADDR) | (va & ~PAGE_MASK);
 	return true;
+}
+
+int arch_page_state(uint64_t root, uint64_t va, bool clear_dirty,
+		    uint64_t *pa)
+{
+	uint64_t *pte = walk(root, va, NULL, NULL);
+
+	if (!pte || !(*pte & PTE_P))
+		return 0;
+	*pa = *pte & PTE_ADDR;
+	if (!(*pte & PTE_D))
+		return ARCH_PAGE_PRESENT;
+	if (clear_dirty) {
+		*pte &= ~PTE_D;
+		/* A TLB entry that has the page dirty would let the next
+		 * write through without setting the bit again. */
+		if (root == (read_cr3() & PTE_ADDR))
+			invlpg(va);
+	}
+	return ARCH_PAGE_PRESENT | ARCH_PAGE_DIRTY;
 }
 
 void arch_activate_aspace(uint64_t root)
