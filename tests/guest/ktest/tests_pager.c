@@ -446,3 +446,252 @@ DEFINE_TEST(LAZY0005, freeing_a_huge_sparse_region_costs_what_was_touched)
 	EXPECT_EQ(uk_vm_free((uint64_t)a, size), 0);
 	EXPECT((uint64_t)uk_clock() - t0 < SECOND / 10);
 }
+
+/* ---- page-out (uk/ipc.h, "Page-out"): this task maps a window of its
+ * own port; a thread of it is the pager, with a backing store that
+ * returns update, so a page evicted and touched again comes back with
+ * what was written. ---- */
+
+#define STORE_PAGES 8
+#define RETURNS_MAX 16
+
+static struct {
+	uk_name_t port;
+	volatile int stop, stalled;
+	volatile unsigned requests, returns, returned_pages, lost;
+	struct {
+		uint64_t offset, length;
+		uint32_t flags;
+		uint8_t first; /* the first byte of the data */
+	} ret[RETURNS_MAX];
+	uint8_t store[STORE_PAGES * 4096];
+} pg;
+static union ipc_buf pg_msg;
+
+static void pager_thread(struct bg *b)
+{
+	while (!pg.stop) {
+		if (pg.stalled) {
+			uk_sleep(MS);
+			continue;
+		}
+		long rc = msg_receive(pg.port, &pg_msg, 10 * MS);
+		if (rc < 0)
+			continue;
+		const struct uk_msg_header *h = &pg_msg.h;
+		if (h->id == UK_MSG_ID_PAGER_REQUEST) {
+			const struct uk_pager_request *r = (const void *)h;
+			pg.requests++;
+			if (r->offset < sizeof(pg.store))
+				uk_pager_supply(pg.port, r->object, r->offset,
+						(uint64_t)&pg.store[r->offset],
+						4096);
+			continue;
+		}
+		if (h->id != UK_MSG_ID_PAGER_RETURN || !(h->flags & UK_MSG_KERNEL) ||
+		    h->size != sizeof(struct uk_pager_return)) {
+			pg.lost++;
+			continue;
+		}
+		const struct uk_pager_return *r = (const void *)h;
+		const uint8_t *data = (const uint8_t *)r->data.address;
+		if (r->data.size != r->length || !data ||
+		    r->offset + r->length > sizeof(pg.store)) {
+			pg.lost++;
+		} else {
+			memcpy(&pg.store[r->offset], data, r->length);
+			if (pg.returns < RETURNS_MAX) {
+				pg.ret[pg.returns].offset = r->offset;
+				pg.ret[pg.returns].length = r->length;
+				pg.ret[pg.returns].flags = r->flags;
+				pg.ret[pg.returns].first = data[0];
+			}
+		}
+		if (r->data.size)
+			uk_vm_free(r->data.address, r->data.size);
+		pg.returned_pages += r->length / 4096;
+		pg.returns++;
+	}
+	b->rc = 0;
+}
+
+static struct bg pg_bg;
+
+/* A window of STORE_PAGES pages on a new port served by pager_thread;
+ * returns its address (0 on failure). */
+static volatile uint8_t *pager_start(uint64_t deadline_ns)
+{
+	memset(&pg, 0, sizeof(pg));
+	for (unsigned i = 0; i < sizeof(pg.store); i++)
+		pg.store[i] = ipcpeer_window_byte(i);
+	pg.port = port_new_send(1);
+	long addr = uk_vm_map_object(pg.port, 0, sizeof(pg.store),
+				     UK_VM_READ | UK_VM_WRITE, deadline_ns);
+	EXPECT(addr > 0);
+	bg_start(&pg_bg, pager_thread);
+	return addr > 0 ? (volatile uint8_t *)addr : NULL;
+}
+
+static void pager_end(volatile uint8_t *w)
+{
+	pg.stop = 1;
+	EXPECT(bg_wait(&pg_bg, 5 * SECOND));
+	if (w)
+		EXPECT_EQ(uk_vm_free((uint64_t)w, sizeof(pg.store)), 0);
+	uk_port_destroy(pg.port);
+}
+
+/* Wait (at most 5 s) until the pager has seen n returns. */
+static void returns_seen(unsigned n)
+{
+	uint64_t end = (uint64_t)uk_clock() + 5 * SECOND;
+
+	while (pg.returns < n && (uint64_t)uk_clock() < end)
+		uk_sleep(MS);
+	EXPECT_EQ(pg.returns, n);
+}
+
+static void touch_all(volatile uint8_t *w)
+{
+	for (unsigned p = 0; p < STORE_PAGES; p++)
+		EXPECT_EQ(w[p * 4096 + 9], ipcpeer_window_byte(p * 4096 + 9));
+}
+
+DEFINE_TEST(PGR0009, vm_sync_returns_exactly_the_written_pages)
+{
+	volatile uint8_t *w = pager_start(0);
+
+	if (!w)
+		return;
+	touch_all(w);
+	EXPECT_EQ(pg.requests, STORE_PAGES);
+	/* Nothing written yet: nothing to return. */
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 0);
+	w[1 * 4096] = 0xa1;
+	w[2 * 4096] = 0xa2;
+	w[5 * 4096] = 0xa5;
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 3);
+	returns_seen(2); /* two runs: pages 1-2 and page 5 */
+	EXPECT_EQ(pg.ret[0].offset, 4096);
+	EXPECT_EQ(pg.ret[0].length, 8192);
+	EXPECT_EQ(pg.ret[0].flags, UK_PAGER_RETURN_DIRTY);
+	EXPECT_EQ(pg.ret[0].first, 0xa1);
+	EXPECT_EQ(pg.ret[1].offset, 5 * 4096);
+	EXPECT_EQ(pg.ret[1].length, 4096);
+	EXPECT_EQ(pg.ret[1].first, 0xa5);
+	EXPECT_EQ(pg.store[2 * 4096], 0xa2);
+	EXPECT_EQ(pg.lost, 0);
+	/* The pages stayed, clean: no new request, nothing more to return
+	 * until written again. */
+	EXPECT_EQ(w[2 * 4096], 0xa2);
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 0);
+	w[2 * 4096 + 100] = 0xb2;
+	EXPECT_EQ(uk_vm_sync((uint64_t)w + 2 * 4096, 4096, 0), 1);
+	returns_seen(3);
+	EXPECT_EQ(pg.store[2 * 4096 + 100], 0xb2);
+	EXPECT_EQ(pg.requests, STORE_PAGES);
+	pager_end(w);
+}
+
+DEFINE_TEST(PGR0010, evicted_pages_come_back_from_the_pager_as_written)
+{
+	volatile uint8_t *w = pager_start(0);
+
+	if (!w)
+		return;
+	touch_all(w);
+	w[0] = 0xe0;
+	w[3 * 4096 + 5] = 0xe3;
+	uint64_t before = used_now();
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), UK_VM_SYNC_EVICT), 2);
+	returns_seen(2);
+	EXPECT_EQ(pg.ret[0].flags, UK_PAGER_RETURN_DIRTY | UK_PAGER_RETURN_EVICTED);
+	/* Every page left the window (the pager holds what was returned). */
+	EXPECT(used_now() <= before - (STORE_PAGES - 2) * 4096);
+	unsigned asked = pg.requests;
+	EXPECT_EQ(w[0], 0xe0);
+	EXPECT_EQ(w[3 * 4096 + 5], 0xe3);
+	EXPECT_EQ(w[6 * 4096 + 1], ipcpeer_window_byte(6 * 4096 + 1));
+	EXPECT_EQ(pg.requests, asked + 3);
+	/* Clean pages evicted are not returned. */
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), UK_VM_SYNC_EVICT), 0);
+	EXPECT_EQ(pg.returns, 2);
+	pager_end(w);
+}
+
+DEFINE_TEST(PGR0011, the_kernels_own_writes_into_a_window_make_it_dirty)
+{
+	uk_name_t svc;
+	long peer = peer_serve(&svc);
+	volatile uint8_t *w = pager_start(0);
+
+	EXPECT(peer > 0);
+	if (!w || peer <= 0)
+		return;
+	touch_all(w);
+	/* The peer's thread copies its reply into page 4 through the
+	 * kernel's mapping of the frame, not this task's page tables. */
+	long rc = peer_call(svc, IPCPEER_ECHO, NULL, 0, "dirty", 5,
+			    (union ipc_buf *)(w + 4 * 4096));
+	EXPECT_EQ(rc, sizeof(struct uk_msg_header) + 5);
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 1);
+	returns_seen(1);
+	EXPECT_EQ(pg.ret[0].offset, 4 * 4096);
+	EXPECT(memcmp(&pg.store[4 * 4096 + sizeof(struct uk_msg_header)],
+		      "dirty", 5) == 0);
+	peer_stop(peer);
+	uk_port_deallocate(svc);
+	pager_end(w);
+}
+
+DEFINE_TEST(PGR0012, vm_sync_checks_its_arguments)
+{
+	volatile uint8_t *w = pager_start(0);
+	long anon = uk_vm_allocate(4096, UK_VM_READ | UK_VM_WRITE);
+
+	EXPECT(anon > 0);
+	if (!w)
+		return;
+	uint64_t a = (uint64_t)w, size = sizeof(pg.store);
+	EXPECT_ERR(uk_vm_sync((uint64_t)anon, 4096, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a + 1, 4096, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a, 100, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a, 0, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a, size + 4096, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a + 4096, size, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(a, size, 0x10), ERR_INVALID);
+	EXPECT_ERR(uk_vm_sync(0xffff800000000000ull, 4096, 0), ERR_FAULT);
+	EXPECT_ERR(uk_vm_sync(a, ~0ull & ~4095ull, 0), ERR_FAULT);
+	EXPECT_EQ(uk_vm_sync(a, size, 0), 0); /* untouched: nothing */
+	uk_vm_free((uint64_t)anon, 4096);
+	pager_end(w);
+}
+
+DEFINE_TEST(PGR0013, a_pager_that_does_not_take_returns_slows_only_its_mapper)
+{
+	/* Deadline 100 ms for each wait; the pager's queue holds one. */
+	volatile uint8_t *w = pager_start(100 * MS);
+
+	if (!w)
+		return;
+	touch_all(w);
+	EXPECT_EQ(uk_port_set_limit(pg.port, 1), 0);
+	pg.stalled = 1;
+	uk_sleep(20 * MS); /* the pager thread is in its stalled loop */
+	w[0] = 1;
+	w[2 * 4096] = 2;
+	w[4 * 4096] = 3; /* three runs: three messages */
+	uint64_t t0 = (uint64_t)uk_clock();
+	EXPECT_ERR(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), ERR_TIMED_OUT);
+	uint64_t took = (uint64_t)uk_clock() - t0;
+	EXPECT(took >= 90 * MS && took < SECOND);
+	/* One return queued, not three: the queue's limit held. */
+	EXPECT_EQ(queued_on(pg.port), 1);
+	pg.stalled = 0;
+	returns_seen(1);
+	/* What was not returned is still dirty and goes now. */
+	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 2);
+	returns_seen(3);
+	EXPECT_EQ(pg.store[4 * 4096], 3);
+	pager_end(w);
+}
