@@ -140,30 +140,59 @@ static uk_name_t pager_port;
 static uint8_t pager_page[4096] __attribute__((aligned(4096)));
 static uint8_t pager_stack[16384] __attribute__((aligned(16)));
 static uint64_t pager_served;
+static volatile uint64_t pager_returned;
 
-/* A pager thread of this task: every request gets pager_page. */
+/* A pager thread of this task: every request gets pager_page; returned
+ * pages are counted and freed. */
 static void pager_thread(uint64_t arg)
 {
 	static union {
 		struct uk_pager_request r;
+		struct uk_pager_return ret;
 		uint8_t bytes[256];
 	} m;
 
 	(void)arg;
 	while (uk_ipc_receive(pager_port, &m.r.header, sizeof(m),
-			      UK_TIMEOUT_INFINITE) >= 0 &&
-	       m.r.header.id == UK_MSG_ID_PAGER_REQUEST)
-		if (uk_pager_supply(pager_port, m.r.object, m.r.offset,
-				    (uint64_t)pager_page, 4096) == 1)
-			pager_served++;
+			      UK_TIMEOUT_INFINITE) >= 0) {
+		if (m.r.header.id == UK_MSG_ID_PAGER_REQUEST) {
+			if (uk_pager_supply(pager_port, m.r.object, m.r.offset,
+					    (uint64_t)pager_page, 4096) == 1)
+				pager_served++;
+		} else if (m.r.header.id == UK_MSG_ID_PAGER_RETURN) {
+			if (m.ret.data.size == m.ret.length)
+				pager_returned += m.ret.length / 4096;
+			uk_vm_free(m.ret.data.address, m.ret.data.size);
+		} else {
+			break;
+		}
+	}
 	uk_thread_exit();
+}
+
+/* Write every page of the window, then return them all; the time runs
+ * until the pager thread has received and freed every one. */
+static long page_out(volatile uint8_t *w, unsigned flags, uint64_t *per_page)
+{
+	for (uint64_t i = 0; i < FAULT_PAGES; i++)
+		w[i * 4096 + 1] = (uint8_t)i;
+	pager_returned = 0;
+	uint64_t start = rdtsc();
+	long rc = uk_vm_sync((uint64_t)w, FAULT_PAGES * 4096ull, flags);
+	if (rc != FAULT_PAGES)
+		return rc < 0 ? rc : -ERR_CORRUPT;
+	while (pager_returned < FAULT_PAGES)
+		uk_yield();
+	*per_page = (rdtsc() - start) / FAULT_PAGES;
+	return 0;
 }
 
 /* Per page: a fault on a window served by a pager in this task (fault,
  * request, switch to the pager, receive, supply of 4 KiB, switch back),
  * and, for scale, vm_allocate's eager zeroed pages touched once. */
 static long page_faults(uint64_t *per_fault, uint64_t *per_anon,
-			uint64_t *per_zero)
+			uint64_t *per_zero, uint64_t *per_sync,
+			uint64_t *per_evict)
 {
 	long port = uk_port_allocate(UK_RIGHT_RECEIVE), rc;
 
@@ -189,6 +218,11 @@ static long page_faults(uint64_t *per_fault, uint64_t *per_anon,
 	*per_fault = (rdtsc() - start) / FAULT_PAGES;
 	if (sum != 0x42ull * FAULT_PAGES || pager_served != FAULT_PAGES)
 		return -ERR_CORRUPT;
+	/* Page-out: write-back that keeps the pages (a copy each), then
+	 * eviction (the frames themselves move). */
+	if ((rc = page_out(w, 0, per_sync)) < 0 ||
+	    (rc = page_out(w, UK_VM_SYNC_EVICT, per_evict)) < 0)
+		return rc;
 	uk_vm_free((uint64_t)addr, FAULT_PAGES * 4096ull);
 	uk_port_destroy((uint64_t)port); /* the pager thread ends */
 	start = rdtsc();
@@ -281,8 +315,9 @@ int main(int argc, char **argv)
 			       tsc_unit_one(), OOL_ROUNDS);
 		}
 	}
-	uint64_t per_fault, per_anon, per_zero;
-	if ((rc = page_faults(&per_fault, &per_anon, &per_zero)) < 0) {
+	uint64_t per_fault, per_anon, per_zero, per_sync, per_evict;
+	if ((rc = page_faults(&per_fault, &per_anon, &per_zero, &per_sync,
+			      &per_evict)) < 0) {
 		printf("ipcbench: page faults failed: %s\n", err_str(rc));
 		return 1;
 	}
@@ -290,6 +325,12 @@ int main(int argc, char **argv)
 	       "faulting task): %lu %s per 4 KiB page, %lu.%02lu bytes per %s "
 	       "(mean of %d)\n", per_fault, unit, 4096 / per_fault,
 	       4096 * 100 / per_fault % 100, tsc_unit_one(), FAULT_PAGES);
+	printf("bench: page-out to a local pager, pages kept (vm_sync, a copy "
+	       "each, received and freed by the pager): %lu %s per dirty 4 KiB "
+	       "page (mean of %d)\n", per_sync, unit, FAULT_PAGES);
+	printf("bench: page-out to a local pager, pages evicted (vm_sync "
+	       "UK_VM_SYNC_EVICT, frames moved): %lu %s per dirty 4 KiB page "
+	       "(mean of %d)\n", per_evict, unit, FAULT_PAGES);
 	printf("bench: anonymous memory, allocated eagerly and zeroed by the "
 	       "kernel, first touch: %lu %s per 4 KiB page (mean of %d)\n",
 	       per_anon, unit, FAULT_PAGES);
