@@ -671,8 +671,15 @@ void kmsg_pager_post(struct kmsg *m, struct port *dest, uint64_t badge,
 	r->access = access;
 	r->window_offset = window_offset;
 	r->window_size = window_size;
-	if (!queued)
+	if (!queued) {
 		kernel_post(m, dest, badge); /* one per window (UK_WINDOWS_MAX) */
+		return;
+	}
+	/* To the back of the queue: a return of this page posted since
+	 * (vm_sync, pager_flush) must reach the pager before it is asked
+	 * for the page again, or it would answer with what it had before. */
+	list_remove(&m->link);
+	list_push_back(&dest->queue, &m->link);
 }
 
 int kmsg_return_alloc(struct account *a, uint64_t npages, struct kmsg **out,

@@ -208,6 +208,19 @@ int64_t sys_pager_supply(uint64_t port, uint64_t object, uint64_t offset,
 	return rc < 0 ? rc : (int64_t)installed;
 }
 
+int64_t sys_pager_flush(uint64_t port, uint64_t object, uint64_t offset,
+			uint64_t size)
+{
+	struct vm_object *o;
+	int64_t rc = find_window(port, object, &o);
+
+	if (rc < 0)
+		return rc;
+	if (!in_window(o, offset, size))
+		return -ERR_INVALID;
+	return vm_object_flush(o, offset, size);
+}
+
 int64_t sys_pager_error(uint64_t port, uint64_t object, uint64_t offset,
 			uint64_t error)
 {

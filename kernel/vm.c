@@ -710,11 +710,46 @@ static int return_run(struct task *t, struct vm_object *o, uint64_t va,
 
 #define RETURN_PAGES_MAX (PAGER_SUPPLY_MAX / PAGE_SIZE)
 
+/* The next run of dirty pages of t in [*va, end), at most
+ * RETURN_PAGES_MAX long: its first page in *first, its length returned
+ * (0: none). With evict, clean pages before it leave the window on the
+ * way, counted in *dropped. *va ends past the pages looked at. */
+static uint64_t next_dirty_run(struct task *t, uint64_t *va, uint64_t end,
+			       bool evict, uint64_t *first, uint64_t *dropped)
+{
+	uint64_t n = 0, pa;
+
+	while (*va < end && n < RETURN_PAGES_MAX) {
+		uint64_t next = arch_next_mapped(t->aspace_root, *va, end);
+		if (n && next != *va)
+			break; /* a hole ends the run */
+		if ((*va = next) >= end)
+			break;
+		int st = arch_page_state(t->aspace_root, *va, false, &pa);
+		if (st & ARCH_PAGE_DIRTY) {
+			if (!n++)
+				*first = *va;
+		} else if (n) {
+			break;
+		} else if (st && evict) {
+			bool owned;
+			t->vm_version++;
+			arch_unmap_page(t->aspace_root, *va, &pa, &owned);
+			account_frames_free(t->account, pa, 1);
+			t->frames--;
+			(*dropped)++;
+		}
+		*va += PAGE_SIZE;
+	}
+	return n;
+}
+
 int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags)
 {
 	struct vm_region *r = region_containing(t, addr);
 	bool evict = flags & UK_VM_SYNC_EVICT;
-	uint64_t end = addr + size, va = addr, deadline = 0, returned = 0, pa;
+	uint64_t end = addr + size, va = addr, deadline = 0, returned = 0;
+	uint64_t dropped = 0;
 
 	if (!r || r->kind != VM_OBJECT || (addr & ~PAGE_MASK) ||
 	    (size & ~PAGE_MASK) || !size || size > r->start + r->size - addr)
@@ -727,30 +762,8 @@ int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags)
 		if (!r || r->kind != VM_OBJECT || r->object->id != id)
 			return -ERR_DEAD;
 		struct vm_object *o = r->object;
-		/* The next run of dirty pages from va; with evict, the clean
-		 * pages before it go on the way. */
-		uint64_t first = 0, n = 0;
-		while (va < end && n < RETURN_PAGES_MAX) {
-			uint64_t next = arch_next_mapped(t->aspace_root, va, end);
-			if (n && next != va)
-				break; /* a hole ends the run */
-			if ((va = next) >= end)
-				break;
-			int st = arch_page_state(t->aspace_root, va, false, &pa);
-			if (st & ARCH_PAGE_DIRTY) {
-				if (!n++)
-					first = va;
-			} else if (n) {
-				break;
-			} else if (st && evict) {
-				bool owned;
-				t->vm_version++;
-				arch_unmap_page(t->aspace_root, va, &pa, &owned);
-				account_frames_free(t->account, pa, 1);
-				t->frames--;
-			}
-			va += PAGE_SIZE;
-		}
+		uint64_t first = 0;
+		uint64_t n = next_dirty_run(t, &va, end, evict, &first, &dropped);
 		if (!n)
 			return (int64_t)returned;
 		if (o->dead)
@@ -765,5 +778,25 @@ int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags)
 		if (rc == 0)
 			returned += n;
 		va = rc == 0 ? first + n * PAGE_SIZE : first;
+	}
+}
+
+int64_t vm_object_flush(struct vm_object *o, uint64_t off, uint64_t size)
+{
+	struct task *t = o->task;
+	uint64_t va = o->va + (off - o->offset), end = va + size, gone = 0;
+
+	for (;;) {
+		uint64_t first = 0;
+		uint64_t n = next_dirty_run(t, &va, end, true, &first, &gone);
+		if (!n)
+			return (int64_t)gone;
+		/* No wait for room: the caller is the pager, and the queue is
+		 * its own. */
+		int rc = return_run(t, o, first, n, true);
+		if (rc < 0)
+			return gone ? (int64_t)gone : rc;
+		gone += n;
+		va = first + n * PAGE_SIZE;
 	}
 }

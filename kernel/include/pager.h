@@ -80,6 +80,10 @@ int64_t pager_fault(struct vm_object *o, uint64_t off, bool write,
 /* The port died: every window on it is dead, its waiters fail. */
 void pager_port_died(struct port *p);
 
+/* Every page of [off, off + size) (inside the window) leaves it: the
+ * dirty ones go to the pager as returns (vm.c, as vm_sync's evict).
+ * Returns how many pages left, or an error if none could. */
+int64_t vm_object_flush(struct vm_object *o, uint64_t off, uint64_t size);
 /* The window's page at object offset off: present (its frame in *pa)? */
 bool vm_object_page(struct vm_object *o, uint64_t off, uint64_t *pa);
 /* Map frame pa (owned, charged to o->task already) at object offset off;

@@ -459,6 +459,7 @@ static struct {
 	uk_name_t port;
 	volatile int stop, stalled;
 	volatile unsigned requests, returns, returned_pages, lost;
+	volatile uint64_t object; /* the window's id, from a request */
 	struct {
 		uint64_t offset, length;
 		uint32_t flags;
@@ -482,6 +483,7 @@ static void pager_thread(struct bg *b)
 		if (h->id == UK_MSG_ID_PAGER_REQUEST) {
 			const struct uk_pager_request *r = (const void *)h;
 			pg.requests++;
+			pg.object = r->object;
 			if (r->offset < sizeof(pg.store))
 				uk_pager_supply(pg.port, r->object, r->offset,
 						(uint64_t)&pg.store[r->offset],
@@ -693,5 +695,35 @@ DEFINE_TEST(PGR0013, a_pager_that_does_not_take_returns_slows_only_its_mapper)
 	EXPECT_EQ(uk_vm_sync((uint64_t)w, sizeof(pg.store), 0), 2);
 	returns_seen(3);
 	EXPECT_EQ(pg.store[4 * 4096], 3);
+	pager_end(w);
+}
+
+DEFINE_TEST(PGR0014, the_pager_takes_pages_back_with_pager_flush)
+{
+	volatile uint8_t *w = pager_start(0);
+
+	if (!w)
+		return;
+	touch_all(w);
+	w[2 * 4096 + 3] = 0xf2;
+	uint64_t size = sizeof(pg.store);
+	/* Only the pager, only inside the window. */
+	long right = uk_port_mint(pg.port, 77);
+	EXPECT(right > 0);
+	EXPECT_ERR(uk_pager_flush((uint64_t)right, pg.object, 0, size), ERR_RIGHTS);
+	uk_port_deallocate((uk_name_t)right);
+	EXPECT_ERR(uk_pager_flush(pg.port, pg.object + 99, 0, size), ERR_NOT_FOUND);
+	EXPECT_ERR(uk_pager_flush(pg.port, pg.object, 0, size + 4096), ERR_INVALID);
+	EXPECT_ERR(uk_pager_flush(pg.port, pg.object, 100, 4096), ERR_INVALID);
+	uint64_t before = used_now();
+	/* Every page leaves; the one written comes back as a return. */
+	EXPECT_EQ(uk_pager_flush(pg.port, pg.object, 0, size), STORE_PAGES);
+	returns_seen(1);
+	EXPECT_EQ(pg.ret[0].offset, 2 * 4096);
+	EXPECT_EQ(pg.ret[0].flags, UK_PAGER_RETURN_DIRTY | UK_PAGER_RETURN_EVICTED);
+	EXPECT(used_now() <= before - (STORE_PAGES - 1) * 4096);
+	unsigned asked = pg.requests;
+	EXPECT_EQ(w[2 * 4096 + 3], 0xf2);
+	EXPECT_EQ(pg.requests, asked + 1);
 	pager_end(w);
 }

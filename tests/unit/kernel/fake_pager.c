@@ -87,6 +87,24 @@ void fake_window_unmap(struct vm_object *o)
 		}
 }
 
+/* As vm.c's, for pages that are all clean: they leave the window and
+ * nothing is returned. */
+int64_t vm_object_flush(struct vm_object *o, uint64_t off, uint64_t size)
+{
+	int64_t gone = 0;
+
+	for (unsigned i = 0; i < FAKE_WINDOW_PAGES; i++)
+		if (window_pages[i].o == o && window_pages[i].off >= off &&
+		    window_pages[i].off - off < size) {
+			account_frames_free(o->task->account,
+					    window_pages[i].pa, 1);
+			o->task->frames--;
+			window_pages[i].o = NULL;
+			gone++;
+		}
+	return gone;
+}
+
 struct vm_object *fake_window_at(const struct task *t, uint64_t va)
 {
 	for (unsigned i = 0; i < FAKE_WINDOWS; i++)

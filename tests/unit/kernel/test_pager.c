@@ -1187,6 +1187,69 @@ a_request_answered_before_it_was_taken_is_rewritten_in_place(void **state)
 	assert_int_equal(fake_slab_in_use("kmsg"), 1);
 }
 
+static void the_request_is_behind_what_came_since(void *arg)
+{
+	/* The message A sent after the first request (as a return posted
+	 * since would be) comes first: the pager learns of the page's new
+	 * bytes before it is asked for the page again. */
+	assert_int_equal(queued_on(B, T.obj), 2);
+	assert_true(msg_receive(B, T.obj) > 0);
+	assert_int_equal(received(B)->flags, 0); /* A's, not the kernel's */
+	expect_request(PAGE(2), UK_VM_WRITE);
+	expect_empty(B, T.obj);
+}
+
+static void a_rewritten_request_goes_behind_messages_queued_since(void **state)
+{
+	map_window();
+	fake_sched_block_runs(pager_answers_before_taking_the_request, NULL);
+	assert_int_equal(fault(PAGE(0), false), 0);
+	assert_true(T.o->request->in_flight);
+	assert_int_equal(send_plain(A, T.send, UK_DISP_COPY_SEND), 0);
+	fake_sched_block_runs(the_request_is_behind_what_came_since, NULL);
+	assert_int_equal(fault(PAGE(2), true), -ERR_TIMED_OUT);
+}
+
+static int64_t flush(struct fake_task *ft, uk_name_t port, uint64_t object,
+		     uint64_t offset, uint64_t size)
+{
+	run_as(ft);
+	return sys_pager_flush(port, object, offset, size);
+}
+
+static void pager_flush_by_the_pager_only_inside_the_window(void **state)
+{
+	map_window();
+	fill_pattern(B, SPARE_ADDR, 2 * PAGE_SIZE, 0x31);
+	assert_int_equal(
+	    supply(B, T.obj, T.o->id, PAGE(1), SPARE_ADDR, 2 * PAGE_SIZE), 2);
+	uint64_t a_was = quota_used(A);
+
+	/* Refused, nothing leaves: a send right, a wrong id, outside the
+	 * window, unaligned or empty. */
+	assert_int_equal(flush(A, T.send, T.o->id, PAGE(0), WINDOW_SIZE),
+			 -ERR_RIGHTS);
+	assert_int_equal(flush(B, T.obj, T.o->id + 1, PAGE(0), WINDOW_SIZE),
+			 -ERR_NOT_FOUND);
+	assert_int_equal(flush(B, T.obj, T.o->id, PAGE(0), WINDOW_SIZE + PAGE_SIZE),
+			 -ERR_INVALID);
+	assert_int_equal(flush(B, T.obj, T.o->id, 0, PAGE_SIZE), -ERR_INVALID);
+	assert_int_equal(flush(B, T.obj, T.o->id, PAGE(1) + 1, PAGE_SIZE),
+			 -ERR_INVALID);
+	assert_int_equal(flush(B, T.obj, T.o->id, PAGE(1), 0), -ERR_INVALID);
+	assert_int_equal(fake_window_pages(T.o), 2);
+
+	/* The pages leave, the mapper's frames go back, and the next touch
+	 * asks again. */
+	assert_int_equal(flush(B, T.obj, T.o->id, PAGE(0), WINDOW_SIZE), 2);
+	assert_int_equal(fake_window_pages(T.o), 0);
+	assert_int_equal(quota_used(A), a_was - 2 * PAGE_SIZE);
+	assert_int_equal(flush(B, T.obj, T.o->id, PAGE(0), WINDOW_SIZE), 0);
+	fake_sched_block_runs(nothing_happens, NULL);
+	assert_int_equal(fault(PAGE(1), false), -ERR_TIMED_OUT);
+	expect_request(PAGE(1), UK_VM_READ);
+}
+
 static void pager_answers_c_first(void *arg)
 {
 	/* One request per window, each with its window's id and badge. */
@@ -1266,6 +1329,8 @@ static const struct CMUnitTest pager_tests[] = {
     IPC_TEST(the_pager_port_destroyed_while_a_fault_waits_fails_it_with_dead),
     IPC_TEST(the_pager_task_ending_while_a_fault_waits_fails_it_with_dead),
     IPC_TEST(a_fault_after_the_port_died_returns_dead_at_once),
+    IPC_TEST(a_rewritten_request_goes_behind_messages_queued_since),
+    IPC_TEST(pager_flush_by_the_pager_only_inside_the_window),
     IPC_TEST(unmapping_the_window_with_its_request_queued_frees_it_on_receipt),
     IPC_TEST(
 	unmapping_the_window_with_its_request_queued_frees_it_with_the_port),
