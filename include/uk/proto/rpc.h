@@ -43,6 +43,7 @@ _Static_assert(sizeof(struct uk_rpc_status) == 8, "uk_rpc_status layout");
 #define UK_PROTO_PROC 0x0800u
 #define UK_PROTO_SOCK 0x0900u
 #define UK_PROTO_INIT 0x0a00u
+#define UK_PROTO_MEM 0x0b00u
 
 /* Views of a message in a buffer. */
 static inline struct uk_msg_port *uk_msg_ports(const struct uk_msg_header *h)

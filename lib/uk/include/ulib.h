@@ -110,6 +110,16 @@ long dev_config_read(uint32_t index, uint16_t off, uint16_t width, uint32_t *val
 long dev_config_write(uint32_t index, uint16_t off, uint16_t width, uint32_t val);
 long dev_release(uint32_t index);
 
+/* Anonymous memory paged by the memory server "mem" (uk/proto/mem.h):
+ * mem_map maps size bytes, zero until written, read-write, and returns
+ * the address (or a negative error) with *object the send right that
+ * keeps it; mem_unmap unmaps it and drops the right, which frees it.
+ * mem_stats: the server's figures. */
+struct uk_mem_stats;
+long mem_map(uint64_t size, uk_name_t *object);
+long mem_unmap(uint64_t addr, uint64_t size, uk_name_t object);
+long mem_stats(struct uk_mem_stats *out);
+
 /* One step of a server's loop: with a reply (to the send-once right
  * request->reply), send it and receive the next request on port in one
  * call; without one, just receive. */

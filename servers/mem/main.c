@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mem: the memory server (include/uk/proto/mem.h), registered as "mem".
+ * It is the pager of the memory objects it hands out: a fault on a page
+ * that is not present reaches it as the kernel's pager request on the
+ * object's port, and it supplies zeros or the page's copy from swap.
+ * Before it supplies a page past a budget it takes others back
+ * (pager_flush, chosen by mem_pool's clock); dirty pages come back as
+ * returns on their objects' ports, in order ahead of any later request
+ * for them, and go to the swap file.
+ *
+ * Arguments (mem.KEY=VALUE on the kernel command line): budget=MiB (all
+ * resident pages; default half the node's free memory at start),
+ * task_budget=MiB (each client task's; default: the budget), swap=MiB
+ * (swap space; default 256), swapfile=PATH (default /mem.swap, created
+ * when first needed, so a node without fs runs mem without swap and
+ * without budgets).
+ *
+ * Ports: the service port, one port per object and a notification port,
+ * in one port set. An object goes when its last send right does
+ * (no-senders). Kernel messages are told by UK_MSG_KERNEL and their id;
+ * anything else on an object port is a bad request, dropped and counted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ulib.h>
+#include <unistd.h>
+#include <uk/proto/mem.h>
+
+#include "mem_pool.h"
+
+#define DEADLINE_NS (10ull * 1000000000ull) /* per fault: a swap-in */
+#define BAD_LOG_MAX 10
+
+union msgbuf {
+	struct uk_msg_header h;
+	uint8_t bytes[UK_MSG_SIZE_MAX];
+	uint64_t align_;
+};
+
+static struct mem_pool pool;
+static uk_name_t port_set, service, notify;
+static union msgbuf in, out;
+static char swap_path[64] = "/mem.swap";
+static int swap_fd = -1;
+static bool swap_failed; /* opening it failed: no swap this run */
+static uint8_t page[MEM_PAGE] __attribute__((aligned(MEM_PAGE)));
+static const uint8_t zero_page[MEM_PAGE] __attribute__((aligned(MEM_PAGE)));
+
+static void bad(const struct uk_msg_header *h, const char *why)
+{
+	if (++pool.stats.bad_requests <= BAD_LOG_MAX)
+		printf("mem: refused a message (id %x) from task %x: %s%s\n",
+		       h->id, UK_ID_INDEX(h->sender), why,
+		       pool.stats.bad_requests == BAD_LOG_MAX ? "; not logging more"
+							     : "");
+}
+
+/* Rights and memory that came with a message are ours to drop. */
+static void release(const struct uk_msg_header *h)
+{
+	for (unsigned i = 0; i < h->n_ports && i < UK_MSG_PORTS_MAX; i++) {
+		const struct uk_msg_port *p = &uk_msg_ports(h)[i];
+		if (!p->name)
+			continue;
+		if (p->disposition & UK_RIGHT_RECEIVE)
+			uk_port_destroy(p->name);
+		else
+			uk_port_deallocate(p->name);
+	}
+	for (unsigned i = 0; i < h->n_ool && i < UK_MSG_OOL_MAX; i++) {
+		const struct uk_msg_ool *o = &uk_msg_ools(h)[i];
+		if (o->address && o->size)
+			uk_vm_free(o->address, o->size);
+	}
+}
+
+/* The swap file, opened at first need; false when there is none. */
+static bool swap_ready(void)
+{
+	if (swap_fd >= 0)
+		return true;
+	if (swap_failed)
+		return false;
+	swap_fd = open(swap_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (swap_fd < 0) {
+		swap_failed = true;
+		printf("mem: no swap file %s (errno %d): budgets are not "
+		       "enforced; start fs before mem, or set mem.swapfile\n",
+		       swap_path, errno);
+		return false;
+	}
+	printf("mem: swapping to %s\n", swap_path);
+	return true;
+}
+
+/* Swap errors are counted always, logged a few times. */
+static void swap_error(const char *what, long rc, uint64_t pages)
+{
+	static unsigned logged;
+
+	if (++logged <= BAD_LOG_MAX)
+		printf("mem: swap %s failed (%ld): %lu pages lost%s\n", what, rc,
+		       (unsigned long)pages,
+		       logged == BAD_LOG_MAX ? "; not logging more" : "");
+}
+
+static void lose(struct mem_object *o, uint64_t first, uint64_t n)
+{
+	for (uint64_t i = first; i < o->pages && i - first < n; i++) {
+		o->lost_map[i / 64] |= 1ull << (i % 64);
+		pool.stats.swap_errors++;
+	}
+}
+
+/* Take back n pages of o from first (see mem_pool's mem_victim). */
+static void evict(struct mem_object *o, uint64_t first, uint64_t n)
+{
+	long rc = uk_pager_flush(o->port, o->window, first * MEM_PAGE,
+				 n * MEM_PAGE);
+
+	if (rc < 0) {
+		/* The window went (unmapped, its task ended): nothing of o
+		 * is resident any more. */
+		mem_pages_gone(&pool, o, 0, o->pages);
+		return;
+	}
+	pool.stats.evictions += (uint64_t)rc;
+	mem_pages_gone(&pool, o, first, n);
+}
+
+static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
+{
+	const struct uk_pager_request *r = (const void *)h;
+
+	if (h->size != sizeof(*r) || r->offset % MEM_PAGE ||
+	    r->window_offset % MEM_PAGE) {
+		bad(h, "malformed pager request");
+		return;
+	}
+	uint64_t i = r->offset / MEM_PAGE;
+	if (i >= o->pages) {
+		/* A window larger than the object: past its end. */
+		uk_pager_error(o->port, r->object, r->offset, ERR_INVALID);
+		return;
+	}
+	o->window = r->object;
+	o->win_off = r->window_offset / MEM_PAGE;
+	o->win_pages = r->window_size / MEM_PAGE;
+	if (mem_bit(o->lost_map, i)) {
+		uk_pager_error(o->port, r->object, r->offset, ERR_IO);
+		return;
+	}
+	/* Room first: take back pages past a budget. */
+	struct mem_object *v;
+	uint64_t first, n;
+	while (mem_over_budget(&pool, o) && swap_ready() &&
+	       mem_victim(&pool, o, &v, &first, &n))
+		evict(v, first, n);
+	const uint8_t *src = zero_page;
+	if (mem_bit(o->swapped_map, i)) {
+		long got = pread(swap_fd, page, MEM_PAGE,
+				 (off_t)(o->swap_base + i * MEM_PAGE));
+		if (got != MEM_PAGE) {
+			lose(o, i, 1);
+			swap_error("read", got, 1);
+			uk_pager_error(o->port, r->object, r->offset, ERR_IO);
+			return;
+		}
+		src = page;
+		pool.stats.swap_ins++;
+	} else {
+		pool.stats.zero_fills++;
+	}
+	long rc = uk_pager_supply(o->port, r->object, r->offset, (uint64_t)src,
+				  MEM_PAGE);
+	pool.stats.faults++;
+	if (rc == 1)
+		mem_page_resident(&pool, o, i);
+}
+
+static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
+{
+	const struct uk_pager_return *r = (const void *)h;
+
+	if (h->size != sizeof(*r) || h->n_ool != 1 || r->offset % MEM_PAGE ||
+	    r->length % MEM_PAGE) {
+		bad(h, "malformed pager return");
+		return;
+	}
+	uint64_t first = r->offset / MEM_PAGE, n = r->length / MEM_PAGE;
+	if (first >= o->pages)
+		return;
+	if (n > o->pages - first)
+		n = o->pages - first;
+	bool evicted = r->flags & UK_PAGER_RETURN_EVICTED;
+	if (r->data.size < n * MEM_PAGE || !r->data.address) {
+		/* Our quota could not take the pages: they are gone. */
+		if (evicted)
+			lose(o, first, n);
+	} else if (!swap_ready()) {
+		if (evicted)
+			lose(o, first, n);
+	} else {
+		long put = pwrite(swap_fd, (const void *)r->data.address,
+				  n * MEM_PAGE,
+				  (off_t)(o->swap_base + first * MEM_PAGE));
+		if (put != (long)(n * MEM_PAGE)) {
+			swap_error("write", put, n);
+			if (evicted)
+				lose(o, first, n);
+		} else {
+			for (uint64_t i = first; i < first + n; i++) {
+				o->swapped_map[i / 64] |= 1ull << (i % 64);
+				o->lost_map[i / 64] &= ~(1ull << (i % 64));
+			}
+			pool.stats.swap_outs += n;
+		}
+	}
+	if (evicted)
+		mem_pages_gone(&pool, o, first, n);
+}
+
+static void *reply_start(uint32_t id, int32_t status, unsigned n_ports)
+{
+	return uk_rpc_reply_start(&out.h, id, status, n_ports, 0);
+}
+
+static void do_allocate(const struct uk_msg_header *h)
+{
+	struct uk_mem_alloc_req rq;
+	struct mem_object *o;
+	long port = 0;
+
+	if (uk_msg_body_len(h) < sizeof(rq) || h->n_ports || h->n_ool) {
+		bad(h, "malformed MEM_ALLOCATE");
+		reply_start(h->id, -ERR_INVALID, 0);
+		return;
+	}
+	memcpy(&rq, uk_msg_body(h), sizeof(rq));
+	int rc = mem_object_new(&pool, uk_msg_sender(h), rq.size, &o);
+	if (rc == 0) {
+		/* Our own send right first, so the no-senders request does not
+		 * fire at once; the reply moves it to the client. */
+		long r = port = port_in_set(port_set);
+		if (r > 0)
+			r = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
+		if (r >= 0)
+			r = uk_port_request_notification(
+			    (uk_name_t)port, UK_NOTIFY_NO_SENDERS, notify);
+		if (r < 0) {
+			if (port > 0)
+				uk_port_destroy((uk_name_t)port);
+			mem_object_free(&pool, o);
+			rc = (int)r;
+		} else {
+			o->port = (uint64_t)port;
+		}
+	}
+	if (rc < 0) {
+		reply_start(h->id, rc, 0);
+		return;
+	}
+	struct uk_mem_alloc_reply *rep = reply_start(h->id, 0, 1);
+	uk_msg_ports(&out.h)[0] =
+	    (struct uk_msg_port){(uk_name_t)port, UK_DISP_MOVE_SEND};
+	rep->size = o->pages * MEM_PAGE;
+	rep->deadline_ns = DEADLINE_NS;
+	out.h.size += sizeof(*rep);
+}
+
+static void do_stats(const struct uk_msg_header *h)
+{
+	struct uk_kinfo_memory km;
+
+	if (uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km)) {
+		pool.stats.frames_free = km.frames_free;
+		pool.stats.frames_total = km.frames_total;
+	}
+	struct uk_mem_stats *s = reply_start(h->id, 0, 0);
+	*s = pool.stats;
+	out.h.size += sizeof(*s);
+}
+
+static void notification(const struct uk_msg_header *h)
+{
+	const struct uk_notification *n = (const void *)h;
+	struct uk_port_info info;
+
+	if (h->id != UK_MSG_ID_NO_SENDERS || h->size < sizeof(*n))
+		return;
+	struct mem_object *o = mem_object_by_port(&pool, n->name);
+	if (!o || uk_port_info(o->port, &info) < 0 || info.senders)
+		return;
+	uk_port_destroy(o->port);
+	mem_object_free(&pool, o);
+}
+
+/* One message; true when a reply waits in out. */
+static bool handle(const struct uk_msg_header *h)
+{
+	bool kernel = h->flags & UK_MSG_KERNEL, reply = false;
+
+	if (kernel && h->dest == notify) {
+		notification(h);
+	} else if (h->dest == service) {
+		if (kernel || !h->reply) {
+			bad(h, "no reply right");
+		} else {
+			if (h->id == MEM_ALLOCATE)
+				do_allocate(h);
+			else if (h->id == MEM_STATS && !h->n_ports && !h->n_ool)
+				do_stats(h);
+			else {
+				bad(h, "unknown operation");
+				reply_start(h->id, -ERR_UNSUPPORTED, 0);
+			}
+			out.h.dest = h->reply;
+			reply = true;
+		}
+	} else {
+		struct mem_object *o = mem_object_by_port(&pool, h->dest);
+		if (o && kernel && h->id == UK_MSG_ID_PAGER_REQUEST)
+			pager_request(o, h);
+		else if (o && kernel && h->id == UK_MSG_ID_PAGER_RETURN)
+			pager_return(o, h);
+		else
+			bad(h, o ? "not a pager message" : "no such object");
+		if (h->reply && !reply)
+			uk_port_deallocate(h->reply);
+	}
+	release(h);
+	return reply;
+}
+
+static uint64_t mib_arg(const char *v)
+{
+	return strtoul(v, NULL, 10) << 20;
+}
+
+int main(int argc, char **argv)
+{
+	struct uk_kinfo_memory km;
+	uint64_t budget = 0, task_budget = 0, swap = 256ull << 20;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strncmp(argv[i], "budget=", 7))
+			budget = mib_arg(argv[i] + 7);
+		else if (!strncmp(argv[i], "task_budget=", 12))
+			task_budget = mib_arg(argv[i] + 12);
+		else if (!strncmp(argv[i], "swap=", 5))
+			swap = mib_arg(argv[i] + 5);
+		else if (!strncmp(argv[i], "swapfile=", 9) &&
+			 strlen(argv[i] + 9) < sizeof(swap_path))
+			strcpy(swap_path, argv[i] + 9);
+		else
+			printf("mem: unknown argument %s (ignored)\n", argv[i]);
+	}
+	if (!budget && uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km))
+		budget = km.frames_free / 2 * MEM_PAGE;
+	if (!task_budget)
+		task_budget = budget;
+	mem_pool_init(&pool, budget / MEM_PAGE, task_budget / MEM_PAGE, swap);
+	long rc = uk_port_allocate(UK_RIGHT_PORT_SET);
+	if (rc > 0) {
+		port_set = (uk_name_t)rc;
+		rc = port_in_set(port_set);
+	}
+	if (rc > 0) {
+		service = (uk_name_t)rc;
+		rc = port_in_set(port_set);
+	}
+	if (rc > 0) {
+		notify = (uk_name_t)rc;
+		rc = uk_port_insert_right(service, UK_DISP_MAKE_SEND);
+	}
+	if (rc >= 0)
+		rc = uk_port_set_limit(service, 64);
+	if (rc >= 0)
+		rc = ns_register("mem", service);
+	if (rc < 0) {
+		printf("mem: cannot start: %s\n", err_str(rc));
+		return 1;
+	}
+	printf("mem: budget %lu MiB, %lu MiB per task, swap up to %lu MiB in %s\n",
+	       (unsigned long)(budget >> 20), (unsigned long)(task_budget >> 20),
+	       (unsigned long)(swap >> 20), swap_path);
+	bool have_reply = false;
+	for (;;) {
+		long r = server_next(port_set, &in.h, sizeof(in),
+				     have_reply ? &out.h : NULL,
+				     UK_TIMEOUT_INFINITE);
+		have_reply = false;
+		if (r >= 0)
+			have_reply = handle(&in.h);
+		else if (r != -ERR_TOO_BIG)
+			printf("mem: receive failed: %s\n", err_str(r));
+	}
+}

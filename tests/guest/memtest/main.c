@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memtest: the memory server against its real neighbours (fs for swap,
+ * proc for a second client), run by run-memtest.sh:
+ *   - a task touches twice the node's free memory through mem and reads
+ *     back every page's checksum, which only works if mem pages out to
+ *     swap and back;
+ *   - a task past its own budget takes back its own pages, never another
+ *     task's (a second copy of this program is the hog);
+ *   - sizes mem refuses, and messages it must not believe.
+ * Prints "memtest: passed (0 failures)" at the end.
+ */
+#include <errno.h>
+#include <string.h>
+#include <ulib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <uk/proto/mem.h>
+
+static int failures;
+
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			failures++;                                        \
+			printf("memtest: FAIL %s:%d: %s\n", __FILE__,      \
+			       __LINE__, #cond);                           \
+		}                                                          \
+	} while (0)
+
+#define PAGE 4096ull
+
+/* Word k of page p of a mapping seeded with seed. */
+static uint64_t word(uint64_t seed, uint64_t p, uint64_t k)
+{
+	uint64_t x = (seed << 40) ^ (p * 0x9e3779b97f4a7c15ull) ^ (k * 0xbf58476d1ce4e5b9ull);
+	x ^= x >> 31;
+	return x * 0x94d049bb133111ebull;
+}
+
+static void fill_pages(volatile uint64_t *m, uint64_t pages, uint64_t seed)
+{
+	for (uint64_t p = 0; p < pages; p++)
+		for (uint64_t k = 0; k < PAGE / 8; k++)
+			m[p * (PAGE / 8) + k] = word(seed, p, k);
+}
+
+/* Pages whose bytes are not what fill_pages wrote. */
+static uint64_t bad_pages(volatile uint64_t *m, uint64_t pages, uint64_t seed)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t p = 0; p < pages; p++) {
+		uint64_t sum = 0, want = 0;
+		for (uint64_t k = 0; k < PAGE / 8; k++) {
+			sum += m[p * (PAGE / 8) + k] * (k | 1);
+			want += word(seed, p, k) * (k | 1);
+		}
+		if (sum != want && bad++ < 5)
+			printf("memtest: page %lu has the wrong checksum\n",
+			       (unsigned long)p);
+	}
+	return bad;
+}
+
+static struct uk_mem_stats stats(void)
+{
+	struct uk_mem_stats s;
+
+	memset(&s, 0, sizeof(s));
+	CHECK(mem_stats(&s) == 0);
+	return s;
+}
+
+/* Wait (at most 5 s) until mem has n objects. */
+static void objects_become(uint64_t n)
+{
+	uint64_t end = (uint64_t)uk_clock() + 5000000000ull;
+	struct uk_mem_stats s = stats();
+
+	while (s.objects != n && (uint64_t)uk_clock() < end) {
+		uk_sleep(10000000ull);
+		s = stats();
+	}
+	CHECK(s.objects == n);
+}
+
+static void test_twice_free_memory(void)
+{
+	struct uk_kinfo_memory km;
+	struct uk_mem_stats before = stats();
+
+	CHECK(uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km));
+	uint64_t pages = 2 * km.frames_free;
+	uk_name_t obj = 0;
+	long a = mem_map(pages * PAGE, &obj);
+	printf("memtest: %lu MiB free; touching %lu MiB through mem (budget "
+	       "%lu MiB, %lu MiB per task)\n",
+	       (unsigned long)(km.frames_free * PAGE >> 20),
+	       (unsigned long)(pages * PAGE >> 20),
+	       (unsigned long)(before.budget_pages * PAGE >> 20),
+	       (unsigned long)(before.task_budget_pages * PAGE >> 20));
+	CHECK(a > 0);
+	if (a <= 0)
+		return;
+	uint64_t t0 = (uint64_t)uk_clock();
+	fill_pages((volatile uint64_t *)a, pages, 1);
+	uint64_t t1 = (uint64_t)uk_clock();
+	CHECK(bad_pages((volatile uint64_t *)a, pages, 1) == 0);
+	uint64_t t2 = (uint64_t)uk_clock();
+	struct uk_mem_stats s = stats();
+	printf("memtest: wrote in %lu ms, read back in %lu ms: %lu faults, "
+	       "%lu evictions, %lu pages to swap, %lu from swap, %lu resident, "
+	       "node free %lu MiB\n",
+	       (unsigned long)((t1 - t0) / 1000000),
+	       (unsigned long)((t2 - t1) / 1000000),
+	       (unsigned long)(s.faults - before.faults),
+	       (unsigned long)(s.evictions - before.evictions),
+	       (unsigned long)(s.swap_outs - before.swap_outs),
+	       (unsigned long)(s.swap_ins - before.swap_ins),
+	       (unsigned long)s.resident_pages,
+	       (unsigned long)(s.frames_free * PAGE >> 20));
+	CHECK(s.swap_outs - before.swap_outs >= pages - s.task_budget_pages);
+	CHECK(s.swap_ins - before.swap_ins >= pages - s.task_budget_pages);
+	CHECK(s.resident_pages <= s.budget_pages);
+	CHECK(s.swap_errors == before.swap_errors);
+	CHECK(mem_unmap((uint64_t)a, pages * PAGE, obj) == 0);
+	objects_become(before.objects);
+	CHECK(stats().resident_pages == before.resident_pages);
+}
+
+/* The second client: map mib MiB, write and check it twice. */
+static int hog(uint64_t mib)
+{
+	uk_name_t obj;
+	uint64_t pages = mib << 20 >> 12;
+	long a = mem_map(mib << 20, &obj);
+
+	if (a <= 0)
+		return 2;
+	fill_pages((volatile uint64_t *)a, pages, 7);
+	if (bad_pages((volatile uint64_t *)a, pages, 7))
+		return 1;
+	mem_unmap((uint64_t)a, mib << 20, obj);
+	return 0;
+}
+
+static void test_a_hog_evicts_only_its_own(void)
+{
+	struct uk_mem_stats s0 = stats();
+	uint64_t mine = s0.budget_pages - s0.task_budget_pages;
+
+	/* Room for ours beside a hog at its task budget, under the total. */
+	if (mine > s0.task_budget_pages)
+		mine = s0.task_budget_pages;
+	mine = mine > 64 ? mine - 32 : mine / 2;
+	CHECK(mine > 0);
+	uk_name_t obj;
+	long a = mem_map(mine * PAGE, &obj);
+	CHECK(a > 0);
+	if (a <= 0)
+		return;
+	fill_pages((volatile uint64_t *)a, mine, 3);
+	uint64_t hog_mib = 4 * s0.task_budget_pages * PAGE >> 20;
+	char n[16];
+	snprintf(n, sizeof(n), "%lu", (unsigned long)(hog_mib ? hog_mib : 1));
+	const char *argv[] = {"memtest", "hog", n, NULL};
+	pid_t pid = spawn("/bin/memtest", argv);
+	int status = -1;
+	if (pid <= 0)
+		printf("memtest: spawn /bin/memtest: errno %d\n", errno);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(status == 0);
+	struct uk_mem_stats s1 = stats();
+	printf("memtest: a hog of %s MiB beside our %lu pages: %lu evictions\n",
+	       n, (unsigned long)mine, (unsigned long)(s1.evictions - s0.evictions));
+	CHECK(s1.evictions > s0.evictions); /* the hog was past its budget */
+	/* Ours were never taken back: reading them swaps nothing in. */
+	CHECK(bad_pages((volatile uint64_t *)a, mine, 3) == 0);
+	CHECK(stats().swap_ins == s1.swap_ins);
+	CHECK(mem_unmap((uint64_t)a, mine * PAGE, obj) == 0);
+	objects_become(s0.objects);
+}
+
+static void test_refusals(void)
+{
+	uk_name_t obj = 0;
+	struct uk_mem_stats s0 = stats();
+
+	CHECK(mem_map(0, &obj) == -ERR_INVALID);
+	CHECK(mem_map(UK_MEM_OBJECT_MAX + 1, &obj) == -ERR_INVALID);
+	/* The swap space is allotted per object: past it, ERR_LIMIT. */
+	static uk_name_t objs[64];
+	static long addrs[64];
+	unsigned got = 0;
+	long rc = 0;
+	while (got < 64 && (rc = mem_map(UK_MEM_OBJECT_MAX, &objs[got])) > 0)
+		addrs[got++] = rc;
+	CHECK(rc == -ERR_LIMIT);
+	CHECK(got == s0.swap_max / UK_MEM_OBJECT_MAX);
+	for (unsigned i = 0; i < got; i++)
+		mem_unmap((uint64_t)addrs[i], UK_MEM_OBJECT_MAX, objs[i]);
+	objects_become(s0.objects);
+
+	/* A pager request or return made up by a task (not the kernel's)
+	 * is refused and counted, and changes nothing. */
+	long a = mem_map(4 * PAGE, &obj);
+	CHECK(a > 0);
+	if (a <= 0)
+		return;
+	((volatile uint8_t *)a)[0] = 0x5a;
+	((volatile uint8_t *)a)[PAGE] = 0xa5; /* present: the kernel copies it */
+	static union {
+		struct uk_pager_request r;
+		struct uk_pager_return ret;
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.r.header.size = sizeof(m.r);
+	m.r.header.id = UK_MSG_ID_PAGER_REQUEST;
+	m.r.header.dest = obj;
+	m.r.offset = 0;
+	m.r.length = 4096;
+	CHECK(uk_ipc_send(&m.r.header, sizeof(m.r), 1000000000ull) == 0);
+	memset(&m, 0, sizeof(m));
+	m.ret.header.size = sizeof(m.ret);
+	m.ret.header.id = UK_MSG_ID_PAGER_RETURN;
+	m.ret.header.dest = obj;
+	m.ret.header.n_ool = 1;
+	m.ret.data = (struct uk_msg_ool){(uint64_t)a + PAGE, PAGE, UK_OOL_COPY, 0};
+	m.ret.length = 4096;
+	CHECK(uk_ipc_send(&m.ret.header, sizeof(m.ret), 1000000000ull) == 0);
+	uint64_t end = (uint64_t)uk_clock() + 5000000000ull;
+	while (stats().bad_requests < s0.bad_requests + 2 &&
+	       (uint64_t)uk_clock() < end)
+		uk_sleep(10000000ull);
+	struct uk_mem_stats s1 = stats();
+	CHECK(s1.bad_requests == s0.bad_requests + 2);
+	CHECK(s1.swap_outs == s0.swap_outs);
+	CHECK(((volatile uint8_t *)a)[0] == 0x5a);
+	CHECK(mem_unmap((uint64_t)a, 4 * PAGE, obj) == 0);
+	objects_become(s0.objects);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "hog"))
+		return hog(strtoul(argv[2], NULL, 10));
+	struct uk_mem_stats s = stats();
+	if (s.budget_pages == 0) {
+		printf("memtest: no memory server\n");
+		return 1;
+	}
+	test_refusals();
+	test_a_hog_evicts_only_its_own();
+	test_twice_free_memory();
+	printf("memtest: passed (%d failures)\n", failures);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# run-memtest.sh RUNNER KERNEL ARCHIVE DISK LOGDIR
+# Boots memtest on a 40 MiB node with mem (budget 8 MiB, 2 MiB per task,
+# 96 MiB of swap) on a private copy of the disk image grown to 160 MiB
+# (twice the node's free memory goes to swap), then checks the image is
+# clean: the swap file went through fs like any file.
+set -eu
+runner=$1 kernel=$2 archive=$3 disk=$4 logdir=$5
+work=$(mktemp -d "${TMPDIR:-/tmp}/memtest.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+img=$work/disk.img
+cp "$disk" "$img"
+PATH=$PATH:/sbin:/usr/sbin
+truncate -s 160M "$img"
+resize2fs -f "$img" >"$work/resize" 2>&1 || { cat "$work/resize"; exit 1; }
+tag=${UK_LOG_TAG:+.$UK_LOG_TAG}
+"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+	--memory 40 --log "$logdir/guest.memtest$tag.log" --timeout 600 \
+	--append "node=1 test=memtest with=dev,virtio-blk,fs,proc,mem mem.budget=8 mem.task_budget=2 mem.swap=96" \
+	--expect "memtest: passed (0 failures)"
+if ! e2fsck -fn "$img" >"$work/fsck" 2>&1 ||
+   grep -v -e '^Pass [1-5]:' -e '^e2fsck ' -e ' files (.* blocks$' -e '^$' \
+	"$work/fsck" >/dev/null; then
+	cat "$work/fsck"
+	echo "memtest: e2fsck -fn found the image damaged after swapping to it"
+	exit 1
+fi
+echo "memtest: e2fsck clean after swapping through fs"
