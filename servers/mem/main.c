@@ -47,7 +47,9 @@ static union msgbuf in, out;
 static char swap_path[64] = "/mem.swap";
 static int swap_fd = -1;
 static bool swap_failed; /* opening it failed: no swap this run */
-static uint8_t page[MEM_PAGE] __attribute__((aligned(MEM_PAGE)));
+#define MEM_READAHEAD 16u /* pages read from swap at once, at most */
+static uint8_t swap_buf[MEM_READAHEAD * MEM_PAGE]
+    __attribute__((aligned(MEM_PAGE)));
 static const uint8_t zero_page[MEM_PAGE] __attribute__((aligned(MEM_PAGE)));
 
 static void bad(const struct uk_msg_header *h, const char *why)
@@ -156,30 +158,45 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 	}
 	/* Room first: take back pages past a budget. */
 	struct mem_object *v;
-	uint64_t first, n;
+	uint64_t vfirst, vn;
 	while (mem_over_budget(&pool, o) && swap_ready() &&
-	       mem_victim(&pool, o, &v, &first, &n))
-		evict(v, first, n);
-	const uint8_t *src = zero_page;
-	if (mem_bit(o->swapped_map, i)) {
-		long got = pread(swap_fd, page, MEM_PAGE,
-				 (off_t)(o->swap_base + i * MEM_PAGE));
-		if (got != MEM_PAGE) {
-			lose(o, i, 1);
-			swap_error("read", got, 1);
-			uk_pager_error(o->port, r->object, r->offset, ERR_IO);
-			return;
-		}
-		src = page;
-		pool.stats.swap_ins++;
-	} else {
-		pool.stats.zero_fills++;
-	}
-	long rc = uk_pager_supply(o->port, r->object, r->offset, (uint64_t)src,
-				  MEM_PAGE);
+	       mem_victim(&pool, o, &v, &vfirst, &vn))
+		evict(v, vfirst, vn);
 	pool.stats.faults++;
-	if (rc == 1)
-		mem_page_resident(&pool, o, i);
+	if (!mem_bit(o->swapped_map, i)) {
+		pool.stats.zero_fills++;
+		if (uk_pager_supply(o->port, r->object, r->offset,
+				    (uint64_t)zero_page, MEM_PAGE) == 1)
+			mem_page_resident(&pool, o, i);
+		return;
+	}
+	/* Swap-in, with the pages after it that are in swap too and not
+	 * resident (read-ahead), as far as the window and the budgets let. */
+	uint64_t n = 1, end = o->win_off + o->win_pages;
+	if (end > o->pages)
+		end = o->pages;
+	while (n < MEM_READAHEAD && i + n < end &&
+	       mem_bit(o->swapped_map, i + n) && !mem_bit(o->resident_map, i + n) &&
+	       !mem_bit(o->lost_map, i + n) && pool.resident + n < pool.stats.budget_pages &&
+	       pool.clients[o->client].resident + n < pool.stats.task_budget_pages)
+		n++;
+	long got = pread(swap_fd, swap_buf, n * MEM_PAGE,
+			 (off_t)(o->swap_base + i * MEM_PAGE));
+	if (got < MEM_PAGE) {
+		lose(o, i, 1);
+		swap_error("read", got, 1);
+		uk_pager_error(o->port, r->object, r->offset, ERR_IO);
+		return;
+	}
+	n = (uint64_t)got / MEM_PAGE;
+	long rc = uk_pager_supply(o->port, r->object, r->offset,
+				  (uint64_t)swap_buf, n * MEM_PAGE);
+	if (rc < 0)
+		return;
+	pool.stats.swap_ins += n;
+	/* Installed: every page of the run that was not present. */
+	for (uint64_t k = 0; k < n; k++)
+		mem_page_resident(&pool, o, i + k);
 }
 
 static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
@@ -233,7 +250,7 @@ static void do_allocate(const struct uk_msg_header *h)
 {
 	struct uk_mem_alloc_req rq;
 	struct mem_object *o;
-	long port = 0;
+	long port = 0, right = 0;
 
 	if (uk_msg_body_len(h) < sizeof(rq) || h->n_ports || h->n_ool) {
 		bad(h, "malformed MEM_ALLOCATE");
@@ -246,14 +263,20 @@ static void do_allocate(const struct uk_msg_header *h)
 		/* Our own send right first, so the no-senders request does not
 		 * fire at once; the reply moves it to the client. */
 		long r = port = port_in_set(port_set);
+		/* The client's right carries the object's slot as its badge,
+		 * so every message on it (the kernel's requests and returns
+		 * too) finds its object at once. */
 		if (r > 0)
-			r = uk_port_insert_right((uk_name_t)port, UK_DISP_MAKE_SEND);
-		if (r >= 0)
+			r = right = uk_port_mint((uk_name_t)port,
+						 (uint64_t)(o - pool.objects) + 1);
+		if (r > 0)
 			r = uk_port_request_notification(
 			    (uk_name_t)port, UK_NOTIFY_NO_SENDERS, notify);
 		if (r < 0) {
 			if (port > 0)
 				uk_port_destroy((uk_name_t)port);
+			if (right > 0)
+				uk_port_deallocate((uk_name_t)right);
 			mem_object_free(&pool, o);
 			rc = (int)r;
 		} else {
@@ -266,7 +289,7 @@ static void do_allocate(const struct uk_msg_header *h)
 	}
 	struct uk_mem_alloc_reply *rep = reply_start(h->id, 0, 1);
 	uk_msg_ports(&out.h)[0] =
-	    (struct uk_msg_port){(uk_name_t)port, UK_DISP_MOVE_SEND};
+	    (struct uk_msg_port){(uk_name_t)right, UK_DISP_MOVE_SEND};
 	rep->size = o->pages * MEM_PAGE;
 	rep->deadline_ns = DEADLINE_NS;
 	out.h.size += sizeof(*rep);
@@ -299,6 +322,18 @@ static void notification(const struct uk_msg_header *h)
 	mem_object_free(&pool, o);
 }
 
+/* The object a message on an object port is about: by the badge of the
+ * client's right (its slot), checked against the port it came to. */
+static struct mem_object *object_of(const struct uk_msg_header *h)
+{
+	uint64_t i = h->badge - 1;
+
+	if (h->badge && i < MEM_OBJECTS_MAX && pool.objects[i].used &&
+	    pool.objects[i].port == h->dest)
+		return &pool.objects[i];
+	return NULL;
+}
+
 /* One message; true when a reply waits in out. */
 static bool handle(const struct uk_msg_header *h)
 {
@@ -322,7 +357,7 @@ static bool handle(const struct uk_msg_header *h)
 			reply = true;
 		}
 	} else {
-		struct mem_object *o = mem_object_by_port(&pool, h->dest);
+		struct mem_object *o = object_of(h);
 		if (o && kernel && h->id == UK_MSG_ID_PAGER_REQUEST)
 			pager_request(o, h);
 		else if (o && kernel && h->id == UK_MSG_ID_PAGER_RETURN)

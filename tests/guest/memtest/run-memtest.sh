@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# run-memtest.sh RUNNER KERNEL ARCHIVE DISK LOGDIR
+# run-memtest.sh RUNNER KERNEL ARCHIVE DISK LOGDIR [bench]
 # Boots memtest on a 40 MiB node with mem (budget 8 MiB, 2 MiB per task,
 # 96 MiB of swap) on a private copy of the disk image grown to 160 MiB
 # (twice the node's free memory goes to swap), then checks the image is
 # clean: the swap file went through fs like any file.
 set -eu
-runner=$1 kernel=$2 archive=$3 disk=$4 logdir=$5
+runner=$1 kernel=$2 archive=$3 disk=$4 logdir=$5 mode=${6:-test}
 work=$(mktemp -d "${TMPDIR:-/tmp}/memtest.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 img=$work/disk.img
@@ -15,6 +15,14 @@ PATH=$PATH:/sbin:/usr/sbin
 truncate -s 160M "$img"
 resize2fs -f "$img" >"$work/resize" 2>&1 || { cat "$work/resize"; exit 1; }
 tag=${UK_LOG_TAG:+.$UK_LOG_TAG}
+if [ "$mode" = bench ]; then
+	# Guest instructions per page (-icount): the swap file goes through
+	# fs and virtio-blk, so the figures include them.
+	exec "$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+		--memory 40 --icount --log "$logdir/bench.mem.log" --timeout 600 \
+		--append "node=1 test=memtest:bench with=dev,virtio-blk,fs,proc,mem mem.budget=8 mem.task_budget=2 mem.swap=96" \
+		--expect "memtest: passed (0 failures)"
+fi
 "$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
 	--memory 40 --log "$logdir/guest.memtest$tag.log" --timeout 600 \
 	--append "node=1 test=memtest with=dev,virtio-blk,fs,proc,mem mem.budget=8 mem.task_budget=2 mem.swap=96" \
