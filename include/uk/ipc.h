@@ -265,6 +265,30 @@ _Static_assert(sizeof(struct uk_pager_return) == 96, "uk_pager_return layout");
 _Static_assert(__builtin_offsetof(struct uk_pager_return, object) == 72,
 	       "uk_pager_return layout");
 
+/*
+ * Pagers across nodes (docs/MEMORY.md, "Remote pagers"). A window on a
+ * port imported from another node sends its requests and returns to the
+ * proxy, which forwards them: on the pager's node they arrive as ordinary
+ * messages (no UK_MSG_KERNEL) with the same ids and bodies, the request
+ * with a send-once reply right. The pager cannot pager_supply a window of
+ * another node's kernel, so it answers such a request by replying with
+ * struct uk_pager_answer: status 0 and the bytes (length, whole pages,
+ * from offset, inside the request's window) as one out-of-line region, or
+ * a negative ERR_* to refuse (data empty). The proxy of the mapper's
+ * node supplies or refuses for it. A pager may answer any request that
+ * comes with a reply right this way; one without is not the kernel's and
+ * not a forwarded one.
+ */
+struct uk_pager_answer {
+	struct uk_msg_header header; /* id UK_MSG_ID_PAGER_REQUEST, n_ool 1 */
+	struct uk_msg_ool data;	     /* the bytes (size 0 when refused) */
+	int32_t status;		     /* 0, or -ERR_* */
+	uint32_t length;	     /* bytes in data */
+	uint64_t object;	     /* the request's */
+	uint64_t offset;	     /* of data in the object, page aligned */
+};
+_Static_assert(sizeof(struct uk_pager_answer) == 96, "uk_pager_answer layout");
+
 /* port_info result. */
 struct uk_port_info {
 	uint32_t rights;       /* UK_RIGHT_* under this name */

@@ -13,26 +13,35 @@ union mem_buf {
 	uint64_t align_;
 };
 
+/* The local server's right, kept; another node's is looked up per call. */
 static uk_name_t mem_port;
 
-/* Call mem: id with req; the reply's body (after the status) of at
- * least want bytes in b. Returns the status or a transport error. */
-static long mem_call(union mem_buf *b, uint32_t id, const void *req,
-		     size_t req_len, size_t want)
+/* Call the memory server `server` ("mem", or "mem@N"): id with req; the
+ * reply's body (after the status) of at least want bytes in b. Returns
+ * the status or a transport error. */
+static long mem_call(const char *server, union mem_buf *b, uint32_t id,
+		     const void *req, size_t req_len, size_t want)
 {
-	if (!mem_port) {
-		long rc = ns_lookup("mem", 0);
+	bool local = !strcmp(server, "mem");
+	uk_name_t port = local ? mem_port : 0;
+
+	if (!port) {
+		long rc = ns_lookup(server, local ? 0 : MEM_CALL_NS);
 		if (rc < 0)
 			return rc;
-		mem_port = (uk_name_t)rc;
+		port = (uk_name_t)rc;
+		if (local)
+			mem_port = port;
 	}
 	memset(&b->h, 0, sizeof(b->h));
 	b->h.id = id;
-	b->h.dest = mem_port;
+	b->h.dest = port;
 	memcpy(uk_msg_body(&b->h), req, req_len);
 	b->h.size = (uint32_t)(sizeof(b->h) + req_len);
 	long rc = uk_ipc_call(&b->h, b->h.size, &b->h, sizeof(*b), MEM_CALL_NS);
-	if (rc == -ERR_DEAD || rc == -ERR_BAD_NAME) {
+	if (!local) {
+		uk_port_deallocate(port);
+	} else if (rc == -ERR_DEAD || rc == -ERR_BAD_NAME) {
 		uk_port_deallocate(mem_port); /* mem restarted: ask again */
 		mem_port = 0;
 	}
@@ -48,11 +57,11 @@ static long mem_call(union mem_buf *b, uint32_t id, const void *req,
 	return 0;
 }
 
-long mem_map(uint64_t size, uk_name_t *object)
+long mem_map_from(const char *server, uint64_t size, uk_name_t *object)
 {
 	union mem_buf b;
 	struct uk_mem_alloc_req rq = {size};
-	long rc = mem_call(&b, MEM_ALLOCATE, &rq, sizeof(rq),
+	long rc = mem_call(server, &b, MEM_ALLOCATE, &rq, sizeof(rq),
 			   sizeof(struct uk_mem_alloc_reply));
 
 	if (rc < 0) {
@@ -78,6 +87,11 @@ long mem_map(uint64_t size, uk_name_t *object)
 	return rc;
 }
 
+long mem_map(uint64_t size, uk_name_t *object)
+{
+	return mem_map_from("mem", size, object);
+}
+
 long mem_unmap(uint64_t addr, uint64_t size, uk_name_t object)
 {
 	long rc = uk_vm_free(addr, size);
@@ -87,14 +101,19 @@ long mem_unmap(uint64_t addr, uint64_t size, uk_name_t object)
 	return rc;
 }
 
-long mem_stats(struct uk_mem_stats *out)
+long mem_stats_from(const char *server, struct uk_mem_stats *out)
 {
 	union mem_buf b;
-	long rc = mem_call(&b, MEM_STATS, NULL, 0, sizeof(*out));
+	long rc = mem_call(server, &b, MEM_STATS, NULL, 0, sizeof(*out));
 
 	if (rc == 0)
 		memcpy(out, (const uint8_t *)uk_msg_body(&b.h) +
 				    sizeof(struct uk_rpc_status),
 		       sizeof(*out));
 	return rc;
+}
+
+long mem_stats(struct uk_mem_stats *out)
+{
+	return mem_stats_from("mem", out);
 }

@@ -326,6 +326,13 @@ void peer_answer_died(struct peer *p, uint32_t answer_index);
 void peer_export_died(struct peer *p, uint32_t export_index);
 /* Answer a local request we cannot forward, and release what it holds. */
 void reply_error(struct uk_msg_header *h, int32_t status);
+/* Pagers across nodes (pager.c): a kernel message (pager request or
+ * return) that reached import import_index of p is forwarded; an answer
+ * on one of pager.c's ports is acted on (false: not one of them). */
+void pager_forward(struct peer *p, uint32_t import_index,
+		   struct uk_msg_header *h);
+extern unsigned pager_pending_n;
+bool pager_answer(struct uk_msg_header *h);
 void release_message(struct uk_msg_header *h);
 /* The sums of every peer's tables and counters (PROXY_STATS). */
 void peer_stats_fill(struct proxy_stats *s);

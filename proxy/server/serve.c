@@ -181,10 +181,17 @@ bool proxy_dispatch(struct uk_msg_header *h)
 		resolver_request(h);
 		return true;
 	}
+	if (pager_pending_n && pager_answer(h))
+		return true;
 	if (map_find_port(h->dest, MAP_IMPORT, &slot, &index)) {
-		if (peers[slot] && !(h->flags & UK_MSG_KERNEL))
+		bool pager = (h->flags & UK_MSG_KERNEL) &&
+			     (h->id == UK_MSG_ID_PAGER_REQUEST ||
+			      h->id == UK_MSG_ID_PAGER_RETURN);
+		if (peers[slot] && pager)
+			pager_forward(peers[slot], index, h);
+		else if (peers[slot] && !(h->flags & UK_MSG_KERNEL))
 			peer_local_message(peers[slot], index, h);
-		else if (!(h->flags & UK_MSG_KERNEL))
+		else if (!(h->flags & UK_MSG_KERNEL) || pager)
 			release_message(h);
 		return true;
 	}

@@ -99,6 +99,11 @@ static bool swap_ready(void)
 	return true;
 }
 
+static void *reply_start(uint32_t id, int32_t status, unsigned n_ool)
+{
+	return uk_rpc_reply_start(&out.h, id, status, 0, n_ool);
+}
+
 /* Swap errors are counted always, logged a few times. */
 static void swap_error(const char *what, long rc, uint64_t pages)
 {
@@ -199,6 +204,62 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 		mem_page_resident(&pool, o, i + k);
 }
 
+/* A request forwarded by the proxy (the mapper is on another node): the
+ * answer is a reply (uk/ipc.h, struct uk_pager_answer) with the page and
+ * the pages after it that are in swap (read-ahead inside the window).
+ * Such pages are resident on the mapper's node, not here: no budget. */
+static bool forwarded_request(struct mem_object *o, const struct uk_msg_header *h)
+{
+	const struct uk_pager_request *r = (const void *)h;
+	uint64_t i = r->offset / MEM_PAGE, n = 1;
+	int32_t status = 0;
+	const uint8_t *src = zero_page;
+
+	if (h->size != sizeof(*r) || h->n_ports || h->n_ool ||
+	    r->offset % MEM_PAGE || r->window_offset % MEM_PAGE) {
+		bad(h, "malformed forwarded pager request");
+		reply_start(h->id, -ERR_INVALID, 0);
+		return true;
+	}
+	pool.stats.faults++;
+	if (i >= o->pages) {
+		status = -ERR_INVALID;
+	} else if (mem_bit(o->lost_map, i)) {
+		status = -ERR_IO;
+	} else if (mem_bit(o->swapped_map, i)) {
+		uint64_t end = r->window_offset / MEM_PAGE + r->window_size / MEM_PAGE;
+		if (end > o->pages)
+			end = o->pages;
+		while (n < MEM_READAHEAD && i + n < end &&
+		       mem_bit(o->swapped_map, i + n) && !mem_bit(o->lost_map, i + n))
+			n++;
+		long got = pread(swap_fd, swap_buf, n * MEM_PAGE,
+				 (off_t)(o->swap_base + i * MEM_PAGE));
+		if (got < MEM_PAGE) {
+			lose(o, i, 1);
+			swap_error("read", got, 1);
+			status = -ERR_IO;
+		} else {
+			n = (uint64_t)got / MEM_PAGE;
+			src = swap_buf;
+			pool.stats.swap_ins += n;
+		}
+	} else {
+		pool.stats.zero_fills++;
+	}
+	struct uk_pager_answer *a = (struct uk_pager_answer *)&out.h;
+	reply_start(h->id, status, 1);
+	a->object = r->object;
+	a->offset = r->offset;
+	if (status == 0) {
+		a->length = (uint32_t)(n * MEM_PAGE);
+		a->data = (struct uk_msg_ool){ (uint64_t)src, n * MEM_PAGE,
+					       UK_OOL_COPY, 0 };
+	}
+	out.h.size = sizeof(*a);
+	return true;
+}
+
 static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 {
 	const struct uk_pager_return *r = (const void *)h;
@@ -213,13 +274,18 @@ static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 		return;
 	if (n > o->pages - first)
 		n = o->pages - first;
-	bool evicted = r->flags & UK_PAGER_RETURN_EVICTED;
+	/* Only the kernel's own returns say what left a window here; a
+	 * forwarded one (or any a holder of the object's right sends) is a
+	 * write of the object's pages, nothing more. */
+	bool evicted = (r->flags & UK_PAGER_RETURN_EVICTED) &&
+		       (h->flags & UK_MSG_KERNEL);
+	bool gone = r->flags & UK_PAGER_RETURN_EVICTED; /* the only copy */
 	if (r->data.size < n * MEM_PAGE || !r->data.address) {
 		/* Our quota could not take the pages: they are gone. */
-		if (evicted)
+		if (gone)
 			lose(o, first, n);
 	} else if (!swap_ready()) {
-		if (evicted)
+		if (gone)
 			lose(o, first, n);
 	} else {
 		long put = pwrite(swap_fd, (const void *)r->data.address,
@@ -227,7 +293,7 @@ static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 				  (off_t)(o->swap_base + first * MEM_PAGE));
 		if (put != (long)(n * MEM_PAGE)) {
 			swap_error("write", put, n);
-			if (evicted)
+			if (gone)
 				lose(o, first, n);
 		} else {
 			for (uint64_t i = first; i < first + n; i++) {
@@ -241,10 +307,6 @@ static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 		mem_pages_gone(&pool, o, first, n);
 }
 
-static void *reply_start(uint32_t id, int32_t status, unsigned n_ports)
-{
-	return uk_rpc_reply_start(&out.h, id, status, n_ports, 0);
-}
 
 static void do_allocate(const struct uk_msg_header *h)
 {
@@ -287,7 +349,7 @@ static void do_allocate(const struct uk_msg_header *h)
 		reply_start(h->id, rc, 0);
 		return;
 	}
-	struct uk_mem_alloc_reply *rep = reply_start(h->id, 0, 1);
+	struct uk_mem_alloc_reply *rep = uk_rpc_reply_start(&out.h, h->id, 0, 1, 0);
 	uk_msg_ports(&out.h)[0] =
 	    (struct uk_msg_port){(uk_name_t)right, UK_DISP_MOVE_SEND};
 	rep->size = o->pages * MEM_PAGE;
@@ -358,12 +420,17 @@ static bool handle(const struct uk_msg_header *h)
 		}
 	} else {
 		struct mem_object *o = object_of(h);
-		if (o && kernel && h->id == UK_MSG_ID_PAGER_REQUEST)
+		if (o && kernel && h->id == UK_MSG_ID_PAGER_REQUEST) {
 			pager_request(o, h);
-		else if (o && kernel && h->id == UK_MSG_ID_PAGER_RETURN)
+		} else if (o && !kernel && h->id == UK_MSG_ID_PAGER_REQUEST &&
+			   h->reply) {
+			reply = forwarded_request(o, h);
+			out.h.dest = h->reply;
+		} else if (o && h->id == UK_MSG_ID_PAGER_RETURN) {
 			pager_return(o, h);
-		else
+		} else {
 			bad(h, o ? "not a pager message" : "no such object");
+		}
 		if (h->reply && !reply)
 			uk_port_deallocate(h->reply);
 	}

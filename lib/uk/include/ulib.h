@@ -119,6 +119,10 @@ struct uk_mem_stats;
 long mem_map(uint64_t size, uk_name_t *object);
 long mem_unmap(uint64_t addr, uint64_t size, uk_name_t object);
 long mem_stats(struct uk_mem_stats *out);
+/* The same from a named server: "mem@N" is node N's, through the proxy
+ * (its pages then come from that node: docs/MEMORY.md, "Remote pagers"). */
+long mem_map_from(const char *server, uint64_t size, uk_name_t *object);
+long mem_stats_from(const char *server, struct uk_mem_stats *out);
 
 /* One step of a server's loop: with a reply (to the send-once right
  * request->reply), send it and receive the next request on port in one
