@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Built-in commands about the system: tasks (the kernel's list), devices
- * (the device server), services (the name server), memory, and help.
+ * (the device server), services (the name server), memory (the kernel's
+ * and the memory server's), and help.
  * Task ids are shown and taken as their slot number (the low half of the
  * id, "PID"); kill looks the full id up, generation included, so a PID
  * never names a task that took the slot since the listing.
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <ulib.h>
 #include <uk/proto/dev.h>
+#include <uk/proto/mem.h>
 #include <uk/proto/name.h>
 
 #include "shell.h"
@@ -187,6 +189,55 @@ int cmd_services(int argc, char **argv)
 	return 0;
 }
 
+/* bytes as "N KiB", or "N MiB" from 10 MiB up. */
+static const char *mem_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes < (10ull << 20))
+		snprintf(buf, len, "%lu KiB", (unsigned long)(bytes >> 10));
+	else
+		snprintf(buf, len, "%lu MiB", (unsigned long)(bytes >> 20));
+	return buf;
+}
+
+/* The memory server's figures, or a line saying it does not run (that
+ * is no error: a node may go without it). */
+static int mem_server_stats(void)
+{
+	struct uk_mem_stats s;
+	char res[24], budget[24], task[24], used[24], max[24];
+	long rc = mem_stats(&s);
+
+	/* A right to a mem that restarted since the last call is dropped
+	 * by mem_stats; the next call looks the name up again. */
+	if (rc == -ERR_DEAD || rc == -ERR_BAD_NAME)
+		rc = mem_stats(&s);
+	if (rc == -ERR_NOT_FOUND || rc == -ERR_DEAD || rc == -ERR_BAD_NAME) {
+		out("pager:   no memory server runs\n");
+		return 0;
+	}
+	if (rc < 0) {
+		err("mem: the memory server: %s\n", err_str(rc));
+		return 1;
+	}
+	out("pager:   %s resident of %s (%s per task); objects: %lu, "
+	    "clients: %lu\n",
+	    mem_size(res, sizeof(res), s.resident_pages * UK_PAGE_SIZE),
+	    mem_size(budget, sizeof(budget), s.budget_pages * UK_PAGE_SIZE),
+	    mem_size(task, sizeof(task), s.task_budget_pages * UK_PAGE_SIZE),
+	    (unsigned long)s.objects, (unsigned long)s.clients);
+	out("paging:  %lu faults: %lu zero-fills, %lu swap-ins; %lu evictions, "
+	    "%lu swap-outs\n",
+	    (unsigned long)s.faults, (unsigned long)s.zero_fills,
+	    (unsigned long)s.swap_ins, (unsigned long)s.evictions,
+	    (unsigned long)s.swap_outs);
+	out("swap:    %s of %s in use, %lu pages lost to errors; "
+	    "%lu bad requests\n",
+	    mem_size(used, sizeof(used), s.swap_bytes),
+	    mem_size(max, sizeof(max), s.swap_max),
+	    (unsigned long)s.swap_errors, (unsigned long)s.bad_requests);
+	return 0;
+}
+
 int cmd_mem(int argc, char **argv)
 {
 	struct uk_kinfo_memory m;
@@ -213,7 +264,7 @@ int cmd_mem(int argc, char **argv)
 	    "%u accounts carved from it\n",
 	    (unsigned long)(a.used / 1024), (unsigned long)(a.limit / 1024),
 	    (unsigned long)(a.peak / 1024), a.tasks, a.children);
-	return 0;
+	return mem_server_stats();
 }
 
 int cmd_help(int argc, char **argv)

@@ -75,7 +75,7 @@ const struct command commands[] = {
 	{ "lsdev", cmd_lsdev, "lsdev", "list devices and their drivers" },
 	{ "services", cmd_services, "services [node]",
 	  "names here (with aliases, resolvers) or on another node" },
-	{ "mem", cmd_mem, "mem", "memory in use" },
+	{ "mem", cmd_mem, "mem", "memory in use (kernel, memory server, swap)" },
 	{ "exit", cmd_exit, "exit [status]", "leave the shell (the console's starts afresh)" },
 	{ NULL, NULL, NULL, NULL },
 };

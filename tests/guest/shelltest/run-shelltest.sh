@@ -27,7 +27,7 @@ cp --sparse=always "$image" "$disk"
 if [ "$mode" = guest ]; then
 	"$runner" --kernel "$kernel" --archive "$archive" \
 		--log "$logdir/guest.shelltest.log" --disk "$disk" \
-		--append "node=1 test=shelltest with=dev,console,virtio-blk,fs,proc" \
+		--append "node=1 test=shelltest with=dev,console,virtio-blk,fs,mem,proc" \
 		--timeout 300 --expect "shelltest: SH0012 file_for_the_host_to_check ok" \
 		--expect " passed, 0 failed"
 	# e2fsck -fn exits 0 for wrong counts it declines to fix: anything
@@ -62,6 +62,7 @@ log=$logdir/guest.shelltest_typed.log
 	printf '\033[A\r'					# Up: again
 	printf 'garbage\025ls /typed\r'			# Ctrl-U
 	printf 'hello from the host\r'
+	printf 'mem\r'			# no mem among with=: says so
 	printf 'cat /nope\r'
 	printf 'cd /typed\r'
 	printf 'exit\r'					# logout: a fresh shell in /
@@ -83,7 +84,8 @@ if [ "$status" -ne 1 ]; then
 fi
 for want in "HOST0001 typed_commands_reach_the_shell ok" "uk shell: type help" \
 	"typed-from-the-host" "hello: from the host" \
-	"cat: /nope: no such file or directory" "shelltest: 1 passed, 0 failed"; do
+	"cat: /nope: no such file or directory" "pager:   no memory server runs" \
+	"shelltest: 1 passed, 0 failed"; do
 	if ! grep -q -- "$want" "$log"; then
 		echo "shelltest typed: the serial log lacks \"$want\""
 		fail=1

@@ -6,7 +6,9 @@
  * escape sequences included, and read back the echo and the results.
  * Each test works in its own directory and removes it.
  */
+#include <fmt.h>
 #include <string.h>
+#include <uk/proto/mem.h>
 
 #include "shelltest.h"
 
@@ -256,4 +258,66 @@ DEFINE_TEST(SH0014, script_file_runs_line_by_line)
 	SH_EXPECT("shell /sh14/nope", 127,
 		  "shell: /sh14/nope: no such file or directory\nshell: exit status 127\n");
 	SH_EXPECT("rm /sh14/s; rmdir /sh14", 0, "");
+}
+
+/* As the shell shows memory: KiB, or MiB from 10 MiB up. */
+static const char *mem_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes < (10ull << 20))
+		snprintf(buf, len, "%lu KiB", (unsigned long)(bytes >> 10));
+	else
+		snprintf(buf, len, "%lu MiB", (unsigned long)(bytes >> 20));
+	return buf;
+}
+
+/* mem shows the memory server's own figures: this test's object (pages
+ * written, so resident, faulted and zero-filled) is in them, and they
+ * are what mem_stats answers this test (nothing else uses mem here). */
+DEFINE_TEST(SH0015, mem_shows_the_memory_servers_figures)
+{
+	const uint64_t pages = 3;
+	struct uk_mem_stats s;
+	uk_name_t obj = 0;
+	char want[160], a[24], b[24], c[24];
+
+	long r = ns_lookup("mem", 10 * SECOND); /* the shell does not wait */
+	EXPECT(r > 0);
+	if (r <= 0)
+		return;
+	uk_port_deallocate((uk_name_t)r);
+	long addr = mem_map(pages * UK_PAGE_SIZE, &obj);
+	EXPECT(addr > 0);
+	if (addr <= 0)
+		return;
+	for (uint64_t i = 0; i < pages; i++)
+		((volatile uint8_t *)addr)[i * UK_PAGE_SIZE] = 1;
+	EXPECT_EQ(mem_stats(&s), 0);
+	EXPECT(s.objects >= 1 && s.clients >= 1);
+	EXPECT(s.resident_pages >= pages && s.zero_fills >= pages);
+	EXPECT_EQ(sh("mem", &fc), 0);
+	EXPECT_HAS(fc.output, "KiB total");
+	snprintf(want, sizeof(want),
+		 "\npager:   %s resident of %s (%s per task); objects: %lu, "
+		 "clients: %lu\n",
+		 mem_size(a, sizeof(a), s.resident_pages * UK_PAGE_SIZE),
+		 mem_size(b, sizeof(b), s.budget_pages * UK_PAGE_SIZE),
+		 mem_size(c, sizeof(c), s.task_budget_pages * UK_PAGE_SIZE),
+		 (unsigned long)s.objects, (unsigned long)s.clients);
+	EXPECT_HAS(fc.output, want);
+	snprintf(want, sizeof(want),
+		 "\npaging:  %lu faults: %lu zero-fills, %lu swap-ins; %lu "
+		 "evictions, %lu swap-outs\n",
+		 (unsigned long)s.faults, (unsigned long)s.zero_fills,
+		 (unsigned long)s.swap_ins, (unsigned long)s.evictions,
+		 (unsigned long)s.swap_outs);
+	EXPECT_HAS(fc.output, want);
+	/* mem's default swap space: 256 MiB. */
+	snprintf(want, sizeof(want),
+		 "\nswap:    %s of 256 MiB in use, %lu pages lost to errors; "
+		 "%lu bad requests\n",
+		 mem_size(a, sizeof(a), s.swap_bytes),
+		 (unsigned long)s.swap_errors, (unsigned long)s.bad_requests);
+	EXPECT_HAS(fc.output, want);
+	EXPECT(!strstr(fc.output, "no memory server"));
+	EXPECT_EQ(mem_unmap((uint64_t)addr, pages * UK_PAGE_SIZE, obj), 0);
 }
