@@ -14,6 +14,7 @@
 #include "arch.h"
 #include "hwcap.h"
 #include "ipc.h"
+#include "cow.h"
 #include "kernel.h"
 #include "quota.h"
 #include "slab.h"
@@ -64,8 +65,9 @@ static void ool_release(struct account *a, struct kmsg_ool *o)
 		o->shared = NULL;
 	}
 	for (uint64_t i = 0; i < o->npages; i++)
-		account_frames_free(a, o->frames[i], 1);
+		cow_release(a, o->frames[i]); /* a copy-on-write one may stay */
 	o->npages = 0;
+	o->cow = false;
 	account_frames_free(a, o->array_phys, o->array_frames);
 	o->array_frames = 0;
 	o->frames = NULL;
@@ -401,6 +403,19 @@ static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
 			continue;
 		for (uint64_t p = 0; p < npages; p++) {
 			uint64_t pa, chunk = u->size - p * PAGE_SIZE;
+			uint64_t va = u->address + p * PAGE_SIZE;
+			/* A whole page of anonymous memory is shared
+			 * copy-on-write, charged to the message as a copy
+			 * would be; anything else is copied. */
+			if (chunk >= PAGE_SIZE && !(va & ~PAGE_MASK) &&
+			    account_charge(m->account, PAGE_SIZE) == 0) {
+				if (vm_cow_page(t, va, &pa)) {
+					o->frames[o->npages++] = pa;
+					o->cow = true;
+					continue;
+				}
+				account_uncharge(m->account, PAGE_SIZE);
+			}
 			if ((rc = account_frame_alloc(m->account, &pa)) < 0)
 				return rc;
 			o->frames[o->npages++] = pa;
@@ -418,7 +433,7 @@ static int ool_copyin(struct task *t, struct copyin *c, struct kmsg *m)
 		struct kmsg_ool *o = &m->ool[i];
 		if (u->flags == UK_OOL_MOVE && u->size) {
 			o->npages = (u->size + PAGE_SIZE - 1) / PAGE_SIZE;
-			vm_take_region(t, u->address, u->size, o->frames);
+			o->cow = vm_take_region(t, u->address, u->size, o->frames);
 		}
 	}
 	return 0;
@@ -513,7 +528,8 @@ static int64_t copyout(struct task *t, struct kmsg *m, uaddr_t buf,
 			lost = vm_map_shared(t, o->shared, &addr) < 0;
 			vm_shared_unref(o->shared); /* the region has its own */
 			o->shared = NULL;
-		} else if (o->npages && vm_give_frames(t, o->frames, o->npages, &addr) == 0) {
+		} else if (o->npages &&
+			   vm_give_frames(t, o->frames, o->npages, o->cow, &addr) == 0) {
 			/* The receiver owns them now, and pays for them. */
 			account_uncharge(m->account, o->npages * PAGE_SIZE);
 			o->npages = 0;

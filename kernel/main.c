@@ -15,6 +15,7 @@
 #include "frame.h"
 #include "hwcap.h"
 #include "ipc.h"
+#include "cow.h"
 #include "kernel.h"
 #include "loader.h"
 #include "multiboot.h"
@@ -257,6 +258,8 @@ void kmain(uint32_t magic, uint64_t info_pa)
 	task_init();
 	thread_init();
 	vm_init();
+	if (!cow_init(frames.nframes))
+		klog(LOG_WARN, "cow: no table: out-of-line COPY copies");
 	pager_init();
 	ipc_init();
 	hwcap_init();

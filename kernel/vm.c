@@ -14,6 +14,7 @@
 #include <uk/types.h>
 
 #include "arch.h"
+#include "cow.h"
 #include "hwcap.h"
 #include "ipc.h"
 #include "kernel.h"
@@ -151,11 +152,13 @@ static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 		uint64_t pa;
 		bool owned;
 		if (arch_unmap_page(t->aspace_root, va, &pa, &owned) && owned) {
-			account_frames_free(t->account, pa, 1);
+			cow_release(t->account, pa);
 			t->frames--;
 		}
 	}
 }
+
+static int64_t cow_break(struct task *t, struct vm_region *r, uint64_t va);
 
 /* A new region of t at addr (0: wherever there is room), in the list. */
 static int place_region(struct task *t, uint64_t addr, uint64_t size,
@@ -386,7 +389,10 @@ int vm_map_contiguous(struct task *t, uint64_t size, unsigned flags,
 		return -ERR_NO_MEMORY;
 	if ((rc = account_frames_alloc(t->account, pages, &pa)) < 0)
 		return rc;
-	if ((rc = region_new(t, addr, size, flags, VM_ANONYMOUS, &r)) < 0) {
+	/* A device writes these frames behind the page tables' back: they
+	 * are never shared copy-on-write. */
+	if ((rc = region_new(t, addr, size, flags | VM_CONTIGUOUS, VM_ANONYMOUS,
+			     &r)) < 0) {
 		account_frames_free(t->account, pa, pages);
 		return rc;
 	}
@@ -455,6 +461,20 @@ int vm_share_region(struct task *t, uint64_t addr, uint64_t size,
 			return rc;
 		}
 		s->frames = arch_phys_to_virt(s->array_phys);
+		/* A page shared copy-on-write becomes this task's own first:
+		 * writes through the shared mapping must not reach the other
+		 * holders. */
+		for (uint64_t va = r->start; va < r->start + r->size; va += PAGE_SIZE) {
+			uint64_t pa;
+			if ((arch_page_state(t->aspace_root, va, false, &pa) &
+			     ARCH_PAGE_COW) &&
+			    (rc = (int)cow_break(t, r, va)) < 0) {
+				account_frames_free(t->account, s->array_phys,
+						    s->array_frames);
+				account_object_free(t->account, &shared_cache, s);
+				return rc;
+			}
+		}
 		/* Remap every page as not owned; the object owns the frames.
 		 * Remapping a page just unmapped needs no new table. */
 		t->vm_version++;
@@ -503,29 +523,31 @@ int vm_map_shared(struct task *t, struct vm_shared *s, uint64_t *out)
 	return 0;
 }
 
-void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+bool vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 		    uint64_t *frames)
 {
 	struct vm_region *r = find_region(t, addr);
 	uint64_t i = 0;
+	bool cow = false;
 
 	kassert(r && r->kind == VM_ANONYMOUS);
 	t->vm_version++;
 	for (uint64_t va = r->start; va < r->start + r->size; va += PAGE_SIZE) {
 		uint64_t pa;
-		bool owned;
-		bool mapped = arch_unmap_page(t->aspace_root, va, &pa, &owned);
-		kassert(mapped && owned);
+		int st = arch_unmap_page_state(t->aspace_root, va, &pa);
+		kassert(st & ARCH_PAGE_OWNED);
+		cow |= (st & ARCH_PAGE_COW) != 0;
 		frames[i++] = pa;
 		t->frames--;
 	}
 	(void)size;
 	list_remove(&r->link);
 	region_free(t, r);
+	return cow;
 }
 
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
-		   uint64_t *out)
+		   bool cow, uint64_t *out)
 {
 	uint64_t size = npages * PAGE_SIZE, addr;
 	struct vm_region *r;
@@ -543,7 +565,7 @@ int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
 	region_insert(t, r);
 	for (uint64_t i = 0; i < npages; i++) {
 		rc = arch_map_page(t->account, t->aspace_root, addr + i * PAGE_SIZE,
-				   frames[i], map_flags(r->flags));
+				   frames[i], map_flags(r->flags) | (cow ? MAP_COW : 0));
 		if (rc < 0) {
 			t->vm_version++;
 			for (uint64_t j = 0; j < i; j++) {
@@ -609,9 +631,16 @@ int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error)
 	uint64_t va = addr & PAGE_MASK, deadline = 0, pa;
 	bool write = error & VM_FAULT_WRITE;
 
-	/* A protection fault on a present page is the task's own doing. */
-	if (error & VM_FAULT_PRESENT)
+	/* A protection fault on a present page is the task's own doing,
+	 * unless it is a write to a copy-on-write page. */
+	if (error & VM_FAULT_PRESENT) {
+		struct vm_region *r = region_containing(t, va);
+		if (write && r && r->kind == VM_ANONYMOUS &&
+		    (r->flags & UK_VM_WRITE) &&
+		    (arch_page_state(t->aspace_root, va, false, &pa) & ARCH_PAGE_COW))
+			return cow_break(t, r, va);
 		return -ERR_FAULT;
+	}
 	for (;;) {
 		struct vm_region *r = region_containing(t, va);
 		if (r && r->kind == VM_ANONYMOUS && (r->flags & UK_VM_LAZY)) {
@@ -656,12 +685,73 @@ int vm_object_install(struct vm_object *o, uint64_t off, uint64_t pa)
 int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error)
 {
 	struct vm_region *r = region_containing(t, addr & PAGE_MASK);
+	uint64_t pa;
 
 	/* Only what never blocks: a copy in the middle of a system call must
 	 * not wait for a pager (touch a window before handing it over). */
-	if (!r || r->kind != VM_ANONYMOUS || !(r->flags & UK_VM_LAZY))
+	if (!r || r->kind != VM_ANONYMOUS)
+		return -ERR_FAULT;
+	/* A present page: a write to it may be to a copy-on-write page. */
+	if (arch_page_state(t->aspace_root, addr & PAGE_MASK, false, &pa))
+		return (error & VM_FAULT_WRITE)
+			       ? vm_page_fault(t, addr, error | VM_FAULT_PRESENT)
+			       : -ERR_FAULT;
+	if (!(r->flags & UK_VM_LAZY))
 		return -ERR_FAULT;
 	return vm_page_fault(t, addr, error);
+}
+
+/* ---- copy-on-write (cow.h) ---- */
+
+static int64_t cow_break(struct task *t, struct vm_region *r, uint64_t va)
+{
+	uint64_t pa, copy;
+	bool owned;
+
+	arch_page_state(t->aspace_root, va, false, &pa);
+	if (cow_shared(pa)) {
+		/* The task's charge for this page pays for the copy. */
+		if (!kframe_alloc(&copy))
+			return -ERR_NO_MEMORY;
+		memcpy(arch_phys_to_virt(copy), arch_phys_to_virt(pa), PAGE_SIZE);
+	} else {
+		copy = pa; /* the last holder: the frame is ours again */
+	}
+	t->vm_version++;
+	arch_unmap_page(t->aspace_root, va, &pa, &owned);
+	/* Remapping a page just unmapped needs no new table. */
+	int rc = arch_map_page(t->account, t->aspace_root, va, copy,
+			       map_flags(r->flags));
+	kassert(rc == 0);
+	if (copy != pa)
+		cow_drop(pa);
+	return 0;
+}
+
+bool vm_cow_page(struct task *t, uint64_t va, uint64_t *out)
+{
+	struct vm_region *r = region_containing(t, va);
+	uint64_t pa;
+
+	if (!r || r->kind != VM_ANONYMOUS || r->shared ||
+	    (r->flags & VM_CONTIGUOUS))
+		return false;
+	int st = arch_page_state(t->aspace_root, va, false, &pa);
+	if (!st && (!(r->flags & UK_VM_LAZY) || zero_fill(t, r, va) < 0 ||
+		    !(st = arch_page_state(t->aspace_root, va, false, &pa))))
+		return false;
+	if (!(st & ARCH_PAGE_OWNED) || !cow_share(pa))
+		return false;
+	if (!(st & ARCH_PAGE_COW)) {
+		bool owned;
+		t->vm_version++;
+		arch_unmap_page(t->aspace_root, va, &pa, &owned);
+		int rc = arch_map_page(t->account, t->aspace_root, va, pa,
+				       map_flags(r->flags) | MAP_COW);
+		kassert(rc == 0);
+	}
+	*out = pa;
+	return true;
 }
 
 /* Return the run of n dirty pages of window o at va (see vm_sync): a
@@ -735,7 +825,7 @@ static uint64_t next_dirty_run(struct task *t, uint64_t *va, uint64_t end,
 			bool owned;
 			t->vm_version++;
 			arch_unmap_page(t->aspace_root, *va, &pa, &owned);
-			account_frames_free(t->account, pa, 1);
+			cow_release(t->account, pa);
 			t->frames--;
 			(*dropped)++;
 		}

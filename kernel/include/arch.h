@@ -52,6 +52,7 @@ uint64_t arch_virt_to_phys(const void *virt);
 #define MAP_USER 0x4u
 #define MAP_NOT_OWNED 0x8u /* frame is not the address space's to free */
 #define MAP_UNCACHED 0x10u /* device memory */
+#define MAP_COW 0x20u /* copy-on-write: read-only until written (cow.h) */
 
 /* Build the kernel's own tables (direct map of [0, phys_end)), drop the
  * boot identity map. */
@@ -84,8 +85,12 @@ bool arch_translate(uint64_t root, uint64_t va, bool want_write, uint64_t *pa);
  * arch_translate(want_write) counts. */
 #define ARCH_PAGE_PRESENT 0x1
 #define ARCH_PAGE_DIRTY 0x2
+#define ARCH_PAGE_COW 0x4   /* mapped with MAP_COW */
+#define ARCH_PAGE_OWNED 0x8 /* not MAP_NOT_OWNED */
 int arch_page_state(uint64_t root, uint64_t va, bool clear_dirty,
 		    uint64_t *pa);
+/* Unmap one page and return the state it had (0: nothing was mapped). */
+int arch_unmap_page_state(uint64_t root, uint64_t va, uint64_t *pa);
 void arch_activate_aspace(uint64_t root);
 uint64_t arch_kernel_root(void);
 /* Check every present entry of the kernel's tables, and of root's user

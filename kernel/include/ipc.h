@@ -225,7 +225,7 @@ struct kmsg_ool {
 	uint64_t size;	      /* bytes the sender named */
 	uint64_t array_phys;  /* storage of frames[] */
 	uint32_t array_frames;
-	uint32_t pad;
+	bool cow;	      /* frames shared copy-on-write (cow.h) */
 	struct vm_shared *shared; /* UK_OOL_SHARE: a reference, else NULL */
 };
 

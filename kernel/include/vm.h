@@ -49,6 +49,7 @@ struct vm_region {
 #define VM_BOOT_ARCHIVE_BASE 0x0000080000000000ull
 
 #define VM_UNCACHED 0x100u /* vm_map_physical: device memory */
+#define VM_CONTIGUOUS 0x200u /* vm_map_contiguous: DMA, never copy-on-write */
 
 void vm_init(void);
 struct port;
@@ -79,15 +80,22 @@ int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error);
 /* Out-of-line memory. True when [addr, addr + size) is exactly one
  * anonymous region of t (what UK_OOL_MOVE may take). */
 bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size);
-/* Unmap that region and hand its frames (npages of them) to the caller. */
-void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+/* Unmap that region and hand its frames (npages of them) to the caller;
+ * true if any was copy-on-write (cow.h: it may have other holders). */
+bool vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 		    uint64_t *frames);
 /* Map frames into a new anonymous region of t, which is charged for them
- * from now on (the caller uncharges whoever paid before); on failure
- * (ERR_LIMIT when t's account cannot take them) nothing stays mapped and
- * the frames remain the caller's. */
+ * from now on (the caller uncharges whoever paid before); cow: mapped
+ * copy-on-write (frames other holders may share). On failure (ERR_LIMIT
+ * when t's account cannot take them) nothing stays mapped and the frames
+ * remain the caller's. */
 int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
-		   uint64_t *out);
+		   bool cow, uint64_t *out);
+/* Out-of-line COPY without a copy: the page at va of t (page aligned,
+ * in an anonymous region that is not shared or DMA; a demand-zero page
+ * is filled) becomes copy-on-write, with one more holder (cow.h), its
+ * frame in *out. False when it cannot be shared: the caller copies. */
+bool vm_cow_page(struct task *t, uint64_t va, uint64_t *out);
 /* Shared memory (UK_OOL_SHARE). True when [addr, addr + size) is exactly
  * one anonymous region of t, shared already or not. */
 bool vm_is_shareable_region(struct task *t, uint64_t addr, uint64_t size);

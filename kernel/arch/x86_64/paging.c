@@ -21,6 +21,7 @@
 #include <uk/types.h>
 
 #include "arch.h"
+#include "cow.h"
 #include "kernel.h"
 #include "quota.h"
 
@@ -128,7 +129,7 @@ static void free_level(struct account *a, uint64_t table_pa, int level)
 			continue;
 		if (level == 1) {
 			if (!(e & PTE_NOT_OWNED))
-				account_frames_free(a, e & PTE_ADDR, 1);
+				cow_release(a, e & PTE_ADDR);
 		} else {
 			free_level(a, e & PTE_ADDR, level - 1);
 		}
@@ -178,7 +179,8 @@ int arch_map_page(struct account *a, uint64_t root, uint64_t va, uint64_t pa,
 		return rc;
 	/* Never PTE_PAT (bit 7 of a 4 KiB PTE) nor PTE_G: user pages differ
 	 * between address spaces. */
-	*pte = pa | PTE_P | ((flags & MAP_WRITE) ? PTE_W : 0) |
+	*pte = pa | PTE_P | ((flags & (MAP_WRITE | MAP_COW)) == MAP_WRITE ? PTE_W : 0) |
+	       ((flags & MAP_COW) ? PTE_COW : 0) |
 	       ((flags & MAP_USER) ? PTE_U : 0) |
 	       ((flags & MAP_EXEC) ? 0 : pte_nx) |
 	       ((flags & MAP_NOT_OWNED) ? PTE_NOT_OWNED : 0) |
@@ -210,18 +212,28 @@ uint64_t arch_next_mapped(uint64_t root, uint64_t va, uint64_t end)
 	return end;
 }
 
-bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned)
+int arch_unmap_page_state(uint64_t root, uint64_t va, uint64_t *pa)
 {
 	uint64_t *pte = walk(root, va, NULL, NULL);
 
 	if (!pte || !(*pte & PTE_P))
-		return false;
-	*pa = *pte & PTE_ADDR;
-	*owned = !(*pte & PTE_NOT_OWNED);
+		return 0;
+	uint64_t e = *pte;
+	*pa = e & PTE_ADDR;
 	*pte = 0;
 	if (root == (read_cr3() & PTE_ADDR))
 		invlpg(va);
-	return true;
+	return ARCH_PAGE_PRESENT | ((e & PTE_D) ? ARCH_PAGE_DIRTY : 0) |
+	       ((e & PTE_COW) ? ARCH_PAGE_COW : 0) |
+	       ((e & PTE_NOT_OWNED) ? 0 : ARCH_PAGE_OWNED);
+}
+
+bool arch_unmap_page(uint64_t root, uint64_t va, uint64_t *pa, bool *owned)
+{
+	int st = arch_unmap_page_state(root, va, pa);
+
+	*owned = (st & ARCH_PAGE_OWNED) != 0;
+	return st != 0;
 }
 
 /* Hot (IPC copies into another task): four levels unrolled, one test of
@@ -263,8 +275,10 @@ int arch_page_state(uint64_t root, uint64_t va, bool clear_dirty,
 	if (!pte || !(*pte & PTE_P))
 		return 0;
 	*pa = *pte & PTE_ADDR;
+	int st = ARCH_PAGE_PRESENT | ((*pte & PTE_COW) ? ARCH_PAGE_COW : 0) |
+		 ((*pte & PTE_NOT_OWNED) ? 0 : ARCH_PAGE_OWNED);
 	if (!(*pte & PTE_D))
-		return ARCH_PAGE_PRESENT;
+		return st;
 	if (clear_dirty) {
 		*pte &= ~PTE_D;
 		/* A TLB entry that has the page dirty would let the next
@@ -272,7 +286,7 @@ int arch_page_state(uint64_t root, uint64_t va, bool clear_dirty,
 		if (root == (read_cr3() & PTE_ADDR))
 			invlpg(va);
 	}
-	return ARCH_PAGE_PRESENT | ARCH_PAGE_DIRTY;
+	return st | ARCH_PAGE_DIRTY;
 }
 
 void arch_activate_aspace(uint64_t root)

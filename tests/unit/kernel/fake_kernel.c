@@ -371,7 +371,7 @@ bool vm_is_anonymous_region(struct task *t, uint64_t addr, uint64_t size)
 
 /* The region's pages become frames (counted from now on) and leave t,
  * charged to t's account as a task's own frames are. */
-void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
+bool vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 		    uint64_t *frames)
 {
 	struct fake_aspace *as = aspace_of_root(t->aspace_root);
@@ -391,15 +391,31 @@ void vm_take_region(struct task *t, uint64_t addr, uint64_t size,
 	memset(as->mem + (addr - as->base), 0xdd, as->anon_size);
 	as->anon_size = 0;
 	as->anon_start = 0;
+	return false;
 }
 
 /* The frames' contents appear in t's memory and the frames are t's (here:
  * copied, then freed, so the frame count drops as ownership moves). t's
  * account must be able to take them; the fake's user memory is not
  * charged, so the charge is given back at once. */
-int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
-		   uint64_t *out)
+/* The host model has no copy-on-write: COPY always copies. */
+bool vm_cow_page(struct task *t, uint64_t va, uint64_t *out)
 {
+	(void)t;
+	(void)va;
+	(void)out;
+	return false;
+}
+
+void cow_release(struct account *a, uint64_t pa)
+{
+	account_frames_free(a, pa, 1);
+}
+
+int vm_give_frames(struct task *t, const uint64_t *frames, uint64_t npages,
+		   bool cow, uint64_t *out)
+{
+	(void)cow;
 	struct fake_aspace *as = aspace_of_root(t->aspace_root);
 	uint64_t at = as->ool_next ? as->ool_next : FAKE_OOL_AREA;
 

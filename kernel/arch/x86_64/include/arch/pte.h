@@ -19,6 +19,7 @@
 #define PTE_G (1ull << 8)   /* leaves only; ignored unless CR4.PGE */
 #define PTE_NOT_OWNED (1ull << 9) /* software: frame not the space's to free   \
 				   */
+#define PTE_COW (1ull << 10) /* software: copy-on-write (cow.h) */
 #define PTE_NX (1ull << 63)	  /* reserved unless EFER.NXE */
 #define PTE_ADDR 0x000ffffffffff000ull /* bits 51:12; M..51 reserved */
 
