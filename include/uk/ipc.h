@@ -123,7 +123,9 @@ _Static_assert(sizeof(struct uk_msg_port) == 16, "uk_msg_port layout");
 /* Out-of-line memory: whole pages. MOVE takes the pages from the sender (the
  * range must be exactly one vm_allocate region) and gives them to the
  * receiver without copying; COPY gives the receiver a private copy of any
- * byte range; SHARE maps the same frames into the receiver while the
+ * byte range (whole pages of anonymous memory copy-on-write: the frames
+ * are shared until either side writes, each side charged as for a copy);
+ * SHARE maps the same frames into the receiver while the
  * sender keeps them (the range must be exactly one vm_allocate or
  * vm_allocate_dma region). Shared frames are freed when the last task
  * unmaps them. */
