@@ -162,22 +162,20 @@ int64_t sys_thread_exit(void)
 	task_thread_exit();
 }
 
-int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
-			uint64_t args_len)
-{
-	static union {
-		struct uk_task_args a;
-		char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
-	} in;
-	struct uk_task_args *ta = &in.a;
-	uint64_t id;
-	const char *reason = NULL;
+static union {
+	struct uk_task_args a;
+	char bytes[sizeof(struct uk_task_args) + UK_TASK_ARGS_MAX];
+} task_args_in; /* the kernel is not preemptible */
 
-	if (args_len < sizeof(*ta) || args_len > sizeof(in))
-		return args_len > sizeof(in) ? -ERR_TOO_BIG : -ERR_INVALID;
-	if (user_range_ok(image, image_len) < 0 || image_len == 0)
-		return -ERR_FAULT;
-	if (copy_from_user(current->task, &in, args, args_len) < 0)
+/* The task arguments at args (task_create, task_clone), copied in and
+ * checked: names, priority and MCP within the creator's, argv, rights. */
+static int64_t task_args_get(uaddr_t args, uint64_t args_len, unsigned *mcp_out)
+{
+	struct uk_task_args *ta = &task_args_in.a;
+
+	if (args_len < sizeof(*ta) || args_len > sizeof(task_args_in))
+		return args_len > sizeof(task_args_in) ? -ERR_TOO_BIG : -ERR_INVALID;
+	if (copy_from_user(current->task, &task_args_in, args, args_len) < 0)
 		return -ERR_FAULT;
 	if (strnlen(ta->name, sizeof(ta->name)) == sizeof(ta->name))
 		return -ERR_INVALID;
@@ -219,6 +217,23 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 			     ta->rights[j].disposition == UK_DISP_MOVE_SEND_ONCE))
 				return -ERR_INVALID;
 	}
+	*mcp_out = mcp;
+	return 0;
+}
+
+int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
+			uint64_t args_len)
+{
+	struct uk_task_args *ta = &task_args_in.a;
+	uint64_t id;
+	const char *reason = NULL;
+	unsigned mcp;
+
+	if (user_range_ok(image, image_len) < 0 || image_len == 0)
+		return -ERR_FAULT;
+	int64_t rc0 = task_args_get(args, args_len, &mcp);
+	if (rc0 < 0)
+		return rc0;
 	struct image_source src = {
 		.read = image_source_user_read,
 		.task = current->task,
@@ -246,6 +261,66 @@ int64_t sys_task_create(uaddr_t image, uint64_t image_len, uaddr_t args,
 		return rc;
 	}
 	return (int64_t)id;
+}
+
+int64_t sys_task_clone(uaddr_t args, uint64_t args_len, uint64_t entry,
+		       uint64_t stack_top)
+{
+	struct uk_task_args *ta = &task_args_in.a;
+	static uint8_t block[sizeof(struct uk_startup) + UK_TASK_ARGS_MAX];
+	int error = 0;
+	unsigned mcp;
+
+	if (entry < USER_BASE || entry >= USER_TOP || stack_top < USER_BASE ||
+	    stack_top > USER_TOP)
+		return -ERR_FAULT;
+	int64_t rc = task_args_get(args, args_len, &mcp);
+	if (rc < 0)
+		return rc;
+	struct task *t = task_create(ta->name, current->task,
+				     (ta->flags & UK_TASK_ARGS_QUOTA) ? ta->quota : 0,
+				     &error);
+	if (!t)
+		return error;
+	t->mcp = mcp;
+	/* The creator's memory, copy-on-write; then the startup block just
+	 * below stack_top in the clone's copy (written as the task's own
+	 * write: its page becomes the clone's). */
+	if ((rc = vm_clone(current->task, t)) < 0)
+		goto fail;
+	struct uk_startup *su = (struct uk_startup *)block;
+	uint64_t len = sizeof(*su) + ta->argv_len;
+	memset(block, 0, len);
+	su->magic = UK_STARTUP_MAGIC;
+	su->self = t->id;
+	su->argc = ta->argc;
+	su->argv_offset = sizeof(*su);
+	memcpy(block + sizeof(*su), ta->argv_blob, ta->argv_len);
+	uint64_t at = (stack_top - len) & ~15ull;
+	if (at < USER_BASE) {
+		rc = -ERR_FAULT;
+		goto fail;
+	}
+	/* Written once before the rights move (it may fault, or need a
+	 * frame for the clone's own copy of the page), so nothing after the
+	 * rights can fail but thread creation. */
+	if ((rc = copy_to_user(t, at, block, len)) < 0)
+		goto fail;
+	for (uint32_t i = 0; i < ta->n_rights; i++)
+		su->rights[i] = ipc_transfer(current->task, ta->rights[i].name,
+					     ta->rights[i].disposition, t);
+	su->n_rights = ta->n_rights;
+	copy_to_user(t, at, block, len);
+	/* As at ELF entry: rdi the block, rsp 16-byte aligned below it. */
+	if (!thread_create_user(t, entry, at, at, (unsigned)ta->priority,
+				&error)) {
+		rc = error;
+		goto fail;
+	}
+	return (int64_t)t->id;
+fail:
+	task_destroy_unstarted(t);
+	return rc;
 }
 
 int64_t sys_thread_create(uint64_t entry, uint64_t stack_top, uint64_t arg,

@@ -635,7 +635,7 @@ int64_t vm_page_fault(struct task *t, uint64_t addr, unsigned error)
 	 * unless it is a write to a copy-on-write page. */
 	if (error & VM_FAULT_PRESENT) {
 		struct vm_region *r = region_containing(t, va);
-		if (write && r && r->kind == VM_ANONYMOUS &&
+		if (write && r && r->kind != VM_OBJECT && r->kind != VM_PHYSICAL &&
 		    (r->flags & UK_VM_WRITE) &&
 		    (arch_page_state(t->aspace_root, va, false, &pa) & ARCH_PAGE_COW))
 			return cow_break(t, r, va);
@@ -689,14 +689,16 @@ int64_t vm_kernel_fault(struct task *t, uint64_t addr, unsigned error)
 
 	/* Only what never blocks: a copy in the middle of a system call must
 	 * not wait for a pager (touch a window before handing it over). */
-	if (!r || r->kind != VM_ANONYMOUS)
+	if (!r || r->kind == VM_OBJECT || r->kind == VM_PHYSICAL)
 		return -ERR_FAULT;
-	/* A present page: a write to it may be to a copy-on-write page. */
+	/* A present page: a write to it may be to a copy-on-write page
+	 * (of any memory of the task's own: a clone shares its image and
+	 * stack too). */
 	if (arch_page_state(t->aspace_root, addr & PAGE_MASK, false, &pa))
 		return (error & VM_FAULT_WRITE)
 			       ? vm_page_fault(t, addr, error | VM_FAULT_PRESENT)
 			       : -ERR_FAULT;
-	if (!(r->flags & UK_VM_LAZY))
+	if (r->kind != VM_ANONYMOUS || !(r->flags & UK_VM_LAZY))
 		return -ERR_FAULT;
 	return vm_page_fault(t, addr, error);
 }
@@ -889,4 +891,98 @@ int64_t vm_object_flush(struct vm_object *o, uint64_t off, uint64_t size)
 		gone += n;
 		va = first + n * PAGE_SIZE;
 	}
+}
+
+/* ---- cloning an address space (task_clone) ---- */
+
+/* Page va of parent's region r, present: shared copy-on-write with
+ * child (charged a page), mapped at the same address. */
+static int clone_page(struct task *parent, struct task *child,
+		      struct vm_region *r, uint64_t va, uint64_t pa, int st)
+{
+	int rc;
+
+	if ((rc = account_charge(child->account, PAGE_SIZE)) < 0)
+		return rc;
+	if (!cow_share(pa)) {
+		/* The holder count is full: a copy. */
+		uint64_t copy;
+		if (!kframe_alloc(&copy)) {
+			account_uncharge(child->account, PAGE_SIZE);
+			return -ERR_NO_MEMORY;
+		}
+		memcpy(arch_phys_to_virt(copy), arch_phys_to_virt(pa), PAGE_SIZE);
+		rc = arch_map_page(child->account, child->aspace_root, va, copy,
+				   map_flags(r->flags));
+		if (rc < 0) {
+			cow_release(child->account, copy);
+			return rc;
+		}
+		child->frames++;
+		return 0;
+	}
+	rc = arch_map_page(child->account, child->aspace_root, va, pa,
+			   map_flags(r->flags) | MAP_COW);
+	if (rc < 0) {
+		cow_release(child->account, pa);
+		return rc;
+	}
+	child->frames++;
+	if (!(st & ARCH_PAGE_COW)) {
+		bool owned;
+		parent->vm_version++;
+		arch_unmap_page(parent->aspace_root, va, &pa, &owned);
+		rc = arch_map_page(parent->account, parent->aspace_root, va, pa,
+				   map_flags(r->flags) | MAP_COW);
+		kassert(rc == 0);
+	}
+	return 0;
+}
+
+int vm_clone(struct task *parent, struct task *child)
+{
+	struct list_node *n;
+	int rc;
+
+	list_for_each(n, &parent->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		struct vm_region *c;
+		/* Windows, device and physical memory, DMA buffers are the
+		 * creator's alone; shared regions stay shared. */
+		if (r->kind == VM_OBJECT || r->kind == VM_PHYSICAL ||
+		    (r->flags & VM_CONTIGUOUS))
+			continue;
+		if ((rc = region_new(child, r->start, r->size, r->flags, r->kind,
+				     &c)) < 0)
+			return rc;
+		if ((rc = region_insert(child, c)) < 0) {
+			region_free(child, c);
+			return rc;
+		}
+		for (uint64_t va = r->start, end = r->start + r->size;
+		     (va = arch_next_mapped(parent->aspace_root, va, end)) < end;
+		     va += PAGE_SIZE) {
+			uint64_t pa;
+			int st = arch_page_state(parent->aspace_root, va, false, &pa);
+			if (!st)
+				continue;
+			if (r->shared) {
+				rc = arch_map_page(child->account, child->aspace_root,
+						   va, pa,
+						   map_flags(r->flags) | MAP_NOT_OWNED);
+			} else if (st & ARCH_PAGE_OWNED) {
+				rc = clone_page(parent, child, r, va, pa, st);
+			} else {
+				continue;
+			}
+			if (rc < 0)
+				return rc; /* the unstarted child is destroyed */
+		}
+		if (r->shared) {
+			c->shared = r->shared;
+			r->shared->refs++;
+		}
+	}
+	return 0;
 }

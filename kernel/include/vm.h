@@ -126,6 +126,12 @@ int vm_map_physical(struct task *t, uint64_t addr, uint64_t phys, uint64_t size,
 void vm_unmap_revoked(struct task *t);
 /* Free exactly one region made by vm_allocate. */
 int vm_free_region(struct task *t, uint64_t addr, uint64_t size);
+/* child (new, unstarted) gets a copy of parent's address space at the
+ * same addresses: its own pages copy-on-write (each charged to child as
+ * a copy), shared regions shared; windows, device, physical and DMA
+ * memory are not inherited. On failure what was made stays for
+ * vm_release_all. */
+int vm_clone(struct task *parent, struct task *child);
 /* Unmap and free everything (task teardown). */
 void vm_release_all(struct task *t);
 

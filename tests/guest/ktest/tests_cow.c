@@ -241,3 +241,114 @@ DEFINE_TEST(COW0005, copies_are_charged_as_copies_and_given_back)
 	EXPECT(acc.used <= used0 + 8 * PG); /* page tables may stay */
 	uk_port_destroy(port);
 }
+
+/* ---- task_clone: an address space copied copy-on-write ---- */
+
+static volatile uint8_t *clone_region;
+static volatile uint64_t clone_parent_self;
+
+/* The clone's first thread (its memory is a copy of ours): exits with a
+ * bit per thing it found wrong. */
+static void clone_child(const struct uk_startup *su)
+{
+	int64_t code = 0;
+
+	if (su->magic != UK_STARTUP_MAGIC || su->self == clone_parent_self ||
+	    su->argc != 1 ||
+	    strcmp((const char *)su + su->argv_offset, "clone") != 0)
+		code |= 1;
+	for (unsigned p = 0; p < PAGES; p++)
+		if (!page_intact(clone_region, p, 7))
+			code |= 2;
+	clone_region[0] = 0x99; /* its own page from now on */
+	if (clone_region[0] != 0x99)
+		code |= 4;
+	uk_task_exit(code);
+}
+
+DEFINE_TEST(COW0006, a_cloned_address_space_is_shared_until_written)
+{
+	static struct {
+		struct uk_task_args a;
+		char argv[8];
+	} args;
+	long a = uk_vm_allocate(PAGES * PG, UK_VM_READ | UK_VM_WRITE);
+	long stack = uk_vm_allocate(16 * 1024, UK_VM_READ | UK_VM_WRITE);
+
+	EXPECT(a > 0 && stack > 0);
+	if (a <= 0 || stack <= 0)
+		return;
+	clone_region = (volatile uint8_t *)a;
+	clone_parent_self = (uint64_t)uk_task_self();
+	pattern(clone_region, PAGES * PG, 7);
+	memset(&args, 0, sizeof(args));
+	strcpy(args.a.name, "clone");
+	args.a.priority = UK_PRIORITY_DEFAULT;
+	args.a.argc = 1;
+	args.a.argv_len = 6;
+	memcpy(args.argv, "clone", 6);
+	uint64_t free0 = frames_free();
+	long id = uk_task_clone(&args.a, sizeof(args.a) + 6,
+				(uint64_t)clone_child, (uint64_t)stack + 16 * 1024);
+	EXPECT(id > 0);
+	if (id <= 0)
+		return;
+	/* All of this task's memory (the region, the image with the
+	 * programs it embeds) is shared: the clone cost its page tables,
+	 * its kernel objects and the pages it wrote. */
+	struct uk_exit_status st;
+	memset(&st, 0, sizeof(st));
+	EXPECT(wait_task((uint64_t)id, &st, 10 * SECOND) >= 0);
+	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+	EXPECT_EQ(st.code, 0);
+	/* Its write never reached us. */
+	EXPECT(page_intact(clone_region, 0, 7));
+	uint64_t free1 = frames_free();
+	EXPECT(free1 + 4 >= free0); /* everything it held came back */
+	/* Bad arguments: refused, nothing made. */
+	EXPECT_ERR(uk_task_clone(&args.a, sizeof(args.a) + 6, 0, (uint64_t)stack),
+		   ERR_FAULT);
+	EXPECT_ERR(uk_task_clone(&args.a, 3, (uint64_t)clone_child,
+				 (uint64_t)stack + 16 * 1024),
+		   ERR_INVALID);
+	/* A stack top with nothing mapped below it: the clone cannot get
+	 * its startup block, and is not made. */
+	EXPECT_ERR(uk_task_clone(&args.a, sizeof(args.a) + 6,
+				 (uint64_t)clone_child, 0x0000200000000000ull),
+		   ERR_FAULT);
+	EXPECT(frames_free() + 4 >= free1);
+	uk_vm_free((uint64_t)stack, 16 * 1024);
+	uk_vm_free((uint64_t)a, PAGES * PG);
+}
+
+DEFINE_TEST(COW0007, a_clone_costs_its_tables_not_a_copy)
+{
+	static struct uk_task_args args;
+	long a = uk_vm_allocate(PAGES * PG, UK_VM_READ | UK_VM_WRITE);
+	long stack = uk_vm_allocate(16 * 1024, UK_VM_READ | UK_VM_WRITE);
+
+	EXPECT(a > 0 && stack > 0);
+	if (a <= 0 || stack <= 0)
+		return;
+	pattern((volatile uint8_t *)a, PAGES * PG, 2);
+	memset(&args, 0, sizeof(args));
+	strcpy(args.name, "clone-sleeper");
+	args.priority = UK_PRIORITY_DEFAULT;
+	uint64_t free0 = frames_free();
+	/* uk_sleep as the entry: the clone sleeps (its first argument, the
+	 * startup block's address, as nanoseconds) until killed. */
+	long id = uk_task_clone(&args, sizeof(args), (uint64_t)uk_sleep,
+				(uint64_t)stack + 16 * 1024);
+	EXPECT(id > 0);
+	if (id <= 0)
+		return;
+	uk_sleep(20 * MS);
+	uint64_t used = free0 - frames_free();
+	/* Copying would take at least our 64 pages and the image. */
+	EXPECT(used < PAGES);
+	EXPECT_EQ(uk_task_kill((uint64_t)id), 0);
+	struct uk_exit_status st;
+	EXPECT(wait_task((uint64_t)id, &st, 5 * SECOND) >= 0);
+	uk_vm_free((uint64_t)stack, 16 * 1024);
+	uk_vm_free((uint64_t)a, PAGES * PG);
+}
