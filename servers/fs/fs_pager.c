@@ -96,7 +96,7 @@ int fs_pager_supply_range(const struct fs_pager_fault *f, uint64_t file_size,
 	    f->offset - f->window_offset >= window_pages)
 		return -ERR_INVALID;
 	if (f->offset >= file_size)
-		return -ERR_FAULT;
+		return -ERR_NOT_FOUND;
 	uint64_t want = readahead > f->length ? readahead : f->length;
 	want = min_u64(want, FS_PAGER_SUPPLY_MAX) & ~PAGE_OFFSET_MASK;
 	if (!want)

@@ -10,7 +10,9 @@
  * The rules they encode: a fault reads the file from the faulting page on,
  * up to the read-ahead, the window's end and the end of the file's last
  * page (the bytes past the end of the file are zeros); a page wholly past
- * the end of the file is refused with ERR_FAULT (POSIX's SIGBUS); a file
+ * the end of the file is refused with ERR_NOT_FOUND: there is no such page
+ * (POSIX's SIGBUS; not ERR_FAULT, which the kernel reports as a plain
+ * fault, code -1, so the mapper's exit code could not tell); a file
  * not opened for reading is never paged in, and one opened read-only or
  * for appending never takes a write fault (ERR_PERMISSION). A return is
  * written at its offset, clipped to the file's size: a mapping never
@@ -70,7 +72,7 @@ bool fs_pager_return_allowed(uint32_t open_flags);
 
 /* The range to supply for fault f on a file of file_size bytes, reading
  * ahead at most readahead bytes (at least one page is supplied). 0;
- * -ERR_FAULT for a page wholly past the end of the file; -ERR_INVALID for
+ * -ERR_NOT_FOUND for a page wholly past the end of the file; -ERR_INVALID for
  * an offset outside the window. */
 int fs_pager_supply_range(const struct fs_pager_fault *f, uint64_t file_size,
 			  uint64_t readahead, struct fs_pager_range *out);

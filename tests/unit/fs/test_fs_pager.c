@@ -107,15 +107,15 @@ static void a_page_past_the_end_of_the_file_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(fs_pager_supply_range(&f, 10000, FS_PAGER_READAHEAD, &r),
-			 -ERR_FAULT);
+			 -ERR_NOT_FOUND);
 	assert_int_equal(r.size, 0);
 	f = fault(2 * PAGE, 0, 8 * PAGE);
 	assert_int_equal(fs_pager_supply_range(&f, 2 * PAGE, FS_PAGER_READAHEAD,
 					       &r),
-			 -ERR_FAULT); /* exactly at the end */
+			 -ERR_NOT_FOUND); /* exactly at the end */
 	f = fault(0, 0, PAGE);
 	assert_int_equal(fs_pager_supply_range(&f, 0, FS_PAGER_READAHEAD, &r),
-			 -ERR_FAULT); /* an empty file */
+			 -ERR_NOT_FOUND); /* an empty file */
 }
 
 static void a_fault_outside_its_window_is_refused(void **state)
