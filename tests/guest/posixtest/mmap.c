@@ -7,9 +7,10 @@
  * msync, close and munmap, a mapping that outlives its descriptor, the
  * read-ahead, every error of <sys/mman.h>, and the attacks: a window
  * mapped writable by hand on a read-only descriptor, whose written pages
- * the server must drop, and faults the server must refuse (a write to a
- * read-only file, a page past the end), which end the child that takes
- * them. The server's counters (FS_STATFS) say what it did.
+ * the server must drop, a page-out forged by a task, and faults the
+ * server must refuse (a write to a read-only file, a page past the end, a
+ * window on its service port), which end the child that takes them. The
+ * server's counters (FS_STATFS) say what it did.
  *
  * It leaves /posixtest/mapped.bin, written only through a mapping:
  * MAPPED_SIZE bytes, byte i = (7 i + i / 4096) mod 256, which
