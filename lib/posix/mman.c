@@ -143,8 +143,9 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset)
 	uint64_t size = page_round(len);
 	if (!(flags & MAP_ANONYMOUS))
 		return map_file(m, size, prot, type, fd, offset);
-	long a = uk_vm_allocate(size, UK_VM_READ | UK_VM_LAZY |
-					  (prot & PROT_WRITE ? UK_VM_WRITE : 0));
+	uint64_t vm =
+	    UK_VM_READ | UK_VM_LAZY | (prot & PROT_WRITE ? UK_VM_WRITE : 0);
+	long a = uk_vm_allocate(size, vm);
 	if (a <= 0)
 		return map_fail_err(a ? a : -ERR_NO_MEMORY);
 	*m = (struct mapping){(uint64_t)a, size, 0, false, false};
@@ -190,7 +191,8 @@ int munmap(void *addr, size_t len)
 	/* Whole mappings only: look at all of them before changing any. */
 	for (unsigned i = 0; i < MMAP_MAX; i++)
 		if (overlap(&maps[i], a, end, &from, &to) &&
-		    (from != maps[i].addr || to != maps[i].addr + maps[i].size)) {
+		    (from != maps[i].addr ||
+		     to != maps[i].addr + maps[i].size)) {
 			errno = EINVAL;
 			return -1;
 		}

@@ -102,7 +102,8 @@ int fs_pager_supply_range(const struct fs_pager_fault *f, uint64_t file_size,
 	if (!want)
 		want = FS_PAGER_PAGE;
 	/* Each bound is measured from offset, so nothing can overflow. */
-	uint64_t size = min_u64(want, window_pages - (f->offset - f->window_offset));
+	uint64_t size =
+	    min_u64(want, window_pages - (f->offset - f->window_offset));
 	uint64_t in_file = file_size - f->offset;
 	uint64_t file_pages =
 	    in_file > UINT64_MAX - PAGE_OFFSET_MASK

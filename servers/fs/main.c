@@ -516,8 +516,7 @@ static void pager_fault(const struct uk_msg_header *h, struct open_file *of)
 
 /* Pages the mapper gave back (vm_sync): written into the file, clipped
  * to its size. The region is freed with the message (release_request). */
-static void pager_page_out(const struct uk_msg_header *h,
-			   struct open_file *of)
+static void pager_page_out(const struct uk_msg_header *h, struct open_file *of)
 {
 	struct fs_pager_page_out p;
 	struct uk_stat st;

@@ -54,7 +54,8 @@ static int fs_counters(struct uk_statfs *out)
 	rq.h.id = FS_STATFS;
 	rq.h.dest = (uk_name_t)fs;
 	rq.h.size = sizeof(rq.h);
-	long rc = uk_ipc_call(&rq.h, rq.h.size, &rp.h, sizeof(rp), CALL_TIMEOUT_NS);
+	long rc =
+	    uk_ipc_call(&rq.h, rq.h.size, &rp.h, sizeof(rp), CALL_TIMEOUT_NS);
 	uk_port_deallocate((uk_name_t)fs);
 	const struct uk_rpc_status *st = uk_msg_body(&rp.h);
 	if (rc < 0 || rp.h.id != FS_STATFS ||
@@ -76,7 +77,8 @@ static void map_read(void)
 	int fd = open("/posixtest/map-read.bin", O_RDONLY);
 	CHECK(fd >= 0);
 	CHECK(fs_counters(&before) == 0);
-	const uint8_t *p = mmap(NULL, sizeof(data), PROT_READ, MAP_SHARED, fd, 0);
+	const uint8_t *p =
+	    mmap(NULL, sizeof(data), PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED);
 	if (p == MAP_FAILED)
 		return;
@@ -99,7 +101,8 @@ static void map_read(void)
 	 * which the kernel copies without waiting for a pager. */
 	p = mmap(NULL, sizeof(data), PROT_READ, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED);
-	int out = open("/posixtest/map-copy.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int out =
+	    open("/posixtest/map-copy.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(p != MAP_FAILED && out >= 0 &&
 	      write(out, p, sizeof(data)) == (ssize_t)sizeof(data));
 	static uint8_t back[sizeof(data)];
@@ -122,7 +125,8 @@ static void map_write(void)
 	CHECK(write_file("/posixtest/map-write.bin", data, sizeof(data)) == 0);
 	int fd = open("/posixtest/map-write.bin", O_RDWR);
 	CHECK(fd >= 0);
-	uint8_t *p = mmap(NULL, sizeof(data), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint8_t *p =
+	    mmap(NULL, sizeof(data), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED);
 	if (p == MAP_FAILED)
 		return;
@@ -158,7 +162,8 @@ static void map_write(void)
 	data[PAGE + 9] = 'u';
 	CHECK(munmap(p, sizeof(data)) == 0);
 	int fd2 = open("/posixtest/map-write.bin", O_RDONLY);
-	CHECK(fd2 >= 0 && pread(fd2, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
+	CHECK(fd2 >= 0 &&
+	      pread(fd2, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
 	      !memcmp(back, data, sizeof(data)));
 	close(fd2);
 	CHECK(close(fd) == 0);
@@ -171,10 +176,12 @@ static void map_after_close(void)
 {
 	struct stat st;
 
-	int fd = open("/posixtest/mapped.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	int fd =
+	    open("/posixtest/mapped.bin", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0);
 	CHECK(ftruncate(fd, MAPPED_SIZE) == 0);
-	uint8_t *p = mmap(NULL, MAPPED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	uint8_t *p =
+	    mmap(NULL, MAPPED_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	CHECK(p != MAP_FAILED);
 	if (p == MAP_FAILED)
 		return;
@@ -184,14 +191,16 @@ static void map_after_close(void)
 	fd = open("/posixtest/mapped.bin", O_RDONLY);
 	uint8_t back[16];
 	CHECK(fd >= 0 && pread(fd, back, 16, 2 * PAGE) == 16 &&
-	      back[0] == mapped_byte(2 * PAGE) && back[15] == mapped_byte(2 * PAGE + 15));
+	      back[0] == mapped_byte(2 * PAGE) &&
+	      back[15] == mapped_byte(2 * PAGE + 15));
 	close(fd);
 	for (size_t i = 3 * PAGE; i < MAPPED_SIZE; i++)
 		p[i] = mapped_byte(i);
 	/* Past the end of the file in its last page: never written back. */
 	memset(p + MAPPED_SIZE, 0xaa, 6 * PAGE - MAPPED_SIZE);
 	CHECK(munmap(p, MAPPED_SIZE) == 0);
-	CHECK(stat("/posixtest/mapped.bin", &st) == 0 && st.st_size == MAPPED_SIZE);
+	CHECK(stat("/posixtest/mapped.bin", &st) == 0 &&
+	      st.st_size == MAPPED_SIZE);
 	static uint8_t all[MAPPED_SIZE + 1];
 	fd = open("/posixtest/mapped.bin", O_RDONLY);
 	CHECK(fd >= 0 && read(fd, all, sizeof(all)) == MAPPED_SIZE);
@@ -214,16 +223,17 @@ static void map_anonymous(void)
 		CHECK(msync(p, PAGE, MS_SYNC) == 0); /* nothing to write */
 		CHECK(munmap(p, 1u << 20) == 0);
 	}
-	p = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, 5, 0);
+	p = mmap(NULL, 100, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANON, 5,
+		 0);
 	CHECK(p != MAP_FAILED && p[99] == 0 && p[PAGE - 1] == 0);
 	CHECK(p == MAP_FAILED || munmap(p, 100) == 0);
 
 	/* The table is bounded. */
 	static void *maps[MMAP_MAX + 1];
 	int n = 0;
-	while (n <= MMAP_MAX &&
-	       (maps[n] = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			       -1, 0)) != MAP_FAILED)
+	while (n <= MMAP_MAX && (maps[n] = mmap(NULL, PAGE, PROT_READ,
+						MAP_PRIVATE | MAP_ANONYMOUS, -1,
+						0)) != MAP_FAILED)
 		n++;
 	CHECK(n == MMAP_MAX && errno == ENOMEM);
 	/* One munmap over several whole mappings takes them all. */
@@ -236,7 +246,8 @@ static void map_anonymous(void)
 	}
 	CHECK(munmap(lo, (size_t)(hi - lo) + PAGE) == 0);
 	CHECK_ERR(msync(lo, PAGE, 0), ENOMEM); /* gone */
-	void *again = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *again =
+	    mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(again != MAP_FAILED);
 	CHECK(again == MAP_FAILED || munmap(again, PAGE) == 0);
 }
@@ -256,18 +267,26 @@ static void map_errors(void)
 
 	CHECK_ERR(mmap(NULL, 0, PROT_READ, MAP_SHARED, ro, 0), EINVAL);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 100), EINVAL);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, -(off_t)PAGE), EINVAL);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, ro, 0), EINVAL);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, -(off_t)PAGE),
+		  EINVAL);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, ro, 0),
+		  EINVAL);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, 0, ro, 0), EINVAL);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED | MAP_PRIVATE, ro, 0), EINVAL);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED | MAP_PRIVATE, ro, 0),
+		  EINVAL);
 	CHECK_ERR(mmap(NULL, PAGE, 0x100, MAP_SHARED, ro, 0), EINVAL);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0),
+		  EACCES);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, wo, 0), EACCES);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, app, 0), EACCES);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, rw, 0), ENOTSUP);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, ro, 0), ENOTSUP);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, app, 0),
+		  EACCES);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, rw, 0),
+		  ENOTSUP);
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_SHARED, ro, 0),
+		  ENOTSUP);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_NONE, MAP_SHARED, ro, 0), ENOTSUP);
-	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 1, 0), ENODEV); /* console */
+	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 1, 0),
+		  ENODEV); /* console */
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dir, 0), ENODEV);
 	CHECK_ERR(mmap(NULL, PAGE, PROT_READ, MAP_SHARED, 60, 0), EBADF);
 
@@ -312,7 +331,8 @@ static void map_return_to_read_only_file(void)
 	if (!f)
 		return;
 	CHECK(fs_counters(&before) == 0);
-	long a = uk_vm_map_object(f->port, 0, sizeof(data), UK_VM_READ | UK_VM_WRITE, 0);
+	long a = uk_vm_map_object(f->port, 0, sizeof(data),
+				  UK_VM_READ | UK_VM_WRITE, 0);
 	CHECK(a > 0);
 	if (a <= 0)
 		return;
@@ -348,14 +368,16 @@ static void map_refused_faults(void)
 		CHECK(id > 0 && waitpid(id, &status, 0) == id);
 		/* A page fault (vector 14), not an exit. */
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != 14)
-			printf("posixtest: %s: status %#x\n", children[i], status);
+			printf("posixtest: %s: status %#x\n", children[i],
+			       status);
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == 14);
 	}
 	CHECK(fs_counters(&after) == 0);
 	CHECK(after.pager_refused - before.pager_refused == 2);
 
 	/* A child that ends without munmap or close: exit returns its pages. */
-	CHECK(write_file("/posixtest/map-exit.bin", "................", 16) == 0);
+	CHECK(write_file("/posixtest/map-exit.bin", "................", 16) ==
+	      0);
 	const char *argv[] = {"posixtest", "map-exit", NULL};
 	int status = -1;
 	long id = spawn("/bin/posixtest", argv);
@@ -363,7 +385,8 @@ static void map_refused_faults(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	char back[16];
 	int fd = open("/posixtest/map-exit.bin", O_RDONLY);
-	CHECK(fd >= 0 && read(fd, back, 16) == 16 && !memcmp(back, "written at exit.", 16));
+	CHECK(fd >= 0 && read(fd, back, 16) == 16 &&
+	      !memcmp(back, "written at exit.", 16));
 	close(fd);
 }
 
@@ -373,7 +396,9 @@ int map_child(const char *what)
 		/* Written before read: a write fault on a read-only file. */
 		int fd = open("/posixtest/map-ro.bin", O_RDONLY);
 		struct fd *f = fd_get(fd);
-		long a = f ? uk_vm_map_object(f->port, 0, PAGE, UK_VM_READ | UK_VM_WRITE, 0) : -1;
+		long a = f ? uk_vm_map_object(f->port, 0, PAGE,
+					      UK_VM_READ | UK_VM_WRITE, 0)
+			   : -1;
 		if (a <= 0)
 			return 2;
 		*(volatile uint8_t *)a = 1;
@@ -381,7 +406,8 @@ int map_child(const char *what)
 	}
 	if (!strcmp(what, "map-past-eof")) {
 		int fd = open("/posixtest/map-ro.bin", O_RDONLY); /* 2 pages */
-		volatile uint8_t *p = mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+		volatile uint8_t *p =
+		    mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			return 2;
 		(void)p[PAGE]; /* the file's last page: supplied */
@@ -390,7 +416,8 @@ int map_child(const char *what)
 	}
 	if (!strcmp(what, "map-exit")) {
 		int fd = open("/posixtest/map-exit.bin", O_RDWR);
-		char *p = mmap(NULL, 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		char *p =
+		    mmap(NULL, 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (p == MAP_FAILED)
 			return 2;
 		memcpy(p, "written at exit.", 16);
@@ -411,11 +438,13 @@ void test_mmap(void)
 	map_return_to_read_only_file();
 	map_refused_faults();
 	CHECK(fs_counters(&sf) == 0);
-	printf("posixtest: mmap: fs paged %lu faults (%lu pages in, %lu refused), "
-	       "%lu returns (%lu pages written, %lu dropped, %lu lost), %lu bad\n",
-	       (unsigned long)sf.pager_requests, (unsigned long)sf.pager_pages_in,
-	       (unsigned long)sf.pager_refused, (unsigned long)sf.pager_returns,
-	       (unsigned long)sf.pager_pages_out, (unsigned long)sf.pager_pages_dropped,
-	       (unsigned long)sf.pager_pages_lost, (unsigned long)sf.pager_bad);
+	printf(
+	    "posixtest: mmap: fs paged %lu faults (%lu pages in, %lu refused), "
+	    "%lu returns (%lu pages written, %lu dropped, %lu lost), %lu bad\n",
+	    (unsigned long)sf.pager_requests, (unsigned long)sf.pager_pages_in,
+	    (unsigned long)sf.pager_refused, (unsigned long)sf.pager_returns,
+	    (unsigned long)sf.pager_pages_out,
+	    (unsigned long)sf.pager_pages_dropped,
+	    (unsigned long)sf.pager_pages_lost, (unsigned long)sf.pager_bad);
 	CHECK(sf.pager_pages_lost == 0 && sf.pager_bad == 0);
 }

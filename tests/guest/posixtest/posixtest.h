@@ -11,26 +11,27 @@
 
 extern int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			failures++;                                          \
-			printf("posixtest: FAIL %s:%d: %s (errno %d %s)\n",  \
-			       __FILE__, __LINE__, #cond, errno,             \
-			       strerror(errno));                             \
-		}                                                            \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			failures++;                                            \
+			printf("posixtest: FAIL %s:%d: %s (errno %d %s)\n",    \
+			       __FILE__, __LINE__, #cond, errno,               \
+			       strerror(errno));                               \
+		}                                                              \
 	} while (0)
 /* A call that must fail with errno e. */
-#define CHECK_ERR(expr, e)                                                   \
-	do {                                                                 \
-		errno = 0;                                                   \
-		long r_ = (long)(expr);                                      \
-		if (r_ != -1 || errno != (e)) {                              \
-			failures++;                                          \
-			printf("posixtest: FAIL %s:%d: %s: got %ld errno %d "\
-			       "(%s), want errno %d\n", __FILE__, __LINE__,  \
-			       #expr, r_, errno, strerror(errno), (e));      \
-		}                                                            \
+#define CHECK_ERR(expr, e)                                                     \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		if (r_ != -1 || errno != (e)) {                                \
+			failures++;                                            \
+			printf("posixtest: FAIL %s:%d: %s: got %ld errno %d "  \
+			       "(%s), want errno %d\n",                        \
+			       __FILE__, __LINE__, #expr, r_, errno,           \
+			       strerror(errno), (e));                          \
+		}                                                              \
 	} while (0)
 
 /* n bytes of a pattern that differs with seed and along the bytes. */

@@ -38,15 +38,13 @@ static struct fs_pager_fault fault(uint64_t offset, uint64_t window_offset,
 				       .window_size = window_size};
 }
 
-static void range(uint64_t offset, uint64_t window_offset,
-		  uint64_t window_size, uint64_t file_size,
-		  struct fs_pager_range *r)
+static void range(uint64_t offset, uint64_t window_offset, uint64_t window_size,
+		  uint64_t file_size, struct fs_pager_range *r)
 {
 	struct fs_pager_fault f = fault(offset, window_offset, window_size);
 
-	assert_int_equal(fs_pager_supply_range(&f, file_size,
-					       FS_PAGER_READAHEAD, r),
-			 0);
+	assert_int_equal(
+	    fs_pager_supply_range(&f, file_size, FS_PAGER_READAHEAD, r), 0);
 }
 
 static void supply_reads_ahead_from_the_faulting_page(void **state)
@@ -106,13 +104,14 @@ static void a_page_past_the_end_of_the_file_is_refused(void **state)
 	struct fs_pager_fault f = fault(3 * PAGE, 0, 8 * PAGE);
 
 	(void)state;
-	assert_int_equal(fs_pager_supply_range(&f, 10000, FS_PAGER_READAHEAD, &r),
-			 -ERR_NOT_FOUND);
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 10000, FS_PAGER_READAHEAD, &r),
+	    -ERR_NOT_FOUND);
 	assert_int_equal(r.size, 0);
 	f = fault(2 * PAGE, 0, 8 * PAGE);
-	assert_int_equal(fs_pager_supply_range(&f, 2 * PAGE, FS_PAGER_READAHEAD,
-					       &r),
-			 -ERR_NOT_FOUND); /* exactly at the end */
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 2 * PAGE, FS_PAGER_READAHEAD, &r),
+	    -ERR_NOT_FOUND); /* exactly at the end */
 	f = fault(0, 0, PAGE);
 	assert_int_equal(fs_pager_supply_range(&f, 0, FS_PAGER_READAHEAD, &r),
 			 -ERR_NOT_FOUND); /* an empty file */
@@ -124,17 +123,21 @@ static void a_fault_outside_its_window_is_refused(void **state)
 	struct fs_pager_fault f = fault(PAGE, 2 * PAGE, 4 * PAGE);
 
 	(void)state;
-	assert_int_equal(fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
-			 -ERR_INVALID); /* before it */
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
+	    -ERR_INVALID); /* before it */
 	f = fault(6 * PAGE, 2 * PAGE, 4 * PAGE);
-	assert_int_equal(fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
-			 -ERR_INVALID); /* at its end */
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
+	    -ERR_INVALID); /* at its end */
 	f = fault(2 * PAGE + 8, 2 * PAGE, 4 * PAGE);
-	assert_int_equal(fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
-			 -ERR_INVALID); /* unaligned */
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
+	    -ERR_INVALID); /* unaligned */
 	f = fault(0, 0, PAGE - 1);
-	assert_int_equal(fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
-			 -ERR_INVALID); /* no whole page */
+	assert_int_equal(
+	    fs_pager_supply_range(&f, 1 << 20, FS_PAGER_READAHEAD, &r),
+	    -ERR_INVALID); /* no whole page */
 }
 
 static void read_ahead_is_bounded_and_never_overflows(void **state)
@@ -153,17 +156,16 @@ static void read_ahead_is_bounded_and_never_overflows(void **state)
 	/* A window and a file at the top of the offset space. */
 	uint64_t top = UINT64_MAX & ~(PAGE - 1);
 	f = fault(top - PAGE, top - 2 * PAGE, UINT64_MAX);
-	assert_int_equal(fs_pager_supply_range(&f, UINT64_MAX, FS_PAGER_READAHEAD,
-					       &r),
-			 0);
+	assert_int_equal(
+	    fs_pager_supply_range(&f, UINT64_MAX, FS_PAGER_READAHEAD, &r), 0);
 	assert_int_equal(r.offset, top - PAGE);
 	assert_true(r.size >= PAGE && r.size <= FS_PAGER_READAHEAD);
 	assert_true(r.offset + r.size > r.offset); /* no wrap */
 	assert_true(r.file_bytes <= r.size);
 	f = fault(top, 0, UINT64_MAX); /* no window can hold that page */
-	assert_int_equal(fs_pager_supply_range(&f, UINT64_MAX, FS_PAGER_READAHEAD,
-					       &r),
-			 -ERR_INVALID);
+	assert_int_equal(
+	    fs_pager_supply_range(&f, UINT64_MAX, FS_PAGER_READAHEAD, &r),
+	    -ERR_INVALID);
 }
 
 static void who_may_fault(void **state)
@@ -173,7 +175,8 @@ static void who_may_fault(void **state)
 	assert_int_equal(fs_pager_fault_allowed(UK_O_RDONLY, true),
 			 -ERR_PERMISSION);
 	assert_int_equal(fs_pager_fault_allowed(UK_O_RDWR, true), 0);
-	assert_int_equal(fs_pager_fault_allowed(UK_O_RDWR | UK_O_APPEND, false), 0);
+	assert_int_equal(fs_pager_fault_allowed(UK_O_RDWR | UK_O_APPEND, false),
+			 0);
 	assert_int_equal(fs_pager_fault_allowed(UK_O_RDWR | UK_O_APPEND, true),
 			 -ERR_PERMISSION);
 	/* Paging in reads the file. */
@@ -201,8 +204,8 @@ static void write_back_never_extends_the_file(void **state)
 			 10000 - 2 * PAGE);
 	assert_int_equal(fs_pager_write_bytes(3 * PAGE, PAGE, 10000), 0);
 	assert_int_equal(fs_pager_write_bytes(0, PAGE, 0), 0);
-	assert_int_equal(fs_pager_write_bytes(UINT64_MAX - PAGE, PAGE, UINT64_MAX),
-			 PAGE);
+	assert_int_equal(
+	    fs_pager_write_bytes(UINT64_MAX - PAGE, PAGE, UINT64_MAX), PAGE);
 }
 
 static void request(void)
@@ -344,7 +347,8 @@ int main(void)
 	    cmocka_unit_test(who_may_write_back),
 	    cmocka_unit_test(write_back_never_extends_the_file),
 	    cmocka_unit_test(requests_decode),
-	    cmocka_unit_test(requests_not_from_the_kernel_or_malformed_are_refused),
+	    cmocka_unit_test(
+		requests_not_from_the_kernel_or_malformed_are_refused),
 	    cmocka_unit_test(returns_decode),
 	    cmocka_unit_test(returns_the_pager_had_no_room_for_are_lost),
 	    cmocka_unit_test(malformed_returns_are_refused),

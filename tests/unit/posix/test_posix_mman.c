@@ -77,8 +77,8 @@ static void a_shared_mapping_is_a_window_on_the_files_own_port(void **state)
 	close_file(fd, 0);
 }
 
-static void a_read_only_mapping_asks_for_read_only_pages_and_returns_none(
-    void **state)
+static void
+a_read_only_mapping_asks_for_read_only_pages_and_returns_none(void **state)
 {
 	int fd = open_file("/f", UK_O_RDONLY, 0);
 	void *p = map_file(fd, 0, PAGE, A_PROT_READ, A_MAP_SHARED, 0);
@@ -160,8 +160,7 @@ static void mmap_refuses_what_it_cannot_map_before_asking_anyone(void **state)
 	close_file(app, 3);
 }
 
-static void close_keeps_a_mapped_files_right_until_its_last_munmap(
-    void **state)
+static void close_keeps_a_mapped_files_right_until_its_last_munmap(void **state)
 {
 	int fd = open_file("/f", UK_O_RDWR, 1);
 	void *p = map_file(fd, 1, 2 * PAGE, RW, A_MAP_SHARED, 0);
@@ -207,8 +206,8 @@ static void close_keeps_a_mapped_files_right_until_its_last_munmap(
 	assert_int_equal(deallocations(NAME_FILE(1)), 1);
 }
 
-static void close_of_a_file_with_nothing_to_return_waits_for_nobody(
-    void **state)
+static void
+close_of_a_file_with_nothing_to_return_waits_for_nobody(void **state)
 {
 	int fd = open_file("/f", UK_O_RDWR, 2);
 	void *p = map_file(fd, 2, PAGE, RW, A_MAP_SHARED, 0);
@@ -223,8 +222,8 @@ static void close_of_a_file_with_nothing_to_return_waits_for_nobody(
 	assert_int_equal(right_refs(NAME_FILE(2)), 0);
 }
 
-static void msync_returns_pages_and_ms_sync_then_waits_for_the_disk(
-    void **state)
+static void
+msync_returns_pages_and_ms_sync_then_waits_for_the_disk(void **state)
 {
 	int fd = open_file("/f", UK_O_RDWR, 3);
 	uint8_t *p = map_file(fd, 3, 4 * PAGE, RW, A_MAP_SHARED, 0);
@@ -277,9 +276,11 @@ static void msync_returns_pages_and_ms_sync_then_waits_for_the_disk(
 
 static void anonymous_mappings_are_demand_zero_memory(void **state)
 {
-	void *p = ukp_mmap(NULL, 10000, RW, A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
-	void *q = ukp_mmap(NULL, PAGE, A_PROT_READ, A_MAP_SHARED | A_MAP_ANONYMOUS,
-			   17, 0); /* fd ignored */
+	void *p =
+	    ukp_mmap(NULL, 10000, RW, A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
+	void *q =
+	    ukp_mmap(NULL, PAGE, A_PROT_READ, A_MAP_SHARED | A_MAP_ANONYMOUS,
+		     17, 0); /* fd ignored */
 
 	assert_ptr_not_equal(p, A_MAP_FAILED);
 	assert_ptr_not_equal(q, A_MAP_FAILED);
@@ -295,8 +296,10 @@ static void anonymous_mappings_are_demand_zero_memory(void **state)
 
 static void munmap_takes_whole_mappings_only(void **state)
 {
-	uint8_t *p = ukp_mmap(NULL, 2 * PAGE, RW, A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
-	uint8_t *q = ukp_mmap(NULL, PAGE, RW, A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
+	uint8_t *p = ukp_mmap(NULL, 2 * PAGE, RW,
+			      A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
+	uint8_t *q =
+	    ukp_mmap(NULL, PAGE, RW, A_MAP_PRIVATE | A_MAP_ANONYMOUS, -1, 0);
 	uint8_t *lo = p < q ? p : q, *hi = p < q ? q : p;
 	unsigned c = vm_call_count();
 
