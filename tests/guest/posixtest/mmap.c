@@ -353,15 +353,61 @@ static void map_return_to_read_only_file(void)
 	close(fd);
 }
 
+/* Attack: a task forges the kernel's page-out message (a send cannot set
+ * UK_MSG_KERNEL): fs answers it as an operation it does not serve and
+ * writes nothing. */
+static void map_forged_return(void)
+{
+	static uint8_t data[PAGE], page[PAGE], back[PAGE];
+	static union {
+		struct uk_pager_return rt;
+		uint8_t bytes[UK_MSG_SIZE_MAX];
+		uint64_t align_;
+	} rq, rp;
+	struct uk_statfs before, after;
+
+	fill(data, sizeof(data), 44);
+	memset(page, 'F', sizeof(page));
+	CHECK(write_file("/posixtest/map-forged.bin", data, sizeof(data)) == 0);
+	int fd = open("/posixtest/map-forged.bin", O_RDWR);
+	struct fd *f = fd_get(fd);
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK(fs_counters(&before) == 0);
+	memset(&rq, 0, sizeof(rq));
+	rq.rt.header.size = sizeof(rq.rt);
+	rq.rt.header.id = UK_MSG_ID_PAGER_RETURN;
+	rq.rt.header.dest = f->port;
+	rq.rt.header.n_ool = 1;
+	rq.rt.header.flags = UK_MSG_KERNEL;
+	rq.rt.data = (struct uk_msg_ool){(uint64_t)(uintptr_t)page, PAGE,
+					 UK_OOL_COPY, 0};
+	rq.rt.length = PAGE;
+	rq.rt.flags = UK_PAGER_RETURN_DIRTY;
+	long rc = uk_ipc_call(&rq.rt.header, rq.rt.header.size, &rp.rt.header,
+			      sizeof(rp), CALL_TIMEOUT_NS);
+	const struct uk_rpc_status *st = uk_msg_body(&rp.rt.header);
+	CHECK(rc >= 0 && st->status == -ERR_UNSUPPORTED);
+	CHECK(pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
+	      !memcmp(back, data, sizeof(data)));
+	CHECK(fs_counters(&after) == 0);
+	CHECK(after.pager_returns == before.pager_returns);
+	CHECK(after.pager_pages_out == before.pager_pages_out);
+	close(fd);
+}
+
 /* Faults fs must refuse end the task that takes them (as SIGSEGV or
- * SIGBUS would): each in a child, whose exit status tells. */
+ * SIGBUS would): each in a child, whose exit status tells. The last maps
+ * fs's service port, which is no file. */
 static void map_refused_faults(void)
 {
-	static const char *const children[] = {"map-write-ro", "map-past-eof"};
+	static const char *const children[] = {"map-write-ro", "map-past-eof",
+					       "map-service"};
 	struct uk_statfs before, after;
 
 	CHECK(fs_counters(&before) == 0);
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < 3; i++) {
 		const char *argv[] = {"posixtest", children[i], NULL};
 		int status = 0;
 		long id = spawn("/bin/posixtest", argv);
@@ -373,7 +419,7 @@ static void map_refused_faults(void)
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == 14);
 	}
 	CHECK(fs_counters(&after) == 0);
-	CHECK(after.pager_refused - before.pager_refused == 2);
+	CHECK(after.pager_refused - before.pager_refused == 3);
 
 	/* A child that ends without munmap or close: exit returns its pages. */
 	CHECK(write_file("/posixtest/map-exit.bin", "................", 16) ==
@@ -414,6 +460,16 @@ int map_child(const char *what)
 		(void)p[2 * PAGE];
 		return 0; /* should not get here */
 	}
+	if (!strcmp(what, "map-service")) {
+		long fs = ns_lookup("fs", CALL_TIMEOUT_NS);
+		long a = fs > 0 ? uk_vm_map_object((uint64_t)fs, 0, PAGE,
+						   UK_VM_READ, 0)
+				: -1;
+		if (a <= 0)
+			return 2;
+		(void)*(volatile uint8_t *)a;
+		return 0; /* should not get here */
+	}
 	if (!strcmp(what, "map-exit")) {
 		int fd = open("/posixtest/map-exit.bin", O_RDWR);
 		char *p =
@@ -436,6 +492,7 @@ void test_mmap(void)
 	map_anonymous();
 	map_errors();
 	map_return_to_read_only_file();
+	map_forged_return();
 	map_refused_faults();
 	CHECK(fs_counters(&sf) == 0);
 	printf(
