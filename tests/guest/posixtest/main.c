@@ -7,8 +7,9 @@
  *   posixtest            every call and its error codes, then sync
  *   posixtest mmap       the same, then mapped files and anonymous
  *                        mappings (mmap.c; needs this node's file server:
- *                        the proxy does not carry pager messages yet, so
- *                        cluster.proxy-posix runs the plain form)
+ *                        fs does not answer the pager requests the proxy
+ *                        forwards, so cluster.proxy-posix runs the plain
+ *                        form)
  *   posixtest killfs     kill a file server (its own) in the middle of a
  *                        write (with=dev,virtio-blk: no file server of init)
  *   posixtest bench      figures: instructions per read and per create
