@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <uk/fd.h>
 
+#include "file.h"
 #include "fs_ports.h"
 #include "rpc.h"
 
@@ -158,6 +159,9 @@ static ssize_t file_pwrite(struct fd *f, const void *buf, size_t n, uint64_t off
 			rq.a = p;
 			rq.a_len = len;
 		} else {
+			/* The kernel copies the region: a mapped file's pages
+			 * must be in. */
+			mman_touch(p, len);
 			rq.ool = p;
 			rq.ool_len = len;
 		}
@@ -212,16 +216,38 @@ static ssize_t file_write(struct fd *f, const void *buf, size_t n)
 	return put;
 }
 
-static int file_close(struct fd *f)
+long file_port_call(uk_name_t port, uint32_t id, void *rep, size_t rep_len)
 {
-	long rc = file_simple(f, FILE_CLOSE, 0, NULL, 0);
+	struct fd f = { .port = port };
 
-	uk_port_deallocate(f->port);
+	return file_simple(&f, id, 0, rep, rep_len);
+}
+
+int file_port_close(uk_name_t port)
+{
+	long rc = file_port_call(port, FILE_CLOSE, NULL, 0);
+
+	uk_port_deallocate(port);
 	/* A server that died already closed everything. */
 	return rc == -ERR_DEAD ? 0 : (int)rc;
 }
 
+/* A file that is still mapped stays open: its mappings keep the right
+ * (mman.c) and the last munmap closes it. */
+static int file_close(struct fd *f)
+{
+	bool kept;
+	long rc = mman_file_closing(f->port, &kept);
+
+	return kept ? (int)rc : file_port_close(f->port);
+}
+
 static const struct fd_ops file_ops = { file_read, file_write, file_close };
+
+bool file_is_file(const struct fd *f)
+{
+	return f->ops == &file_ops;
+}
 
 static void to_stat(const struct uk_stat *u, struct stat *st)
 {

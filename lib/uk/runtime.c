@@ -30,10 +30,15 @@ void uk_runtime_start(const struct uk_startup *su)
 
 struct uk_file;
 int fflush(struct uk_file *f);
+/* The adapter's mapped files (lib/posix/mman.c), in programs that use
+ * files: their written pages go back to the file server. */
+void mman_exit(void) __attribute__((weak));
 
 void exit(int code)
 {
 	fflush(NULL); /* buffered standard output */
+	if (mman_exit)
+		mman_exit();
 	uk_task_exit(code);
 	for (;;)
 		;

@@ -17,6 +17,12 @@
  * ERR_INVALID (ERR_UNSUPPORTED for an operation the port does not serve)
  * and counted; rights and memory that came with any request are released.
  *
+ * A file port is also a memory object (docs/MEMORY.md, "Mapped files"):
+ * a holder of the send right maps it (vm_map_object) and the kernel posts
+ * its faults and page-outs there; fs answers faults with pager_supply or
+ * pager_error and writes returned pages into the file (fs_pager.c has the
+ * rules). Those kernel messages get no reply.
+ *
  * Writes stay in the block cache until FS_SYNC, FILE_FSYNC or eviction,
  * and never longer than WRITEBACK_AGE_NS after the cache first became
  * dirty: then everything is written back, busy or not.
@@ -33,6 +39,7 @@
 
 #include "blk_client.h"
 #include "ext2.h"
+#include "fs_pager.h"
 #include "fs_proto.h"
 
 #define MAX_OPEN 256
@@ -40,6 +47,7 @@
 #define WRITEBACK_AGE_NS (2ull * 1000000000ull)
 #define DEVICE_WAIT_NS (60ull * 1000000000ull)
 #define BAD_REQUEST_LOG_MAX 20
+#define PAGER_LOG_MAX 20
 
 struct open_file {
 	uk_name_t port; /* receive right, 0 when the slot is free */
@@ -62,6 +70,14 @@ static struct {
 	uint64_t requests, bad_requests, opens, closes, no_senders, writebacks,
 	    lost_replies;
 } stats;
+/* Mapped files; FS_STATFS reports them (struct uk_statfs). */
+static struct {
+	uint64_t requests, pages_in, refused, returns, pages_out, pages_dropped,
+	    pages_lost, bad, logged;
+} pager_stats;
+/* One fault's pages, read ahead; what pager_supply copies from. */
+static uint8_t supply_buf[FS_PAGER_READAHEAD]
+    __attribute__((aligned(FS_PAGER_PAGE)));
 
 static uint64_t dirty_since; /* uk_clock when the cache became dirty, or 0 */
 
@@ -283,6 +299,14 @@ static void service_request(const struct uk_msg_header *h)
 	default: { /* FS_STATFS */
 		struct uk_statfs *r = reply_start(FS_STATFS, 0, 0, 0);
 		ext2_statfs(fs, r);
+		r->pager_requests = pager_stats.requests;
+		r->pager_pages_in = pager_stats.pages_in;
+		r->pager_refused = pager_stats.refused;
+		r->pager_returns = pager_stats.returns;
+		r->pager_pages_out = pager_stats.pages_out;
+		r->pager_pages_dropped = pager_stats.pages_dropped;
+		r->pager_pages_lost = pager_stats.pages_lost;
+		r->pager_bad = pager_stats.bad;
 		reply_grow(sizeof(*r));
 		return;
 	}
@@ -431,6 +455,126 @@ static void notification(const struct uk_msg_header *h)
 	file_close(of);
 }
 
+/* The first PAGER_LOG_MAX pager problems are logged. */
+static bool pager_log_ok(void)
+{
+	return ++pager_stats.logged <= PAGER_LOG_MAX;
+}
+
+static void pager_refuse(uk_name_t port, const struct fs_pager_fault *f,
+			 long err)
+{
+	pager_stats.refused++;
+	long rc = uk_pager_error(port, f->object, f->offset, (uint64_t)-err);
+	/* The mapper may have ended, or unmapped the window, meanwhile. */
+	if (rc < 0 && rc != -ERR_NOT_FOUND && rc != -ERR_DEAD && pager_log_ok())
+		printf("fs: pager: refusing a fault: %s\n", err_name(rc));
+}
+
+/* A fault on a window of an open file (of; NULL for the service port):
+ * the page and the ones after it, or a refusal. */
+static void pager_fault(const struct uk_msg_header *h, struct open_file *of)
+{
+	struct fs_pager_fault f;
+	struct fs_pager_range r;
+	struct uk_stat st;
+	long rc;
+
+	if (fs_pager_decode_request(h, &f) < 0) {
+		/* Nothing to answer with: the mapper waits out its deadline. */
+		pager_stats.bad++;
+		return;
+	}
+	pager_stats.requests++;
+	if (!of) {
+		pager_refuse(h->dest, &f, -ERR_UNSUPPORTED);
+		return;
+	}
+	if ((rc = fs_pager_fault_allowed(ext2_file_flags(of->file), f.write)) <
+		0 ||
+	    (rc = ext2_fstat(of->file, &st)) < 0 ||
+	    (rc = fs_pager_supply_range(&f, st.size, sizeof(supply_buf), &r)) <
+		0) {
+		pager_refuse(h->dest, &f, rc);
+		return;
+	}
+	long n = ext2_read(of->file, r.offset, supply_buf, r.file_bytes);
+	if (n < 0) {
+		pager_refuse(h->dest, &f, n);
+		return;
+	}
+	/* Past the end of the file (or of what a short read gave): zeros. */
+	memset(supply_buf + n, 0, r.size - (uint64_t)n);
+	rc = uk_pager_supply(h->dest, f.object, r.offset, (uint64_t)supply_buf,
+			     r.size);
+	if (rc > 0)
+		pager_stats.pages_in += (uint64_t)rc;
+	else if (rc < 0 && rc != -ERR_NOT_FOUND && rc != -ERR_DEAD &&
+		 pager_log_ok())
+		printf("fs: pager: supply failed: %s\n", err_name(rc));
+}
+
+/* Pages the mapper gave back (vm_sync): written into the file, clipped
+ * to its size. The region is freed with the message (release_request). */
+static void pager_page_out(const struct uk_msg_header *h, struct open_file *of)
+{
+	struct fs_pager_page_out p;
+	struct uk_stat st;
+
+	if (fs_pager_decode_return(h, &p) < 0) {
+		pager_stats.bad++;
+		return;
+	}
+	pager_stats.returns++;
+	uint64_t pages = p.length / FS_PAGER_PAGE;
+	if (p.lost) {
+		pager_stats.pages_lost += pages;
+		if (pager_log_ok())
+			printf("fs: pager: %lu returned pages lost: no room "
+			       "for them\n",
+			       (unsigned long)pages);
+		return;
+	}
+	if (!of || !fs_pager_return_allowed(ext2_file_flags(of->file))) {
+		pager_stats.pages_dropped += pages;
+		if (pager_log_ok())
+			printf("fs: pager: %lu returned pages dropped: the "
+			       "file is not open for writing\n",
+			       (unsigned long)pages);
+		return;
+	}
+	long rc = ext2_fstat(of->file, &st);
+	uint64_t n = 0;
+	if (rc == 0)
+		n = fs_pager_write_bytes(p.offset, p.length, st.size);
+	if (rc == 0 && n) {
+		rc = ext2_write(of->file, p.offset, p.data, n);
+		if (rc >= 0 && (uint64_t)rc != n)
+			rc = -ERR_NO_SPACE; /* the only short write */
+	}
+	if (rc < 0) {
+		pager_stats.pages_lost += pages;
+		if (pager_log_ok())
+			printf("fs: pager: writing %lu returned pages: %s\n",
+			       (unsigned long)pages, err_name(rc));
+		return;
+	}
+	pager_stats.pages_out += (n + FS_PAGER_PAGE - 1) / FS_PAGER_PAGE;
+}
+
+/* A message from the kernel on the service port or a file port. */
+static void kernel_message(const struct uk_msg_header *h)
+{
+	struct open_file *of = h->dest == service ? NULL : file_of(h->dest);
+
+	if (h->id == UK_MSG_ID_PAGER_REQUEST)
+		pager_fault(h, of);
+	else if (h->id == UK_MSG_ID_PAGER_RETURN)
+		pager_page_out(h, of);
+	else
+		pager_stats.bad++;
+}
+
 /* Handles one message; true if a reply is waiting in out. */
 static bool handle(const struct uk_msg_header *h)
 {
@@ -439,6 +583,8 @@ static bool handle(const struct uk_msg_header *h)
 	stats.requests++;
 	if ((h->flags & UK_MSG_KERNEL) && h->dest == notify) {
 		notification(h);
+	} else if (h->flags & UK_MSG_KERNEL) {
+		kernel_message(h); /* never answered */
 	} else if (!h->reply) {
 		bad_request(h, -ERR_INVALID); /* nowhere to answer */
 	} else if (h->dest == service) {

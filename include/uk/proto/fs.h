@@ -95,7 +95,18 @@ struct uk_fs_open_reply {
 struct uk_statfs {
 	uint64_t block_size, blocks, blocks_free, inodes, inodes_free;
 	uint64_t cache_hits, cache_misses, dirty_blocks;
+	/* The server as the pager of mapped files (docs/MEMORY.md, "Mapped
+	 * files"), since it started. */
+	uint64_t pager_requests;      /* faults it was asked about */
+	uint64_t pager_pages_in;      /* pages supplied, read-ahead included */
+	uint64_t pager_refused;	      /* faults refused (pager_error) */
+	uint64_t pager_returns;	      /* page-out messages */
+	uint64_t pager_pages_out;     /* pages written into their file */
+	uint64_t pager_pages_dropped; /* returned for a file not open for writing */
+	uint64_t pager_pages_lost;    /* returned but never written (no room, I/O) */
+	uint64_t pager_bad;	      /* kernel messages it could not use */
 };
+_Static_assert(sizeof(struct uk_statfs) == 128, "uk_statfs layout");
 
 /* FILE_READ: len bytes at offset; reply data inline if it fits in
  * UK_RPC_INLINE_DATA, else one out-of-line region the client frees.

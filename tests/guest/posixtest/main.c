@@ -5,13 +5,20 @@
  * image (run with: test=posixtest with=dev,virtio-blk,fs[,proc]).
  *
  *   posixtest            every call and its error codes, then sync
+ *   posixtest mmap       the same, then mapped files and anonymous
+ *                        mappings (mmap.c; needs this node's file server:
+ *                        fs does not answer the pager requests the proxy
+ *                        forwards, so cluster.proxy-posix runs the plain
+ *                        form)
  *   posixtest killfs     kill a file server (its own) in the middle of a
  *                        write (with=dev,virtio-blk: no file server of init)
  *   posixtest bench      figures: instructions per read and per create
  *   posixtest child N    (internal) a concurrent client writing file N
+ *   posixtest map-WHAT   (internal) a mapping that must end its task
  *
  * It leaves /posixtest/kept.txt with known contents for the host to
- * check after the run (debugfs -R "cat ..."), next to e2fsck.
+ * check after the run (debugfs -R "cat ..."), next to e2fsck; the mmap
+ * form also /posixtest/mapped.bin, written only through a mapping.
  *
  * It also runs from a shell (the process server gives each program 8 MiB
  * of kernel memory, PROC_CHILD_QUOTA), as in cluster.proxy-posix against
@@ -30,37 +37,17 @@
 #include <unistd.h>
 #include <uk/proto/name.h>
 
-static int failures;
+#include "posixtest.h"
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			failures++;                                          \
-			printf("posixtest: FAIL %s:%d: %s (errno %d %s)\n",  \
-			       __FILE__, __LINE__, #cond, errno,             \
-			       strerror(errno));                             \
-		}                                                            \
-	} while (0)
-/* A call that must fail with errno e. */
-#define CHECK_ERR(expr, e)                                                   \
-	do {                                                                 \
-		errno = 0;                                                   \
-		long r_ = (long)(expr);                                      \
-		if (r_ != -1 || errno != (e)) {                              \
-			failures++;                                          \
-			printf("posixtest: FAIL %s:%d: %s: got %ld errno %d "\
-			       "(%s), want errno %d\n", __FILE__, __LINE__,  \
-			       #expr, r_, errno, strerror(errno), (e));      \
-		}                                                            \
-	} while (0)
+int failures;
 
-static void fill(uint8_t *p, size_t n, unsigned seed)
+void fill(uint8_t *p, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)(seed * 31u + i * 7u + (i >> 9));
 }
 
-static int write_file(const char *path, const void *data, size_t n)
+int write_file(const char *path, const void *data, size_t n)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
@@ -409,6 +396,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "child"))
 		return child(atoi(argv[2]));
+	if (argc > 1 && !strncmp(argv[1], "map-", 4))
+		return map_child(argv[1]);
 	if (argc > 1 && !strcmp(argv[1], "killfs")) {
 		test_kill_fs();
 	} else if (argc > 1 && !strcmp(argv[1], "bench")) {
@@ -416,6 +405,8 @@ int main(int argc, char **argv)
 	} else {
 		test_files();
 		test_concurrent(argv[0]);
+		if (argc > 1 && !strcmp(argv[1], "mmap"))
+			test_mmap();
 		sync();
 	}
 	printf("posixtest: %s (%d failures)\n", failures ? "FAILED" : "passed", failures);

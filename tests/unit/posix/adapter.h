@@ -104,6 +104,23 @@ void ukp_perror(const char *what);
 int ukp_stdio_attach(uk_name_t console);
 uk_name_t ukp_stdio_port(void);
 
+/* <sys/mman.h> */
+#define A_PROT_READ 0x1
+#define A_PROT_WRITE 0x2
+#define A_PROT_EXEC 0x4
+#define A_MAP_SHARED 0x01
+#define A_MAP_PRIVATE 0x02
+#define A_MAP_FIXED 0x10
+#define A_MAP_ANONYMOUS 0x20
+#define A_MS_ASYNC 0x1
+#define A_MS_INVALIDATE 0x2
+#define A_MS_SYNC 0x4
+#define A_MAP_FAILED ((void *)-1)
+void *ukp_mmap(void *addr, size_t len, int prot, int flags, int fd,
+	       int64_t offset);
+int ukp_munmap(void *addr, size_t len);
+int ukp_msync(void *addr, size_t len, int flags);
+
 /* <errno.h>, <string.h> */
 int ukp_errno_from_err(long err);
 long ukp_posix_result(long rc);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -51,6 +52,17 @@ const struct adapter_abi adapter_abi = {
     .wnohang = WNOHANG,
     .sigkill = SIGKILL,
     .fd_max = FD_MAX,
+    .prot_read = PROT_READ,
+    .prot_write = PROT_WRITE,
+    .prot_exec = PROT_EXEC,
+    .map_shared = MAP_SHARED,
+    .map_private = MAP_PRIVATE,
+    .map_fixed = MAP_FIXED,
+    .map_anonymous = MAP_ANONYMOUS,
+    .ms_async = MS_ASYNC,
+    .ms_invalidate = MS_INVALIDATE,
+    .ms_sync = MS_SYNC,
+    .mmap_max = MMAP_MAX,
     .errnos = {EPERM,	     ENOENT,	      ESRCH,	    EINTR,
 	       EIO,	     E2BIG,	      ENOEXEC,	    EBADF,
 	       ECHILD,	     EAGAIN,	      ENOMEM,	    EACCES,

@@ -22,6 +22,9 @@ struct adapter_abi {
 	int64_t o_nonblock, o_append, o_directory, o_creat, o_excl, o_trunc;
 	int64_t seek_set, seek_cur, seek_end, wnohang, sigkill;
 	int64_t fd_max;
+	int64_t prot_read, prot_write, prot_exec, map_shared, map_private,
+	    map_fixed, map_anonymous, ms_async, ms_invalidate, ms_sync,
+	    mmap_max;
 	/* Every name <errno.h> defines, 0-terminated. */
 	int64_t errnos[64];
 };

@@ -28,6 +28,7 @@ const char *__asan_default_options(void)
 #define MAX_RIGHTS 256
 #define MAX_REGIONS 32
 #define MAX_LOOKUPS 8
+#define MMAP_CLEANUP_REPLIES 16
 
 static struct sent_msg sent_log[MAX_SENT];
 static unsigned n_sent;
@@ -45,6 +46,21 @@ static struct {
 	size_t size;
 } regions[MAX_REGIONS];
 static unsigned n_vm_frees;
+
+/* Mappings: windows (vm_map_object) and demand-zero regions (vm_allocate
+ * with UK_VM_LAZY) at made-up addresses nothing dereferences. */
+#define MAX_WINDOWS 80
+#define FAKE_MAP_BASE 0x0000700000000000ull
+#define FAKE_MAP_STRIDE (1ull << 32)
+static struct {
+	uint64_t size; /* 0: free */
+	uk_name_t port;
+} windows[MAX_WINDOWS];
+#define MAX_VM_CALLS 256
+static struct vm_call vm_log[MAX_VM_CALLS];
+static unsigned n_vm_calls;
+long fake_vm_sync_result;
+long fake_vm_map_result;
 
 static struct {
 	char name[32];
@@ -148,9 +164,98 @@ static uint64_t region_new(const void *data, size_t len)
 	fake_fail("fake: too many regions");
 }
 
+static void vm_record(long n, long a0, long a1, long a2, long a3, long a4)
+{
+	CHECK(n_vm_calls < MAX_VM_CALLS, "fake: too many vm calls");
+	vm_log[n_vm_calls++] = (struct vm_call){
+	    n, {(uint64_t)a0, (uint64_t)a1, (uint64_t)a2, (uint64_t)a3,
+		(uint64_t)a4}, n_sent};
+}
+
+/* The window containing addr, or -1. */
+static int window_of(uint64_t addr)
+{
+	if (addr < FAKE_MAP_BASE)
+		return -1;
+	uint64_t i = (addr - FAKE_MAP_BASE) / FAKE_MAP_STRIDE;
+	if (i >= MAX_WINDOWS || !windows[i].size ||
+	    addr - FAKE_MAP_BASE - i * FAKE_MAP_STRIDE >= windows[i].size)
+		return -1;
+	return (int)i;
+}
+
+static long window_new(uint64_t size, uk_name_t port)
+{
+	CHECK(size && !(size & (UK_PAGE_SIZE - 1)) && size < FAKE_MAP_STRIDE,
+	      "fake: a mapping of %llu bytes", (unsigned long long)size);
+	for (int i = 0; i < MAX_WINDOWS; i++)
+		if (!windows[i].size) {
+			windows[i].size = size;
+			windows[i].port = port;
+			return (long)(FAKE_MAP_BASE + (uint64_t)i * FAKE_MAP_STRIDE);
+		}
+	return -ERR_LIMIT;
+}
+
+static long sys_vm_map_object(uk_name_t port, uint64_t offset, uint64_t size,
+			      uint64_t flags, uint64_t deadline)
+{
+	check_held(port, "vm_map_object");
+	CHECK(!(offset & (UK_PAGE_SIZE - 1)) &&
+		  !(flags & ~(uint64_t)(UK_VM_READ | UK_VM_WRITE)) &&
+		  deadline <= UK_PAGER_DEADLINE_MAX_NS,
+	      "vm_map_object(offset %#llx, flags %#llx, deadline %llu)",
+	      (unsigned long long)offset, (unsigned long long)flags,
+	      (unsigned long long)deadline);
+	return fake_vm_map_result ? fake_vm_map_result : window_new(size, port);
+}
+
+static long sys_vm_sync(uint64_t addr, uint64_t size, uint64_t flags)
+{
+	int i = window_of(addr);
+
+	/* The kernel's rules: whole pages of one window. */
+	CHECK(i >= 0 && windows[i].port && size && !(addr & (UK_PAGE_SIZE - 1)) &&
+		  !(size & (UK_PAGE_SIZE - 1)) && window_of(addr + size - 1) == i &&
+		  !(flags & ~(uint64_t)UK_VM_SYNC_EVICT),
+	      "vm_sync(%#llx, %llu, %#llx) outside one window",
+	      (unsigned long long)addr, (unsigned long long)size,
+	      (unsigned long long)flags);
+	return fake_vm_sync_result;
+}
+
+unsigned vm_call_count(void)
+{
+	return n_vm_calls;
+}
+
+const struct vm_call *vm_call(unsigned i)
+{
+	CHECK(i < n_vm_calls, "vm call %u of %u", i, n_vm_calls);
+	return &vm_log[i];
+}
+
+unsigned windows_outstanding(void)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < MAX_WINDOWS; i++)
+		n += windows[i].size != 0;
+	return n;
+}
+
 static long sys_vm_free(uint64_t addr, uint64_t size)
 {
 	n_vm_frees++;
+	int w = window_of(addr);
+	if (w >= 0) {
+		CHECK(addr == FAKE_MAP_BASE + (uint64_t)w * FAKE_MAP_STRIDE &&
+			  size == windows[w].size,
+		      "vm_free(%#llx, %llu) of part of a mapping",
+		      (unsigned long long)addr, (unsigned long long)size);
+		windows[w].size = 0;
+		return 0;
+	}
 	for (int i = 0; i < MAX_REGIONS; i++)
 		if (regions[i].addr &&
 		    (uint64_t)(uintptr_t)regions[i].addr == addr) {
@@ -419,7 +524,22 @@ long uk_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
 		return 0;
 	}
 	case SYS_vm_free:
+		vm_record(n, a0, a1, a2, a3, a4);
 		return sys_vm_free((uint64_t)a0, (uint64_t)a1);
+	case SYS_vm_map_object:
+		vm_record(n, a0, a1, a2, a3, a4);
+		return sys_vm_map_object((uk_name_t)a0, (uint64_t)a1,
+					 (uint64_t)a2, (uint64_t)a3,
+					 (uint64_t)a4);
+	case SYS_vm_sync:
+		vm_record(n, a0, a1, a2, a3, a4);
+		return sys_vm_sync((uint64_t)a0, (uint64_t)a1, (uint64_t)a2);
+	case SYS_vm_allocate:
+		vm_record(n, a0, a1, a2, a3, a4);
+		CHECK((uint64_t)a1 & UK_VM_LAZY,
+		      "vm_allocate(%ld, %#lx): only demand-zero mappings", a0,
+		      a1);
+		return window_new((uint64_t)a0, 0);
 	case SYS_debug_write:
 		CHECK(debug_len + (size_t)a1 <= sizeof(debug_buf),
 		      "debug log full");
@@ -642,6 +762,9 @@ int harness_setup(void **state)
 	for (int i = 0; i < MAX_LOOKUPS; i++)
 		lookups[i].lookups = 0;
 	n_vm_frees = 0;
+	n_vm_calls = 0;
+	fake_vm_sync_result = 0;
+	fake_vm_map_result = 0;
 	debug_len = 0;
 	fake_task_kill_result = 0;
 	fake_task_killed = 0;
@@ -677,8 +800,18 @@ int harness_teardown(void **state)
 {
 	(void)state;
 	unsigned left = replies_left(), regions_left = ool_outstanding();
+	unsigned windows_left = windows_outstanding();
 
-	/* Leave the next test a clean world whatever this one did. */
+	/* Leave the next test a clean world whatever this one did: what it
+	 * left mapped goes (a mapped file that was closed asks for a
+	 * FILE_CLOSE, answered here). */
+	if (windows_left) {
+		n_replies = next_reply = 0;
+		for (int i = 0; i < MMAP_CLEANUP_REPLIES; i++)
+			reply_empty();
+		fake_vm_sync_result = 0;
+		ukp_munmap((void *)FAKE_MAP_BASE, MAX_WINDOWS * FAKE_MAP_STRIDE);
+	}
 	for (int i = 0; i < MAX_REGIONS; i++) {
 		free(regions[i].addr);
 		regions[i].addr = NULL;
@@ -697,6 +830,7 @@ int harness_teardown(void **state)
 	assert_int_equal(left, 0); /* every scripted reply was asked for */
 	assert_int_equal(regions_left,
 			 0);	   /* every region came back (vm_free) */
+	assert_int_equal(windows_left, 0); /* and every mapping went */
 	assert_int_equal(open, 0); /* the test closed what it opened */
 	assert_int_equal(kept, 0); /* and no other right stayed behind */
 	return 0;

@@ -151,6 +151,23 @@ unsigned deallocations(uk_name_t name);
 unsigned ool_outstanding(void);
 unsigned vm_frees(void);
 
+/* ---- mappings ---- */
+/* vm_map_object, vm_allocate (UK_VM_LAZY only), vm_sync and vm_free, in
+ * order, each with how many requests were sent before it. Mappings get
+ * made-up addresses nothing may touch; vm_sync must stay inside one
+ * window, vm_free take a whole mapping, and every mapping must be gone
+ * at the end of a test. */
+struct vm_call {
+	long n; /* SYS_* */
+	uint64_t a[5];
+	unsigned sent_before;
+};
+unsigned vm_call_count(void);
+const struct vm_call *vm_call(unsigned i);
+unsigned windows_outstanding(void);
+extern long fake_vm_sync_result; /* what vm_sync answers (pages returned) */
+extern long fake_vm_map_result;	 /* nonzero: vm_map_object fails with it */
+
 /* ---- the name server ---- */
 /* What ns_lookup(name) answers from now on: a name (a new reference each
  * time) or a negative error. "NAME@NODE" is what ns_lookup_node(NAME,
@@ -179,11 +196,12 @@ extern unsigned long harness_calls;
 /* Groups of the other test files, run by main() in test_posix_files.c. */
 extern const struct CMUnitTest posix_path_tests[], posix_dir_tests[],
     posix_proc_tests[], posix_stdio_init_tests[], posix_stdio_tests[],
-    posix_seek_stat_tests[], posix_errno_tests[], posix_node_tests[];
+    posix_seek_stat_tests[], posix_errno_tests[], posix_node_tests[],
+    posix_mman_tests[];
 extern const size_t posix_path_tests_count, posix_dir_tests_count,
     posix_proc_tests_count, posix_stdio_init_tests_count,
     posix_stdio_tests_count, posix_seek_stat_tests_count,
-    posix_errno_tests_count, posix_node_tests_count;
+    posix_errno_tests_count, posix_node_tests_count, posix_mman_tests_count;
 
 /* Open path through the fake fs as NAME_FILE(i) (one request, consumed). */
 int open_file(const char *path, int flags, unsigned i);

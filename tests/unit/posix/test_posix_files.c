@@ -57,6 +57,16 @@ static void adapter_layouts_match_the_mirrors_the_tests_use(void **state)
 	assert_int_equal(a->seek_end, A_SEEK_END);
 	assert_int_equal(a->wnohang, A_WNOHANG);
 	assert_int_equal(a->sigkill, A_SIGKILL);
+	assert_int_equal(a->prot_read, A_PROT_READ);
+	assert_int_equal(a->prot_write, A_PROT_WRITE);
+	assert_int_equal(a->prot_exec, A_PROT_EXEC);
+	assert_int_equal(a->map_shared, A_MAP_SHARED);
+	assert_int_equal(a->map_private, A_MAP_PRIVATE);
+	assert_int_equal(a->map_fixed, A_MAP_FIXED);
+	assert_int_equal(a->map_anonymous, A_MAP_ANONYMOUS);
+	assert_int_equal(a->ms_async, A_MS_ASYNC);
+	assert_int_equal(a->ms_invalidate, A_MS_INVALIDATE);
+	assert_int_equal(a->ms_sync, A_MS_SYNC);
 }
 
 /* ---- open and close ---- */
@@ -666,5 +676,7 @@ int main(int argc, char **argv)
 					  posix_errno_tests_count, NULL, NULL);
 	failed += _cmocka_run_group_tests("posix_nodes", posix_node_tests,
 					  posix_node_tests_count, NULL, NULL);
+	failed += _cmocka_run_group_tests("posix_mman", posix_mman_tests,
+					  posix_mman_tests_count, NULL, NULL);
 	return failed;
 }
