@@ -9,11 +9,25 @@
 
 #define PAGE_OFFSET_MASK ((uint64_t)FS_PAGER_PAGE - 1)
 
+/* The kernel's own message, or (forwarded) one a proxy brought from a
+ * mapper on another node: the same id and body, not UK_MSG_KERNEL. */
+static bool pager_message(const struct uk_msg_header *h, uint32_t id,
+			  uint32_t size, unsigned n_ool, bool forwarded)
+{
+	return ((h->flags & UK_MSG_KERNEL) != 0) != forwarded && h->id == id &&
+	       h->size >= size && h->n_ports == 0 && h->n_ool == n_ool;
+}
+
 static bool kernel_message(const struct uk_msg_header *h, uint32_t id,
 			   uint32_t size, unsigned n_ool)
 {
-	return (h->flags & UK_MSG_KERNEL) && h->id == id && h->size >= size &&
-	       h->n_ports == 0 && h->n_ool == n_ool;
+	return pager_message(h, id, size, n_ool, false);
+}
+
+static bool forwarded_message(const struct uk_msg_header *h, uint32_t id,
+			      uint32_t size, unsigned n_ool)
+{
+	return pager_message(h, id, size, n_ool, true);
 }
 
 static bool pages_ok(uint64_t offset, uint32_t length)
@@ -28,7 +42,9 @@ int fs_pager_decode_request(const struct uk_msg_header *h,
 	struct uk_pager_request rq;
 
 	memset(out, 0, sizeof(*out));
-	if (!kernel_message(h, UK_MSG_ID_PAGER_REQUEST, sizeof(rq), 0))
+	if (!kernel_message(h, UK_MSG_ID_PAGER_REQUEST, sizeof(rq), 0) &&
+	    !(h->reply && forwarded_message(h, UK_MSG_ID_PAGER_REQUEST,
+					    sizeof(rq), 0)))
 		return -ERR_INVALID;
 	memcpy(&rq, h, sizeof(rq));
 	if (!pages_ok(rq.offset, rq.length))
@@ -48,7 +64,9 @@ int fs_pager_decode_return(const struct uk_msg_header *h,
 	struct uk_pager_return rt;
 
 	memset(out, 0, sizeof(*out));
-	if (!kernel_message(h, UK_MSG_ID_PAGER_RETURN, sizeof(rt), 1))
+	if (!kernel_message(h, UK_MSG_ID_PAGER_RETURN, sizeof(rt), 1) &&
+	    !(!h->reply && forwarded_message(h, UK_MSG_ID_PAGER_RETURN,
+					     sizeof(rt), 1)))
 		return -ERR_INVALID;
 	memcpy(&rt, h, sizeof(rt));
 	if (!pages_ok(rt.offset, rt.length))

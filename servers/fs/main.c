@@ -471,13 +471,68 @@ static void pager_refuse(uk_name_t port, const struct fs_pager_fault *f,
 		printf("fs: pager: refusing a fault: %s\n", err_name(rc));
 }
 
+/* The bytes for fault f on open file of (NULL: the service port) into
+ * supply_buf, read ahead: 0 with *r, or the error to refuse it with. */
+static long fault_read(struct open_file *of, const struct fs_pager_fault *f,
+		       struct fs_pager_range *r)
+{
+	struct uk_stat st;
+	long rc;
+
+	if (!of)
+		return -ERR_UNSUPPORTED;
+	if ((rc = fs_pager_fault_allowed(ext2_file_flags(of->file), f->write)) <
+		0 ||
+	    (rc = ext2_fstat(of->file, &st)) < 0 ||
+	    (rc = fs_pager_supply_range(f, st.size, sizeof(supply_buf), r)) < 0)
+		return rc;
+	long n = ext2_read(of->file, r->offset, supply_buf, r->file_bytes);
+	if (n < 0)
+		return n;
+	/* Past the end of the file (or of what a short read gave): zeros. */
+	memset(supply_buf + n, 0, r->size - (uint64_t)n);
+	return 0;
+}
+
+/* A fault a proxy forwarded (the mapper is on another node: uk/ipc.h,
+ * "Pagers across nodes"): answered by a reply, struct uk_pager_answer,
+ * with the pages or the refusal. */
+static void pager_fault_forwarded(const struct uk_msg_header *h,
+				  struct open_file *of)
+{
+	struct fs_pager_fault f;
+	struct fs_pager_range r;
+
+	if (fs_pager_decode_request(h, &f) < 0) {
+		pager_stats.bad++;
+		reply_start(h->id, -ERR_INVALID, 0, 1);
+		out.h.size = sizeof(struct uk_pager_answer);
+		return;
+	}
+	pager_stats.requests++;
+	long rc = fault_read(of, &f, &r);
+	struct uk_pager_answer *a = (struct uk_pager_answer *)&out.h;
+	reply_start(h->id, (int32_t)rc, 0, 1);
+	a->object = f.object;
+	a->offset = f.offset;
+	if (rc == 0) {
+		a->offset = r.offset;
+		a->length = (uint32_t)r.size;
+		a->data = (struct uk_msg_ool){ (uint64_t)supply_buf, r.size,
+					       UK_OOL_COPY, 0 };
+		pager_stats.pages_in += r.size / FS_PAGER_PAGE;
+	} else {
+		pager_stats.refused++;
+	}
+	out.h.size = sizeof(*a);
+}
+
 /* A fault on a window of an open file (of; NULL for the service port):
  * the page and the ones after it, or a refusal. */
 static void pager_fault(const struct uk_msg_header *h, struct open_file *of)
 {
 	struct fs_pager_fault f;
 	struct fs_pager_range r;
-	struct uk_stat st;
 	long rc;
 
 	if (fs_pager_decode_request(h, &f) < 0) {
@@ -486,25 +541,10 @@ static void pager_fault(const struct uk_msg_header *h, struct open_file *of)
 		return;
 	}
 	pager_stats.requests++;
-	if (!of) {
-		pager_refuse(h->dest, &f, -ERR_UNSUPPORTED);
-		return;
-	}
-	if ((rc = fs_pager_fault_allowed(ext2_file_flags(of->file), f.write)) <
-		0 ||
-	    (rc = ext2_fstat(of->file, &st)) < 0 ||
-	    (rc = fs_pager_supply_range(&f, st.size, sizeof(supply_buf), &r)) <
-		0) {
+	if ((rc = fault_read(of, &f, &r)) < 0) {
 		pager_refuse(h->dest, &f, rc);
 		return;
 	}
-	long n = ext2_read(of->file, r.offset, supply_buf, r.file_bytes);
-	if (n < 0) {
-		pager_refuse(h->dest, &f, n);
-		return;
-	}
-	/* Past the end of the file (or of what a short read gave): zeros. */
-	memset(supply_buf + n, 0, r.size - (uint64_t)n);
 	rc = uk_pager_supply(h->dest, f.object, r.offset, (uint64_t)supply_buf,
 			     r.size);
 	if (rc > 0)
@@ -585,6 +625,17 @@ static bool handle(const struct uk_msg_header *h)
 		notification(h);
 	} else if (h->flags & UK_MSG_KERNEL) {
 		kernel_message(h); /* never answered */
+	} else if (h->id == UK_MSG_ID_PAGER_RETURN && !h->reply &&
+		   h->dest != service) {
+		/* Pages a mapper on another node gave back, forwarded by
+		 * the proxy: a write of the file, as FILE_WRITE would be. */
+		pager_page_out(h, file_of(h->dest));
+	} else if (h->id == UK_MSG_ID_PAGER_REQUEST && h->reply) {
+		/* A fault a proxy forwarded (on the service port: refused,
+		 * counted, as the kernel's would be). */
+		pager_fault_forwarded(h, h->dest == service ? NULL
+							    : file_of(h->dest));
+		reply = true;
 	} else if (!h->reply) {
 		bad_request(h, -ERR_INVALID); /* nowhere to answer */
 	} else if (h->dest == service) {

@@ -5,7 +5,9 @@
 # stopped), then checks them from the host as run-posixtest.sh does:
 #   - node 2's disk: e2fsck -fn finds nothing, and debugfs reads each
 #     FILE with what node 1 wrote there (through the proxy): TEXT, or for
-#     =PATH the bytes of PATH in the image the nodes booted with;
+#     =PATH the bytes of PATH in the image the nodes booted with, or for
+#     %SIZE posixtest's mapped-file pattern of SIZE bytes (byte i is
+#     (7 i + i / 4096) mod 256: written only through a mapping);
 #   - node 1's disk: none of the FILEs, and byte for byte the image it
 #     booted with (node 1 never wrote its own disk).
 #   proxy-disk.sh UKCLUSTER IMAGE SCENARIO NAME LOGDIR auto|kvm FILE TEXT...
@@ -58,6 +60,18 @@ while [ $# -ge 2 ]; do
 		cmp -s "$tmp/got" "$tmp/want" ||
 			fail "$file on node 2's disk is not ${text#=} of the image ($(wc -c <"$tmp/got") bytes)"
 		echo "proxy-disk: ok   node 2's disk holds $file: ${text#=}, $(wc -c <"$tmp/got") bytes"
+		;;
+	%*)
+		[ -f "$tmp/got" ] && od -An -v -tu1 -w1 "$tmp/got" |
+			awk -v size="${text#%}" '
+			{ i = NR - 1
+			  if ($1 != (i * 7 + int(i / 4096)) % 256) {
+				printf "byte %d is %d\n", i, $1; bad = 1; exit } }
+			END { if (!bad && NR != size) {
+				printf "%d bytes, not %d\n", NR, size; bad = 1 }
+			      exit bad }' ||
+			fail "$file on node 2's disk is not what node 1 wrote through its mapping"
+		echo "proxy-disk: ok   node 2's disk holds $file: ${text#%} bytes written through a mapping on node 1"
 		;;
 	*)
 		got=$(cat "$tmp/got" 2>/dev/null)

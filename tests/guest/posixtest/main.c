@@ -6,10 +6,9 @@
  *
  *   posixtest            every call and its error codes, then sync
  *   posixtest mmap       the same, then mapped files and anonymous
- *                        mappings (mmap.c; needs this node's file server:
- *                        fs does not answer the pager requests the proxy
- *                        forwards, so cluster.proxy-posix runs the plain
- *                        form)
+ *                        mappings (mmap.c); cluster.proxy-posix runs it
+ *                        against another node's fs, whose faults and
+ *                        page-outs the proxies forward
  *   posixtest killfs     kill a file server (its own) in the middle of a
  *                        write (with=dev,virtio-blk: no file server of init)
  *   posixtest bench      figures: instructions per read and per create

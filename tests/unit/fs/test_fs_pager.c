@@ -246,8 +246,15 @@ static void requests_not_from_the_kernel_or_malformed_are_refused(void **state)
 
 	(void)state;
 	request();
-	m.h.flags = 0; /* a task sent it */
+	m.h.flags = 0; /* a task sent it, with nowhere to answer */
 	assert_int_equal(fs_pager_decode_request(&m.h, &f), -ERR_INVALID);
+	/* With a reply right it is a request a proxy forwarded (a mapper
+	 * on another node): answered by a reply. */
+	request();
+	m.h.flags = 0;
+	m.h.reply = 0x55;
+	assert_int_equal(fs_pager_decode_request(&m.h, &f), 0);
+	assert_int_equal(f.offset, m.rq.offset);
 	request();
 	m.h.size = sizeof(m.rq) - 1;
 	assert_int_equal(fs_pager_decode_request(&m.h, &f), -ERR_INVALID);
@@ -293,6 +300,21 @@ static void returns_decode(void **state)
 	assert_false(p.lost);
 }
 
+static void forwarded_returns_have_no_reply_right(void **state)
+{
+	struct fs_pager_page_out p;
+
+	(void)state;
+	page_out();
+	m.h.flags = 0; /* a proxy brought it: one-way, like the kernel's */
+	assert_int_equal(fs_pager_decode_return(&m.h, &p), 0);
+	assert_int_equal(p.offset, 3 * PAGE);
+	page_out();
+	m.h.flags = 0;
+	m.h.reply = 0x55; /* a call: not a return, whoever sent it */
+	assert_int_equal(fs_pager_decode_return(&m.h, &p), -ERR_INVALID);
+}
+
 static void returns_the_pager_had_no_room_for_are_lost(void **state)
 {
 	struct fs_pager_page_out p;
@@ -316,6 +338,7 @@ static void malformed_returns_are_refused(void **state)
 	(void)state;
 	page_out();
 	m.h.flags = 0;
+	m.h.reply = 0x77; /* a task's call, not a return */
 	assert_int_equal(fs_pager_decode_return(&m.h, &p), -ERR_INVALID);
 	page_out();
 	m.h.n_ool = 0;
@@ -350,6 +373,7 @@ int main(void)
 	    cmocka_unit_test(
 		requests_not_from_the_kernel_or_malformed_are_refused),
 	    cmocka_unit_test(returns_decode),
+	    cmocka_unit_test(forwarded_returns_have_no_reply_right),
 	    cmocka_unit_test(returns_the_pager_had_no_room_for_are_lost),
 	    cmocka_unit_test(malformed_returns_are_refused),
 	};
