@@ -202,6 +202,10 @@ void task_terminate(struct task *t, const struct uk_exit_status *status)
 		}
 	}
 	t->threads_alive = 0;
+	/* What it wrote through its windows goes to the pagers first: a
+	 * killed task loses no written page of a mapped file. */
+	if (t->aspace_root)
+		vm_return_windows(t);
 	/* Rights go now, so dead-name notifications and callers waiting on
 	 * this task's ports learn at once. */
 	ipc_task_release(t);

@@ -159,6 +159,7 @@ static void unmap_range(struct task *t, uint64_t start, uint64_t size)
 }
 
 static int64_t cow_break(struct task *t, struct vm_region *r, uint64_t va);
+static void window_return_dirty(struct task *t, struct vm_region *r);
 
 /* A new region of t at addr (0: wherever there is room), in the list. */
 static int place_region(struct task *t, uint64_t addr, uint64_t size,
@@ -350,6 +351,8 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size)
 	     r->kind != VM_OBJECT) ||
 	    r->size != size)
 		return -ERR_INVALID;
+	if (r->kind == VM_OBJECT)
+		window_return_dirty(t, r);
 	unmap_range(t, r->start, r->size);
 	region_destroy(t, r);
 	return 0;
@@ -870,6 +873,38 @@ int64_t vm_sync(struct task *t, uint64_t addr, uint64_t size, unsigned flags)
 		if (rc == 0)
 			returned += n;
 		va = rc == 0 ? first + n * PAGE_SIZE : first;
+	}
+}
+
+/* Window r of t goes (unmapped, or its task ends): its dirty pages go to
+ * the pager first, as returns (the frames move: nothing is allocated but
+ * the messages), so what was written through a mapping is not lost when
+ * its task is killed. A return that cannot be made is dropped. */
+static void window_return_dirty(struct task *t, struct vm_region *r)
+{
+	struct vm_object *o = r->object;
+	uint64_t va = r->start, end = r->start + r->size, dropped = 0;
+
+	if (!o || o->dead || !o->port->alive)
+		return;
+	for (;;) {
+		uint64_t first = 0;
+		uint64_t n = next_dirty_run(t, &va, end, false, &first, &dropped);
+		if (!n || return_run(t, o, first, n, true) < 0)
+			return;
+		va = first + n * PAGE_SIZE;
+	}
+}
+
+void vm_return_windows(struct task *t)
+{
+	struct list_node *n;
+
+	list_for_each(n, &t->regions)
+	{
+		struct vm_region *r = list_entry(n, struct vm_region, link);
+		if (r->kind == VM_OBJECT)
+			window_return_dirty(t, r);
 	}
 }
 

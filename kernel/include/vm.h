@@ -132,6 +132,10 @@ int vm_free_region(struct task *t, uint64_t addr, uint64_t size);
  * memory are not inherited. On failure what was made stays for
  * vm_release_all. */
 int vm_clone(struct task *parent, struct task *child);
+/* A task is ending: the dirty pages of its windows go to their pagers
+ * (before its rights go, so a pager sees them ahead of the no-senders
+ * notice of the right it mapped with). */
+void vm_return_windows(struct task *t);
 /* Unmap and free everything (task teardown). */
 void vm_release_all(struct task *t);
 

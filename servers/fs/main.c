@@ -439,6 +439,8 @@ static void file_request(const struct uk_msg_header *h, struct open_file *of)
 	reply_start(h->id, rc, 0, 0);
 }
 
+static void pager_page_out(const struct uk_msg_header *h, struct open_file *of);
+
 static void notification(const struct uk_msg_header *h)
 {
 	const struct uk_notification *n = (const void *)h;
@@ -452,6 +454,16 @@ static void notification(const struct uk_msg_header *h)
 	if (!of || uk_port_info(of->port, &info) < 0 || info.senders)
 		return;
 	stats.no_senders++;
+	/* Pages a mapper returned as it ended (the kernel posts them before
+	 * its rights go) may still wait on the file's port: a port set does
+	 * not order its ports, so take them now, before the file closes. */
+	static union msgbuf left;
+	while (uk_ipc_receive(of->port, &left.h, sizeof(left), 0) >= 0) {
+		if ((left.h.flags & UK_MSG_KERNEL) &&
+		    left.h.id == UK_MSG_ID_PAGER_RETURN)
+			pager_page_out(&left.h, of);
+		release_request(&left.h);
+	}
 	file_close(of);
 }
 

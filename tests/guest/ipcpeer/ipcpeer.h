@@ -61,7 +61,8 @@ _Static_assert(sizeof(struct ipcpeer_flood) == 8, "ipcpeer_flood layout");
  * object whose send right is uk_startup.rights[0] (vm_map_object, with
  * DEADLINE_MS per fault, 0: the default) and touches each page in turn:
  * HOW is "read" (read and check it), "write" (write its first byte, then
- * check the rest) or "ro-write" (map read-only, then write: must fault).
+ * check the rest), "write-hold" (the same, then sleep until killed) or
+ * "ro-write" (map read-only, then write: must fault).
  * The pager fills the byte at object offset off with
  * ipcpeer_window_byte(off). Exits 0 when every page read back right, 1
  * at the first wrong byte, 90 if it cannot map. */

@@ -366,7 +366,8 @@ static int window(int argc, char **argv, const struct uk_startup *su)
 	uint64_t deadline = strtoul(argv[3], NULL, 10) * 1000000ull;
 	const char *how = argv[4];
 	bool ro = !strcmp(how, "ro-write");
-	bool write = ro || !strcmp(how, "write");
+	bool hold = !strcmp(how, "write-hold"); /* then wait to be killed */
+	bool write = ro || hold || !strcmp(how, "write");
 	long addr = uk_vm_map_object(su->rights[0], 0, pages * 4096,
 				     ro ? UK_VM_READ : UK_VM_READ | UK_VM_WRITE,
 				     deadline);
@@ -392,6 +393,8 @@ static int window(int argc, char **argv, const struct uk_startup *su)
 				return 1;
 			}
 	}
+	if (hold)
+		uk_sleep(UK_TIMEOUT_INFINITE);
 	return 0;
 }
 

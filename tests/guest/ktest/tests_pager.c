@@ -24,9 +24,31 @@ struct pager_run {
 	uint64_t badge;
 	unsigned requests, writes;
 	uint64_t last_object, last_offset;
+	unsigned returned;  /* pages that came back (returns) */
+	unsigned kill_after; /* kill the mapper once it had this many pages */
+	uint8_t first[16];  /* the first byte of each returned page (< 16) */
 };
 
 static union ipc_buf req;
+
+/* A return in req: counted, its pages' first bytes kept, freed. */
+static void take_return(struct pager_run *p)
+{
+	const struct uk_pager_return *r = (const struct uk_pager_return *)&req;
+
+	EXPECT(r->header.flags & UK_MSG_KERNEL);
+	EXPECT_EQ(r->header.badge, p->badge);
+	EXPECT_EQ(r->data.size, r->length);
+	for (uint64_t at = 0; at < r->data.size; at += 4096) {
+		uint64_t page = (r->offset + at) / 4096;
+		if (page < sizeof(p->first))
+			p->first[page] = ((const uint8_t *)r->data.address)[at];
+	}
+	p->returned += r->length / 4096;
+	if (r->data.size)
+		uk_vm_free(r->data.address, r->data.size);
+}
+
 static uint8_t page[4096] __attribute__((aligned(4096)));
 
 static void fill(uint64_t off)
@@ -111,6 +133,10 @@ static struct uk_exit_status serve(struct pager_run *p, long child,
 		}
 		const struct uk_pager_request *r =
 		    (const struct uk_pager_request *)&req;
+		if (r->header.id == UK_MSG_ID_PAGER_RETURN) {
+			take_return(p); /* the mapper ended with pages written */
+			continue;
+		}
 		EXPECT_EQ(r->header.id, UK_MSG_ID_PAGER_REQUEST);
 		EXPECT_EQ(r->header.size, sizeof(*r));
 		EXPECT(r->header.flags & UK_MSG_KERNEL);
@@ -128,6 +154,10 @@ static struct uk_exit_status serve(struct pager_run *p, long child,
 			EXPECT_EQ(uk_pager_supply(p->port, r->object, r->offset,
 						  (uint64_t)page, 4096),
 				  1);
+			if (p->kill_after && p->requests == p->kill_after) {
+				uk_sleep(50 * MS); /* it writes the last page */
+				EXPECT_EQ(uk_task_kill((uint64_t)child), 0);
+			}
 			break;
 		case REFUSE:
 			EXPECT_EQ(uk_pager_error(p->port, r->object, r->offset,
@@ -162,6 +192,8 @@ static struct uk_exit_status window(struct pager_run *p, const char *pages,
 	struct uk_task_right r = {(uk_name_t)right, UK_DISP_MOVE_SEND};
 	const char *argv[] = {"ipcpeer", "window", pages, deadline_ms, how,
 			      NULL};
+	if (!strcmp(how, "write-hold"))
+		p->kill_after = (unsigned)strtoul(pages, NULL, 10);
 	return serve(p, peer_start_argv(argv, &r, 1), pol);
 }
 
@@ -726,4 +758,45 @@ DEFINE_TEST(PGR0014, the_pager_takes_pages_back_with_pager_flush)
 	EXPECT_EQ(w[2 * 4096 + 3], 0xf2);
 	EXPECT_EQ(pg.requests, asked + 1);
 	pager_end(w);
+}
+
+/* Returns still queued once the mapper has ended (at most 1 s). */
+static void drain_returns(struct pager_run *p, unsigned want)
+{
+	uint64_t end = (uint64_t)uk_clock() + SECOND;
+
+	while (p->returned < want && (uint64_t)uk_clock() < end)
+		if (msg_receive(p->port, &req, 20 * MS) > 0 &&
+		    req.h.id == UK_MSG_ID_PAGER_RETURN)
+			take_return(p);
+}
+
+DEFINE_TEST(PGR0015, pages_a_mapper_wrote_reach_the_pager_when_it_exits)
+{
+	struct pager_run p;
+	/* The mapper writes 0x5a at the start of each of 4 pages and exits
+	 * without vm_sync. */
+	struct uk_exit_status st = window(&p, "4", "0", "write", SUPPLY);
+
+	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+	EXPECT_EQ(st.code, 0);
+	drain_returns(&p, 4);
+	EXPECT_EQ(p.returned, 4);
+	for (unsigned i = 0; i < 4; i++)
+		EXPECT_EQ(p.first[i], 0x5a);
+	uk_port_destroy(p.port);
+}
+
+DEFINE_TEST(PGR0016, pages_a_killed_mapper_wrote_reach_the_pager)
+{
+	struct pager_run p;
+	/* The mapper writes 2 pages, then waits to be killed. */
+	struct uk_exit_status st = window(&p, "2", "0", "write-hold", SUPPLY);
+
+	EXPECT_EQ(st.reason, UK_EXIT_KILLED);
+	drain_returns(&p, 2);
+	EXPECT_EQ(p.returned, 2);
+	EXPECT_EQ(p.first[0], 0x5a);
+	EXPECT_EQ(p.first[1], 0x5a);
+	uk_port_destroy(p.port);
 }

@@ -17,6 +17,7 @@
  * run-posixtest.sh checks on the image from the host.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -434,6 +435,29 @@ static void map_refused_faults(void)
 	CHECK(fd >= 0 && read(fd, back, 16) == 16 &&
 	      !memcmp(back, "written at exit.", 16));
 	close(fd);
+
+	/* A child killed after writing through a mapping (no munmap, no
+	 * exit hook): the kernel returns its written pages as it ends, and
+	 * fs takes them before it closes the file. */
+	CHECK(write_file("/posixtest/map-killed.bin", "................", 16) ==
+	      0);
+	unlink("/posixtest/map-killed.ready");
+	const char *kargv[] = {"posixtest", "map-killed", NULL};
+	id = spawn("/bin/posixtest", kargv);
+	CHECK(id > 0);
+	/* It makes map-killed.ready once it has written (10 s at most). */
+	struct stat st;
+	uint64_t end = (uint64_t)uk_clock() + 10000000000ull;
+	while (stat("/posixtest/map-killed.ready", &st) < 0 &&
+	       (uint64_t)uk_clock() < end)
+		uk_sleep(10000000ull);
+	CHECK(stat("/posixtest/map-killed.ready", &st) == 0);
+	CHECK(id > 0 && kill(id, SIGKILL) == 0);
+	CHECK(id > 0 && waitpid(id, &status, 0) == id);
+	fd = open("/posixtest/map-killed.bin", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, back, 16) == 16 &&
+	      !memcmp(back, "written, killed.", 16));
+	close(fd);
 }
 
 int map_child(const char *what)
@@ -478,6 +502,17 @@ int map_child(const char *what)
 			return 2;
 		memcpy(p, "written at exit.", 16);
 		return 0; /* no munmap, no close */
+	}
+	if (!strcmp(what, "map-killed")) {
+		int fd = open("/posixtest/map-killed.bin", O_RDWR);
+		char *p =
+		    mmap(NULL, 16, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return 2;
+		memcpy(p, "written, killed.", 16);
+		if (write_file("/posixtest/map-killed.ready", "1", 1) < 0)
+			return 4;
+		uk_sleep(UK_TIMEOUT_INFINITE); /* until killed */
 	}
 	return 3;
 }
