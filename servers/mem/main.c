@@ -45,6 +45,7 @@ static struct mem_pool pool;
 static uk_name_t port_set, service, notify;
 static union msgbuf in, out;
 static char swap_path[64] = "/mem.swap";
+static uint64_t reserve_pages; /* keep the node's free memory above it */
 static int swap_fd = -1;
 static bool swap_failed; /* opening it failed: no swap this run */
 #define MEM_READAHEAD 16u /* pages read from swap at once, at most */
@@ -123,6 +124,17 @@ static void lose(struct mem_object *o, uint64_t first, uint64_t n)
 	}
 }
 
+/* Pages the node's free memory is below the reserve (0: not short).
+ * Asked of the kernel at each fault: one kinfo call. */
+static uint64_t reserve_short(void)
+{
+	struct uk_kinfo_memory km;
+
+	if (!reserve_pages || uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) != sizeof(km))
+		return 0;
+	return km.frames_free < reserve_pages ? reserve_pages - km.frames_free : 0;
+}
+
 /* Take back n pages of o from first (see mem_pool's mem_victim). */
 static void evict(struct mem_object *o, uint64_t first, uint64_t n)
 {
@@ -161,12 +173,18 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 		uk_pager_error(o->port, r->object, r->offset, ERR_IO);
 		return;
 	}
-	/* Room first: take back pages past a budget. */
+	/* Room first: take back pages past a budget, and enough to keep
+	 * the node's free memory above the reserve (other tasks' memory, not
+	 * only ours, may have taken it: the budgets alone do not know). */
 	struct mem_object *v;
-	uint64_t vfirst, vn;
-	while (mem_over_budget(&pool, o) && swap_ready() &&
-	       mem_victim(&pool, o, &v, &vfirst, &vn))
+	uint64_t vfirst, vn, short_by = reserve_short();
+	while ((mem_over_budget(&pool, o) || short_by) && swap_ready() &&
+	       mem_victim(&pool, o, &v, &vfirst, &vn)) {
 		evict(v, vfirst, vn);
+		if (short_by)
+			pool.stats.pressure_evictions += vn;
+		short_by = short_by > vn ? short_by - vn : 0;
+	}
 	pool.stats.faults++;
 	if (!mem_bit(o->swapped_map, i)) {
 		pool.stats.zero_fills++;
@@ -446,7 +464,7 @@ static uint64_t mib_arg(const char *v)
 int main(int argc, char **argv)
 {
 	struct uk_kinfo_memory km;
-	uint64_t budget = 0, task_budget = 0, swap = 256ull << 20;
+	uint64_t budget = 0, task_budget = 0, swap = 256ull << 20, reserve = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "budget=", 7))
@@ -455,6 +473,8 @@ int main(int argc, char **argv)
 			task_budget = mib_arg(argv[i] + 12);
 		else if (!strncmp(argv[i], "swap=", 5))
 			swap = mib_arg(argv[i] + 5);
+		else if (!strncmp(argv[i], "reserve=", 8))
+			reserve = mib_arg(argv[i] + 8) + 1;
 		else if (!strncmp(argv[i], "swapfile=", 9) &&
 			 strlen(argv[i] + 9) < sizeof(swap_path))
 			strcpy(swap_path, argv[i] + 9);
@@ -465,6 +485,12 @@ int main(int argc, char **argv)
 		budget = km.frames_free / 2 * MEM_PAGE;
 	if (!task_budget)
 		task_budget = budget;
+	/* reserve=MiB (stored + 1 to tell 0 from unset); by default a 16th
+	 * of the node's memory, at least 1 MiB. */
+	if (reserve)
+		reserve_pages = (reserve - 1) / MEM_PAGE;
+	else if (uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km))
+		reserve_pages = km.frames_total / 16 > 256 ? km.frames_total / 16 : 256;
 	mem_pool_init(&pool, budget / MEM_PAGE, task_budget / MEM_PAGE, swap);
 	long rc = uk_port_allocate(UK_RIGHT_PORT_SET);
 	if (rc > 0) {
@@ -487,9 +513,12 @@ int main(int argc, char **argv)
 		printf("mem: cannot start: %s\n", err_str(rc));
 		return 1;
 	}
-	printf("mem: budget %lu MiB, %lu MiB per task, swap up to %lu MiB in %s\n",
+	printf("mem: budget %lu MiB, %lu MiB per task, reserve %lu KiB, swap up "
+	       "to %lu MiB in %s\n",
 	       (unsigned long)(budget >> 20), (unsigned long)(task_budget >> 20),
+	       (unsigned long)(reserve_pages * MEM_PAGE >> 10),
 	       (unsigned long)(swap >> 20), swap_path);
+	pool.stats.reserve_pages = reserve_pages;
 	bool have_reply = false;
 	for (;;) {
 		long r = server_next(port_set, &in.h, sizeof(in),

@@ -11,7 +11,11 @@
  * written. mem keeps the pages it has supplied within two budgets: all
  * of its objects' resident pages, and each client task's; past a budget it
  * takes pages back (pager_flush), oldest first by a clock sweep, and the
- * dirty ones go to swap. The client keeps the right while the object is
+ * dirty ones go to swap. It also keeps the node's free memory above a
+ * reserve (mem.reserve=MiB; default a 16th of the node's memory): when
+ * other tasks' memory has left less than that free, a fault first takes
+ * back as many pages as the node is short by, whatever the budgets say.
+ * The client keeps the right while the object is
  * mapped: when the object's last send right goes (no-senders), mem frees
  * it and its swap, and a window still mapped faults with ERR_DEAD.
  *
@@ -61,6 +65,8 @@ struct uk_mem_stats {
 	uint64_t bad_requests;	 /* malformed messages, refused and counted */
 	uint64_t frames_free;	 /* the node's free memory (pages) */
 	uint64_t frames_total;
+	uint64_t reserve_pages;	     /* mem evicts to keep free memory above it */
+	uint64_t pressure_evictions; /* pages taken back for the reserve */
 };
 
 #endif

@@ -27,6 +27,17 @@ fi
 	--memory 40 --log "$logdir/guest.memtest$tag.log" --timeout 600 \
 	--append "node=1 test=memtest with=dev,virtio-blk,fs,proc,mem mem.budget=8 mem.task_budget=2 mem.swap=96" \
 	--expect "memtest: passed (0 failures)"
+# The same touch with budgets larger than the node (256 MiB on 40):
+# only the reserve (4 MiB of free memory) keeps the node from running out.
+# No proc here: its quota (40 % of the node, carved from init's account
+# at once) would leave the test's account short before the frames are.
+cp "$disk" "$img"
+truncate -s 160M "$img"
+resize2fs -f "$img" >"$work/resize" 2>&1 || { cat "$work/resize"; exit 1; }
+"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+	--memory 40 --log "$logdir/guest.memtest_pressure$tag.log" --timeout 600 \
+	--append "node=1 test=memtest:pressure with=dev,virtio-blk,fs,mem mem.budget=256 mem.task_budget=256 mem.reserve=4 mem.swap=96" \
+	--expect "memtest: passed (0 failures)"
 if ! e2fsck -fn "$img" >"$work/fsck" 2>&1 ||
    grep -v -e '^Pass [1-5]:' -e '^e2fsck ' -e ' files (.* blocks$' -e '^$' \
 	"$work/fsck" >/dev/null; then
