@@ -144,20 +144,7 @@ static void send_reply(void)
 /* Rights and memory that came with a request are ours to drop. */
 static void release_request(const struct uk_msg_header *h)
 {
-	for (unsigned i = 0; i < h->n_ports && i < UK_MSG_PORTS_MAX; i++) {
-		const struct uk_msg_port *p = &uk_msg_ports(h)[i];
-		if (!p->name)
-			continue;
-		if (p->disposition & UK_RIGHT_RECEIVE)
-			uk_port_destroy(p->name);
-		else
-			uk_port_deallocate(p->name);
-	}
-	for (unsigned i = 0; i < h->n_ool && i < UK_MSG_OOL_MAX; i++) {
-		const struct uk_msg_ool *o = &uk_msg_ools(h)[i];
-		if (o->address && o->size)
-			uk_vm_free(o->address, o->size);
-	}
+	uk_msg_release(h);
 }
 
 static struct open_file *file_of(uk_name_t port)

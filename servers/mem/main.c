@@ -62,25 +62,6 @@ static void bad(const struct uk_msg_header *h, const char *why)
 							     : "");
 }
 
-/* Rights and memory that came with a message are ours to drop. */
-static void release(const struct uk_msg_header *h)
-{
-	for (unsigned i = 0; i < h->n_ports && i < UK_MSG_PORTS_MAX; i++) {
-		const struct uk_msg_port *p = &uk_msg_ports(h)[i];
-		if (!p->name)
-			continue;
-		if (p->disposition & UK_RIGHT_RECEIVE)
-			uk_port_destroy(p->name);
-		else
-			uk_port_deallocate(p->name);
-	}
-	for (unsigned i = 0; i < h->n_ool && i < UK_MSG_OOL_MAX; i++) {
-		const struct uk_msg_ool *o = &uk_msg_ools(h)[i];
-		if (o->address && o->size)
-			uk_vm_free(o->address, o->size);
-	}
-}
-
 /* The swap file, opened at first need; false when there is none. */
 static bool swap_ready(void)
 {
@@ -151,6 +132,38 @@ static void evict(struct mem_object *o, uint64_t first, uint64_t n)
 	mem_pages_gone(&pool, o, first, n);
 }
 
+/* Page i of o from swap into swap_buf, with the pages after it up to end
+ * (a window's end) that are in swap too, not lost and (local) not
+ * resident and within the budgets: at most MEM_READAHEAD. 0 and *n the
+ * pages read, or ERR_IO: page i is lost. */
+static int swap_in(struct mem_object *o, uint64_t i, uint64_t end, bool local,
+		   uint64_t *n)
+{
+	uint64_t k = 1;
+
+	if (end > o->pages)
+		end = o->pages;
+	while (k < MEM_READAHEAD && i + k < end &&
+	       mem_bit(o->swapped_map, i + k) && !mem_bit(o->lost_map, i + k) &&
+	       (!local ||
+		(!mem_bit(o->resident_map, i + k) &&
+		 pool.resident + k < pool.stats.budget_pages &&
+		 pool.clients[o->client].resident + k < pool.stats.task_budget_pages)))
+		k++;
+	long got = pread(swap_fd, swap_buf, k * MEM_PAGE,
+			 (off_t)(o->swap_base + i * MEM_PAGE));
+	if (got < MEM_PAGE) {
+		lose(o, i, 1);
+		swap_error("read", got, 1);
+		return -ERR_IO;
+	}
+	*n = (uint64_t)got / MEM_PAGE;
+	pool.stats.swap_ins += *n;
+	return 0;
+}
+
+/* The kernel's request for a page of o (a fault here): room first, then
+ * zeros or the page from swap, supplied. */
 static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 {
 	const struct uk_pager_request *r = (const void *)h;
@@ -193,30 +206,16 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 			mem_page_resident(&pool, o, i);
 		return;
 	}
-	/* Swap-in, with the pages after it that are in swap too and not
-	 * resident (read-ahead), as far as the window and the budgets let. */
-	uint64_t n = 1, end = o->win_off + o->win_pages;
-	if (end > o->pages)
-		end = o->pages;
-	while (n < MEM_READAHEAD && i + n < end &&
-	       mem_bit(o->swapped_map, i + n) && !mem_bit(o->resident_map, i + n) &&
-	       !mem_bit(o->lost_map, i + n) && pool.resident + n < pool.stats.budget_pages &&
-	       pool.clients[o->client].resident + n < pool.stats.task_budget_pages)
-		n++;
-	long got = pread(swap_fd, swap_buf, n * MEM_PAGE,
-			 (off_t)(o->swap_base + i * MEM_PAGE));
-	if (got < MEM_PAGE) {
-		lose(o, i, 1);
-		swap_error("read", got, 1);
+	/* Swap-in, read ahead as far as the window and the budgets let. */
+	uint64_t n;
+	if (swap_in(o, i, o->win_off + o->win_pages, true, &n) < 0) {
 		uk_pager_error(o->port, r->object, r->offset, ERR_IO);
 		return;
 	}
-	n = (uint64_t)got / MEM_PAGE;
 	long rc = uk_pager_supply(o->port, r->object, r->offset,
 				  (uint64_t)swap_buf, n * MEM_PAGE);
 	if (rc < 0)
 		return;
-	pool.stats.swap_ins += n;
 	/* Installed: every page of the run that was not present. */
 	for (uint64_t k = 0; k < n; k++)
 		mem_page_resident(&pool, o, i + k);
@@ -245,23 +244,12 @@ static bool forwarded_request(struct mem_object *o, const struct uk_msg_header *
 	} else if (mem_bit(o->lost_map, i)) {
 		status = -ERR_IO;
 	} else if (mem_bit(o->swapped_map, i)) {
-		uint64_t end = r->window_offset / MEM_PAGE + r->window_size / MEM_PAGE;
-		if (end > o->pages)
-			end = o->pages;
-		while (n < MEM_READAHEAD && i + n < end &&
-		       mem_bit(o->swapped_map, i + n) && !mem_bit(o->lost_map, i + n))
-			n++;
-		long got = pread(swap_fd, swap_buf, n * MEM_PAGE,
-				 (off_t)(o->swap_base + i * MEM_PAGE));
-		if (got < MEM_PAGE) {
-			lose(o, i, 1);
-			swap_error("read", got, 1);
+		if (swap_in(o, i, r->window_offset / MEM_PAGE +
+				      r->window_size / MEM_PAGE,
+			    false, &n) < 0)
 			status = -ERR_IO;
-		} else {
-			n = (uint64_t)got / MEM_PAGE;
+		else
 			src = swap_buf;
-			pool.stats.swap_ins += n;
-		}
 	} else {
 		pool.stats.zero_fills++;
 	}
@@ -383,6 +371,9 @@ static void do_stats(const struct uk_msg_header *h)
 		pool.stats.frames_free = km.frames_free;
 		pool.stats.frames_total = km.frames_total;
 	}
+	struct uk_kinfo_load load;
+	if (uk_kinfo(UK_KINFO_LOAD, &load, sizeof(load)) == sizeof(load))
+		pool.stats.node_busy = load.busy;
 	struct uk_mem_stats *s = reply_start(h->id, 0, 0);
 	*s = pool.stats;
 	out.h.size += sizeof(*s);
@@ -452,7 +443,7 @@ static bool handle(const struct uk_msg_header *h)
 		if (h->reply && !reply)
 			uk_port_deallocate(h->reply);
 	}
-	release(h);
+	uk_msg_release(h);
 	return reply;
 }
 

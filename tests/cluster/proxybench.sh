@@ -121,6 +121,21 @@ if [ $icount = yes ]; then
 		echo "bench: instructions per remote null call $i1 + $i2 / per raw udp round trip $u1 + $u2 = $(awk "BEGIN{printf \"%.2f\", ($i1+$i2)/($u1+$u2)}") (goal: at most 1.3)"
 fi
 
+# A remote page fault (docs/MEMORY.md, "Remote pagers"): node 1's
+# memory paged by node 2's mem, per page, on both nodes; under icount
+# against the raw UDP round trip between the same nodes.
+pf=$(ask 1 "bench: remote_page_fault cpu: " "/bin/memtest remote-bench 2 256") ||
+	fail "remote page faults"
+pg=$(after 1 "bench: remote_paging cpu: " 0) || fail "remote paging"
+echo "$pf"
+echo "$pg"
+if [ $icount = yes ]; then
+	f1=$(echo "$pf" | sed -n 's/.*node 1 \([0-9]*\) + node 2 \([0-9]*\) busy.*/\1/p')
+	f2=$(echo "$pf" | sed -n 's/.*node 1 \([0-9]*\) + node 2 \([0-9]*\) busy.*/\2/p')
+	[ -n "$f1" ] && [ -n "$f2" ] && [ -n "$u1" ] && [ -n "$u2" ] &&
+		echo "bench: instructions per remote page fault $f1 + $f2 / per raw udp round trip $u1 + $u2 = $(awk "BEGIN{printf \"%.2f\", ($f1+$f2)/($u1+$u2)}")"
+fi
+
 # Throughput: 16 MiB over raw TCP, then 16 remote reads of 1 MiB.
 m_raw= m_rd= q_rd=
 r=1

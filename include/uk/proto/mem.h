@@ -67,6 +67,8 @@ struct uk_mem_stats {
 	uint64_t frames_total;
 	uint64_t reserve_pages;	     /* mem evicts to keep free memory above it */
 	uint64_t pressure_evictions; /* pages taken back for the reserve */
+	uint64_t node_busy;	     /* the node's busy TSC (kinfo load): for
+					benchmarks across nodes */
 };
 
 #endif

@@ -124,6 +124,11 @@ long mem_stats(struct uk_mem_stats *out);
 long mem_map_from(const char *server, uint64_t size, uk_name_t *object);
 long mem_stats_from(const char *server, struct uk_mem_stats *out);
 
+/* The rights and memory a received message carried, dropped (a server
+ * done with a request, or refusing it): receive rights destroyed, other
+ * rights deallocated, out-of-line regions freed. */
+void uk_msg_release(const struct uk_msg_header *h);
+
 /* One step of a server's loop: with a reply (to the send-once right
  * request->reply), send it and receive the next request on port in one
  * call; without one, just receive. */

@@ -442,8 +442,67 @@ static int remote(const char *node)
 	return failures ? 1 : 0;
 }
 
+/* bench.proxy (icount): guest instructions on both nodes per remote page
+ * fault (node `node`'s mem answers with zeros) and per page written,
+ * evicted to that node and read back (its swap, read ahead), next to
+ * the raw UDP round trip the script measures between the same nodes.
+ * Node 2's figure is its busy count, from its mem's statistics. */
+static int remote_bench(const char *node, uint64_t pages)
+{
+	char server[16];
+	struct uk_mem_stats s0, s1, s2, s3;
+	uk_name_t obj;
+
+	snprintf(server, sizeof(server), "mem@%s", node);
+	if (pages == 0 || mem_stats_from(server, &s0) < 0)
+		return 2;
+	long a = mem_map_from(server, pages * PAGE, &obj);
+	if (a <= 0)
+		return 2;
+	/* Two statistics calls, to take their cost out. */
+	uint64_t b0 = busy();
+	CHECK(mem_stats_from(server, &s1) == 0);
+	CHECK(mem_stats_from(server, &s2) == 0);
+	uint64_t call1 = (busy() - b0) / 2, call2 = (s2.node_busy - s0.node_busy) / 2;
+	b0 = busy();
+	CHECK(mem_stats_from(server, &s1) == 0);
+	uint64_t sum = 0;
+	for (uint64_t p = 0; p < pages; p++)
+		sum += ((volatile uint8_t *)a)[p * PAGE];
+	CHECK(mem_stats_from(server, &s2) == 0);
+	uint64_t n1 = busy() - b0 - call1, n2 = s2.node_busy - s1.node_busy - call2;
+	CHECK(sum == 0);
+	printf("bench: remote_page_fault cpu: node 1 %lu + node %s %lu busy "
+	       "per 4 KiB page (guest instructions under icount; zeros from "
+	       "mem@%s, %lu pages)\n",
+	       (unsigned long)(n1 / pages), node, (unsigned long)(n2 / pages),
+	       node, (unsigned long)pages);
+	/* Sequential paging: write every page, evict them all to the
+	 * other node, read them back (read-ahead from its swap). */
+	b0 = busy();
+	CHECK(mem_stats_from(server, &s2) == 0);
+	fill_pages((volatile uint64_t *)a, pages, 4);
+	CHECK(uk_vm_sync((uint64_t)a, pages * PAGE, UK_VM_SYNC_EVICT) == (long)pages);
+	CHECK(bad_pages((volatile uint64_t *)a, pages, 4) == 0);
+	CHECK(mem_stats_from(server, &s3) == 0);
+	n1 = busy() - b0 - call1;
+	n2 = s3.node_busy - s2.node_busy - call2;
+	printf("bench: remote_paging cpu: node 1 %lu + node %s %lu busy per "
+	       "4 KiB page written, evicted to node %s and read back "
+	       "(%lu pages; %lu.%02lu bytes per busy unit of both)\n",
+	       (unsigned long)(n1 / pages), node, (unsigned long)(n2 / pages),
+	       node, (unsigned long)pages,
+	       (unsigned long)(pages * PAGE / (n1 + n2)),
+	       (unsigned long)(pages * PAGE * 100 / (n1 + n2) % 100));
+	CHECK(mem_unmap((uint64_t)a, pages * PAGE, obj) == 0);
+	printf("memtest: passed (%d failures)\n", failures);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 4 && !strcmp(argv[1], "remote-bench"))
+		return remote_bench(argv[2], strtoul(argv[3], NULL, 10));
 	if (argc >= 3 && !strcmp(argv[1], "remote"))
 		return remote(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "remote-hold"))
