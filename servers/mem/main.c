@@ -132,6 +132,118 @@ static void evict(struct mem_object *o, uint64_t first, uint64_t n)
 	mem_pages_gone(&pool, o, first, n);
 }
 
+/* ---- the page store: RAM for the pages of mappers on other nodes ----
+ * store_slots slots of a page in one demand-zero region (a slot's frame
+ * is paid for when first used); each used slot knows its object and
+ * page. Full: the clock hand's next used slot goes on to swap. */
+static uint8_t *store_arena;
+static struct store_owner {
+	uint16_t obj; /* object index + 1; 0: free */
+	uint32_t page;
+} *store_owner;
+static uint64_t store_slots, store_hand;
+
+static int store_init(uint64_t slots)
+{
+	if (!slots)
+		return 0;
+	long a = uk_vm_allocate(slots * MEM_PAGE,
+				UK_VM_READ | UK_VM_WRITE | UK_VM_LAZY);
+	store_owner = calloc(slots, sizeof(*store_owner));
+	if (a <= 0 || !store_owner)
+		return -ERR_NO_MEMORY;
+	store_arena = (uint8_t *)a;
+	store_slots = slots;
+	pool.stats.store_max = slots;
+	return 0;
+}
+
+static uint8_t *slot_page(uint64_t slot)
+{
+	return store_arena + slot * MEM_PAGE;
+}
+
+static void store_free_slot(uint64_t slot)
+{
+	struct mem_object *o = &pool.objects[store_owner[slot].obj - 1];
+
+	o->store_slot[store_owner[slot].page] = 0;
+	store_owner[slot].obj = 0;
+	pool.stats.store_pages--;
+}
+
+/* The oldest-by-the-clock stored page to swap; false if it cannot go. */
+static bool store_spill(void)
+{
+	for (uint64_t k = 0; k < store_slots; k++) {
+		uint64_t slot = (store_hand + k) % store_slots;
+		if (!store_owner[slot].obj)
+			continue;
+		struct mem_object *o = &pool.objects[store_owner[slot].obj - 1];
+		uint64_t i = store_owner[slot].page;
+		store_hand = slot + 1;
+		if (!swap_ready() ||
+		    pwrite(swap_fd, slot_page(slot), MEM_PAGE,
+			   (off_t)(o->swap_base + i * MEM_PAGE)) != MEM_PAGE)
+			return false;
+		o->swapped_map[i / 64] |= 1ull << (i % 64);
+		pool.stats.swap_outs++;
+		pool.stats.store_spills++;
+		store_free_slot(slot);
+		return true;
+	}
+	return false;
+}
+
+/* Page i of o (4 KiB at data) into the store: true, or false when it
+ * cannot be had (the caller writes it to swap). */
+static bool store_put(struct mem_object *o, uint64_t i, const uint8_t *data)
+{
+	if (!store_slots)
+		return false;
+	if (!o->store_slot && !(o->store_slot = calloc(o->pages, sizeof(uint32_t))))
+		return false;
+	uint64_t slot = o->store_slot[i];
+	if (!slot) {
+		if (pool.stats.store_pages == store_slots && !store_spill())
+			return false;
+		for (uint64_t k = 0; k < store_slots; k++) {
+			uint64_t s = (store_hand + k) % store_slots;
+			if (!store_owner[s].obj) {
+				slot = s + 1;
+				break;
+			}
+		}
+		if (!slot)
+			return false;
+		store_owner[slot - 1] = (struct store_owner){
+		    (uint16_t)(o - pool.objects + 1), (uint32_t)i};
+		o->store_slot[i] = (uint32_t)slot;
+		pool.stats.store_pages++;
+	}
+	memcpy(slot_page(slot - 1), data, MEM_PAGE);
+	o->lost_map[i / 64] &= ~(1ull << (i % 64));
+	return true;
+}
+
+static const uint8_t *store_get(const struct mem_object *o, uint64_t i)
+{
+	return o->store_slot && o->store_slot[i] ? slot_page(o->store_slot[i] - 1)
+						 : NULL;
+}
+
+/* An object goes: its stored pages with it. */
+static void store_release(struct mem_object *o)
+{
+	if (!o->store_slot)
+		return;
+	for (uint64_t i = 0; i < o->pages; i++)
+		if (o->store_slot[i])
+			store_free_slot(o->store_slot[i] - 1);
+	free(o->store_slot);
+	o->store_slot = NULL;
+}
+
 /* Page i of o from swap into swap_buf, with the pages after it up to end
  * (a window's end) that are in swap too, not lost and (local) not
  * resident and within the budgets: at most MEM_READAHEAD. 0 and *n the
@@ -199,6 +311,13 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 		short_by = short_by > vn ? short_by - vn : 0;
 	}
 	pool.stats.faults++;
+	if (store_get(o, i)) {
+		if (uk_pager_supply(o->port, r->object, r->offset,
+				    (uint64_t)store_get(o, i), MEM_PAGE) == 1)
+			mem_page_resident(&pool, o, i);
+		pool.stats.store_hits++;
+		return;
+	}
 	if (!mem_bit(o->swapped_map, i)) {
 		pool.stats.zero_fills++;
 		if (uk_pager_supply(o->port, r->object, r->offset,
@@ -243,6 +362,17 @@ static bool forwarded_request(struct mem_object *o, const struct uk_msg_header *
 		status = -ERR_INVALID;
 	} else if (mem_bit(o->lost_map, i)) {
 		status = -ERR_IO;
+	} else if (store_get(o, i)) {
+		/* From the store, with the stored pages after it. */
+		uint64_t end = r->window_offset / MEM_PAGE + r->window_size / MEM_PAGE;
+		n = 0;
+		while (n < MEM_READAHEAD && i + n < end && i + n < o->pages &&
+		       store_get(o, i + n)) {
+			memcpy(swap_buf + n * MEM_PAGE, store_get(o, i + n), MEM_PAGE);
+			n++;
+		}
+		src = swap_buf;
+		pool.stats.store_hits += n;
 	} else if (mem_bit(o->swapped_map, i)) {
 		if (swap_in(o, i, r->window_offset / MEM_PAGE +
 				      r->window_size / MEM_PAGE,
@@ -290,6 +420,25 @@ static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 		/* Our quota could not take the pages: they are gone. */
 		if (gone)
 			lose(o, first, n);
+	} else if (!(h->flags & UK_MSG_KERNEL) && store_slots) {
+		/* A mapper on another node: its pages stay in our RAM (what
+		 * the store cannot take goes to swap, or is lost). */
+		for (uint64_t k = 0; k < n; k++) {
+			const uint8_t *d = (const uint8_t *)r->data.address + k * MEM_PAGE;
+			if (store_put(o, first + k, d))
+				continue;
+			if (!swap_ready() ||
+			    pwrite(swap_fd, d, MEM_PAGE,
+				   (off_t)(o->swap_base + (first + k) * MEM_PAGE)) !=
+				MEM_PAGE) {
+				swap_error("write", -1, 1);
+				if (gone)
+					lose(o, first + k, 1);
+				continue;
+			}
+			o->swapped_map[(first + k) / 64] |= 1ull << ((first + k) % 64);
+			pool.stats.swap_outs++;
+		}
 	} else if (!swap_ready()) {
 		if (gone)
 			lose(o, first, n);
@@ -305,6 +454,8 @@ static void pager_return(struct mem_object *o, const struct uk_msg_header *h)
 			for (uint64_t i = first; i < first + n; i++) {
 				o->swapped_map[i / 64] |= 1ull << (i % 64);
 				o->lost_map[i / 64] &= ~(1ull << (i % 64));
+				if (o->store_slot && o->store_slot[i])
+					store_free_slot(o->store_slot[i] - 1);
 			}
 			pool.stats.swap_outs += n;
 		}
@@ -345,6 +496,7 @@ static void do_allocate(const struct uk_msg_header *h)
 				uk_port_destroy((uk_name_t)port);
 			if (right > 0)
 				uk_port_deallocate((uk_name_t)right);
+			store_release(o);
 			mem_object_free(&pool, o);
 			rc = (int)r;
 		} else {
@@ -390,6 +542,7 @@ static void notification(const struct uk_msg_header *h)
 	if (!o || uk_port_info(o->port, &info) < 0 || info.senders)
 		return;
 	uk_port_destroy(o->port);
+	store_release(o);
 	mem_object_free(&pool, o);
 }
 
@@ -456,6 +609,7 @@ int main(int argc, char **argv)
 {
 	struct uk_kinfo_memory km;
 	uint64_t budget = 0, task_budget = 0, swap = 256ull << 20, reserve = 0;
+	uint64_t store = 0; /* + 1 when given, as reserve */
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "budget=", 7))
@@ -464,6 +618,8 @@ int main(int argc, char **argv)
 			task_budget = mib_arg(argv[i] + 12);
 		else if (!strncmp(argv[i], "swap=", 5))
 			swap = mib_arg(argv[i] + 5);
+		else if (!strncmp(argv[i], "store=", 6))
+			store = mib_arg(argv[i] + 6) + 1;
 		else if (!strncmp(argv[i], "reserve=", 8))
 			reserve = mib_arg(argv[i] + 8) + 1;
 		else if (!strncmp(argv[i], "swapfile=", 9) &&
@@ -504,12 +660,18 @@ int main(int argc, char **argv)
 		printf("mem: cannot start: %s\n", err_str(rc));
 		return 1;
 	}
-	printf("mem: budget %lu MiB, %lu MiB per task, reserve %lu KiB, swap up "
-	       "to %lu MiB in %s\n",
+	printf("mem: budget %lu MiB, %lu MiB per task, reserve %lu KiB, store "
+	       "%lu KiB, swap up to %lu MiB in %s\n",
 	       (unsigned long)(budget >> 20), (unsigned long)(task_budget >> 20),
 	       (unsigned long)(reserve_pages * MEM_PAGE >> 10),
+	       (unsigned long)((store ? store - 1 : budget / 2) >> 10),
 	       (unsigned long)(swap >> 20), swap_path);
 	pool.stats.reserve_pages = reserve_pages;
+	uint64_t store_bytes = store ? store - 1 : budget / 2;
+	if (store_init(store_bytes / MEM_PAGE) < 0)
+		printf("mem: no page store (%lu KiB): pages of other nodes' "
+		       "mappers go to swap\n",
+		       (unsigned long)(store_bytes >> 10));
 	bool have_reply = false;
 	for (;;) {
 		long r = server_next(port_set, &in.h, sizeof(in),

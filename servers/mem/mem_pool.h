@@ -29,6 +29,7 @@ struct mem_object {
 	unsigned client;
 	uint64_t resident;
 	uint64_t *resident_map, *swapped_map, *lost_map;
+	uint32_t *store_slot; /* main.c's page store: slot + 1 per page, or 0 */
 };
 
 struct mem_client {

@@ -235,6 +235,14 @@ static int mem_server_stats(void)
 	    mem_size(used, sizeof(used), s.swap_bytes),
 	    mem_size(max, sizeof(max), s.swap_max),
 	    (unsigned long)s.swap_errors, (unsigned long)s.bad_requests);
+	char stored[16], store_max[16], reserve[16];
+	out("store:   %s of %s for other nodes' mappers (%lu spilled to swap, "
+	    "%lu served); reserve %s free, %lu pressure evictions\n",
+	    mem_size(stored, sizeof(stored), s.store_pages * UK_PAGE_SIZE),
+	    mem_size(store_max, sizeof(store_max), s.store_max * UK_PAGE_SIZE),
+	    (unsigned long)s.store_spills, (unsigned long)s.store_hits,
+	    mem_size(reserve, sizeof(reserve), s.reserve_pages * UK_PAGE_SIZE),
+	    (unsigned long)s.pressure_evictions);
 	return 0;
 }
 

@@ -19,6 +19,11 @@
  * mapped: when the object's last send right goes (no-senders), mem frees
  * it and its swap, and a window still mapped faults with ERR_DEAD.
  *
+ * Pages a mapper on another node gives back (its proxy forwards the
+ * returns) are kept in mem's own RAM, a store of mem.store=MiB (default
+ * half the budget), and go on to swap only when the store is full,
+ * oldest first: a node short of memory borrows this node's RAM.
+ *
  * A page whose swap write or read failed is lost: a fault on it ends the
  * faulting task with ERR_IO (counted in swap_errors). Without a swap file
  * (no fs) mem does not evict: the budgets are then not enforced.
@@ -69,6 +74,11 @@ struct uk_mem_stats {
 	uint64_t pressure_evictions; /* pages taken back for the reserve */
 	uint64_t node_busy;	     /* the node's busy TSC (kinfo load): for
 					benchmarks across nodes */
+	uint64_t store_pages;	     /* pages held in mem's RAM for mappers
+					on other nodes */
+	uint64_t store_max;	     /* the store's size (pages) */
+	uint64_t store_spills;	     /* stored pages moved on to swap */
+	uint64_t store_hits;	     /* pages supplied from the store */
 };
 
 #endif
