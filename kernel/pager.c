@@ -262,3 +262,80 @@ int64_t sys_vm_map_object(uint64_t port, uint64_t offset, uint64_t size,
 			       &addr);
 	return rc < 0 ? rc : (int64_t)addr;
 }
+
+/* ---- memory pressure (vm_pressure_notify) ---- */
+
+#define PRESSURE_INTERVAL_NS 10000000ull
+
+static struct {
+	struct port *port;   /* reference; NULL: nobody registered */
+	struct task *task;   /* who registered */
+	struct kmsg *notice; /* kept */
+	uint64_t low;	     /* pages */
+	uint64_t last_ns;    /* when the last notice went */
+} pressure;
+
+static void pressure_drop(void)
+{
+	if (pressure.notice->in_flight)
+		pressure.notice->kept = false; /* frees itself when delivered */
+	else
+		kmsg_notice_free(pressure.notice);
+	port_unref(pressure.port);
+	pressure.port = NULL;
+	pressure.notice = NULL;
+	pressure.task = NULL;
+}
+
+int64_t sys_vm_pressure_notify(uint64_t name, uint64_t low_pages)
+{
+	struct task *t = current->task;
+
+	if (pressure.port && !pressure.port->alive)
+		pressure_drop();
+	if (pressure.port && pressure.task != t)
+		return -ERR_BUSY;
+	if (name == UK_NAME_NULL) {
+		if (pressure.port)
+			pressure_drop();
+		return 0;
+	}
+	struct ipc_entry *e = ipc_entry_lookup(&t->space, name);
+	if (!e)
+		return -ERR_BAD_NAME;
+	if (!(e->rights & UK_RIGHT_RECEIVE))
+		return -ERR_RIGHTS;
+	if (low_pages == 0 || low_pages > kframe_total_count())
+		return -ERR_INVALID;
+	struct kmsg *notice;
+	int rc = kmsg_notice_alloc(t->account, &notice);
+	if (rc < 0)
+		return rc;
+	notice->kept = true;
+	if (pressure.port)
+		pressure_drop();
+	pressure.port = e->object;
+	port_ref(pressure.port);
+	pressure.task = t;
+	pressure.notice = notice;
+	pressure.low = low_pages;
+	pressure.last_ns = 0;
+	return 0;
+}
+
+void vm_pressure_check(void)
+{
+	if (!pressure.port || kframe_free_count() >= pressure.low)
+		return;
+	if (!pressure.port->alive) {
+		pressure_drop();
+		return;
+	}
+	uint64_t now = timer_now_ns();
+	if (pressure.notice->in_flight ||
+	    now - pressure.last_ns < PRESSURE_INTERVAL_NS)
+		return;
+	pressure.last_ns = now;
+	kmsg_notice_post(pressure.notice, pressure.port, UK_MSG_ID_MEMORY_LOW,
+			 0, 0, kframe_free_count());
+}

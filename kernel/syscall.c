@@ -14,6 +14,7 @@
 #include "ipc.h"
 #include "kernel.h"
 #include "loader.h"
+#include "pager.h"
 #include "quota.h"
 #include "sched.h"
 #include "slab.h"
@@ -126,6 +127,7 @@ void syscall_dispatch(struct trap_frame *f)
 			     syscall_names[n], a[0], a[1], a[2], rc);
 	}
 	arch_syscall_return(f, rc);
+	vm_pressure_check();
 	sched_preempt_point();
 }
 

@@ -169,6 +169,7 @@ enum uk_notify_kind {
 #define UK_MSG_ID_NO_SENDERS 0x7f000002u
 #define UK_MSG_ID_SEND_ONCE_DIED 0x7f000003u
 #define UK_MSG_ID_INTERRUPT 0x7f000010u
+#define UK_MSG_ID_MEMORY_LOW 0x7f000030u /* vm_pressure_notify: count = free pages */
 
 /*
  * make_send_count (NO_SENDERS) is the port's make-send count (Mach's

@@ -90,4 +90,9 @@ bool vm_object_page(struct vm_object *o, uint64_t off, uint64_t *pa);
  * fails with nothing mapped. */
 int vm_object_install(struct vm_object *o, uint64_t off, uint64_t pa);
 
+/* At a safe point (a system call's or a fault's end): while free memory
+ * is below the registered mark, notify the registered port (see
+ * vm_pressure_notify in uk/syscalls.def). */
+void vm_pressure_check(void);
+
 #endif

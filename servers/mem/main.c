@@ -536,6 +536,21 @@ static void notification(const struct uk_msg_header *h)
 	const struct uk_notification *n = (const void *)h;
 	struct uk_port_info info;
 
+	if (h->id == UK_MSG_ID_MEMORY_LOW && h->size >= sizeof(*n)) {
+		/* The kernel: the node's free memory is below our reserve,
+		 * and nobody may be faulting. Take back what it is short
+		 * by, oldest first, whoever's. */
+		pool.stats.pressure_notices++;
+		uint64_t short_by = reserve_short(), vfirst, vn;
+		struct mem_object *v;
+		while (short_by && swap_ready() &&
+		       mem_victim(&pool, NULL, &v, &vfirst, &vn)) {
+			evict(v, vfirst, vn);
+			pool.stats.pressure_evictions += vn;
+			short_by = short_by > vn ? short_by - vn : 0;
+		}
+		return;
+	}
 	if (h->id != UK_MSG_ID_NO_SENDERS || h->size < sizeof(*n))
 		return;
 	struct mem_object *o = mem_object_by_port(&pool, n->name);
@@ -598,6 +613,19 @@ static bool handle(const struct uk_msg_header *h)
 	}
 	uk_msg_release(h);
 	return reply;
+}
+
+/* The store's size: store=MiB (+ 1, as given), else half the budget and
+ * at most a quarter of the node. */
+static uint64_t store_default(uint64_t store, uint64_t budget)
+{
+	struct uk_kinfo_memory km;
+	uint64_t bytes = store ? store - 1 : budget / 2;
+
+	if (!store && uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km) &&
+	    bytes > km.frames_total / 4 * MEM_PAGE)
+		bytes = km.frames_total / 4 * MEM_PAGE;
+	return bytes;
 }
 
 static uint64_t mib_arg(const char *v)
@@ -664,10 +692,14 @@ int main(int argc, char **argv)
 	       "%lu KiB, swap up to %lu MiB in %s\n",
 	       (unsigned long)(budget >> 20), (unsigned long)(task_budget >> 20),
 	       (unsigned long)(reserve_pages * MEM_PAGE >> 10),
-	       (unsigned long)((store ? store - 1 : budget / 2) >> 10),
+	       (unsigned long)(store_default(store, budget) >> 10),
 	       (unsigned long)(swap >> 20), swap_path);
 	pool.stats.reserve_pages = reserve_pages;
-	uint64_t store_bytes = store ? store - 1 : budget / 2;
+	/* The kernel tells us when the node runs short between faults. */
+	if (reserve_pages && (rc = uk_vm_pressure_notify(notify, reserve_pages)) < 0)
+		printf("mem: no memory-pressure notices (%s): the reserve is "
+		       "kept only at faults\n", err_str(rc));
+	uint64_t store_bytes = store_default(store, budget);
 	if (store_init(store_bytes / MEM_PAGE) < 0)
 		printf("mem: no page store (%lu KiB): pages of other nodes' "
 		       "mappers go to swap\n",

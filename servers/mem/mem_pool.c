@@ -180,7 +180,7 @@ static uint64_t next_resident(const struct mem_object *o, uint64_t i)
 bool mem_victim(struct mem_pool *p, const struct mem_object *o,
 		struct mem_object **victim, uint64_t *first, uint64_t *n)
 {
-	bool own = p->clients[o->client].resident + 1 > p->stats.task_budget_pages;
+	bool own = o && p->clients[o->client].resident + 1 > p->stats.task_budget_pages;
 
 	/* Once round every object, the hand's own last (from its start). */
 	for (unsigned k = 0; k <= MEM_OBJECTS_MAX; k++) {

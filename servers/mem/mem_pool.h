@@ -72,8 +72,8 @@ bool mem_over_budget(const struct mem_pool *p, const struct mem_object *o);
 /* What to take back to make room for a page of o: resident pages of o's
  * client when that client is at its budget, else of anyone; the next
  * such run (at most MEM_EVICT_BATCH, inside the object's window) from
- * the clock hand on, which moves past it. False when nothing is
- * resident that could go. */
+ * the clock hand on, which moves past it; o NULL: anyone's (the node is
+ * short of memory). False when nothing is resident that could go. */
 bool mem_victim(struct mem_pool *p, const struct mem_object *o,
 		struct mem_object **victim, uint64_t *first, uint64_t *n);
 

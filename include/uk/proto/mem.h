@@ -14,7 +14,9 @@
  * dirty ones go to swap. It also keeps the node's free memory above a
  * reserve (mem.reserve=MiB; default a 16th of the node's memory): when
  * other tasks' memory has left less than that free, a fault first takes
- * back as many pages as the node is short by, whatever the budgets say.
+ * back as many pages as the node is short by, whatever the budgets say;
+ * and the kernel notifies it when free memory falls below the reserve
+ * between faults (vm_pressure_notify), when it does the same.
  * The client keeps the right while the object is
  * mapped: when the object's last send right goes (no-senders), mem frees
  * it and its swap, and a window still mapped faults with ERR_DEAD.
@@ -79,6 +81,7 @@ struct uk_mem_stats {
 	uint64_t store_max;	     /* the store's size (pages) */
 	uint64_t store_spills;	     /* stored pages moved on to swap */
 	uint64_t store_hits;	     /* pages supplied from the store */
+	uint64_t pressure_notices;   /* the kernel's memory-low notices */
 };
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "arch.h"
 #include "kernel.h"
+#include "pager.h"
 #include "sched.h"
 #include "task.h"
 #include "vm.h"
@@ -146,6 +147,7 @@ void trap_dispatch(struct trap_frame *f)
 		if (f->vector == 14 &&
 		    (code = vm_page_fault(current->task, read_cr2(),
 					  (unsigned)f->error & 3)) == 0) {
+			vm_pressure_check(); /* a fault may have taken memory */
 			sched_preempt_point();
 			return;
 		}

@@ -407,6 +407,13 @@ int main(int argc, char **argv)
 		return serve(su->rights[0]);
 	if (!strcmp(mode, "window"))
 		return window(argc, argv, su);
+	if (!strcmp(mode, "pressure-steal")) {
+		/* Try to take the memory-pressure registration: exits with
+		 * the error code (ERR_BUSY while another task holds it). */
+		long p = uk_port_allocate(UK_RIGHT_RECEIVE);
+		long rc = p > 0 ? uk_vm_pressure_notify((uint64_t)p, 1) : p;
+		return rc < 0 ? (int)-rc : 0;
+	}
 	if (!strcmp(mode, "report"))
 		return report();
 	if (!strcmp(mode, "notify-flood"))

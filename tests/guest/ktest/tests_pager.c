@@ -800,3 +800,46 @@ DEFINE_TEST(PGR0016, pages_a_killed_mapper_wrote_reach_the_pager)
 	EXPECT_EQ(p.first[1], 0x5a);
 	uk_port_destroy(p.port);
 }
+
+DEFINE_TEST(PGR0017, memory_pressure_notices_reach_the_one_registered_port)
+{
+	uk_name_t port = port_new();
+	uk_name_t send_only = port_new_send(1);
+	struct uk_kinfo_memory km;
+
+	EXPECT_EQ(uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)), sizeof(km));
+	EXPECT_ERR(uk_vm_pressure_notify(0x123456789ull, 100), ERR_BAD_NAME);
+	long right = uk_port_mint(send_only, 3);
+	EXPECT(right > 0);
+	EXPECT_ERR(uk_vm_pressure_notify((uint64_t)right, 100), ERR_RIGHTS);
+	EXPECT_ERR(uk_vm_pressure_notify(port, 0), ERR_INVALID);
+	EXPECT_ERR(uk_vm_pressure_notify(port, km.frames_total + 1), ERR_INVALID);
+	/* Below the mark from the start (every frame): a notice comes at
+	 * the next system call, with the free count. */
+	EXPECT_EQ(uk_vm_pressure_notify(port, km.frames_total), 0);
+	EXPECT(msg_receive(port, &req, SECOND) > 0);
+	const struct uk_notification *n = (const struct uk_notification *)&req;
+	EXPECT_EQ(n->header.id, UK_MSG_ID_MEMORY_LOW);
+	EXPECT(n->header.flags & UK_MSG_KERNEL);
+	EXPECT(n->count > 0 && n->count <= km.frames_total);
+	/* Another task cannot take the registration while ours lives. */
+	const char *argv[] = {"ipcpeer", "pressure-steal", NULL};
+	struct uk_exit_status st = peer_wait(peer_start_argv(argv, NULL, 0),
+					     5 * SECOND);
+	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+	EXPECT_EQ(st.code, ERR_BUSY);
+	/* Unregistered, nothing more comes. */
+	EXPECT_EQ(uk_vm_pressure_notify(0, 0), 0);
+	while (msg_receive(port, &req, 0) > 0)
+		; /* one posted before the unregistering */
+	uk_sleep(30 * MS);
+	EXPECT_ERR(msg_receive(port, &req, 0), ERR_TIMED_OUT);
+	/* Our port gone, another task may register. */
+	EXPECT_EQ(uk_vm_pressure_notify(port, km.frames_total), 0);
+	uk_port_destroy(port);
+	st = peer_wait(peer_start_argv(argv, NULL, 0), 5 * SECOND);
+	EXPECT_EQ(st.reason, UK_EXIT_NORMAL);
+	EXPECT_EQ(st.code, 0);
+	uk_port_deallocate((uk_name_t)right);
+	uk_port_destroy(send_only);
+}

@@ -141,6 +141,62 @@ static void test_twice_free_memory(void)
 	CHECK(stats().resident_pages == before.resident_pages);
 }
 
+/* The kernel's memory-low notice (vm_pressure_notify): mem's pages
+ * resident and nobody faulting, this task then takes the node's memory
+ * with plain vm_allocate; mem must be told, and give pages back, for the
+ * allocations to succeed. */
+static void test_pressure_notice(void)
+{
+	struct uk_kinfo_memory km;
+	struct uk_mem_stats s0 = stats();
+
+	CHECK(s0.reserve_pages > 0);
+	CHECK(uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km));
+	if (km.frames_free < s0.reserve_pages + 2048)
+		return;
+	uint64_t pages = km.frames_free - s0.reserve_pages - 512;
+	uk_name_t obj;
+	long a = mem_map(pages * PAGE, &obj);
+	CHECK(a > 0);
+	if (a <= 0)
+		return;
+	fill_pages((volatile uint64_t *)a, pages, 6);
+	struct uk_mem_stats s1 = stats();
+	/* Half of mem's pages' worth of plain memory, 1 MiB at a time, each
+	 * taken only while the node keeps half the reserve free (swapping
+	 * out needs memory too: fs's): mem, told the node is below its
+	 * reserve, must make that room (10 s at most). */
+	static long chunks[1024];
+	uint64_t want = pages / 2 / 256, got = 0;
+	uint64_t end = (uint64_t)uk_clock() + 10000000000ull;
+	while (got < want && got < 1024 && (uint64_t)uk_clock() < end) {
+		long c = 0;
+		if (uk_kinfo(UK_KINFO_MEMORY, &km, sizeof(km)) == sizeof(km) &&
+		    km.frames_free > s0.reserve_pages / 2 + 256)
+			c = uk_vm_allocate(256 * PAGE, UK_VM_READ | UK_VM_WRITE);
+		if (c > 0)
+			chunks[got++] = c;
+		else
+			uk_sleep(10000000ull);
+	}
+	struct uk_mem_stats s2 = stats();
+	printf("memtest: notice: %lu of %lu MiB allocated beside %lu MiB of "
+	       "mem's; %lu notices, %lu pages taken back for the reserve\n",
+	       (unsigned long)got, (unsigned long)want,
+	       (unsigned long)(pages * PAGE >> 20),
+	       (unsigned long)(s2.pressure_notices - s0.pressure_notices),
+	       (unsigned long)(s2.pressure_evictions - s0.pressure_evictions));
+	CHECK(got == want);
+	CHECK(s2.pressure_notices > s1.pressure_notices);
+	CHECK(s2.pressure_evictions > s1.pressure_evictions);
+	CHECK(s2.swap_errors == s0.swap_errors);
+	for (uint64_t i = 0; i < got; i++)
+		uk_vm_free((uint64_t)chunks[i], 256 * PAGE);
+	/* mem's pages are all there, from swap. */
+	CHECK(bad_pages((volatile uint64_t *)a, pages, 6) == 0);
+	CHECK(mem_unmap((uint64_t)a, pages * PAGE, obj) == 0);
+}
+
 /* The second client: map mib MiB, write and check it twice. */
 static int hog(uint64_t mib)
 {
@@ -528,6 +584,11 @@ int main(int argc, char **argv)
 		return hog(strtoul(argv[2], NULL, 10));
 	if (argc >= 2 && !strcmp(argv[1], "bench"))
 		return bench();
+	if (argc >= 2 && !strcmp(argv[1], "notice")) {
+		test_pressure_notice();
+		printf("memtest: passed (%d failures)\n", failures);
+		return failures ? 1 : 0;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "pressure")) {
 		/* Budgets larger than the node: only the reserve keeps the
 		 * node's memory from running out. */

@@ -38,6 +38,15 @@ resize2fs -f "$img" >"$work/resize" 2>&1 || { cat "$work/resize"; exit 1; }
 	--memory 40 --log "$logdir/guest.memtest_pressure$tag.log" --timeout 600 \
 	--append "node=1 test=memtest:pressure with=dev,virtio-blk,fs,mem mem.budget=256 mem.task_budget=256 mem.reserve=4 mem.swap=96" \
 	--expect "memtest: passed (0 failures)"
+# The kernel's memory-low notice: mem's pages resident, nobody faulting,
+# then plain allocations take the node's memory; mem must be told.
+cp "$disk" "$img"
+truncate -s 160M "$img"
+resize2fs -f "$img" >"$work/resize" 2>&1 || { cat "$work/resize"; exit 1; }
+"$runner" --kernel "$kernel" --archive "$archive" --disk "$img" \
+	--memory 40 --log "$logdir/guest.memtest_notice$tag.log" --timeout 600 \
+	--append "node=1 test=memtest:notice with=dev,virtio-blk,fs,mem mem.budget=256 mem.task_budget=256 mem.reserve=4 mem.swap=96" \
+	--expect "memtest: passed (0 failures)"
 if ! e2fsck -fn "$img" >"$work/fsck" 2>&1 ||
    grep -v -e '^Pass [1-5]:' -e '^e2fsck ' -e ' files (.* blocks$' -e '^$' \
 	"$work/fsck" >/dev/null; then
