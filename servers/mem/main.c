@@ -12,7 +12,11 @@
  * Arguments (mem.KEY=VALUE on the kernel command line): budget=MiB (all
  * resident pages; default half the node's free memory at start),
  * task_budget=MiB (each client task's; default: the budget), swap=MiB
- * (swap space; default 256), swapfile=PATH (default /mem.swap, created
+ * (swap space; default 256), reserve=MiB (free memory to keep; default a
+ * 16th of the node, and the kernel's memory-low notices below it),
+ * store=MiB (RAM for the pages of mappers on other nodes; default half
+ * the budget, at most a quarter of the node), swapfile=PATH (default
+ * /mem.swap, created
  * when first needed, so a node without fs runs mem without swap and
  * without budgets).
  *
