@@ -16,9 +16,8 @@
  * 16th of the node, and the kernel's memory-low notices below it),
  * store=MiB (RAM for the pages of mappers on other nodes; default half
  * the budget, at most a quarter of the node), swapfile=PATH (default
- * /mem.swap, created
- * when first needed, so a node without fs runs mem without swap and
- * without budgets).
+ * /mem.swap, created when first needed, so a node without fs runs mem
+ * without swap and without budgets).
  *
  * Ports: the service port, one port per object and a notification port,
  * in one port set. An object goes when its last send right does

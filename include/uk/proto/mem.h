@@ -24,8 +24,8 @@
  * Pages a mapper on another node gives back (its proxy forwards the
  * returns) are kept in mem's own RAM, a store of mem.store=MiB (default
  * half the budget, at most a quarter of the node), and go on to swap only
- * when the store is full,
- * oldest first: a node short of memory borrows this node's RAM.
+ * when the store is full, oldest first: a node short of memory borrows
+ * this node's RAM.
  *
  * A page whose swap write or read failed is lost: a fault on it ends the
  * faulting task with ERR_IO (counted in swap_errors). Without a swap file
