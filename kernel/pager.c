@@ -271,9 +271,9 @@ static struct {
 	struct port *port;   /* reference; NULL: nobody registered */
 	struct task *task;   /* who registered */
 	struct kmsg *notice; /* kept */
-	uint64_t low;	     /* pages */
 	uint64_t last_ns;    /* when the last notice went */
 } pressure;
+uint64_t vm_pressure_mark; /* the registered low mark (pages), or 0 */
 
 static void pressure_drop(void)
 {
@@ -285,6 +285,7 @@ static void pressure_drop(void)
 	pressure.port = NULL;
 	pressure.notice = NULL;
 	pressure.task = NULL;
+	vm_pressure_mark = 0;
 }
 
 int64_t sys_vm_pressure_notify(uint64_t name, uint64_t low_pages)
@@ -318,14 +319,14 @@ int64_t sys_vm_pressure_notify(uint64_t name, uint64_t low_pages)
 	port_ref(pressure.port);
 	pressure.task = t;
 	pressure.notice = notice;
-	pressure.low = low_pages;
+	vm_pressure_mark = low_pages;
 	pressure.last_ns = 0;
 	return 0;
 }
 
-void vm_pressure_check(void)
+void vm_pressure_post(void)
 {
-	if (!pressure.port || kframe_free_count() >= pressure.low)
+	if (!pressure.port)
 		return;
 	if (!pressure.port->alive) {
 		pressure_drop();

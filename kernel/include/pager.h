@@ -92,7 +92,15 @@ int vm_object_install(struct vm_object *o, uint64_t off, uint64_t pa);
 
 /* At a safe point (a system call's or a fault's end): while free memory
  * is below the registered mark, notify the registered port (see
- * vm_pressure_notify in uk/syscalls.def). */
-void vm_pressure_check(void);
+ * vm_pressure_notify in uk/syscalls.def). The test of the mark is
+ * inline: it is on every system call's path. */
+extern uint64_t vm_pressure_mark; /* pages; 0: nobody registered */
+uint64_t kframe_free_count(void);
+void vm_pressure_post(void);
+static inline void vm_pressure_check(void)
+{
+	if (vm_pressure_mark && kframe_free_count() < vm_pressure_mark)
+		vm_pressure_post();
+}
 
 #endif
