@@ -733,6 +733,21 @@ static int64_t cow_break(struct task *t, struct vm_region *r, uint64_t va)
 	return 0;
 }
 
+/* t's own page at va (frame pa, region r) becomes copy-on-write:
+ * read-only until written. Remapping a page just unmapped needs no new
+ * table. */
+static void mark_cow(struct task *t, struct vm_region *r, uint64_t va,
+		     uint64_t pa)
+{
+	bool owned;
+
+	t->vm_version++;
+	arch_unmap_page(t->aspace_root, va, &pa, &owned);
+	int rc = arch_map_page(t->account, t->aspace_root, va, pa,
+			       map_flags(r->flags) | MAP_COW);
+	kassert(rc == 0);
+}
+
 bool vm_cow_page(struct task *t, uint64_t va, uint64_t *out)
 {
 	struct vm_region *r = region_containing(t, va);
@@ -747,14 +762,8 @@ bool vm_cow_page(struct task *t, uint64_t va, uint64_t *out)
 		return false;
 	if (!(st & ARCH_PAGE_OWNED) || !cow_share(pa))
 		return false;
-	if (!(st & ARCH_PAGE_COW)) {
-		bool owned;
-		t->vm_version++;
-		arch_unmap_page(t->aspace_root, va, &pa, &owned);
-		int rc = arch_map_page(t->account, t->aspace_root, va, pa,
-				       map_flags(r->flags) | MAP_COW);
-		kassert(rc == 0);
-	}
+	if (!(st & ARCH_PAGE_COW))
+		mark_cow(t, r, va, pa);
 	*out = pa;
 	return true;
 }
@@ -963,14 +972,8 @@ static int clone_page(struct task *parent, struct task *child,
 		return rc;
 	}
 	child->frames++;
-	if (!(st & ARCH_PAGE_COW)) {
-		bool owned;
-		parent->vm_version++;
-		arch_unmap_page(parent->aspace_root, va, &pa, &owned);
-		rc = arch_map_page(parent->account, parent->aspace_root, va, pa,
-				   map_flags(r->flags) | MAP_COW);
-		kassert(rc == 0);
-	}
+	if (!(st & ARCH_PAGE_COW))
+		mark_cow(parent, r, va, pa);
 	return 0;
 }
 

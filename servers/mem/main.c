@@ -135,6 +135,23 @@ static void evict(struct mem_object *o, uint64_t first, uint64_t n)
 	mem_pages_gone(&pool, o, first, n);
 }
 
+/* Take pages back before a page of o is supplied (o NULL: the kernel
+ * said the node is short): past a budget of o's, and as many as the
+ * node's free memory is below the reserve. */
+static void make_room(const struct mem_object *o)
+{
+	struct mem_object *v;
+	uint64_t vfirst, vn, short_by = reserve_short();
+
+	while (((o && mem_over_budget(&pool, o)) || short_by) && swap_ready() &&
+	       mem_victim(&pool, o, &v, &vfirst, &vn)) {
+		evict(v, vfirst, vn);
+		if (short_by)
+			pool.stats.pressure_evictions += vn;
+		short_by = short_by > vn ? short_by - vn : 0;
+	}
+}
+
 /* ---- the page store: RAM for the pages of mappers on other nodes ----
  * store_slots slots of a page in one demand-zero region (a slot's frame
  * is paid for when first used); each used slot knows its object and
@@ -304,15 +321,7 @@ static void pager_request(struct mem_object *o, const struct uk_msg_header *h)
 	/* Room first: take back pages past a budget, and enough to keep
 	 * the node's free memory above the reserve (other tasks' memory, not
 	 * only ours, may have taken it: the budgets alone do not know). */
-	struct mem_object *v;
-	uint64_t vfirst, vn, short_by = reserve_short();
-	while ((mem_over_budget(&pool, o) || short_by) && swap_ready() &&
-	       mem_victim(&pool, o, &v, &vfirst, &vn)) {
-		evict(v, vfirst, vn);
-		if (short_by)
-			pool.stats.pressure_evictions += vn;
-		short_by = short_by > vn ? short_by - vn : 0;
-	}
+	make_room(o);
 	pool.stats.faults++;
 	if (store_get(o, i)) {
 		if (uk_pager_supply(o->port, r->object, r->offset,
@@ -544,14 +553,7 @@ static void notification(const struct uk_msg_header *h)
 		 * and nobody may be faulting. Take back what it is short
 		 * by, oldest first, whoever's. */
 		pool.stats.pressure_notices++;
-		uint64_t short_by = reserve_short(), vfirst, vn;
-		struct mem_object *v;
-		while (short_by && swap_ready() &&
-		       mem_victim(&pool, NULL, &v, &vfirst, &vn)) {
-			evict(v, vfirst, vn);
-			pool.stats.pressure_evictions += vn;
-			short_by = short_by > vn ? short_by - vn : 0;
-		}
+		make_room(NULL);
 		return;
 	}
 	if (h->id != UK_MSG_ID_NO_SENDERS || h->size < sizeof(*n))
