@@ -512,6 +512,9 @@ const struct command commands[] = {
      "run FILE [--accel auto|kvm|tcg] [--keep] [--save-logs DIR]"
      " [--save-disks DIR]",
      "run a scenario file"},
+    {"history", cmd_history,
+     "history [--logs DIR] [--deadline DURATION] [-o FILE]",
+     "collect a run's history (workload and faults) from the node logs"},
     {"path", cmd_path, "path", "print the cluster's state directory"},
     {"leftovers", cmd_leftovers, "leftovers",
      "list anything of the cluster still on the host (exit 1 if any)"},

@@ -63,6 +63,11 @@ int cmd_qmp(const struct cluster_paths *p, int argc, char **argv);
 int cmd_ping(const struct cluster_paths *p, int argc, char **argv);
 int cmd_exec(const struct cluster_paths *p, int argc, char **argv);
 
+/* commands_lab.c: histories of chaos runs. */
+int cmd_history(const struct cluster_paths *p, int argc, char **argv);
+unsigned lab_node_logs(const struct cluster_paths *p, const char *dir,
+		       char paths[][PATH_MAX], const char *ptrs[]);
+
 /* run.c: the scenario runner. */
 int cmd_run(const struct cluster_paths *p, int argc, char **argv);
 

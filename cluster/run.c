@@ -12,6 +12,7 @@
  * step (boot, send, a fault, mark) began.
  */
 #include "client.h"
+#include "collect.h"
 #include "commands.h"
 #include "lifecycle.h"
 #include "logwatch.h"
@@ -43,6 +44,7 @@ struct runner {
 	struct cluster_config *cfg;
 	const char *pcap;
 	const char *save_disks; /* --save-disks DIR, or NULL */
+	char outdir[PATH_MAX];	/* check: --save-logs DIR, else ./NAME.check */
 	int up;
 	uint64_t mark_ms;		    /* stopwatch start */
 	off_t scope[CLUSTER_MAX_NODES + 1]; /* per node, since the action */
@@ -68,6 +70,7 @@ static int is_action(enum step_kind k)
 	case STEP_HEAL:
 	case STEP_LOSS:
 	case STEP_MARK:
+	case STEP_CHAOS:
 		return 1;
 	default:
 		return 0;
@@ -230,6 +233,152 @@ static int do_ping(struct runner *r, const struct step *s)
 	return 0;
 }
 
+/* Wait until mono_ms() reaches `until`; 0, or 1 if interrupted. */
+static int wait_until(uint64_t until)
+{
+	while (mono_ms() < until && !stop_run)
+		sleep_ms(until - mono_ms() < 20 ? until - mono_ms() : 20);
+	return stop_run;
+}
+
+static uint64_t fresh_seed(void)
+{
+	uint64_t seed = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
+		seed = mono_ms() * 2654435761u ^ (uint64_t)getpid();
+	if (f)
+		fclose(f);
+	return seed % 1000000000000ull; /* short enough to type */
+}
+
+/* The check step: the history of the run so far from the node logs into
+ * the run's output directory (--save-logs DIR, else ./CLUSTER.check),
+ * then the checker on it, with the timeline picture beside it. */
+static int do_check(struct runner *r, const struct step *s)
+{
+	static char paths[CLUSTER_MAX_NODES][PATH_MAX];
+	const char *ptrs[CLUSTER_MAX_NODES];
+	char hist[PATH_MAX + 32], why[512];
+	struct collect_stats st;
+
+	if (mkdir_p(r->outdir, 0755))
+		return fail(r, "cannot create %s: %s", r->outdir,
+			    strerror(errno));
+	snprintf(hist, sizeof(hist), "%s/history.txt", r->outdir);
+	unsigned nodes = lab_node_logs(r->p, NULL, paths, ptrs);
+	FILE *out = fopen(hist, "w");
+	if (!out)
+		return fail(r, "cannot write %s: %s", hist, strerror(errno));
+	int rc = history_collect(ptrs, nodes, s->duration_ms * 1000000ull,
+				 out, &st, why, sizeof(why));
+	if (fclose(out) && !rc) {
+		snprintf(why, sizeof(why), "cannot write %s", hist);
+		rc = -1;
+	}
+	if (rc)
+		return fail(r, "%s", why);
+	snprintf(r->why, sizeof(r->why),
+		 "history of %zu operations and %zu faults in %s", st.ops,
+		 st.faults, hist);
+	return 0;
+}
+
+/* The chaos step: draw the schedule from the seed and inject it, one
+ * fault at a time, printing each as it starts (docs/CLUSTER.md). */
+static int do_chaos(struct runner *r, const struct step *s)
+{
+	static struct chaos_fault plan[CHAOS_MAX_FAULTS];
+	struct chaos_spec spec = s->chaos;
+	const char *env = getenv("UK_CHAOS_SEED");
+	unsigned counts[CHAOS_KINDS] = {0};
+	char req[256], final[1024], what[160], dur[32];
+
+	if (env && *env) {
+		char *end;
+		spec.seed = strtoull(env, &end, 10);
+		if (*end)
+			return fail(r, "UK_CHAOS_SEED is a decimal number, "
+				       "not '%s'",
+				    env);
+	} else if (!spec.seed_given) {
+		spec.seed = fresh_seed();
+	}
+	size_t n = chaos_plan(&spec, r->cfg->nodes, plan, CHAOS_MAX_FAULTS);
+	format_duration(spec.duration_ms, dur, sizeof(dur));
+	printf("        chaos seed=%llu: %zu faults in %s (UK_CHAOS_SEED=%llu "
+	       "repeats them)\n",
+	       (unsigned long long)spec.seed, n, dur,
+	       (unsigned long long)spec.seed);
+	fflush(stdout);
+	uint64_t t0 = mono_ms();
+	for (size_t i = 0; i < n; i++) {
+		const struct chaos_fault *f = &plan[i];
+		const char *undo = NULL;
+		char undo_req[64];
+		if (wait_until(t0 + f->at_ms))
+			return fail(r, "interrupted");
+		r->tail_node = f->node;
+		switch (f->kind) {
+		case CHAOS_KILL:
+		case CHAOS_PAUSE:
+		case CHAOS_REBOOT:
+			snprintf(req, sizeof(req), "%s %u",
+				 chaos_kind_name(f->kind), f->node);
+			snprintf(undo_req, sizeof(undo_req), "%s %u",
+				 f->kind == CHAOS_KILL ? "start" : "resume",
+				 f->node);
+			undo = f->kind == CHAOS_REBOOT ? NULL : undo_req;
+			break;
+		case CHAOS_LINK:
+			snprintf(req, sizeof(req), "link %u down", f->node);
+			snprintf(undo_req, sizeof(undo_req), "link %u up",
+				 f->node);
+			undo = undo_req;
+			break;
+		case CHAOS_PARTITION:
+			snprintf(req, sizeof(req), "partition %s",
+				 f->partition);
+			undo = "heal";
+			break;
+		case CHAOS_LOSS:
+		case CHAOS_KINDS:
+		default:
+			snprintf(req, sizeof(req), "loss %u %u", f->node,
+				 f->percent);
+			snprintf(undo_req, sizeof(undo_req), "loss %u 0",
+				 f->node);
+			undo = undo_req;
+			break;
+		}
+		chaos_describe(f, what, sizeof(what));
+		printf("        +%6.1f s  %s\n", (double)(mono_ms() - t0) / 1000,
+		       what);
+		fflush(stdout);
+		if (request(r, req, final, sizeof(final)))
+			return 1;
+		counts[f->kind]++;
+		if (wait_until(t0 + f->at_ms + f->hold_ms))
+			return fail(r, "interrupted");
+		if (undo && request(r, undo, final, sizeof(final)))
+			return 1;
+	}
+	if (wait_until(t0 + spec.duration_ms))
+		return fail(r, "interrupted");
+	snprintf(r->why, sizeof(r->why), "seed=%llu, %zu faults",
+		 (unsigned long long)spec.seed, n);
+	for (unsigned k = 0, first = 1; k < CHAOS_KINDS; k++)
+		if (counts[k]) {
+			str_append(r->why, sizeof(r->why), "%s%s %u",
+				   first ? ": " : ", ",
+				   chaos_kind_name((enum chaos_kind)k),
+				   counts[k]);
+			first = 0;
+		}
+	return 0;
+}
+
 static int run_step(struct runner *r, const struct step *s)
 {
 	char req[1024], final[1024], dur[32];
@@ -342,6 +491,10 @@ static int run_step(struct runner *r, const struct step *s)
 	case STEP_ECHO:
 		str_copy(r->why, s->text, sizeof(r->why));
 		return 0;
+	case STEP_CHAOS:
+		return do_chaos(r, s);
+	case STEP_CHECK:
+		return do_check(r, s);
 	default:
 		return fail(r, "unknown step");
 	}
@@ -477,6 +630,10 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	r.cfg = &cfg;
 	r.pcap = pcap;
 	r.save_disks = disks;
+	if (save)
+		str_copy(r.outdir, save, sizeof(r.outdir));
+	else
+		snprintf(r.outdir, sizeof(r.outdir), "%s.check", paths.name);
 	r.accel = accel;
 	r.mark_ms = mono_ms();
 	uint64_t start = mono_ms();

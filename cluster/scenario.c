@@ -29,7 +29,8 @@ static const char *const names[] = {
     [STEP_STATE] = "state",	[STEP_LINK_STATE] = "link-state",
     [STEP_PING] = "ping",	[STEP_MARK] = "mark",
     [STEP_ELAPSED] = "elapsed", [STEP_SLEEP] = "sleep",
-    [STEP_ECHO] = "echo",
+    [STEP_ECHO] = "echo",	[STEP_CHAOS] = "chaos",
+    [STEP_CHECK] = "check",
 };
 
 #define STEP_KINDS (sizeof(names) / sizeof(names[0]))
@@ -210,7 +211,7 @@ static int parse_step(const struct tokens *t, struct step *s, int line,
 		    "unknown step '%s' (expected boot, down, wait, expect, "
 		    "absent, silent, send, kill, start, pause, resume, reboot, "
 		    "link, partition, heal, loss, state, link-state, ping, "
-		    "mark, elapsed, sleep or echo)",
+		    "mark, elapsed, sleep, echo, chaos or check)",
 		    w);
 	s->kind = (enum step_kind)k;
 	s->line = line;
@@ -341,6 +342,46 @@ static int parse_step(const struct tokens *t, struct step *s, int line,
 			return fail(err, line, "usage: echo TEXT");
 		if (join_words(t, 1, s->text, sizeof(s->text)))
 			return fail(err, line, "echo text is too long");
+		return 0;
+	case STEP_CHAOS: {
+		char *words[TOKENS_MAX];
+		if (t->count < 2)
+			return fail(err, line,
+				    "usage: chaos DURATION [seed=N] "
+				    "[kinds=kill,pause,...] [nodes=2,3] "
+				    "[gap=1s-4s] [hold=1s-4s] [loss=20-60]");
+		if (parse_duration_ms(t->word[1], &s->chaos.duration_ms) ||
+		    !s->chaos.duration_ms)
+			return fail(err, line, "'%s' is not a duration",
+				    t->word[1]);
+		for (int i = 2; i < t->count; i++)
+			words[i - 2] = (char *)t->word[i];
+		uint64_t d = s->chaos.duration_ms;
+		if (chaos_parse(words, t->count - 2, CLUSTER_MAX_NODES,
+				&s->chaos, why, sizeof(why)))
+			return fail(err, line, "%s", why);
+		s->chaos.duration_ms = d;
+		return 0;
+	}
+	case STEP_CHECK:
+		/* check [deadline=5s] [skew=2ms] */
+		s->duration_ms = 5000;
+		s->skew_us = 2000;
+		for (int i = 1; i < t->count; i++) {
+			const char *arg = t->word[i];
+			uint64_t ms;
+			if (!strncmp(arg, "deadline=", 9) &&
+			    !parse_duration_ms(arg + 9, &ms) && ms)
+				s->duration_ms = ms;
+			else if (!strncmp(arg, "skew=", 5) &&
+				 !parse_duration_ms(arg + 5, &ms))
+				s->skew_us = ms * 1000;
+			else
+				return fail(err, line,
+					    "usage: check [deadline=DURATION] "
+					    "[skew=DURATION], not '%s'",
+					    arg);
+		}
 		return 0;
 	default:
 		return fail(err, line, "unknown step");
@@ -569,6 +610,14 @@ int scenario_check(const struct scenario *scn, const struct cluster_config *cfg,
 		    (s->kind == STEP_PING &&
 		     check_target(&s->target2, cfg, s->line, err)))
 			return -1;
+		if (s->kind == STEP_CHAOS &&
+		    ((cfg->nodes < 64 && s->chaos.nodes >> cfg->nodes) ||
+		     (cfg->nodes < 2 &&
+		      (s->chaos.kinds & (1u << CHAOS_PARTITION)))))
+			return fail(err, s->line,
+				    "chaos names a node the cluster does not "
+				    "have (it has %u), or partitions one node",
+				    cfg->nodes);
 		if (s->kind == STEP_PARTITION) {
 			struct fault_state fs;
 			if (partition_parse(s->text, cfg->nodes, cfg->probes,

@@ -10,6 +10,7 @@
 #ifndef UKCLUSTER_SCENARIO_H
 #define UKCLUSTER_SCENARIO_H
 
+#include "chaos.h"
 #include "cluster.h"
 #include "config.h"
 
@@ -40,6 +41,8 @@ enum step_kind {
 	STEP_ELAPSED,
 	STEP_SLEEP,
 	STEP_ECHO,
+	STEP_CHAOS,
+	STEP_CHECK,
 };
 
 enum node_state { STATE_RUNNING, STATE_PAUSED, STATE_OFF };
@@ -58,6 +61,8 @@ struct step {
 	unsigned lo, hi;	  /* ping: accepted reply percentages */
 	enum compare cmp;	  /* elapsed */
 	char source[200];	  /* the step as written, for reports */
+	struct chaos_spec chaos;  /* chaos: what to inject */
+	uint64_t skew_us;	  /* check: clock error allowed */
 };
 
 struct scenario {
