@@ -63,6 +63,9 @@ int cmd_qmp(const struct cluster_paths *p, int argc, char **argv);
 int cmd_ping(const struct cluster_paths *p, int argc, char **argv);
 int cmd_exec(const struct cluster_paths *p, int argc, char **argv);
 
+/* commands_check.c: the history checker (check.h). */
+int cmd_check(const struct cluster_paths *p, int argc, char **argv);
+
 /* run.c: the scenario runner. */
 int cmd_run(const struct cluster_paths *p, int argc, char **argv);
 
