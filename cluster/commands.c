@@ -3,7 +3,8 @@
  * The commands users type, and the table main() dispatches from. This file:
  * the lifecycle (up, down, status, list, path, leftovers) and the helpers
  * every command shares; commands_watch.c: console, log, wait, gdb;
- * commands_fault.c: the faults and the ways in (send, qmp, ping, exec).
+ * commands_fault.c: the faults and the ways in (send, qmp, ping, exec);
+ * commands_check.c: check, the history checker.
  * Requests that act on nodes go to the supervisor; logs are read directly
  * from the state directory, so they also work while the supervisor is busy.
  * `accel` runs the accelerator probe on its own (accel_choice.h).
@@ -515,6 +516,10 @@ const struct command commands[] = {
     {"history", cmd_history,
      "history [--logs DIR] [--deadline DURATION] [-o FILE]",
      "collect a run's history (workload and faults) from the node logs"},
+    {"check", cmd_check,
+     "check HISTORY [--svg FILE] [--deadline DURATION] [--skew DURATION] "
+     "[--budget STEPS]",
+     "check a run's history: lost, duplicated, hung, linearizable"},
     {"path", cmd_path, "path", "print the cluster's state directory"},
     {"leftovers", cmd_leftovers, "leftovers",
      "list anything of the cluster still on the host (exit 1 if any)"},

@@ -67,6 +67,8 @@ int cmd_exec(const struct cluster_paths *p, int argc, char **argv);
 int cmd_history(const struct cluster_paths *p, int argc, char **argv);
 unsigned lab_node_logs(const struct cluster_paths *p, const char *dir,
 		       char paths[][PATH_MAX], const char *ptrs[]);
+/* commands_check.c: the history checker (check.h). */
+int cmd_check(const struct cluster_paths *p, int argc, char **argv);
 
 /* run.c: the scenario runner. */
 int cmd_run(const struct cluster_paths *p, int argc, char **argv);
