@@ -49,22 +49,31 @@ uint32_t fs_path_node(const char *abs, const char **rest)
 	return (uint32_t)n;
 }
 
+/* A lookup that found no file server. Never ERR_NOT_FOUND: callers would
+ * say ENOENT, which only a file server may say of a file, and a reader
+ * cut off from its server would take the file for absent. */
+static long no_server(long rc)
+{
+	return rc < 0 && rc != -ERR_NOT_FOUND ? rc : -ERR_UNREACHABLE;
+}
+
 long fs_port(uint32_t node)
 {
 	if (node == FS_NODE_LOCAL) {
 		if (!local) {
 			long rc = ns_lookup("fs", FS_LOOKUP_TIMEOUT);
-			if (rc > 0)
-				local = (uk_name_t)rc;
+			if (rc <= 0)
+				return no_server(rc);
+			local = (uk_name_t)rc;
 		}
-		return local ? (long)local : -ERR_NOT_FOUND;
+		return (long)local;
 	}
 	for (unsigned i = 0; i < FS_REMOTE_SLOTS; i++)
 		if (remote[i].node == node)
 			return (long)remote[i].port;
 	long rc = ns_lookup_node("fs", node, FS_REMOTE_LOOKUP_TIMEOUT);
 	if (rc <= 0)
-		return rc ? rc : -ERR_NOT_FOUND;
+		return no_server(rc);
 	unsigned slot = FS_REMOTE_SLOTS;
 	for (unsigned i = 0; slot == FS_REMOTE_SLOTS && i < FS_REMOTE_SLOTS;
 	     i++)

@@ -16,9 +16,10 @@
 uint32_t fs_path_node(const char *abs, const char **rest);
 
 /* A send right to node's file server, which the adapter keeps (callers
- * must not deallocate it), or a negative error: ERR_NOT_FOUND when the
- * local "fs" does not appear in time; for another node what the lookup of
- * "fs" there said (ERR_UNREACHABLE: no way to that node). */
+ * must not deallocate it), or a negative error: what the lookup of "fs"
+ * said (ERR_TIMED_OUT: it did not appear in time; ERR_UNREACHABLE: no
+ * way to that node), but ERR_UNREACHABLE for its ERR_NOT_FOUND, so that
+ * ENOENT always comes from a file server. */
 long fs_port(uint32_t node);
 
 /* node's file server died (ERR_DEAD): drop the right; the next fs_port

@@ -8,10 +8,12 @@
  * byte and neither waits for the other.
  *
  * Output is polled (CONS_WRITE returns when every byte is in the
- * transmitter). Input arrives by interrupt into a ring (cons_core.c);
- * readers wait in arrival order with deferred replies, each getting the
- * bytes there are (at least one), or ERR_TIMED_OUT at its deadline. Bytes
- * are passed through untranslated in both directions.
+ * transmitter); a transmitter the host is slow to empty holds the writer
+ * back (up to 5 s) rather than losing bytes. Input arrives by interrupt
+ * into a ring (cons_core.c); readers wait in arrival order with deferred
+ * replies, each getting the bytes there are (at least one), or
+ * ERR_TIMED_OUT at its deadline. Bytes are passed through untranslated in
+ * both directions.
  *
  * One thread: it receives on a port set holding the service port and the
  * interrupt port, with the earliest reader deadline as receive timeout.
@@ -44,7 +46,16 @@
 #define LSR_OVERRUN 0x02
 #define LSR_THR_EMPTY 0x20
 #define UART_FIFO 16
-#define THR_WAIT_SPINS 100000
+/* How long output waits for the transmitter to empty. A host that reads
+ * the serial line late (QEMU holds the FIFO while its socket to a busy
+ * supervisor is full) must hold writers back: a byte written into a full
+ * FIFO pushes out one that never went, and lines come out with a piece
+ * missing. A wedged UART must not stop the console for good: after one
+ * wait of THR_WAIT_NS it is taken as wedged, and waits are THR_SPIN_NS
+ * until the transmitter empties again. */
+#define THR_SPIN_NS (2ull * 1000000ull)
+#define THR_WAIT_NS (5ull * 1000000000ull)
+#define THR_SLEEP_NS 1000000ull
 
 #define CLAIM_DEADLINE_NS (5ull * 1000000000ull)
 
@@ -86,6 +97,32 @@ static void drain_rx(void)
 	}
 }
 
+static bool uart_wedged;
+
+/* Waits until the transmitter is empty, draining the receiver meanwhile:
+ * spins first (QEMU empties it at once while the host keeps up), then
+ * sleeps, up to THR_WAIT_NS (THR_SPIN_NS for a wedged UART). */
+static void uart_wait_empty(void)
+{
+	uint64_t start = (uint64_t)uk_clock();
+	uint64_t limit = uart_wedged ? THR_SPIN_NS : THR_WAIT_NS;
+
+	for (;;) {
+		if (inb(base + UART_LSR) & LSR_THR_EMPTY) {
+			uart_wedged = false;
+			return;
+		}
+		drain_rx();
+		uint64_t waited = (uint64_t)uk_clock() - start;
+		if (waited >= limit) {
+			uart_wedged = true;
+			return;
+		}
+		if (waited >= THR_SPIN_NS)
+			uk_sleep(THR_SLEEP_NS);
+	}
+}
+
 /* Polled output. While the transmitter is busy the receiver is drained,
  * so a long write cannot make the receive FIFO overrun. */
 static void uart_write(const uint8_t *p, uint32_t n)
@@ -94,11 +131,7 @@ static void uart_write(const uint8_t *p, uint32_t n)
 		/* Received bytes leave room first: up to a FIFO's worth may
 		 * arrive while this chunk goes out (loopback, fast typists). */
 		drain_rx();
-		for (int spin = 0; spin < THR_WAIT_SPINS; spin++) {
-			if (inb(base + UART_LSR) & LSR_THR_EMPTY)
-				break;
-			drain_rx();
-		}
+		uart_wait_empty();
 		/* An empty transmit FIFO takes a whole FIFO's worth. */
 		for (unsigned i = 0; i < UART_FIFO && n; i++, n--) {
 			outb(base + UART_DATA, *p++);

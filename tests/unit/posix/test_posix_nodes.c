@@ -152,10 +152,14 @@ static void an_unreachable_node_is_ehostunreach_and_sends_nothing(void **state)
 	assert_null(ukp_opendir("/n/3/"));
 	assert_int_equal(ukp_errno, EHOSTUNREACH);
 	assert_int_equal(sent_count(), 0);
-	/* A node whose fs is not there says so. */
+	/* A node whose fs is not there: no server to ask, which is not
+	 * ENOENT (that is a file server's answer about a file). */
 	ns_answer("fs@5", -ERR_NOT_FOUND);
 	assert_int_equal(ukp_unlink("/n/5/x"), -1);
-	assert_int_equal(ukp_errno, ENOENT);
+	assert_int_equal(ukp_errno, EHOSTUNREACH);
+	ns_answer("fs@5", -ERR_TIMED_OUT);
+	assert_int_equal(ukp_open("/n/5/x", 0), -1);
+	assert_int_equal(ukp_errno, ETIMEDOUT);
 	assert_int_equal(sent_count(), 0);
 }
 

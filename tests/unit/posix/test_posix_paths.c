@@ -313,10 +313,15 @@ without_a_file_server_path_calls_fail_and_find_it_when_it_returns(void **state)
 	assert_int_equal(ukp_unlink("/x"), -1);
 	assert_int_equal(ukp_errno, EIO);
 	assert_int_equal(deallocations(old), 1);
-	assert_int_equal(ukp_unlink("/x"), -1); /* no server: nothing sent */
-	assert_int_equal(ukp_errno, ENOENT);
+	/* No server: nothing sent, and what the lookup said (never ENOENT,
+	 * which would say the file does not exist). */
+	assert_int_equal(ukp_unlink("/x"), -1);
+	assert_int_equal(ukp_errno, ETIMEDOUT);
+	ns_answer("fs", -ERR_NOT_FOUND);
+	assert_int_equal(ukp_open("/x", 0), -1);
+	assert_int_equal(ukp_errno, EHOSTUNREACH);
 	assert_int_equal(sent_count(), 1);
-	assert_int_equal(ns_lookups("fs"), lookups + 2);
+	assert_int_equal(ns_lookups("fs"), lookups + 3);
 
 	ns_answer("fs", NAME_FS);
 	reply_empty();
