@@ -29,8 +29,24 @@
  * line says +inittest gets init's test port "init.test" (test_port.c).
  * alias=NAME:NAME@NODE[,...] on the kernel command line (per node: the
  * cluster's "args") makes NAME on this node stand for a name on another
- * node (NAME_ADMIN_ALIAS); init tells the name server before any service
- * starts, so no local program ever holds an aliased name.
+ * node (NAME_ADMIN_ALIAS); a NAME@NODE without "NAME:" adds a fallback to
+ * the alias before it (alias=echo:pxecho@2,pxecho@3). init tells the name
+ * server before any service starts, so no local program ever holds an
+ * aliased name.
+ * standby=NAME@NODE[,...] (outside test mode) makes this node the standby
+ * of the program that owns NAME (its +name=): a thread of init per standby
+ * watches NAME on NODE (a lookup through the proxy, then a dead-name
+ * notice on the right) and, once the primary it has reached is gone,
+ * starts that program here as a service (docs/ARCHITECTURE.md,
+ * "Standbys"). Until then NAME is reserved for nobody, like the names of
+ * every configured program that does not run.
+ *
+ * Threads: the main thread (wait_task, restarts), test_port.c's thread
+ * (which only kills) and the standby watchers. state_lock guards init's
+ * tables (services[], their names at the name server) and its standard
+ * output: the main thread holds it to handle an ended child, a watcher to
+ * print and to start its program. Nothing else is taken while it is held,
+ * and it is never held across a wait for another node.
  */
 #include <cmdline.h>
 #include <cpio.h>
@@ -39,6 +55,7 @@
 #include <uk/proto/dev.h>
 #include <uk/proto/name.h>
 
+#include "standby.h"
 #include "test_port.h"
 
 #define MAX_ARGS 16
@@ -69,6 +86,7 @@ struct service {
 	bool inittest;	 /* may use init.test, if it is the test program */
 	bool test;	 /* the test program of this boot (test=) */
 	bool cycle;	 /* killed for a new dev, to be started again */
+	bool standby;	 /* stands by for a primary on another node */
 	unsigned mcp;	 /* highest priority it may give (+mcp=N; default 16) */
 	uint64_t quota;	 /* +quota: bytes of kernel memory of its own, 0: ours */
 	char names[MAX_NAMES][UK_NAME_MAX]; /* system names it owns */
@@ -88,6 +106,19 @@ struct service {
 };
 static struct service services[MAX_SERVICES];
 static unsigned n_services;
+
+static int state_lock;
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&state_lock, 1, __ATOMIC_ACQUIRE))
+		uk_yield();
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&state_lock, 0, __ATOMIC_RELEASE);
+}
 
 static long start_program_rights(const char *path, const char *const argv[],
 				 unsigned mcp, uint64_t quota,
@@ -244,11 +275,14 @@ static long name_admin_op(uint32_t id, const char *name, uint32_t client,
 	return rc;
 }
 
-/* alias=NAME:TARGET@NODE,...: each alias to the name server. A bad one is
- * reported and skipped; the others still count. */
+/* alias=NAME:TARGET@NODE,...: each alias to the name server; a word
+ * without "NAME:" is one more target of the alias before it, asked when
+ * the earlier ones do not resolve. A bad one is reported and skipped; the
+ * others still count. */
 static void set_aliases(const char *list)
 {
 	static char buf[256];
+	char last[UK_NAME_MAX] = "";
 
 	strlcpy(buf, list, sizeof(buf));
 	char *save = NULL;
@@ -256,21 +290,33 @@ static void set_aliases(const char *list)
 		union admin_buf b;
 		struct uk_name_alias_req rq;
 		char *colon = strchr(w, ':');
+		const char *target = colon ? colon + 1 : w;
 		long rc = -ERR_INVALID;
 
 		memset(&rq, 0, sizeof(rq));
 		if (colon && (size_t)(colon - w) < sizeof(rq.name)) {
 			memcpy(rq.name, w, (size_t)(colon - w));
-			rc = ns_name_split(colon + 1, rq.target, &rq.node);
+		} else if (!colon && last[0]) {
+			strlcpy(rq.name, last, sizeof(rq.name));
+			rq.flags = UK_NAME_ALIAS_FALLBACK;
+		}
+		if (rq.name[0]) {
+			rc = ns_name_split(target, rq.target, &rq.node);
 			if (rc == 0 && rq.node == 0)
 				rc = -ERR_INVALID; /* NAME@NODE, the node is needed */
 		}
 		if (rc == 0)
 			rc = admin_call(&b, name_admin, NAME_ADMIN_ALIAS, &rq,
 					sizeof(rq), 0, 0, ADMIN_CALL_NS);
+		if (colon)
+			strlcpy(last, rc < 0 ? "" : rq.name, sizeof(last));
 		if (rc < 0)
-			printf("init: alias %s: %s (expected NAME:NAME@NODE, "
-			       "another node)\n", w, err_str(rc));
+			printf("init: alias %s: %s (expected NAME:NAME@NODE, another "
+			       "node, then at most %u NAME@NODE in all)\n",
+			       w, err_str(rc), UK_NAME_ALIAS_TARGETS);
+		else if (rq.flags)
+			printf("init: %s falls back to %s@%u\n", rq.name, rq.target,
+			       rq.node);
 		else
 			printf("init: %s is %s@%u\n", rq.name, rq.target, rq.node);
 	}
@@ -738,6 +784,92 @@ static long kill_service(const char *name)
 	return task ? uk_task_kill(task) : -ERR_NOT_FOUND;
 }
 
+/* standby.c's hooks, on a watcher's thread. */
+static long standby_lookup(const char *name, uint32_t node, uint64_t timeout_ns)
+{
+	union admin_buf b;
+	struct uk_name_req rq;
+
+	memset(&rq, 0, sizeof(rq));
+	strlcpy(rq.name, name, sizeof(rq.name));
+	rq.node = node;
+	rq.timeout_ns = timeout_ns;
+	long rc = admin_call(&b, name_admin, NAME_LOOKUP, &rq, sizeof(rq), 0, 0,
+			     timeout_ns + ADMIN_CALL_NS);
+	if (rc < 0)
+		return rc;
+	if (b.h.n_ports != 1 || !uk_msg_ports(&b.h)[0].name)
+		return -ERR_INVALID;
+	return (long)uk_msg_ports(&b.h)[0].name;
+}
+
+static void standby_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lock();
+	vprintf(fmt, ap);
+	unlock();
+	va_end(ap);
+}
+
+/* From now on a service like any other: restarted when it crashes. */
+static void standby_take_over(void *arg, long why)
+{
+	struct service *s = arg;
+
+	lock();
+	s->wanted = true;
+	if (start_service(s) > 0)
+		printf("init: started %s, the standby (the primary: %s)\n",
+		       s->name, err_name(why));
+	unlock();
+}
+
+/* The configured program that owns name (+name= or +private=). */
+static struct service *owner_of(const char *name)
+{
+	for (unsigned i = 0; i < n_services; i++)
+		for (unsigned j = 0; j < services[i].n_names; j++)
+			if (!strcmp(services[i].names[j], name))
+				return &services[i];
+	return NULL;
+}
+
+/* standby=NAME@NODE,...: the program that owns NAME stands by here for
+ * NAME on NODE. Its names stay reserved for nobody until it starts. */
+static void set_standbys(const char *list, uint32_t self)
+{
+	static const struct standby_hooks hooks = {
+		standby_lookup, standby_say, standby_take_over};
+	static char buf[128];
+
+	strlcpy(buf, list, sizeof(buf));
+	char *save = NULL;
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		char name[UK_NAME_MAX];
+		uint32_t node = 0;
+		long rc = ns_name_split(w, name, &node);
+		struct service *s = rc == 0 ? owner_of(name) : NULL;
+		if (rc == 0 && (node == 0 || node == self || !s))
+			rc = -ERR_INVALID;
+		else if (rc == 0 && (s->wanted || s->standby))
+			rc = -ERR_EXISTS; /* it runs here, or stands by already */
+		if (rc == 0)
+			rc = standby_watch(name, node, s, &hooks);
+		if (rc < 0) {
+			printf("init: standby %s: %s (expected NAME@NODE: another "
+			       "node, and NAME a +name= of a program that does not "
+			       "run here; at most %u)\n",
+			       w, err_str(rc), STANDBY_WATCHES);
+			continue;
+		}
+		s->standby = true;
+		printf("init: %s stands by for %s@%u\n", s->name, name, node);
+	}
+}
+
 static int run_test(const char *spec)
 {
 	static char buf[256], path[64];
@@ -847,11 +979,19 @@ int main(int argc, char **argv)
 		want_list(list);
 	start_wanted();
 	printf("init: ready\n");
+	/* The watchers' threads print under the lock: ours too from now. */
+	lock();
+	if (cmdline_value("standby", list, sizeof(list)))
+		set_standbys(list, (uint32_t)strtoul(node, NULL, 10));
+	unlock();
 	for (;;) {
 		struct uk_exit_status st;
-		if (wait_task(0, &st, UK_TIMEOUT_INFINITE) == -ERR_NO_CHILD)
+		if (wait_task(0, &st, UK_TIMEOUT_INFINITE) == -ERR_NO_CHILD) {
 			uk_sleep(1000000000ull);
-		else
+		} else {
+			lock();
 			child_ended(&st);
+			unlock();
+		}
 	}
 }

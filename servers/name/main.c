@@ -27,22 +27,21 @@
  * whose port lost its senders stays (port 0, ended) while sub-clients
  * live, so the ids they carry keep meaning what they meant.
  *
- * Aliases (NAME_ADMIN_ALIAS, from init): a local name that stands for a
- * name on another node. A lookup of it goes to that node's resolver as a
- * lookup of the target, before any local binding is looked at, and it
- * cannot be registered, so nothing local can stand in for the remote
- * service. NAME_LIST for another node goes to its resolver as lookups do.
+ * Aliases (NAME_ADMIN_ALIAS, from init; alias.c): a local name that stands
+ * for an ordered list of names on other nodes. A lookup of it asks the
+ * targets' resolvers, before any local binding is looked at, and it cannot
+ * be registered, so nothing local can stand in for the remote service.
+ * NAME_LIST for another node goes to its resolver as lookups do.
  *
  * Arguments: node=N (this node's number, from init).
  */
 #include <string.h>
-#include <ulib.h>
-#include <uk/proto/name.h>
+
+#include "server.h"
 
 #define MAX_ENTRIES 128
 #define MAX_WAITERS 64
 #define MAX_RESOLVERS 16
-#define MAX_ALIASES UK_NAME_ALIASES
 #define MAX_CLIENTS 48	  /* made by init (NAME_ADMIN_CLIENT) */
 #define MAX_SUBCLIENTS 96 /* made by clients (NAME_CLIENT_NEW) */
 #define ENTRY_READERS 6
@@ -51,18 +50,6 @@
 #define NOBODY                                                                 \
 	0xffffffffu /* owner of a system name whose program is not running */
 
-struct client {
-	uk_name_t port;	    /* receive right; its senders are the client's
-			       tasks. 0 once it has none (ended) */
-	uint32_t id;	    /* generation << 8 | slot + 1; never 0 */
-	uint32_t parent;    /* the client that made it; 0 if init did */
-	uint32_t authority; /* its own id, or its parent's authority */
-	uint32_t flags;	    /* UK_NAME_CLIENT_* */
-	unsigned entries, waiters, resolvers;
-	unsigned subclients, subclient_limit; /* alive below it */
-	bool ended; /* no senders, kept for its sub-clients */
-	bool used;
-};
 _Static_assert(MAX_CLIENTS + MAX_SUBCLIENTS < 256,
 	       "client ids keep the slot in 8 bits");
 
@@ -98,31 +85,20 @@ struct resolver {
 	bool used;
 };
 
-/* A lookup of name here is a lookup of target on node (never this one). */
-struct alias {
-	char name[UK_NAME_MAX];
-	char target[UK_NAME_MAX];
-	uint32_t node;
-	bool used;
-};
-
 static struct client clients[MAX_CLIENTS + MAX_SUBCLIENTS];
 static struct entry entries[MAX_ENTRIES];
 static struct waiter waiters[MAX_WAITERS];
 static struct resolver resolvers[MAX_RESOLVERS];
-static struct alias aliases[MAX_ALIASES];
-static uk_name_t admin, notify, port_set;
-static uint32_t self_node, generation;
+static uk_name_t admin, notify;
+uk_name_t port_set;
+uint32_t self_node;
+static uint32_t generation;
 static uint64_t bad_requests;
 
-union msgbuf {
-	struct uk_msg_header h;
-	uint8_t bytes[UK_MSG_SIZE_MAX];
-	uint64_t align_;
-};
-static union msgbuf in, out;
+static union msgbuf in;
+union msgbuf out;
 
-static bool name_ok(const char *n)
+bool name_ok(const char *n)
 {
 	size_t len = strnlen(n, UK_NAME_MAX);
 
@@ -138,7 +114,7 @@ static bool name_ok(const char *n)
 	return true;
 }
 
-static struct client *client_by_id(uint32_t id)
+struct client *client_by_id(uint32_t id)
 {
 	for (unsigned i = 0; id && i < MAX_CLIENTS + MAX_SUBCLIENTS; i++)
 		if (clients[i].used && clients[i].id == id)
@@ -273,13 +249,13 @@ static void unbind(struct entry *e)
 }
 
 /* Start a reply in out: status, then room for body bytes. */
-static void *reply_start(uint32_t id, int32_t status, unsigned n_ports)
+void *reply_start(uint32_t id, int32_t status, unsigned n_ports)
 {
 	return uk_rpc_reply_start(&out.h, id, status, n_ports, 0);
 }
 
 /* Send the reply in out to a saved send-once right (never blocks). */
-static void reply_to(uk_name_t reply)
+void reply_to(uk_name_t reply)
 {
 	out.h.dest = reply;
 	long rc = uk_ipc_send(&out.h, out.h.size, 0);
@@ -346,14 +322,6 @@ static bool port_alive(uk_name_t port)
 
 static void drop_ports(const struct uk_msg_header *h);
 
-static struct alias *find_alias(const char *name)
-{
-	for (unsigned i = 0; i < MAX_ALIASES; i++)
-		if (aliases[i].used && !strcmp(aliases[i].name, name))
-			return &aliases[i];
-	return NULL;
-}
-
 /* The resolver for node: the one registered for it, else the wildcard. */
 static struct resolver *resolver_for(uint32_t node)
 {
@@ -366,11 +334,10 @@ static struct resolver *resolver_for(uint32_t node)
 	return NULL;
 }
 
-/* Send request id (body of len bytes) for node to its resolver with the
- * caller's send-once right reply, which the resolver answers. 0 when sent
- * (reply is consumed); else an error, and reply is still ours to answer. */
-static int forward(uint32_t id, uk_name_t reply, const void *body,
-		   uint32_t len, uint32_t node)
+/* The resolver answers the reply right itself: the caller's (moved), or
+ * one made from a port of ours (alias.c). */
+int forward(uint32_t id, uk_name_t reply, uint8_t disposition,
+	    const void *body, uint32_t len, uint32_t node)
 {
 	struct resolver *r = resolver_for(node);
 
@@ -380,24 +347,11 @@ static int forward(uint32_t id, uk_name_t reply, const void *body,
 	out.h.id = id;
 	out.h.dest = r->port;
 	out.h.reply = reply;
-	out.h.reply_disposition = UK_DISP_MOVE_SEND_ONCE;
+	out.h.reply_disposition = disposition;
 	memcpy(uk_msg_body(&out.h), body, len);
 	out.h.size = (uint32_t)sizeof(out.h) + len;
 	/* Never wait: a resolver with a full queue is busy, not our problem. */
 	return uk_ipc_send(&out.h, out.h.size, 0) < 0 ? -ERR_BUSY : 0;
-}
-
-/* A lookup of alias a, waiting up to timeout_ns there, answered to reply. */
-static int forward_alias(const struct alias *a, uk_name_t reply,
-			 uint64_t timeout_ns)
-{
-	struct uk_name_req fw;
-
-	memset(&fw, 0, sizeof(fw));
-	strlcpy(fw.name, a->target, sizeof(fw.name));
-	fw.node = a->node;
-	fw.timeout_ns = timeout_ns;
-	return forward(NAME_LOOKUP, reply, &fw, sizeof(fw), a->node);
 }
 
 static int do_register(const struct uk_msg_header *h,
@@ -412,7 +366,7 @@ static int do_register(const struct uk_msg_header *h,
 		return -ERR_INVALID;
 	/* The configuration made this name another node's: nothing here
 	 * may stand in for it, its owner included. */
-	if (find_alias(rq->name))
+	if (alias_exists(rq->name))
 		return -ERR_EXISTS;
 	struct entry *e = find_global(rq->name);
 	/* A system name is registered only by the client init made for its
@@ -448,15 +402,14 @@ static int do_lookup(const struct uk_msg_header *h,
 		/* Forward the request unchanged; the resolver answers the
 		 * caller's reply right itself. */
 		drop_ports(h);
-		*status = forward(NAME_LOOKUP, h->reply, rq, sizeof(*rq),
-				  rq->node);
+		*status = forward(NAME_LOOKUP, h->reply, UK_DISP_MOVE_SEND_ONCE,
+				  rq, sizeof(*rq), rq->node);
 		return *status == 0;
 	}
-	const struct alias *a = find_alias(rq->name);
-	if (a) {
+	*status = alias_lookup(rq->name, h->reply, client, rq->timeout_ns);
+	if (*status) {
 		drop_ports(h);
-		*status = forward_alias(a, h->reply, rq->timeout_ns);
-		return *status == 0;
+		return *status > 0;
 	}
 	bool hidden;
 	struct entry *e = visible(rq->name, client, &hidden);
@@ -518,7 +471,7 @@ static void do_list(const struct uk_name_list_req *rq)
 	struct uk_name_list_reply *r = reply_start(NAME_LIST, 0, 0);
 	uint32_t total = 0, count = 0;
 
-	for (unsigned i = 0; i < MAX_ENTRIES + MAX_ALIASES + MAX_RESOLVERS;
+	for (unsigned i = 0; i < MAX_ENTRIES + ALIAS_ENTRIES + MAX_RESOLVERS;
 	     i++) {
 		struct uk_name_entry ne;
 		memset(&ne, 0, sizeof(ne));
@@ -529,17 +482,12 @@ static void do_list(const struct uk_name_list_req *rq)
 			strlcpy(ne.name, entries[i].name, sizeof(ne.name));
 			ne.owner = entries[i].task;
 			ne.node = self_node;
-		} else if (i < MAX_ENTRIES + MAX_ALIASES) {
-			const struct alias *a = &aliases[i - MAX_ENTRIES];
-			if (!a->used)
+		} else if (i < MAX_ENTRIES + ALIAS_ENTRIES) {
+			if (!alias_entry(i - MAX_ENTRIES, &ne))
 				continue;
-			strlcpy(ne.name, a->name, sizeof(ne.name));
-			strlcpy(ne.target, a->target, sizeof(ne.target));
-			ne.node = a->node;
-			ne.flags = UK_NAME_ENTRY_ALIAS;
 		} else {
 			const struct resolver *s =
-			    &resolvers[i - MAX_ENTRIES - MAX_ALIASES];
+			    &resolvers[i - MAX_ENTRIES - ALIAS_ENTRIES];
 			if (!s->used)
 				continue;
 			snprintf(ne.name, sizeof(ne.name), "resolver");
@@ -727,45 +675,27 @@ static int admin_bind(const struct uk_msg_header *h,
 	return 0;
 }
 
-/* Admin: set, replace or (node 0) remove an alias. */
+/* Admin: set, replace, extend or (node 0) remove an alias. */
 static int admin_alias(const struct uk_name_alias_req *rq)
 {
-	if (!name_ok(rq->name))
-		return -ERR_INVALID;
-	struct alias *a = find_alias(rq->name);
-	if (rq->node == 0) {
-		if (!a)
-			return -ERR_NOT_FOUND;
-		a->used = false;
-		return 0;
-	}
-	/* An alias for this node would forward to itself. */
-	if (!name_ok(rq->target) || rq->node == self_node ||
-	    rq->node == UK_NAME_ANY_NODE)
-		return -ERR_INVALID;
-	for (unsigned i = 0; !a && i < MAX_ALIASES; i++)
-		if (!aliases[i].used)
-			a = &aliases[i];
-	if (!a)
-		return -ERR_LIMIT;
-	strlcpy(a->name, rq->name, sizeof(a->name));
-	strlcpy(a->target, rq->target, sizeof(a->target));
-	a->node = rq->node;
-	a->used = true;
-	/* Lookups parked for the name now belong to the other node. */
+	int rc = alias_set(rq);
+
+	if (rc < 0 || rq->node == 0)
+		return rc;
+	/* Lookups parked for the name now belong to the alias. */
 	uint64_t now = uk_clock();
 	for (unsigned w = 0; w < MAX_WAITERS; w++) {
 		struct waiter *wt = &waiters[w];
-		if (!wt->used || strcmp(wt->name, a->name))
+		if (!wt->used || strcmp(wt->name, rq->name))
 			continue;
 		struct client *c = client_by_id(wt->client);
 		if (c && c->waiters)
 			c->waiters--;
 		wt->used = false;
-		int rc = forward_alias(a, wt->reply,
-				       wt->deadline > now ? wt->deadline - now : 0);
-		if (rc < 0) {
-			reply_start(NAME_LOOKUP, rc, 0);
+		int st = alias_lookup(rq->name, wt->reply, wt->client,
+				      wt->deadline > now ? wt->deadline - now : 0);
+		if (st < 0) {
+			reply_start(NAME_LOOKUP, st, 0);
 			reply_to(wt->reply);
 		}
 	}
@@ -815,6 +745,7 @@ static void client_ended(uk_name_t port)
 	for (unsigned w = 0; w < MAX_WAITERS; w++)
 		if (waiters[w].used && waiters[w].client == c->id)
 			end_waiter(&waiters[w], NULL);
+	alias_client_ended(c->id);
 	uk_port_destroy(c->port);
 	c->port = 0;
 	c->ended = true;
@@ -822,16 +753,20 @@ static void client_ended(uk_name_t port)
 		client_free(c);
 }
 
-/* Fail expired waits; returns the time until the next deadline. */
-static uint64_t expire_waiters(void)
+/* The time until the next deadline of a wait or an alias lookup; with
+ * act, first do what is due (expired waits fail). */
+static uint64_t deadlines(bool act)
 {
-	uint64_t now = uk_clock(), next = UK_TIMEOUT_INFINITE;
+	uint64_t now = uk_clock();
+	uint64_t next = alias_due(now, act);
 
 	for (unsigned w = 0; w < MAX_WAITERS; w++) {
 		if (!waiters[w].used)
 			continue;
-		if (waiters[w].deadline <= now)
+		if (waiters[w].deadline <= now && act)
 			end_waiter(&waiters[w], NULL);
+		else if (waiters[w].deadline <= now)
+			next = 0;
 		else if (waiters[w].deadline - now < next)
 			next = waiters[w].deadline - now;
 	}
@@ -893,6 +828,8 @@ static bool handle(void)
 	uint32_t len = uk_msg_body_len(h);
 	int status;
 
+	if (alias_answer(h))
+		return false;
 	if (h->dest == notify) {
 		const struct uk_notification *n = (const void *)h;
 		if (!(h->flags & UK_MSG_KERNEL) || h->size < sizeof(*n))
@@ -958,7 +895,8 @@ static bool handle(void)
 		memcpy(&rq, body, sizeof(rq));
 		if (rq.node && rq.node != self_node) {
 			drop_ports(h);
-			status = forward(NAME_LIST, h->reply, &rq, sizeof(rq),
+			status = forward(NAME_LIST, h->reply,
+					 UK_DISP_MOVE_SEND_ONCE, &rq, sizeof(rq),
 					 rq.node);
 			if (status == 0)
 				return false; /* the resolver answers */
@@ -1041,7 +979,17 @@ int main(int argc, char **argv)
 	printf("name: serving on node %u\n", self_node);
 	bool have_reply = false;
 	for (;;) {
-		uint64_t timeout = expire_waiters();
+		/* What is due is sent from out: the reply waiting there goes
+		 * first. */
+		uint64_t timeout = deadlines(false);
+		if (timeout == 0 && have_reply) {
+			out.h.dest = in.h.reply;
+			if (uk_ipc_send(&out.h, out.h.size, 0) < 0)
+				uk_port_deallocate(in.h.reply);
+			have_reply = false;
+		}
+		if (timeout == 0)
+			timeout = deadlines(true);
 		long rc = server_next(port_set, &in.h, sizeof(in),
 				      have_reply ? &out.h : NULL, timeout);
 		have_reply = false;

@@ -19,9 +19,13 @@
  * Aliases: init may bind a local name to a name on another node
  * (NAME_ADMIN_ALIAS, from alias=NAME:NAME@NODE on the kernel command line),
  * so an unchanged program that looks up "fs" reaches node 2's fs: a lookup
- * of the alias is forwarded, with the target name and node, to that node's
- * resolver. An alias shadows every local binding of its name, and nobody
- * may register an aliased name (ERR_EXISTS).
+ * of the alias is asked, as a lookup of the target name, of that node's
+ * resolver. An alias may name an ordered list of targets, at most
+ * UK_NAME_ALIAS_TARGETS (alias=echo:pxecho@2,pxecho@3: a primary and its
+ * standby): a lookup asks them in order and answers with the first that
+ * resolves (docs/ARCHITECTURE.md, "Aliases" and "Standbys"). An alias
+ * shadows every local binding of its name, and nobody may register an
+ * aliased name (ERR_EXISTS).
  *
  * Authority (docs/ARCHITECTURE.md, "Protection model"): the name server
  * decides by the port a request arrived on, never by its sender. init holds
@@ -110,15 +114,43 @@ enum uk_name_op {
 	 * by that client sees it before any other binding of the name). */
 	NAME_ADMIN_BIND = UK_PROTO_NAME + 19,
 	/* struct uk_name_alias_req: a lookup of name on this node is
-	 * forwarded as a lookup of target on node (another node; not 0,
-	 * this node or UK_NAME_ANY_NODE: ERR_INVALID). Replaces an alias of
-	 * the same name; node 0 removes it (ERR_NOT_FOUND if none). Lookups
-	 * already waiting for name are forwarded at once. ERR_LIMIT beyond
-	 * UK_NAME_ALIASES. */
+	 * a lookup of target on node (another node; not 0, this node or
+	 * UK_NAME_ANY_NODE: ERR_INVALID). Replaces an alias of the same
+	 * name; node 0 removes it (ERR_NOT_FOUND if none). Lookups already
+	 * waiting for name become lookups of the alias at once. ERR_LIMIT
+	 * beyond UK_NAME_ALIASES.
+	 * With flags UK_NAME_ALIAS_FALLBACK, target@node is added to the end
+	 * of name's list instead: ERR_NOT_FOUND without an alias of name,
+	 * ERR_EXISTS if the list has it, ERR_LIMIT beyond
+	 * UK_NAME_ALIAS_TARGETS.
+	 * A lookup of an alias asks its targets in order, each through its
+	 * node's resolver without waiting there (timeout 0), and answers
+	 * with the first that resolves. A target that does not answer within
+	 * UK_NAME_ALIAS_TRY_NS while another follows it is skipped; one that
+	 * was unreachable (ERR_UNREACHABLE, ERR_DEAD, no answer) is asked
+	 * after the others for UK_NAME_ALIAS_DOWN_NS. When a target was
+	 * reached but has not got the name, the round is asked again every
+	 * UK_NAME_ALIAS_RETRY_NS until the lookup's timeout_ns (clamped to
+	 * UK_NAME_WAIT_MAX_NS) has passed, then ERR_TIMED_OUT (ERR_NOT_FOUND
+	 * for timeout_ns 0); when no target was reached, the round's last
+	 * error at once (ERR_UNREACHABLE). A lookup in progress counts as a
+	 * waiting lookup of its client (UK_NAME_CLIENT_WAITERS) and is
+	 * answered within its timeout plus UK_NAME_ALIAS_BOUND_NS. */
 	NAME_ADMIN_ALIAS = UK_PROTO_NAME + 20,
 };
 
-#define UK_NAME_ALIASES 16 /* aliases one name server holds */
+#define UK_NAME_ALIASES 16	 /* aliases one name server holds */
+#define UK_NAME_ALIAS_TARGETS 4 /* names one alias stands for, in order */
+#define UK_NAME_ALIAS_FALLBACK 0x1u /* uk_name_alias_req.flags */
+#define UK_NAME_ALIAS_TRY_NS (500ull * 1000000ull)
+/* The last target of a round: the resolver's own deadline bounds it (the
+ * proxy answers ERR_UNREACHABLE within its link deadline, 1 s). */
+#define UK_NAME_ALIAS_LAST_NS (3ull * 1000000000ull)
+#define UK_NAME_ALIAS_RETRY_NS (100ull * 1000000ull)
+#define UK_NAME_ALIAS_DOWN_NS (10ull * 1000000000ull)
+#define UK_NAME_ALIAS_BOUND_NS                                                 \
+	((UK_NAME_ALIAS_TARGETS - 1) * UK_NAME_ALIAS_TRY_NS +                  \
+	 UK_NAME_ALIAS_LAST_NS + UK_NAME_ALIAS_RETRY_NS)
 
 #define UK_NAME_CLIENT_RESOLVER 0x1u /* may register resolvers */
 #define UK_NAME_PRIVATE 0x1u	     /* NAME_ADMIN_RESERVE */
@@ -153,7 +185,7 @@ struct uk_name_alias_req {
 	char name[UK_NAME_MAX];	  /* the local name */
 	char target[UK_NAME_MAX]; /* the name on node */
 	uint32_t node;		  /* 0: remove the alias */
-	uint32_t flags;		  /* 0 */
+	uint32_t flags;		  /* 0 or UK_NAME_ALIAS_FALLBACK */
 };
 _Static_assert(sizeof(struct uk_name_alias_req) == 72, "uk_name_alias_req layout");
 
@@ -167,7 +199,9 @@ struct uk_name_entry {
 	char name[UK_NAME_MAX];
 	uint64_t owner; /* task id that registered it (for display only) */
 	uint32_t node;	/* this node's number, the alias's target node, or
-			   the resolver's node (UK_NAME_ANY_NODE: any) */
+			   the resolver's node (UK_NAME_ANY_NODE: any); an
+			   alias of several targets has one entry for each,
+			   in its order */
 	uint32_t flags; /* UK_NAME_ENTRY_* */
 	char target[UK_NAME_MAX]; /* an alias's name on node; else "" */
 };

@@ -8,9 +8,14 @@
  * a lookup of "fs" on node 2 with a send right to the LOCAL file server,
  * so whatever /n/2/ does lands on this node's disk, where the test looks
  * for it under the plain path. Node 3 has no resolver: it is unreachable.
+ * It also resolves for node 4, which never answers (it keeps the reply
+ * rights: a node whose link is not dead yet), and node 5, which has "fs"
+ * only from its LATE_AFTER + 1st lookup on (a standby that starts late),
+ * for the aliases of several targets.
  *
  * Run as: node=1 test=nameremote with=dev,virtio-blk,fs
- *         alias=rfs:fs@2,gone:fs@3
+ *         alias=rfs:fs@2,gone:fs@3,fo:fs@4,fs@3,fs@2,late:fs@5,fs@3,
+ *         quiet:fs@4,big:a@2,a@3,a@4,a@5,a@6
  * Every test has a stable id and prints "nameremote: ID name ok" or
  * "... FAILED"; the run ends with "nameremote: N passed, M failed".
  */
@@ -28,6 +33,10 @@
 #define SECOND 1000000000ull
 #define REMOTE_NODE 2u
 #define DEAD_NODE 3u
+#define SILENT_NODE 4u
+#define LATE_NODE 5u
+#define LATE_AFTER 3u /* node 5 has "fs" from its 4th lookup on */
+#define HELD_MAX 32u
 
 static unsigned failures_in_test;
 
@@ -77,6 +86,9 @@ static uk_name_t local_fs;	      /* what "fs" on node 2 resolves to */
 static uk_name_t resolver;	      /* its receive right */
 static volatile unsigned fs_lookups;  /* lookups of "fs" it answered */
 static volatile unsigned list_calls;  /* NAME_LIST requests it answered */
+static volatile unsigned silent_lookups, late_lookups; /* nodes 4 and 5 */
+static uk_name_t held[HELD_MAX];      /* node 4's unanswered reply rights */
+static volatile unsigned n_held;
 static char last_name[UK_NAME_MAX];   /* the last name it was asked for */
 static volatile uint32_t last_node;
 static uint64_t resolver_stack[2048];
@@ -116,7 +128,17 @@ static void resolver_main(uint64_t arg)
 			const struct uk_name_req *rq = body;
 			strlcpy(last_name, rq->name, sizeof(last_name));
 			last_node = rq->node;
-			if (rq->node == REMOTE_NODE && !strcmp(rq->name, "fs")) {
+			if (rq->node == SILENT_NODE) {
+				silent_lookups++;
+				if (n_held < HELD_MAX) {
+					held[n_held++] = rin.h.reply;
+					continue;
+				}
+			}
+			bool late = rq->node == LATE_NODE &&
+				    ++late_lookups > LATE_AFTER;
+			if ((rq->node == REMOTE_NODE || late) &&
+			    !strcmp(rq->name, "fs")) {
 				fs_lookups++;
 				uk_rpc_reply_start(&rout.h, NAME_LOOKUP, 0, 1, 0);
 				uk_msg_ports(&rout.h)[0] = (struct uk_msg_port){
@@ -172,12 +194,25 @@ static int start_resolver(void)
 	long rc = uk_thread_create((uint64_t)resolver_main,
 				   (uint64_t)&resolver_stack[2046], 0,
 				   UK_PRIORITY_DEFAULT);
-	if (rc <= 0 || (rc = register_resolver(resolver, REMOTE_NODE)) < 0) {
-		printf("nameremote: cannot be node 2's resolver: %s\n",
-		       err_str(rc));
+	if (rc <= 0 || (rc = register_resolver(resolver, REMOTE_NODE)) < 0 ||
+	    (rc = register_resolver(resolver, SILENT_NODE)) < 0 ||
+	    (rc = register_resolver(resolver, LATE_NODE)) < 0) {
+		printf("nameremote: cannot be the resolver of nodes 2, 4 and 5: "
+		       "%s\n", err_str(rc));
 		return -1;
 	}
 	return 0;
+}
+
+/* Node 4 lets go of the requests it kept: each send-once right dies
+ * unanswered. */
+static void release_held(void)
+{
+	unsigned n = n_held;
+
+	for (unsigned i = 0; i < n; i++)
+		uk_port_deallocate(held[i]);
+	n_held = 0;
 }
 
 /* ---- the tests ---- */
@@ -382,6 +417,186 @@ static void test_n_unreachable(void)
 	EXPECT(now() - t0 < 2 * SECOND);
 }
 
+/* A lookup with the client's own deadline (ns_lookup waits as long as the
+ * name server takes for a name of this node): a send right, or an error,
+ * ERR_TIMED_OUT when the name server did not answer within deadline_ns. */
+static long lookup_within(const char *name, uint64_t wait_ns,
+			  uint64_t deadline_ns)
+{
+	union msg m;
+
+	memset(&m.h, 0, sizeof(m.h));
+	m.h.id = NAME_LOOKUP;
+	m.h.dest = ns_port();
+	struct uk_name_req *rq = uk_msg_body(&m.h);
+	memset(rq, 0, sizeof(*rq));
+	strlcpy(rq->name, name, sizeof(rq->name));
+	rq->timeout_ns = wait_ns;
+	m.h.size = sizeof(m.h) + sizeof(*rq);
+	long rc = uk_ipc_call(&m.h, m.h.size, &m.h, sizeof(m), deadline_ns);
+	if (rc < 0)
+		return rc;
+	const struct uk_rpc_status *st = uk_msg_body(&m.h);
+	if (st->status < 0)
+		return st->status;
+	return m.h.n_ports == 1 ? (long)uk_msg_ports(&m.h)[0].name : -ERR_INVALID;
+}
+
+/* The entries of alias name in our list, in order: "fs@4 fs@3 ...". */
+static void alias_targets(const char *name, char *out, size_t len)
+{
+	static struct uk_name_entry e[UK_NAME_LIST_MAX];
+	uint32_t total = 0;
+	size_t used = 0;
+
+	out[0] = '\0';
+	long n = ns_list(0, e, UK_NAME_LIST_MAX, &total);
+	for (long i = 0; i < n; i++)
+		if (e[i].flags == UK_NAME_ENTRY_ALIAS && !strcmp(e[i].name, name))
+			used += (size_t)snprintf(out + used, len - used, "%s%s@%u",
+						 used ? " " : "", e[i].target,
+						 e[i].node);
+}
+
+/* NAMEREM0008: alias=fo:fs@4,fs@3,fs@2 asks its targets in order: node 4
+ * does not answer (skipped after UK_NAME_ALIAS_TRY_NS), node 3 has no way
+ * to it (at once), node 2 answers. Both failed ones are then down: the
+ * next lookup asks node 2 first and is answered at once. */
+static void test_alias_list_in_order(void)
+{
+	char targets[128];
+	unsigned silent = silent_lookups, before = fs_lookups;
+
+	alias_targets("fo", targets, sizeof(targets));
+	EXPECT(!strcmp(targets, "fs@4 fs@3 fs@2"));
+	uint64_t t0 = now();
+	long got = lookup_within("fo", 0, 10 * SECOND);
+	uint64_t ms = (now() - t0) / MS;
+	printf("nameremote:   fo: node 2's fs after %lu ms, node 4 asked %u "
+	       "times\n", (unsigned long)ms, silent_lookups - silent);
+	EXPECT(got == (long)local_fs);
+	EXPECT(silent_lookups == silent + 1 && fs_lookups == before + 1);
+	EXPECT(ms * MS >= UK_NAME_ALIAS_TRY_NS - 50 * MS &&
+	       ms * MS < UK_NAME_ALIAS_TRY_NS + SECOND);
+	if (got > 0)
+		uk_port_deallocate((uk_name_t)got);
+	t0 = now();
+	got = lookup_within("fo", 0, 10 * SECOND);
+	ms = (now() - t0) / MS;
+	printf("nameremote:   fo again: after %lu ms\n", (unsigned long)ms);
+	EXPECT(got == (long)local_fs);
+	EXPECT(silent_lookups == silent + 1 && ms < 300);
+	if (got > 0)
+		uk_port_deallocate((uk_name_t)got);
+	release_held();
+}
+
+/* NAMEREM0009: alias=late:fs@5,fs@3: node 5 is reached but has no "fs"
+ * for its first LATE_AFTER lookups. Without a wait the lookup says so at
+ * once; with one, the round is asked again every UK_NAME_ALIAS_RETRY_NS
+ * until node 5 has it. */
+static void test_alias_waits_for_a_target(void)
+{
+	late_lookups = 0;
+	uint64_t t0 = now();
+	EXPECT_ERR(lookup_within("late", 0, 10 * SECOND), ERR_NOT_FOUND);
+	EXPECT(late_lookups == 1 && now() - t0 < SECOND);
+	t0 = now();
+	long got = lookup_within("late", 5 * SECOND, 20 * SECOND);
+	uint64_t ms = (now() - t0) / MS;
+	printf("nameremote:   late: node 5's fs after %lu ms, %u lookups there\n",
+	       (unsigned long)ms, late_lookups);
+	EXPECT(got == (long)local_fs);
+	EXPECT(late_lookups == LATE_AFTER + 1);
+	EXPECT(ms * MS >= (LATE_AFTER - 1) * UK_NAME_ALIAS_RETRY_NS &&
+	       ms < 3000);
+	if (got > 0)
+		uk_port_deallocate((uk_name_t)got);
+}
+
+/* NAMEREM0010: alias=quiet:fs@4, a node that never answers: the name
+ * server answers the lookup itself (ERR_UNREACHABLE) within
+ * UK_NAME_ALIAS_LAST_NS, and a wait does not make it try a node it
+ * never reached again. */
+static void test_alias_lookup_bounded(void)
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t wait = i ? 2 * SECOND : 0;
+		uint64_t t0 = now();
+		long got = lookup_within("quiet", wait, 20 * SECOND);
+		uint64_t ms = (now() - t0) / MS;
+		printf("nameremote:   quiet (wait %lu ms): %s after %lu ms\n",
+		       (unsigned long)(wait / MS), err_name(got), (unsigned long)ms);
+		EXPECT_ERR(got, ERR_UNREACHABLE);
+		EXPECT(ms * MS < wait + UK_NAME_ALIAS_BOUND_NS);
+		if (got > 0)
+			uk_port_deallocate((uk_name_t)got);
+	}
+	release_held();
+}
+
+/* NAMEREM0011: an alias holds at most UK_NAME_ALIAS_TARGETS names:
+ * alias=big:a@2,a@3,a@4,a@5,a@6 keeps the first four and init says the
+ * fifth was refused. */
+static void test_alias_list_bounded(void)
+{
+	char targets[256];
+
+	alias_targets("big", targets, sizeof(targets));
+	printf("nameremote:   big: %s\n", targets);
+	EXPECT(!strcmp(targets, "a@2 a@3 a@4 a@5"));
+}
+
+/* NAMEREM0012: a lookup of an alias in progress is a waiting lookup of
+ * its client: with UK_NAME_CLIENT_WAITERS of them at node 4, the next is
+ * refused (ERR_LIMIT) at once, and each of them is answered in time. */
+static void test_alias_lookups_limited(void)
+{
+	union msg m;
+	long reply = uk_port_allocate(UK_RIGHT_RECEIVE);
+	unsigned sent = 0, answered = 0;
+
+	EXPECT(reply > 0);
+	if (reply <= 0)
+		return;
+	for (unsigned i = 0; i < UK_NAME_CLIENT_WAITERS; i++) {
+		memset(&m.h, 0, sizeof(m.h));
+		m.h.id = NAME_LOOKUP;
+		m.h.dest = ns_port();
+		m.h.reply = (uk_name_t)reply;
+		m.h.reply_disposition = UK_DISP_MAKE_SEND_ONCE;
+		struct uk_name_req *rq = uk_msg_body(&m.h);
+		memset(rq, 0, sizeof(*rq));
+		strlcpy(rq->name, "quiet", sizeof(rq->name));
+		rq->timeout_ns = 0;
+		m.h.size = sizeof(m.h) + sizeof(*rq);
+		if (uk_ipc_send(&m.h, m.h.size, SECOND) == 0)
+			sent++;
+	}
+	EXPECT(sent == UK_NAME_CLIENT_WAITERS);
+	uint64_t t0 = now();
+	EXPECT_ERR(lookup_within("quiet", 0, 10 * SECOND), ERR_LIMIT);
+	EXPECT_ERR(lookup_within("fo", 0, 10 * SECOND), ERR_LIMIT);
+	EXPECT(now() - t0 < SECOND);
+	while (answered < sent &&
+	       uk_ipc_receive((uk_name_t)reply, &m.h, sizeof(m),
+			      UK_NAME_ALIAS_BOUND_NS + SECOND) >= 0) {
+		const struct uk_rpc_status *st = uk_msg_body(&m.h);
+		EXPECT(st->status == -ERR_UNREACHABLE);
+		answered++;
+	}
+	printf("nameremote:   %u lookups of quiet at node 4, %u answered after "
+	       "%lu ms\n", sent, answered, (unsigned long)((now() - t0) / MS));
+	EXPECT(answered == sent);
+	uk_port_destroy((uk_name_t)reply);
+	release_held();
+	/* The slots are free again. */
+	long got = lookup_within("fo", 0, 10 * SECOND);
+	EXPECT(got == (long)local_fs);
+	if (got > 0)
+		uk_port_deallocate((uk_name_t)got);
+}
+
 struct test {
 	const char *id, *name;
 	void (*run)(void);
@@ -396,6 +611,12 @@ static const struct test tests[] = {
     {"NAMEREM0005", "n_paths_reach_that_nodes_fs", test_n_paths},
     {"NAMEREM0006", "one_fs_right_per_node", test_port_kept},
     {"NAMEREM0007", "n_unreachable_is_ehostunreach", test_n_unreachable},
+    {"NAMEREM0008", "alias_list_asked_in_order", test_alias_list_in_order},
+    {"NAMEREM0009", "alias_waits_for_a_target", test_alias_waits_for_a_target},
+    {"NAMEREM0010", "alias_lookup_bounded_in_time", test_alias_lookup_bounded},
+    {"NAMEREM0011", "alias_list_bounded", test_alias_list_bounded},
+    {"NAMEREM0012", "alias_lookups_count_as_waits",
+     test_alias_lookups_limited},
 };
 
 static bool selected(const char *id, int argc, char **argv)

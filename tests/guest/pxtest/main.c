@@ -4,7 +4,8 @@
  *
  *   pxtest            serve: register "pxecho" and answer PXT_ECHO, which
  *                     sends back the inline bytes, every port and every
- *                     out-of-line region it got (a cluster's servers=)
+ *                     out-of-line region it got, and the other requests
+ *                     of pxecho.h (a cluster's servers=)
  *   pxtest call N     the checks below against pxecho@N, then the remote
  *                     null call round trip; "pxtest: K passed, F failed"
  *   pxtest hold N     look pxecho@N up, print "pxtest: holding", then call
@@ -50,27 +51,12 @@
  */
 #include <string.h>
 #include <ulib.h>
+#include <uk/proto/name.h>
 #include <uk/proto/rpc.h>
 
 #include "../../../proxy/server/service.h"
+#include "pxecho.h"
 
-#define PXT_ECHO 0x0e01u
-#define PXT_COUNT 0x0e02u /* reply: u64 requests served, this one included */
-#define PXT_KEEP 0x0e03u  /* pxecho keeps the rights it got (the last 16) */
-/* pxecho, for three nodes (replies: status, then a u64): */
-#define PXT_MINT 0x0e04u     /* a new port of pxecho's, served as pxecho:
-				port 0 of the reply, the u64 its name there */
-#define PXT_RELEASED 0x0e05u /* u64 a minted name: 1 once it saw no-senders */
-#define PXT_RELAY 0x0e06u    /* PXT_COUNT on port 0: its status and count */
-#define PXT_BOUNCE 0x0e07u   /* u64 token: PXT_CHECK{token} with port 0 to
-				port 1; its status */
-#define PXT_CHECK 0x0e08u    /* u64 token: 0 if port 0 is pxecho's own
-				minted port `token`, else ERR_INVALID */
-#define PXT_BADGE 0x0e09u    /* reply: u64 the badge the request came with */
-/* pxecho also registers "pxbadge": a delegable right with this badge
- * and the low PXT_BADGE_BITS left to its holder (docs/PROXY.md, Badges). */
-#define PXT_BADGE_BASE (0x5eull << 40)
-#define PXT_BADGE_BITS 24u
 #define MINTED_MAX 16u
 #define SECOND 1000000000ull
 #define MS 1000000ull
@@ -142,7 +128,7 @@ static int serve(void)
 		bool released;
 	} minted[MINTED_MAX];
 	unsigned n_kept = 0, n_minted = 0;
-	uint64_t served = 0;
+	uint64_t served = 0, node = 0;
 
 	long svc = service_create("pxecho");
 	long set = uk_port_allocate(UK_RIGHT_PORT_SET);
@@ -156,6 +142,11 @@ static int serve(void)
 	long reg = badged > 0 ? ns_register("pxbadge", (uk_name_t)badged) : badged;
 	if (reg < 0)
 		printf("pxtest: cannot register pxbadge: %s\n", err_str(reg));
+	/* Our node: the name server lists what we registered under it. */
+	struct uk_name_entry me;
+	uint32_t total;
+	if (ns_list(0, &me, 1, &total) == 1)
+		node = me.node;
 	printf("pxtest: serving pxecho\n");
 	for (;;) {
 		long rc = uk_ipc_receive((uk_name_t)set, &in.h, sizeof(in), UK_TIMEOUT_INFINITE);
@@ -275,7 +266,8 @@ static int serve(void)
 			continue;
 		}
 		if (rc >= 0 && in.h.reply &&
-		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP || in.h.id == PXT_BADGE)) {
+		    (in.h.id == PXT_COUNT || in.h.id == PXT_KEEP || in.h.id == PXT_BADGE ||
+		     in.h.id == PXT_NODE)) {
 			served++;
 			memset(&out.h, 0, sizeof(out.h));
 			out.h.id = in.h.id;
@@ -284,7 +276,9 @@ static int serve(void)
 			struct uk_rpc_status *st = uk_msg_body(&out.h);
 			st->status = 0;
 			st->reserved = 0;
-			memcpy(st + 1, in.h.id == PXT_BADGE ? &in.h.badge : &served, 8);
+			memcpy(st + 1, in.h.id == PXT_BADGE  ? &in.h.badge
+				       : in.h.id == PXT_NODE ? &node
+							     : &served, 8);
 			out.h.size = (uint32_t)((uint8_t *)(st + 1) - out.bytes) + 8;
 			for (unsigned i = 0; in.h.id != PXT_KEEP && i < in.h.n_ports; i++)
 				uk_port_deallocate(uk_msg_ports(&in.h)[i].name);
