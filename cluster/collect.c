@@ -45,6 +45,7 @@ struct collector {
 	struct fault *faults;
 	size_t nfaults, capfaults;
 	unsigned segs;
+	int raw; /* logs are raw console output */
 };
 
 static int add_fault(struct collector *c, uint64_t start, uint64_t end,
@@ -157,8 +158,8 @@ static int parse_hist(struct collector *c, unsigned node, unsigned boot,
 	o->node = node;
 	o->seg = seg;
 	o->order = order;
-	o->host_ns = ms * 1000000ull;
 	o->gns = strtoll(w[7], NULL, 10);
+	o->host_ns = c->raw && o->gns >= 0 ? (uint64_t)o->gns : ms * 1000000ull;
 	if (boot > 1)
 		snprintf(o->proc, sizeof(o->proc), "%s.b%u", w[1], boot);
 	else
@@ -191,7 +192,8 @@ static int parse_hist(struct collector *c, unsigned node, unsigned boot,
 }
 
 static int read_log(struct collector *c, const char *path, unsigned node,
-		    int partitions, uint64_t *end_ms, char *why, size_t whylen)
+		    int partitions, int raw, uint64_t *end_ms, char *why,
+		    size_t whylen)
 {
 	FILE *f = fopen(path, "r");
 	char line[2048];
@@ -219,7 +221,16 @@ static int read_log(struct collector *c, const char *path, unsigned node,
 		size_t n = strlen(line);
 		if (n && line[n - 1] == '\n')
 			line[--n] = '\0';
-		if (parse_log_line(line, &ms, &kind, &text))
+		if (raw) {
+			/* A node's own console output, no host times: its
+			 * clock is the only one, so it is the timeline. */
+			char *last = strrchr(line, ' ');
+			kind = '|';
+			text = line;
+			if (strncmp(line, "hist ", 5) || !last)
+				continue;
+			ms = strtoull(last + 1, NULL, 10) / 1000000ull;
+		} else if (parse_log_line(line, &ms, &kind, &text))
 			continue;
 		if (ms > *end_ms)
 			*end_ms = ms;
@@ -405,19 +416,20 @@ static int map_segment(struct op *ops, size_t n, uint64_t *max_delay)
 }
 
 int history_collect(const char *const *logs, unsigned nodes,
-		    uint64_t deadline_ns, FILE *out, struct collect_stats *st,
-		    char *why, size_t whylen)
+		    uint64_t deadline_ns, int raw_serial, FILE *out,
+		    struct collect_stats *st, char *why, size_t whylen)
 {
 	struct collector c;
 	uint64_t end_ms = 0, max_delay = 0;
 	int rc = -1;
 
 	memset(&c, 0, sizeof(c));
+	c.raw = raw_serial;
 	memset(st, 0, sizeof(*st));
 	why[0] = '\0';
 	for (unsigned i = 0; i < nodes; i++)
-		if (logs[i] && read_log(&c, logs[i], i + 1, i == 0, &end_ms,
-					why, whylen))
+		if (logs[i] && read_log(&c, logs[i], i + 1, i == 0,
+					raw_serial, &end_ms, why, whylen))
 			goto out;
 	if (c.nops) {
 		qsort(c.ops, c.nops, sizeof(*c.ops), by_seg_gns);

@@ -22,9 +22,11 @@ struct collect_stats {
 };
 
 /* logs[i] is node i+1's log (NULL or missing: a node that logged
- * nothing). Writes the history to out. Returns 0, or -1 with why. */
+ * nothing). raw_serial: the logs are a node's own console output (a test
+ * run by -kernel, no supervisor), whose clock is then the timeline.
+ * Writes the history to out. Returns 0, or -1 with why. */
 int history_collect(const char *const *logs, unsigned nodes,
-		    uint64_t deadline_ns, FILE *out, struct collect_stats *st,
-		    char *why, size_t whylen);
+		    uint64_t deadline_ns, int raw_serial, FILE *out,
+		    struct collect_stats *st, char *why, size_t whylen);
 
 #endif

@@ -514,7 +514,7 @@ const struct command commands[] = {
      " [--save-disks DIR]",
      "run a scenario file"},
     {"history", cmd_history,
-     "history [--logs DIR] [--deadline DURATION] [-o FILE]",
+     "history [--logs DIR | --serial FILE] [--deadline D] [-o FILE]",
      "collect a run's history (workload and faults) from the node logs"},
     {"check", cmd_check,
      "check HISTORY [--svg FILE] [--deadline DURATION] [--skew DURATION] "

@@ -38,10 +38,11 @@ unsigned lab_node_logs(const struct cluster_paths *p, const char *dir,
 int cmd_history(const struct cluster_paths *p, int argc, char **argv)
 {
 	static const char usage[] =
-	    "history [--logs DIR] [--deadline DURATION] [-o FILE]";
+	    "history [--logs DIR | --serial FILE] [--deadline DURATION] "
+	    "[-o FILE]";
 	static char paths[CLUSTER_MAX_NODES][PATH_MAX];
 	const char *ptrs[CLUSTER_MAX_NODES];
-	const char *dir = NULL, *outpath = NULL;
+	const char *dir = NULL, *outpath = NULL, *serial = NULL;
 	uint64_t deadline_ms = 5000;
 	struct collect_stats st;
 	char why[512];
@@ -49,6 +50,8 @@ int cmd_history(const struct cluster_paths *p, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--logs") && i + 1 < argc)
 			dir = argv[++i];
+		else if (!strcmp(argv[i], "--serial") && i + 1 < argc)
+			serial = argv[++i];
 		else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			outpath = argv[++i];
 		else if (!strcmp(argv[i], "--deadline") && i + 1 < argc &&
@@ -60,7 +63,11 @@ int cmd_history(const struct cluster_paths *p, int argc, char **argv)
 			return 2;
 		}
 	}
-	unsigned nodes = lab_node_logs(p, dir, paths, ptrs);
+	unsigned nodes = 1;
+	if (serial)
+		ptrs[0] = serial;
+	else
+		nodes = lab_node_logs(p, dir, paths, ptrs);
 	if (!nodes) {
 		msg("no node logs in %s (a running cluster's, or --logs DIR "
 		    "with nodeN.log files from --save-logs)",
@@ -72,7 +79,8 @@ int cmd_history(const struct cluster_paths *p, int argc, char **argv)
 		msg("cannot write %s: %s", outpath, strerror(errno));
 		return 1;
 	}
-	int rc = history_collect(ptrs, nodes, deadline_ms * 1000000ull, out,
+	int rc = history_collect(ptrs, nodes, deadline_ms * 1000000ull,
+				 serial != NULL, out,
 				 &st, why, sizeof(why));
 	if (outpath && fclose(out) && !rc) {
 		snprintf(why, sizeof(why), "cannot write %s", outpath);

@@ -448,6 +448,10 @@ static int parse_line(struct parser *p, int line, char *s)
 	char *w[FIELDS_MAX];
 	int n = 0;
 
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '#') /* a comment, however many words */
+		return 0;
 	for (;;) {
 		while (*s == ' ' || *s == '\t')
 			*s++ = 0;

@@ -11,6 +11,7 @@
  * "absent" and "silent" look at what was logged since the last action
  * step (boot, send, a fault, mark) began.
  */
+#include "check.h"
 #include "client.h"
 #include "collect.h"
 #include "commands.h"
@@ -43,8 +44,10 @@ struct runner {
 	const struct cluster_paths *p;
 	struct cluster_config *cfg;
 	const char *pcap;
+	const char *save_logs;	/* --save-logs DIR, or NULL */
 	const char *save_disks; /* --save-disks DIR, or NULL */
 	char outdir[PATH_MAX];	/* check: --save-logs DIR, else ./NAME.check */
+	char timeline[PATH_MAX + 32]; /* the picture a check step drew */
 	int up;
 	uint64_t mark_ms;		    /* stopwatch start */
 	off_t scope[CLUSTER_MAX_NODES + 1]; /* per node, since the action */
@@ -271,7 +274,7 @@ static int do_check(struct runner *r, const struct step *s)
 	FILE *out = fopen(hist, "w");
 	if (!out)
 		return fail(r, "cannot write %s: %s", hist, strerror(errno));
-	int rc = history_collect(ptrs, nodes, s->duration_ms * 1000000ull,
+	int rc = history_collect(ptrs, nodes, s->duration_ms * 1000000ull, 0,
 				 out, &st, why, sizeof(why));
 	if (fclose(out) && !rc) {
 		snprintf(why, sizeof(why), "cannot write %s", hist);
@@ -279,9 +282,39 @@ static int do_check(struct runner *r, const struct step *s)
 	}
 	if (rc)
 		return fail(r, "%s", why);
-	snprintf(r->why, sizeof(r->why),
-		 "history of %zu operations and %zu faults in %s", st.ops,
-		 st.faults, hist);
+
+	char svg[PATH_MAX + 32], rep[PATH_MAX + 32], line[2048];
+	struct check_opts o;
+	check_opts_default(&o);
+	o.deadline_ns = s->duration_ms * 1000000ull;
+	o.skew_ns = s->skew_us * 1000ull;
+	snprintf(svg, sizeof(svg), "%s/timeline.svg", r->outdir);
+	snprintf(rep, sizeof(rep), "%s/check.txt", r->outdir);
+	FILE *report = fopen(rep, "w+");
+	if (!report)
+		return fail(r, "cannot write %s: %s", rep, strerror(errno));
+	rc = check_run(hist, svg, &o, report);
+	rewind(report);
+	/* The report's first line is the step's; the rest, indented, shows
+	 * the figures and any violation with its smallest slice. */
+	char first[1024] = "";
+	unsigned shown = 0;
+	while (fgets(line, sizeof(line), report)) {
+		if (!first[0]) {
+			str_copy(first, line, sizeof(first));
+			first[strcspn(first, "\n")] = '\0';
+			continue;
+		}
+		if (shown++ < 60)
+			printf("        %s", line);
+	}
+	fclose(report);
+	if (shown > 60)
+		printf("        ... (%u more lines in %s)\n", shown - 60, rep);
+	str_copy(r->timeline, svg, sizeof(r->timeline));
+	if (rc)
+		return fail(r, "%s (history %s, report %s)", first, hist, rep);
+	snprintf(r->why, sizeof(r->why), "%s", first);
 	return 0;
 }
 
@@ -409,7 +442,8 @@ static int run_step(struct runner *r, const struct step *s)
 	}
 	case STEP_DOWN: {
 		char left[4096];
-		int rc = cluster_down_saving(r->p, NULL, r->save_disks, 1);
+		int rc = cluster_down_saving(r->p, r->save_logs, r->save_disks,
+					     1);
 		r->up = 0;
 		if (cluster_leftovers(r->p, left, sizeof(left)))
 			return fail(r, "left behind after down:\n%s", left);
@@ -629,6 +663,7 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	r.p = &paths;
 	r.cfg = &cfg;
 	r.pcap = pcap;
+	r.save_logs = save;
 	r.save_disks = disks;
 	if (save)
 		str_copy(r.outdir, save, sizeof(r.outdir));
@@ -701,7 +736,13 @@ int cmd_run(const struct cluster_paths *given, int argc, char **argv)
 	printf("%s: %u passed, %u failed", file, passed, failed);
 	if (not_run)
 		printf(", %zu not run", not_run);
-	printf(" (%s)\n", dur);
+	printf(" (%s)", dur);
+	if (r.timeline[0]) {
+		char abs[PATH_MAX];
+		printf("; timeline file://%s",
+		       realpath(r.timeline, abs) ? abs : r.timeline);
+	}
+	printf("\n");
 	scenario_free(&scn);
 	if (cannot_run)
 		return EXIT_CANNOT_RUN;

@@ -17,6 +17,7 @@
 
 #include "chaos.h"
 #include "collect.h"
+#include "history.h"
 #include "scenario.h"
 
 static struct chaos_fault a[CHAOS_MAX_FAULTS], b[CHAOS_MAX_FAULTS];
@@ -181,7 +182,7 @@ static char *collect(unsigned nodes, int want)
 		ptrs[i] = access(paths[i], R_OK) ? NULL : paths[i];
 	}
 	FILE *out = open_memstream(&buf, &len);
-	int rc = history_collect(ptrs, nodes, 5000000000ull, out, &st, why,
+	int rc = history_collect(ptrs, nodes, 5000000000ull, 0, out, &st, why,
 				 sizeof(why));
 	fclose(out);
 	if (rc != want)
@@ -191,6 +192,19 @@ static char *collect(unsigned nodes, int want)
 		buf = strdup(why);
 	}
 	return buf;
+}
+
+/* What the collector writes, the checker reads. */
+static void checker_reads(const char *hist)
+{
+	struct history h;
+	struct history_error e;
+
+	if (history_parse(hist, strlen(hist), "collected", &h, &e))
+		fail_msg("the checker refuses the collector's history: line "
+			 "%d: %s\n%s",
+			 e.line, e.message, hist);
+	history_free(&h);
 }
 
 static long long op_time(const char *hist, const char *needle)
@@ -251,6 +265,8 @@ static void clocks_mapped(void **state)
 	write_log(2, "10:00:00.000 +   0.020 # boot: power on\n"
 		     "10:00:00.000 +   0.500 | hist 2.1 invoke read r1 nil - "
 		     "5505000000\n"
+		     "10:00:00.000 +   0.600 | hist 2.1 ok read r1 nil - "
+		     "5606000000\n"
 		     "10:00:01.000 +   1.065 | hist 2.1 invoke write r1 2.1.1 "
 		     "- 6050400000\n"
 		     "10:00:01.000 +   1.100 | hist 2.1 ok write r1 2.1.1 - "
@@ -269,6 +285,7 @@ static void clocks_mapped(void **state)
 	/* Sorted by time; the header and deadline are there. */
 	assert_non_null(strstr(h, "deadline 5000000000\n"));
 	assert_non_null(strstr(h, "end 2100000000\n"));
+	checker_reads(h);
 	free(h);
 }
 
@@ -331,6 +348,7 @@ static void faults_and_boots(void **state)
 			fail_msg("no '%s' in:\n%s", want[i], h);
 	/* The partition is recorded once, not once per node log. */
 	assert_null(strstr(strstr(h, "partition") + 1, "partition"));
+	checker_reads(h);
 	free(h);
 }
 

@@ -883,7 +883,7 @@ static void malformed_lines_are_refused_with_their_line(void **state)
 static void well_formed_variants_are_accepted(void **state)
 {
 	(void)state;
-	assert_int_equal(run("# comment\n\n"
+	assert_int_equal(run("# uk history 1: a comment of more than eight words, as the collector writes\n\n"
 			     "fault 10ms 20ms partition 1,2/3,p1\n"
 			     "fault 10ms 20ms loss 2 30%\n"
 			     "fault 10ms 20ms link 2 down\r\n"
